@@ -1,0 +1,55 @@
+//! `guichet check`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::config::{ConfigError, MailboxKind, Settings, Transport, DEFAULT_PATH};
+use crate::notify::templates::Templates;
+
+use super::{exit, Failure};
+
+/// Validate the config, the templates (rendered in strict mode against a
+/// sample ticket) and the paths they name; print every problem.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
+    let path = config.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH));
+    let mut problems: Vec<String> = Vec::new();
+    match Settings::load(&path) {
+        Err(ConfigError::Invalid { problems: p, .. }) => {
+            problems.extend(p.iter().map(|p| format!("{}: {p}", path.display())))
+        }
+        Err(e) => problems.push(e.to_string()),
+        Ok(settings) => {
+            for (i, m) in settings.mailboxes.iter().enumerate() {
+                let MailboxKind::Maildir { path: dir } = &m.kind;
+                if !dir.join("new").is_dir() {
+                    problems.push(format!(
+                        "{}: `mailbox[{i}].path`: {} is not a maildir (no new/ directory)",
+                        path.display(),
+                        dir.display()
+                    ));
+                }
+            }
+            if let Transport::File { dir } = &settings.outgoing.transport {
+                if dir.exists() && !dir.is_dir() {
+                    problems.push(format!("{}: `outgoing.dir`: {} is not a directory", path.display(), dir.display()));
+                }
+            }
+            if let Err(p) = Templates::load(&settings.templates_dir) {
+                problems.extend(p.iter().map(|p| p.to_string()));
+            }
+        }
+    }
+    if problems.is_empty() {
+        println!("{}: config and templates are valid", path.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            println!("{p}");
+        }
+        eprintln!("guichet: {} problem(s) found", problems.len());
+        Ok(ExitCode::from(exit::CONFIG))
+    }
+}

@@ -1,0 +1,100 @@
+//! `guichet ingest`
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::ingest::{ingest, Outcome};
+use crate::notify::outbox::Desk;
+
+use super::{exit, Env, Failure};
+
+/// Store mail given as files, or one mail on stdin (for an MTA pipe).
+///
+/// Exits 0 when every mail was stored or quarantined, 75 when one could
+/// not be stored for now (locked or unwritable database, broken config):
+/// the MTA keeps the mail and tries again.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Mailbox the mail arrived in [default: the first one]
+    #[arg(long)]
+    mailbox: Option<String>,
+    /// Print one JSON object per mail
+    #[arg(long)]
+    json: bool,
+    /// Mail files (RFC 5322); stdin when none
+    files: Vec<PathBuf>,
+}
+
+pub fn run(config: Option<PathBuf>, args: Args) -> Result<ExitCode, Failure> {
+    // Whatever stops us before the mail is stored is temporary for the MTA:
+    // an admin fixes the config, the MTA delivers again.
+    let temp = |f: Failure| Failure { code: exit::TEMPFAIL, ..f };
+    let env = Env::load(config).map_err(temp)?;
+    let templates = env.templates().map_err(temp)?;
+    let store = env.store().map_err(temp)?;
+    let settings = &env.settings;
+    let mailbox = match &args.mailbox {
+        Some(name) => settings.mailbox(name).ok_or_else(|| {
+            Failure::new(exit::TEMPFAIL, anyhow::anyhow!("no mailbox named `{name}` in {}", settings.path.display()))
+        })?,
+        None => settings
+            .mailboxes
+            .first()
+            .ok_or_else(|| Failure::new(exit::TEMPFAIL, anyhow::anyhow!("no [[mailbox]] configured")))?,
+    };
+
+    let inputs: Vec<(String, Vec<u8>)> = if args.files.is_empty() {
+        let mut raw = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .map_err(|e| Failure::new(exit::TEMPFAIL, anyhow::anyhow!("cannot read stdin: {e}")))?;
+        vec![("stdin".to_string(), raw)]
+    } else {
+        let mut v = Vec::new();
+        for f in &args.files {
+            let raw =
+                std::fs::read(f).map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("{}: {e}", f.display())))?;
+            v.push((f.display().to_string(), raw));
+        }
+        v
+    };
+
+    let mut code = ExitCode::SUCCESS;
+    for (name, raw) in inputs {
+        let desk = Desk { settings, templates: &templates, now: env.clock.now() };
+        match ingest(&store, &desk, mailbox, None, &raw) {
+            Ok(outcome) => print_outcome(&name, &outcome, args.json),
+            Err(e) => {
+                eprintln!("guichet: {name}: {e}");
+                code = ExitCode::from(if e.is_transient() { exit::TEMPFAIL } else { exit::FAILURE });
+            }
+        }
+    }
+    Ok(code)
+}
+
+pub fn print_outcome(name: &str, outcome: &Outcome, json: bool) {
+    if json {
+        let mut v = serde_json::to_value(outcome).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("source".into(), name.into());
+        }
+        println!("{v}");
+        return;
+    }
+    let what = match outcome {
+        Outcome::Ticket { ticket } => format!("new ticket #{ticket}"),
+        Outcome::Article { ticket } => format!("added to ticket #{ticket}"),
+        Outcome::Automatic { kind, ticket } => format!(
+            "automatic mail ({}){}, not answered",
+            serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            ticket.map(|t| format!(" about ticket #{t}")).unwrap_or_default()
+        ),
+        Outcome::Quarantined { id, reason } => format!("quarantined (entry {id}): {reason}"),
+        Outcome::Duplicate { ticket } => {
+            format!("already stored{}", ticket.map(|t| format!(" (ticket #{t})")).unwrap_or_default())
+        }
+    };
+    println!("{name}: {what}");
+}

@@ -1,0 +1,150 @@
+//! The subcommands, one file each. Raw arguments (clap) are turned into
+//! settings here; failures carry the exit code they mean.
+
+mod check;
+mod ingest;
+mod migrate;
+mod outbox;
+mod quarantine;
+mod run;
+mod template;
+mod ticket;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ConfigError, Settings, DEFAULT_PATH};
+use crate::domain::clock::{Clock, SystemClock};
+use crate::notify::templates::Templates;
+use crate::store::{Store, StoreError};
+
+/// An e-mail driven ITIL service desk.
+#[derive(Debug, Parser)]
+#[command(name = "guichet", version, about)]
+pub struct Cli {
+    /// Config file [default: config/guichet.toml]
+    #[arg(long, global = true, env = "GUICHET_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Run(run::Args),
+    Ingest(ingest::Args),
+    #[command(subcommand)]
+    Ticket(ticket::Command),
+    Check(check::Args),
+    Migrate(migrate::Args),
+    #[command(subcommand)]
+    Quarantine(quarantine::Command),
+    #[command(subcommand)]
+    Template(template::Command),
+    #[command(subcommand)]
+    Outbox(outbox::Command),
+}
+
+/// Exit codes (sysexits.h where one fits).
+pub mod exit {
+    pub const FAILURE: u8 = 1;
+    pub const TEMPFAIL: u8 = 75;
+    pub const CONFIG: u8 = 78;
+}
+
+/// An error and the exit code it means.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: anyhow::Error,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn new(code: u8, error: impl Into<anyhow::Error>) -> Failure {
+        Failure { error: error.into(), code }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure { error, code: exit::FAILURE }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::new(exit::CONFIG, e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        let code = if e.is_transient() { exit::TEMPFAIL } else { exit::FAILURE };
+        Failure::new(code, e)
+    }
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::Query(e).into()
+    }
+}
+
+/// What every subcommand that works on the desk needs.
+pub struct Env {
+    pub settings: Settings,
+    pub clock: Box<dyn Clock>,
+}
+
+impl Env {
+    fn load(config: Option<PathBuf>) -> Result<Env, Failure> {
+        let path = config.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH));
+        let settings = Settings::load(&path)?;
+        Ok(Env { settings, clock: clock()? })
+    }
+
+    fn store(&self) -> Result<Store, Failure> {
+        Ok(Store::open(&self.settings.database)?)
+    }
+
+    fn templates(&self) -> Result<Templates, Failure> {
+        Templates::load(&self.settings.templates_dir).map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+            Failure::new(exit::CONFIG, anyhow::anyhow!("templates have problems:\n{}", list.join("\n")))
+        })
+    }
+}
+
+/// `GUICHET_NOW` pins the clock (RFC 3339), for reproducible runs and tests.
+fn clock() -> Result<Box<dyn Clock>, Failure> {
+    match std::env::var("GUICHET_NOW") {
+        Ok(v) => {
+            let at = chrono::DateTime::parse_from_rfc3339(&v)
+                .map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!("GUICHET_NOW `{v}`: {e}")))?;
+            Ok(Box::new(crate::domain::clock::FixedClock(at.with_timezone(&chrono::Utc))))
+        }
+        Err(_) => Ok(Box::new(SystemClock)),
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let config = cli.config;
+    match cli.command {
+        Command::Run(args) => run::run(Env::load(config)?, args),
+        Command::Ingest(args) => ingest::run(config, args),
+        Command::Ticket(cmd) => ticket::run(Env::load(config)?, cmd),
+        Command::Check(args) => check::run(config, args),
+        Command::Migrate(args) => migrate::run(Env::load(config)?, args),
+        Command::Quarantine(cmd) => quarantine::run(Env::load(config)?, cmd),
+        Command::Template(cmd) => template::run(Env::load(config)?, cmd),
+        Command::Outbox(cmd) => outbox::run(Env::load(config)?, cmd),
+    }
+}
+
+impl From<crate::notify::outbox::QueueError> for Failure {
+    fn from(e: crate::notify::outbox::QueueError) -> Self {
+        Failure::new(exit::FAILURE, e)
+    }
+}

@@ -1,0 +1,149 @@
+//! `guichet run`
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::ingest::maildir::{poll_once, PollError};
+use crate::ingest::Outcome;
+use crate::notify::outbox::Desk;
+use crate::notify::sender::{send_due, SendReport, Sender};
+use crate::notify::templates::Templates;
+use crate::store::Store;
+
+use super::{exit, Env, Failure};
+
+/// Poll the mailboxes and send the outbox until stopped (SIGINT/SIGTERM).
+/// Edited templates are picked up without a restart.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// One pass over every mailbox and the outbox, then exit
+    #[arg(long)]
+    once: bool,
+}
+
+/// What one pass did, for the summary `--once` prints.
+#[derive(Debug, Default)]
+struct Pass {
+    outcomes: BTreeMap<&'static str, usize>,
+    sent: SendReport,
+    faults: Vec<String>,
+    transient: bool,
+}
+
+fn label(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Ticket { .. } => "new tickets",
+        Outcome::Article { .. } => "articles",
+        Outcome::Automatic { .. } => "automatic mails recorded",
+        Outcome::Quarantined { .. } => "quarantined",
+        Outcome::Duplicate { .. } => "duplicates",
+    }
+}
+
+pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
+    let store = env.store()?;
+    let mut templates = env.templates()?;
+    let sender = Sender::new(&env.settings.outgoing).map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!(e)))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        if args.once {
+            let mut last = BTreeMap::new();
+            let pass = cycle(&env, &store, &templates, &sender, &mut last, true).await;
+            for (what, n) in &pass.outcomes {
+                println!("{n} {what}");
+            }
+            println!("outbox: {} sent, {} to retry, {} failed", pass.sent.sent, pass.sent.retrying, pass.sent.failed);
+            for f in &pass.faults {
+                eprintln!("guichet: {f}");
+            }
+            return Ok(if pass.transient {
+                ExitCode::from(exit::TEMPFAIL)
+            } else if pass.faults.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(exit::FAILURE)
+            });
+        }
+        tracing::info!(mailboxes = env.settings.mailboxes.len(), "running");
+        let mut last = BTreeMap::new();
+        let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+        loop {
+            match templates.reload_if_changed() {
+                Ok(true) => tracing::info!("templates reloaded"),
+                Ok(false) => {}
+                Err(problems) => {
+                    for p in problems {
+                        tracing::error!(problem = %p, "template edit rejected; the previous templates stay in use");
+                    }
+                }
+            }
+            let pass = cycle(&env, &store, &templates, &sender, &mut last, false).await;
+            for f in &pass.faults {
+                tracing::error!(fault = %f, "will try again");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = tokio::signal::ctrl_c() => break,
+                _ = terminate.recv() => break,
+                _ = hangup.recv() => tracing::info!("SIGHUP: reloading templates"),
+            }
+        }
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, Failure> {
+    tokio::signal::unix::signal(kind).map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("signal handler: {e}")))
+}
+
+/// Polls the mailboxes that are due, then sends what the outbox holds.
+async fn cycle(
+    env: &Env,
+    store: &Store,
+    templates: &Templates,
+    sender: &Sender,
+    last: &mut BTreeMap<String, Instant>,
+    force: bool,
+) -> Pass {
+    let mut pass = Pass::default();
+    for mailbox in &env.settings.mailboxes {
+        let due = force || last.get(&mailbox.name).is_none_or(|t| t.elapsed() >= mailbox.poll);
+        if !due {
+            continue;
+        }
+        last.insert(mailbox.name.clone(), Instant::now());
+        let desk = Desk { settings: &env.settings, templates, now: env.clock.now() };
+        // Maildir and SQLite calls block: keep them off the async workers.
+        let result = tokio::task::block_in_place(|| poll_once(store, &desk, mailbox));
+        match result {
+            Ok(report) => {
+                for (path, outcome) in &report.outcomes {
+                    tracing::info!(imap.mailbox = %mailbox.name, file = %path.display(), outcome = label(outcome), "mail stored");
+                    *pass.outcomes.entry(label(outcome)).or_default() += 1;
+                }
+            }
+            Err(e) => {
+                pass.transient |= e.is_transient();
+                pass.faults.push(format!("mailbox `{}`: {e}", mailbox.name));
+                if let PollError::Ingest { .. } = e {
+                    tracing::warn!(mailbox = %mailbox.name, "pass stopped at a mail that could not be stored");
+                }
+            }
+        }
+    }
+    match send_due(store, sender, env.settings.outgoing.max_attempts, env.clock.now()).await {
+        Ok(report) => pass.sent = report,
+        Err(e) => {
+            pass.transient |= e.is_transient();
+            pass.faults.push(format!("outbox: {e}"));
+        }
+    }
+    pass
+}

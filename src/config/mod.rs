@@ -1,0 +1,199 @@
+//! Configuration: the TOML file as written (raw, checked key by key so that
+//! every mistake is reported with its path), then validated into
+//! [`Settings`], the types the rest of guichet runs on.
+
+mod raw;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::domain::classify::OwnMarkers;
+use crate::domain::ticket::{Lang, PriorityMatrix};
+
+pub use raw::Problem;
+
+/// The default location, relative to the working directory.
+pub const DEFAULT_PATH: &str = "config/guichet.toml";
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The config file this was read from.
+    pub path: PathBuf,
+    pub database: Database,
+    pub mailboxes: Vec<Mailbox>,
+    pub outgoing: Outgoing,
+    pub tickets: Tickets,
+    pub templates_dir: PathBuf,
+    pub technicians: Vec<Technician>,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    pub name: String,
+    pub kind: MailboxKind,
+    /// The support address this mailbox receives, lower-case.
+    pub address: String,
+    pub after: AfterAction,
+    pub poll: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailboxKind {
+    Maildir { path: PathBuf },
+}
+
+/// What becomes of a source message once it is safely stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterAction {
+    /// Leave it; the store remembers it was read.
+    Keep,
+    /// Move it to this folder.
+    Move(String),
+    Delete,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub transport: Transport,
+    /// Display name on our mail, e.g. "Support informatique".
+    pub from_name: String,
+    /// Our Message-IDs end with `@` this.
+    pub message_id_domain: String,
+    /// Sending is given up after this many attempts.
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// Each mail is written as an `.eml` file in this directory.
+    File {
+        dir: PathBuf,
+    },
+    Smtp(Smtp),
+}
+
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// What to do with a mail that carries a ticket's reference but comes from
+/// someone who is not part of the ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrangerPolicy {
+    /// Keep it as an internal note and alert the technicians.
+    Internal,
+    /// Open a new ticket for the sender.
+    NewTicket,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tickets {
+    pub subject_tag: String,
+    pub reopen_days: u32,
+    pub language: Lang,
+    pub stranger: StrangerPolicy,
+    pub priority_matrix: PriorityMatrix,
+}
+
+#[derive(Debug, Clone)]
+pub struct Technician {
+    /// Lower-case address.
+    pub email: String,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub skills: Vec<String>,
+    pub language: Option<Lang>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Mail larger than this is quarantined instead of processed.
+    pub max_message_bytes: usize,
+}
+
+/// A config that could not be read or has problems.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path} has {} problem(s):\n{}", problems.len(), render(problems))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+}
+
+fn render(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+}
+
+impl Settings {
+    /// Reads and validates a config file. Relative paths inside it are taken
+    /// from the directory that holds the file.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Settings::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        raw::validate(text, &base)
+            .map(|mut s| {
+                s.path = path.to_path_buf();
+                s
+            })
+            .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
+    }
+
+    /// Every address that reaches the desk, lower-case.
+    pub fn our_addresses(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.mailboxes.iter().map(|m| m.address.clone()).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// The address our mail comes from: the first mailbox's.
+    pub fn desk_address(&self) -> &str {
+        self.mailboxes.first().map(|m| m.address.as_str()).unwrap_or("support@localhost")
+    }
+
+    pub fn mailbox(&self, name: &str) -> Option<&Mailbox> {
+        self.mailboxes.iter().find(|m| m.name == name)
+    }
+
+    pub fn technician(&self, email: &str) -> Option<&Technician> {
+        self.technicians.iter().find(|t| t.email.eq_ignore_ascii_case(email))
+    }
+
+    /// How our own mail is recognised when it comes back.
+    pub fn own_markers(&self) -> OwnMarkers {
+        OwnMarkers {
+            loop_value: self.loop_value(),
+            message_id_domain: self.outgoing.message_id_domain.clone(),
+            addresses: self.our_addresses(),
+        }
+    }
+
+    /// The `X-Loop` header value our mail carries.
+    pub fn loop_value(&self) -> String {
+        format!("guichet {}", self.desk_address())
+    }
+}

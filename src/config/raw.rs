@@ -1,0 +1,540 @@
+//! Reads the TOML document key by key, collecting every problem (unknown
+//! key, wrong type, bad value) with its path instead of stopping at the
+//! first, then builds [`Settings`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::{Table, Value};
+
+use super::*;
+
+/// One thing wrong in the config, with the key it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.key, self.message)
+    }
+}
+
+const TOP: &[&str] = &["database", "mailbox", "outgoing", "tickets", "templates", "technician", "limits"];
+const DATABASE: &[&str] = &["url"];
+const MAILBOX: &[&str] = &["name", "kind", "path", "address", "after", "poll_seconds"];
+const OUTGOING: &[&str] = &[
+    "transport",
+    "dir",
+    "host",
+    "port",
+    "tls",
+    "username",
+    "password_env",
+    "password_file",
+    "from_name",
+    "message_id_domain",
+    "max_attempts",
+];
+const TICKETS: &[&str] = &["subject_tag", "reopen_days", "language", "stranger", "priority_matrix"];
+const TEMPLATES: &[&str] = &["dir"];
+const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language"];
+const LIMITS: &[&str] = &["max_message_bytes"];
+
+struct Reader<'a> {
+    base: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { key: key.into(), message: message.into() });
+    }
+
+    fn known_keys(&mut self, table: &Table, path: &str, known: &[&str]) {
+        for key in table.keys() {
+            if !known.contains(&key.as_str()) {
+                let full = join(path, key);
+                self.problem(full, format!("unknown key (known here: {})", known.join(", ")));
+            }
+        }
+    }
+
+    fn table<'t>(&mut self, parent: &'t Table, path: &str, key: &str) -> Option<&'t Table> {
+        match parent.get(key)? {
+            Value::Table(t) => Some(t),
+            other => {
+                self.problem(join(path, key), format!("expected a table, found {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    fn tables<'t>(&mut self, parent: &'t Table, key: &str) -> Vec<&'t Table> {
+        match parent.get(key) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| match v {
+                    Value::Table(t) => Some(t),
+                    other => {
+                        self.problem(format!("{key}[{i}]"), format!("expected a table, found {}", other.type_str()));
+                        None
+                    }
+                })
+                .collect(),
+            Some(other) => {
+                self.problem(key, format!("expected an array of tables ([[{key}]]), found {}", other.type_str()));
+                Vec::new()
+            }
+        }
+    }
+
+    fn string(&mut self, table: &Table, path: &str, key: &str) -> Option<String> {
+        match table.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.problem(join(path, key), format!("expected a string, found {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    fn required(&mut self, table: &Table, path: &str, key: &str) -> Option<String> {
+        if !table.contains_key(key) {
+            self.problem(join(path, key), "missing (required)");
+            return None;
+        }
+        match self.string(table, path, key) {
+            Some(s) if s.trim().is_empty() => {
+                self.problem(join(path, key), "must not be empty");
+                None
+            }
+            other => other,
+        }
+    }
+
+    fn integer(&mut self, table: &Table, path: &str, key: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+        match table.get(key)? {
+            Value::Integer(n) if range.contains(n) => Some(*n),
+            Value::Integer(n) => {
+                let (lo, hi) = (range.start(), range.end());
+                self.problem(join(path, key), format!("{n} is out of range ({lo}..={hi})"));
+                None
+            }
+            other => {
+                self.problem(join(path, key), format!("expected an integer, found {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, table: &Table, path: &str, key: &str) -> Vec<String> {
+        match table.get(key) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::new();
+                for (i, v) in items.iter().enumerate() {
+                    match v {
+                        Value::String(s) => out.push(s.clone()),
+                        other => self.problem(
+                            format!("{}[{i}]", join(path, key)),
+                            format!("expected a string, found {}", other.type_str()),
+                        ),
+                    }
+                }
+                out
+            }
+            Some(other) => {
+                self.problem(join(path, key), format!("expected an array of strings, found {}", other.type_str()));
+                Vec::new()
+            }
+        }
+    }
+
+    fn path(&self, value: &str) -> PathBuf {
+        let p = Path::new(value);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn address(&mut self, key: String, value: String) -> Option<String> {
+        let v = value.trim().to_ascii_lowercase();
+        match v.split_once('@') {
+            Some((local, domain)) if !local.is_empty() && domain.contains('.') && !v.contains(char::is_whitespace) => {
+                Some(v)
+            }
+            _ => {
+                self.problem(key, format!("`{value}` is not an e-mail address"));
+                None
+            }
+        }
+    }
+
+    fn lang(&mut self, key: String, value: Option<String>) -> Option<Lang> {
+        match value?.parse() {
+            Ok(lang) => Some(lang),
+            Err(e) => {
+                self.problem(key, e.to_string());
+                None
+            }
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>> {
+    let doc: Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let message = e.message().to_string();
+            let where_ = e
+                .span()
+                .map(|s| format!("line {}", text[..s.start.min(text.len())].lines().count().max(1)))
+                .unwrap_or_else(|| "(document)".to_string());
+            return Err(vec![Problem { key: where_, message: format!("not valid TOML: {message}") }]);
+        }
+    };
+    let mut r = Reader { base, problems: Vec::new() };
+    r.known_keys(&doc, "", TOP);
+
+    let database = read_database(&mut r, &doc);
+    let mailboxes = read_mailboxes(&mut r, &doc);
+    let outgoing = read_outgoing(&mut r, &doc);
+    let tickets = read_tickets(&mut r, &doc);
+    let templates_dir = {
+        let t = r.table(&doc, "", "templates");
+        if let Some(t) = t {
+            r.known_keys(t, "templates", TEMPLATES);
+        }
+        let dir = t.and_then(|t| r.string(t, "templates", "dir")).unwrap_or_else(|| "../templates".into());
+        r.path(&dir)
+    };
+    let technicians = read_technicians(&mut r, &doc);
+    let limits = {
+        let t = r.table(&doc, "", "limits");
+        if let Some(t) = t {
+            r.known_keys(t, "limits", LIMITS);
+        }
+        let max = t.and_then(|t| r.integer(t, "limits", "max_message_bytes", 1024..=1 << 32));
+        Limits { max_message_bytes: max.map_or(64 << 20, |n| n as usize) }
+    };
+
+    match (database, outgoing, tickets) {
+        (Some(database), Some(outgoing), Some(tickets)) if r.problems.is_empty() => Ok(Settings {
+            path: PathBuf::new(),
+            database,
+            mailboxes,
+            outgoing,
+            tickets,
+            templates_dir,
+            technicians,
+            limits,
+        }),
+        _ => Err(r.problems),
+    }
+}
+
+fn read_database(r: &mut Reader, doc: &Table) -> Option<Database> {
+    let Some(t) = r.table(doc, "", "database") else {
+        r.problem("database", "missing (required): a [database] table with `url`");
+        return None;
+    };
+    r.known_keys(t, "database", DATABASE);
+    let url = r.required(t, "database", "url")?;
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        return Some(Database::Sqlite(r.path(rest)));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        r.problem("database.url", "PostgreSQL is not available in this build; use `sqlite://PATH`");
+    } else {
+        r.problem("database.url", format!("`{url}` is not a database URL (expected `sqlite://PATH`)"));
+    }
+    None
+}
+
+fn read_mailboxes(r: &mut Reader, doc: &Table) -> Vec<Mailbox> {
+    let mut out: Vec<Mailbox> = Vec::new();
+    for (i, t) in r.tables(doc, "mailbox").into_iter().enumerate() {
+        let path = format!("mailbox[{i}]");
+        r.known_keys(t, &path, MAILBOX);
+        let name = r.required(t, &path, "name");
+        let address = r.required(t, &path, "address").and_then(|a| r.address(format!("{path}.address"), a));
+        let kind = match r.string(t, &path, "kind").as_deref().unwrap_or("maildir") {
+            "maildir" => r.required(t, &path, "path").map(|p| MailboxKind::Maildir { path: r.path(&p) }),
+            "imap" => {
+                r.problem(format!("{path}.kind"), "IMAP sources are not available in this build (use `maildir`)");
+                None
+            }
+            other => {
+                r.problem(format!("{path}.kind"), format!("unknown kind `{other}` (expected: maildir)"));
+                None
+            }
+        };
+        let after = match r.string(t, &path, "after").as_deref().unwrap_or("keep") {
+            "keep" => Some(AfterAction::Keep),
+            "delete" => Some(AfterAction::Delete),
+            other => match other.strip_prefix("move:") {
+                Some(folder) if !folder.trim().is_empty() => Some(AfterAction::Move(folder.trim().to_string())),
+                _ => {
+                    r.problem(
+                        format!("{path}.after"),
+                        format!("`{other}` is not an action (expected keep, delete or move:FOLDER)"),
+                    );
+                    None
+                }
+            },
+        };
+        let poll = r.integer(t, &path, "poll_seconds", 1..=86_400).unwrap_or(30);
+        if let Some(n) = &name {
+            if out.iter().any(|m| &m.name == n) {
+                r.problem(format!("{path}.name"), format!("another mailbox is already named `{n}`"));
+            }
+        }
+        if let (Some(name), Some(address), Some(kind), Some(after)) = (name, address, kind, after) {
+            out.push(Mailbox { name, kind, address, after, poll: Duration::from_secs(poll as u64) });
+        }
+    }
+    if out.is_empty() && r.problems.is_empty() {
+        r.problem("mailbox", "at least one [[mailbox]] is required: it gives the support address");
+    }
+    out
+}
+
+fn read_outgoing(r: &mut Reader, doc: &Table) -> Option<Outgoing> {
+    let empty = Table::new();
+    let t = r.table(doc, "", "outgoing").unwrap_or(&empty);
+    let p = "outgoing";
+    r.known_keys(t, p, OUTGOING);
+    let transport = match r.string(t, p, "transport").as_deref().unwrap_or("file") {
+        "file" => {
+            let dir = r.string(t, p, "dir").unwrap_or_else(|| "../var/outbox".into());
+            Some(Transport::File { dir: r.path(&dir) })
+        }
+        "smtp" => read_smtp(r, t),
+        other => {
+            r.problem("outgoing.transport", format!("unknown transport `{other}` (expected: file, smtp)"));
+            None
+        }
+    };
+    let from_name = r.string(t, p, "from_name").unwrap_or_else(|| "Support".into());
+    if from_name.contains(['\r', '\n']) {
+        r.problem("outgoing.from_name", "must be a single line");
+    }
+    let domain = r.string(t, p, "message_id_domain");
+    let message_id_domain = domain.unwrap_or_default();
+    if !message_id_domain.is_empty()
+        && !message_id_domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    {
+        r.problem("outgoing.message_id_domain", format!("`{message_id_domain}` is not a domain name"));
+    }
+    let max_attempts = r.integer(t, p, "max_attempts", 1..=100).unwrap_or(8) as u32;
+    Some(Outgoing { transport: transport?, from_name, message_id_domain, max_attempts })
+}
+
+fn read_smtp(r: &mut Reader, t: &Table) -> Option<Transport> {
+    let p = "outgoing";
+    let host = r.required(t, p, "host");
+    let tls = match r.string(t, p, "tls").as_deref().unwrap_or("starttls") {
+        "none" => Some(Tls::None),
+        "starttls" => Some(Tls::Starttls),
+        "tls" => Some(Tls::Tls),
+        other => {
+            r.problem("outgoing.tls", format!("unknown TLS mode `{other}` (expected: none, starttls, tls)"));
+            None
+        }
+    };
+    let default_port = match tls {
+        Some(Tls::Tls) => 465,
+        Some(Tls::Starttls) => 587,
+        _ => 25,
+    };
+    let port = r.integer(t, p, "port", 1..=65_535).unwrap_or(default_port) as u16;
+    let username = r.string(t, p, "username");
+    let password = match (r.string(t, p, "password_env"), r.string(t, p, "password_file")) {
+        (Some(_), Some(_)) => {
+            r.problem("outgoing.password_env", "give either password_env or password_file, not both");
+            None
+        }
+        (Some(var), None) => match std::env::var(&var) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                r.problem("outgoing.password_env", format!("environment variable `{var}` is not set"));
+                None
+            }
+        },
+        (None, Some(file)) => match std::fs::read_to_string(r.path(&file)) {
+            Ok(v) => Some(v.trim_end_matches(['\r', '\n']).to_string()),
+            Err(e) => {
+                r.problem("outgoing.password_file", format!("cannot read `{file}`: {e}"));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    if password.is_some() && username.is_none() {
+        r.problem("outgoing.username", "missing: a password is set but no username");
+    }
+    Some(Transport::Smtp(Smtp { host: host?, port, tls: tls?, username, password }))
+}
+
+fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
+    let empty = Table::new();
+    let t = r.table(doc, "", "tickets").unwrap_or(&empty);
+    let p = "tickets";
+    r.known_keys(t, p, TICKETS);
+    let subject_tag = r.string(t, p, "subject_tag").unwrap_or_else(|| "Guichet".into());
+    if subject_tag.trim().is_empty() || subject_tag.contains(['[', ']', '#', '\r', '\n']) {
+        r.problem("tickets.subject_tag", format!("`{subject_tag}` cannot be a tag (no brackets, `#` or line breaks)"));
+    }
+    let reopen_days = r.integer(t, p, "reopen_days", 0..=3650).unwrap_or(14) as u32;
+    let language = r.string(t, p, "language");
+    let language = r.lang("tickets.language".into(), language).unwrap_or(Lang::Fr);
+    let stranger = match r.string(t, p, "stranger").as_deref().unwrap_or("internal") {
+        "internal" => StrangerPolicy::Internal,
+        "new_ticket" => StrangerPolicy::NewTicket,
+        other => {
+            r.problem("tickets.stranger", format!("unknown policy `{other}` (expected: internal, new_ticket)"));
+            StrangerPolicy::Internal
+        }
+    };
+    let priority_matrix = match t.get("priority_matrix") {
+        None => PriorityMatrix::default(),
+        Some(v) => match matrix(v) {
+            Some(rows) => PriorityMatrix::new(rows),
+            None => {
+                r.problem(
+                    "tickets.priority_matrix",
+                    "expected 5 rows (impact 1..5) of 5 priorities 1..5 (urgency 1..5)",
+                );
+                PriorityMatrix::default()
+            }
+        },
+    };
+    Some(Tickets { subject_tag, reopen_days, language, stranger, priority_matrix })
+}
+
+fn matrix(v: &Value) -> Option<[[u8; 5]; 5]> {
+    let rows = v.as_array()?;
+    if rows.len() != 5 {
+        return None;
+    }
+    let mut out = [[0u8; 5]; 5];
+    for (i, row) in rows.iter().enumerate() {
+        let cells = row.as_array()?;
+        if cells.len() != 5 {
+            return None;
+        }
+        for (j, cell) in cells.iter().enumerate() {
+            match cell.as_integer()? {
+                n @ 1..=5 => out[i][j] = n as u8,
+                _ => return None,
+            }
+        }
+    }
+    Some(out)
+}
+
+fn read_technicians(r: &mut Reader, doc: &Table) -> Vec<Technician> {
+    let mut out: Vec<Technician> = Vec::new();
+    for (i, t) in r.tables(doc, "technician").into_iter().enumerate() {
+        let path = format!("technician[{i}]");
+        r.known_keys(t, &path, TECHNICIAN);
+        let email = r.required(t, &path, "email").and_then(|e| r.address(format!("{path}.email"), e));
+        let name = r.string(t, &path, "name").unwrap_or_default();
+        let groups = r.strings(t, &path, "groups");
+        let skills = r.strings(t, &path, "skills");
+        let language = r.string(t, &path, "language");
+        let language = r.lang(format!("{path}.language"), language);
+        if let Some(email) = email {
+            if out.iter().any(|x| x.email == email) {
+                r.problem(format!("{path}.email"), format!("`{email}` is listed twice"));
+            }
+            let name = if name.is_empty() { email.clone() } else { name };
+            out.push(Technician { email, name, groups, skills, language });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        match validate(text, Path::new("/etc/guichet")) {
+            Ok(_) => Vec::new(),
+            Err(p) => p.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    const GOOD: &str = r#"
+[database]
+url = "sqlite://../var/guichet.db"
+[[mailbox]]
+name = "support"
+path = "../mail"
+address = "Support@Example.test"
+"#;
+
+    #[test]
+    fn a_minimal_config_is_valid_and_paths_are_relative_to_it() {
+        let s = validate(GOOD, Path::new("/etc/guichet")).unwrap();
+        assert_eq!(s.database, Database::Sqlite(PathBuf::from("/etc/guichet/../var/guichet.db")));
+        assert_eq!(s.mailboxes[0].address, "support@example.test");
+        assert_eq!(s.tickets.subject_tag, "Guichet");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let text = format!(
+            "{GOOD}\ncolour = 1\n[tickets]\nreopen_days = -1\nlanguage = \"de\"\nsubjet_tag = \"x\"\n[outgoing]\ntransport = \"pigeon\"\n[[technician]]\nemail = \"bob\"\n"
+        );
+        let p = problems(&text);
+        let want = [
+            "`mailbox[0].colour`: unknown key",
+            "`tickets.reopen_days`: -1 is out of range",
+            "`tickets.language`: unknown language `de`",
+            "`tickets.subjet_tag`: unknown key",
+            "`outgoing.transport`: unknown transport `pigeon`",
+            "`technician[0].email`: `bob` is not an e-mail address",
+        ];
+        for w in want {
+            assert!(p.iter().any(|x| x.starts_with(w)), "missing {w} in {p:#?}");
+        }
+        assert_eq!(p.len(), want.len(), "{p:#?}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_and_the_type_found() {
+        let p = problems(&format!("{GOOD}\n[tickets]\nreopen_days = \"ten\"\n"));
+        assert_eq!(p, vec!["`tickets.reopen_days`: expected an integer, found string"]);
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_line() {
+        let p = problems("[database]\nurl = \n");
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("`line 2`"), "{p:?}");
+    }
+
+    #[test]
+    fn smtp_needs_a_host() {
+        let p = problems(&format!("{GOOD}\n[outgoing]\ntransport = \"smtp\"\n"));
+        assert_eq!(p, vec!["`outgoing.host`: missing (required)"]);
+    }
+}

@@ -1,0 +1,10 @@
+//! The functional core: data in, decisions out. Nothing in here performs
+//! I/O or imports tokio, diesel or lettre.
+
+pub mod classify;
+pub mod clock;
+pub mod commands;
+pub mod language;
+pub mod threading;
+pub mod ticket;
+pub mod trim;

@@ -1,0 +1,180 @@
+//! Which ticket a mail belongs to. The pipeline looks the candidates up in
+//! the store and hands them here; the order of precedence lives here.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Duration, Utc};
+use regex::Regex;
+
+use super::ticket::Status;
+
+/// Finds `[<tag> #<number>]` anywhere in a (decoded) subject.
+pub fn subject_tag_number(subject: &str, tag: &str) -> Option<i64> {
+    let pattern = format!(r"(?i)\[\s*{}\s*#\s*(\d{{1,18}})\s*\]", regex::escape(tag));
+    let re = Regex::new(&pattern).ok()?;
+    re.captures(subject)?.get(1)?.as_str().parse().ok()
+}
+
+/// `support+42@example.test` carries ticket 42 when `support@example.test`
+/// is one of our addresses.
+pub fn plus_address_number<'a>(recipients: impl IntoIterator<Item = &'a str>, our_addresses: &[String]) -> Option<i64> {
+    recipients.into_iter().find_map(|addr| {
+        let (local, domain) = addr.trim().rsplit_once('@')?;
+        let (base, detail) = local.split_once('+')?;
+        let plain = format!("{base}@{domain}").to_ascii_lowercase();
+        if our_addresses.iter().any(|a| a.eq_ignore_ascii_case(&plain)) {
+            detail.parse().ok()
+        } else {
+            None
+        }
+    })
+}
+
+static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?:re|aw|sv|vs|tr|wg|rv|fw|fwd|réf|ref|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+")
+        .expect("valid regex")
+});
+
+/// The subject without reply/forward prefixes and without our tag, as a
+/// ticket title.
+pub fn clean_subject(subject: &str, tag: &str) -> String {
+    let pattern = format!(r"(?i)\[\s*{}\s*#\s*\d+\s*\]", regex::escape(tag));
+    let without_tag = match Regex::new(&pattern) {
+        Ok(re) => re.replace_all(subject, " ").into_owned(),
+        Err(_) => subject.to_string(),
+    };
+    let mut s = without_tag.trim().to_string();
+    // Prefixes may sit on both sides of the removed tag: strip until stable.
+    loop {
+        let next = REPLY_PREFIX.replace(&s, "").trim().to_string();
+        if next == s {
+            break;
+        }
+        s = next;
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// How a mail was tied to a ticket, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    SubjectTag,
+    References,
+    PlusAddress,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::SubjectTag => "subject tag",
+            Via::References => "references",
+            Via::PlusAddress => "plus address",
+        }
+    }
+}
+
+/// The tickets each threading signal points at (already looked up).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Candidates {
+    pub by_tag: Option<i64>,
+    pub by_references: Option<i64>,
+    pub by_plus_address: Option<i64>,
+}
+
+impl Candidates {
+    /// The first signal that found a ticket wins.
+    pub fn pick(self) -> Option<(i64, Via)> {
+        self.by_tag
+            .map(|t| (t, Via::SubjectTag))
+            .or(self.by_references.map(|t| (t, Via::References)))
+            .or(self.by_plus_address.map(|t| (t, Via::PlusAddress)))
+    }
+}
+
+/// What a participant's mail does to the ticket it threads onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnClosed {
+    /// The ticket is open: just add the article.
+    Attach,
+    /// Closed within the reopen window: reopen it.
+    Reopen,
+    /// Closed too long ago: open a new ticket linked to this one.
+    NewLinked,
+}
+
+pub fn on_closed(status: Status, closed_at: Option<DateTime<Utc>>, now: DateTime<Utc>, reopen_days: u32) -> OnClosed {
+    if !status.is_closed() {
+        return OnClosed::Attach;
+    }
+    match closed_at {
+        Some(at) if now - at > Duration::days(i64::from(reopen_days)) => OnClosed::NewLinked,
+        _ => OnClosed::Reopen,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_tag_is_found_across_prefixes_and_spacing() {
+        let cases = [
+            ("[Guichet #12] Imprimante", Some(12)),
+            ("RE: TR: [Guichet #7] x", Some(7)),
+            ("AW: Re:[guichet#99]", Some(99)),
+            ("Réf : [ Guichet # 5 ] suivi", Some(5)),
+            ("Fwd: [Other #12] x", None),
+            ("[Guichet #] x", None),
+            ("ticket #12", None),
+        ];
+        for (subject, want) in cases {
+            assert_eq!(subject_tag_number(subject, "Guichet"), want, "{subject}");
+        }
+    }
+
+    #[test]
+    fn tags_with_regex_characters_are_matched_literally() {
+        assert_eq!(subject_tag_number("[IT.Help #3]", "IT.Help"), Some(3));
+        assert_eq!(subject_tag_number("[ITxHelp #3]", "IT.Help"), None);
+    }
+
+    #[test]
+    fn plus_address_only_counts_for_our_own_addresses() {
+        let ours = vec!["support@example.test".to_string()];
+        assert_eq!(plus_address_number(["Support+42@example.test"], &ours), Some(42));
+        assert_eq!(plus_address_number(["other+42@example.test"], &ours), None);
+        assert_eq!(plus_address_number(["support+abc@example.test"], &ours), None);
+    }
+
+    #[test]
+    fn clean_subject_strips_prefixes_and_our_tag() {
+        let cases = [
+            ("RE: TR: [Guichet #3] Imprimante HS", "Imprimante HS"),
+            ("Re: [Guichet #3] Re: Fwd: VPN", "VPN"),
+            ("Réf : Accès", "Accès"),
+            ("Return of the printer", "Return of the printer"),
+        ];
+        for (subject, want) in cases {
+            assert_eq!(clean_subject(subject, "Guichet"), want, "{subject}");
+        }
+    }
+
+    #[test]
+    fn the_tag_wins_over_references_and_plus_address() {
+        let c = Candidates { by_tag: Some(1), by_references: Some(2), by_plus_address: Some(3) };
+        assert_eq!(c.pick(), Some((1, Via::SubjectTag)));
+        let c = Candidates { by_tag: None, by_references: Some(2), by_plus_address: Some(3) };
+        assert_eq!(c.pick(), Some((2, Via::References)));
+        assert_eq!(Candidates::default().pick(), None);
+    }
+
+    #[test]
+    fn a_late_reply_to_a_closed_ticket_opens_a_linked_one() {
+        let closed = "2026-11-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let soon = closed + Duration::days(3);
+        let late = closed + Duration::days(20);
+        assert_eq!(on_closed(Status::Resolved, Some(closed), soon, 14), OnClosed::Reopen);
+        assert_eq!(on_closed(Status::Resolved, Some(closed), late, 14), OnClosed::NewLinked);
+        assert_eq!(on_closed(Status::Pending, None, late, 14), OnClosed::Attach);
+    }
+}

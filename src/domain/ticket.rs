@@ -1,0 +1,277 @@
+//! The ITIL ticket: types, statuses and the legal moves between them,
+//! impact × urgency priority, and the words users see for each.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// What kind of ticket this is (ITIL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TicketType {
+    Incident,
+    Request,
+    Problem,
+    Event,
+}
+
+/// Where a ticket stands. `Resolved` and `Unresolved` are the closed states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    New,
+    Assigned,
+    Planned,
+    Pending,
+    Resolved,
+    Unresolved,
+}
+
+/// A value that is not one of the names we know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}` (expected one of: {expected})")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// A status change the lifecycle does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a ticket cannot go from `{from}` to `{to}`")]
+pub struct IllegalTransition {
+    pub from: Status,
+    pub to: Status,
+}
+
+macro_rules! named_enum {
+    ($ty:ident, $what:literal, $expected:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl FromStr for $ty {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($name => Ok($ty::$variant),)+
+                    _ => Err(UnknownName { what: $what, value: s.to_string(), expected: $expected }),
+                }
+            }
+        }
+    };
+}
+
+named_enum!(TicketType, "ticket type", "incident, request, problem, event", {
+    Incident => "incident",
+    Request => "request",
+    Problem => "problem",
+    Event => "event",
+});
+
+named_enum!(Status, "status", "new, assigned, planned, pending, resolved, unresolved", {
+    New => "new",
+    Assigned => "assigned",
+    Planned => "planned",
+    Pending => "pending",
+    Resolved => "resolved",
+    Unresolved => "unresolved",
+});
+
+impl Status {
+    pub fn is_closed(self) -> bool {
+        matches!(self, Status::Resolved | Status::Unresolved)
+    }
+
+    /// The lifecycle as a table: from each status, where a ticket may go.
+    /// Closed tickets only reopen (to `assigned` or `new`), which happens
+    /// when the requester writes again within the reopen window.
+    pub fn allowed_next(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            New => &[Assigned, Planned, Pending, Resolved, Unresolved],
+            Assigned => &[New, Planned, Pending, Resolved, Unresolved],
+            Planned => &[New, Assigned, Pending, Resolved, Unresolved],
+            Pending => &[New, Assigned, Planned, Resolved, Unresolved],
+            Resolved => &[New, Assigned],
+            Unresolved => &[New, Assigned],
+        }
+    }
+
+    /// Checks a move against the table. Staying put is not a move.
+    pub fn transition(self, to: Status) -> Result<Status, IllegalTransition> {
+        if self.allowed_next().contains(&to) {
+            Ok(to)
+        } else {
+            Err(IllegalTransition { from: self, to })
+        }
+    }
+
+    /// The status a ticket takes when someone writes to it again after it
+    /// was closed, or when it was waiting for them.
+    pub fn reopened(has_assignee: bool) -> Status {
+        if has_assignee {
+            Status::Assigned
+        } else {
+            Status::New
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        use Status::*;
+        match (lang, self) {
+            (Lang::Fr, New) => "nouveau",
+            (Lang::Fr, Assigned) => "en cours (attribué)",
+            (Lang::Fr, Planned) => "planifié",
+            (Lang::Fr, Pending) => "en attente",
+            (Lang::Fr, Resolved) => "fermé résolu",
+            (Lang::Fr, Unresolved) => "fermé non résolu",
+            (Lang::En, New) => "new",
+            (Lang::En, Assigned) => "in progress (assigned)",
+            (Lang::En, Planned) => "planned",
+            (Lang::En, Pending) => "pending",
+            (Lang::En, Resolved) => "closed (resolved)",
+            (Lang::En, Unresolved) => "closed (unresolved)",
+        }
+    }
+}
+
+impl TicketType {
+    pub fn label(self, lang: Lang) -> &'static str {
+        use TicketType::*;
+        match (lang, self) {
+            (Lang::Fr, Incident) => "incident",
+            (Lang::Fr, Request) => "demande de service",
+            (Lang::Fr, Problem) => "problème",
+            (Lang::Fr, Event) => "évènement",
+            (Lang::En, Incident) => "incident",
+            (Lang::En, Request) => "service request",
+            (Lang::En, Problem) => "problem",
+            (Lang::En, Event) => "event",
+        }
+    }
+}
+
+/// The languages guichet writes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+named_enum!(Lang, "language", "fr, en", {
+    Fr => "fr",
+    En => "en",
+});
+
+impl Lang {
+    /// Reads a language tag such as `fr-FR` or `en_GB, fr;q=0.5`: the first
+    /// tag we speak wins.
+    pub fn from_tags(tags: &str) -> Option<Lang> {
+        tags.split(',').find_map(|tag| {
+            let primary = tag.trim().split([';', '-', '_']).next()?.trim();
+            primary.parse().ok()
+        })
+    }
+}
+
+/// Priority from impact × urgency (1 = highest for all three).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorityMatrix {
+    /// `rows[impact - 1][urgency - 1]`
+    rows: [[u8; 5]; 5],
+}
+
+impl Default for PriorityMatrix {
+    /// GLPI's 5×5 ITIL matrix, written with 1 as the highest level.
+    fn default() -> Self {
+        PriorityMatrix { rows: [[1, 1, 2, 2, 3], [1, 2, 2, 3, 3], [2, 2, 3, 4, 4], [2, 3, 4, 4, 5], [3, 3, 4, 5, 5]] }
+    }
+}
+
+impl PriorityMatrix {
+    pub fn new(rows: [[u8; 5]; 5]) -> Self {
+        PriorityMatrix { rows }
+    }
+
+    /// Out-of-range levels are clamped to 1..=5.
+    pub fn priority(&self, impact: i32, urgency: i32) -> i32 {
+        let i = impact.clamp(1, 5) as usize - 1;
+        let u = urgency.clamp(1, 5) as usize - 1;
+        i32::from(self.rows[i][u])
+    }
+}
+
+pub fn priority_label(priority: i32, lang: Lang) -> &'static str {
+    match (lang, priority) {
+        (Lang::Fr, 1) => "très haute",
+        (Lang::Fr, 2) => "haute",
+        (Lang::Fr, 3) => "moyenne",
+        (Lang::Fr, 4) => "basse",
+        (Lang::Fr, _) => "très basse",
+        (Lang::En, 1) => "very high",
+        (Lang::En, 2) => "high",
+        (Lang::En, 3) => "medium",
+        (Lang::En, 4) => "low",
+        (Lang::En, _) => "very low",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_reaches_only_what_the_table_allows() {
+        use Status::*;
+        let cases = [
+            (New, Assigned, true),
+            (New, Resolved, true),
+            (Pending, Assigned, true),
+            (Resolved, Assigned, true),
+            (Resolved, Pending, false),
+            (Resolved, Unresolved, false),
+            (Unresolved, Resolved, false),
+            (New, New, false),
+        ];
+        for (from, to, ok) in cases {
+            assert_eq!(from.transition(to).is_ok(), ok, "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn an_illegal_transition_says_both_ends() {
+        let err = Status::Resolved.transition(Status::Pending).unwrap_err();
+        assert_eq!(err.to_string(), "a ticket cannot go from `resolved` to `pending`");
+    }
+
+    #[test]
+    fn names_parse_back_and_unknown_ones_list_the_choices() {
+        for s in Status::ALL {
+            assert_eq!(s.as_str().parse::<Status>().unwrap(), *s);
+        }
+        let err = "closed".parse::<Status>().unwrap_err();
+        assert!(err.to_string().contains("new, assigned"), "{err}");
+        assert_eq!("Problem".parse::<TicketType>().unwrap(), TicketType::Problem);
+    }
+
+    #[test]
+    fn glpi_matrix_gives_top_priority_to_high_impact_and_urgency() {
+        let m = PriorityMatrix::default();
+        assert_eq!(m.priority(1, 1), 1);
+        assert_eq!(m.priority(3, 3), 3);
+        assert_eq!(m.priority(5, 5), 5);
+        assert_eq!(m.priority(9, -2), m.priority(5, 1));
+    }
+
+    #[test]
+    fn language_tags_pick_the_first_known_language() {
+        assert_eq!(Lang::from_tags("fr-FR"), Some(Lang::Fr));
+        assert_eq!(Lang::from_tags("de-DE, en;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_tags("de"), None);
+    }
+}

@@ -1,0 +1,107 @@
+//! A Maildir source: every file in `new/` and `cur/`, oldest name first.
+//! A message is ingested (committed) before the mailbox's `after` action
+//! touches it; the store remembers each message by the unique part of its
+//! file name, which survives the flag changes other clients make.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{AfterAction, Mailbox, MailboxKind};
+use crate::notify::outbox::Desk;
+use crate::store::Store;
+
+use super::pipeline::{ingest, IngestError, Outcome};
+
+/// What one pass over a maildir did.
+#[derive(Debug, Default, Clone)]
+pub struct PollReport {
+    pub outcomes: Vec<(PathBuf, Outcome)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error("cannot read maildir {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Ingest { path: PathBuf, source: IngestError },
+}
+
+impl PollError {
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PollError::Io { .. } => true,
+            PollError::Ingest { source, .. } => source.is_transient(),
+        }
+    }
+}
+
+/// The file name without the `:2,FLAGS` info part.
+fn unique_name(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match name.split_once(':') {
+        Some((unique, _)) => unique.to_string(),
+        None => name,
+    }
+}
+
+fn list(root: &Path) -> Result<Vec<PathBuf>, PollError> {
+    let mut files = Vec::new();
+    for sub in ["new", "cur"] {
+        let dir = root.join(sub);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && sub == "cur" => continue,
+            Err(source) => return Err(PollError::Io { path: dir, source }),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|source| PollError::Io { path: dir.clone(), source })?;
+            let path = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && path.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort_by_key(|p| unique_name(p));
+    Ok(files)
+}
+
+/// Ingests every message not yet stored, then applies the `after` action.
+pub fn poll_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PollReport, PollError> {
+    let MailboxKind::Maildir { path: root } = &mailbox.kind;
+    let mut report = PollReport::default();
+    for path in list(root)? {
+        let raw = match std::fs::read(&path) {
+            Ok(raw) => raw,
+            // Another client moved or removed it meanwhile: not ours to lose.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(PollError::Io { path, source }),
+        };
+        let key = unique_name(&path);
+        let outcome = ingest(store, desk, mailbox, Some(&key), &raw)
+            .map_err(|source| PollError::Ingest { path: path.clone(), source })?;
+        after(&mailbox.after, root, &path)?;
+        let seen_before = matches!(outcome, Outcome::Duplicate { ticket: None }) && mailbox.after == AfterAction::Keep;
+        if !seen_before {
+            report.outcomes.push((path, outcome));
+        }
+    }
+    Ok(report)
+}
+
+fn after(action: &AfterAction, root: &Path, path: &Path) -> Result<(), PollError> {
+    let io = |source| PollError::Io { path: path.to_path_buf(), source };
+    match action {
+        AfterAction::Keep => Ok(()),
+        AfterAction::Delete => std::fs::remove_file(path).map_err(io),
+        AfterAction::Move(folder) => {
+            // Maildir++: subfolders are `.Name` directories beside cur/new.
+            let dest = root.join(format!(".{folder}"));
+            for sub in ["cur", "new", "tmp"] {
+                std::fs::create_dir_all(dest.join(sub)).map_err(io)?;
+            }
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = if name.contains(":2,") { name } else { format!("{name}:2,S") };
+            std::fs::rename(path, dest.join("cur").join(name)).map_err(io)
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! An inbound mail, owned and decoded: addresses, threading headers, the
+//! text (charset-decoded, or rendered from HTML), the HTML sanitised, and
+//! attachments. Building one never panics; a mail we cannot work with is
+//! an error that sends it to quarantine with the reason.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
+use sha2::{Digest, Sha256};
+
+use super::facts::MailFacts;
+use crate::domain::ticket::Lang;
+
+/// A mailbox: address (lower-case) and display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    pub inline: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct InboundMail {
+    pub facts: MailFacts,
+    pub message_id: Option<String>,
+    /// `In-Reply-To` then `References`, newest first, without `<>`.
+    pub references: Vec<String>,
+    pub from: Mailbox,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    /// `Delivered-To` / `X-Original-To`: where the MTA delivered it.
+    pub delivered_to: Vec<String>,
+    pub subject: String,
+    pub date: Option<DateTime<Utc>>,
+    /// The text body; rendered from HTML when the mail has no text part.
+    pub text: String,
+    /// The HTML body after sanitising, when there was one.
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub language: Option<Lang>,
+    /// sha256 of everything after the header block: the same mail relayed
+    /// along another path has other `Received` lines but the same body.
+    pub body_sha256: String,
+}
+
+/// Why a mail cannot be processed (it goes to quarantine with this).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unusable {
+    #[error("not a mail: no header could be parsed")]
+    NotMail,
+    #[error("no sender address in From, Sender or Reply-To")]
+    NoSender,
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.link_rel(Some("noopener noreferrer nofollow"));
+    b
+});
+
+/// Removes scripts, event handlers, `javascript:` links and anything else
+/// that could run in a technician's browser.
+pub fn sanitize_html(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl InboundMail {
+    pub fn parse(raw: &[u8]) -> Result<InboundMail, Unusable> {
+        let msg = MessageParser::default().parse(raw).ok_or(Unusable::NotMail)?;
+        if msg.headers().is_empty() {
+            return Err(Unusable::NotMail);
+        }
+        let facts = MailFacts::from_message(&msg);
+
+        let from = [msg.from(), msg.sender(), msg.reply_to()]
+            .into_iter()
+            .flatten()
+            .flat_map(|a| a.iter())
+            .find_map(mailbox)
+            .ok_or(Unusable::NoSender)?;
+        let to = msg.all_to().flat_map(|a| a.iter()).filter_map(mailbox).collect();
+        let cc = msg.all_cc().flat_map(|a| a.iter()).filter_map(mailbox).collect();
+        let delivered_to = msg
+            .headers()
+            .iter()
+            .filter(|h| {
+                let n = h.name();
+                n.eq_ignore_ascii_case("Delivered-To") || n.eq_ignore_ascii_case("X-Original-To")
+            })
+            .filter_map(|h| h.value().as_text().map(bare_address))
+            .collect();
+
+        let mut references = ids(msg.in_reply_to());
+        let mut older = ids(msg.references());
+        older.reverse();
+        for id in older {
+            if !references.contains(&id) {
+                references.push(id);
+            }
+        }
+
+        let html = msg.body_html(0).filter(|_| msg.html_body_count() > 0).map(|h| sanitize_html(&h));
+        let text = msg.body_text(0).map(|t| t.replace("\r\n", "\n")).unwrap_or_default();
+
+        let attachments = msg
+            .attachments()
+            .enumerate()
+            .map(|(i, part)| {
+                let content_type = part
+                    .content_type()
+                    .map(|ct| match ct.subtype() {
+                        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                        None => ct.ctype().to_string(),
+                    })
+                    .unwrap_or_else(|| "application/octet-stream".to_string())
+                    .to_ascii_lowercase();
+                let filename = part
+                    .attachment_name()
+                    .map(clean_filename)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| format!("attachment-{}", i + 1));
+                let inline = part.content_disposition().is_some_and(|d| d.is_inline());
+                Attachment { filename, content_type, content: part.contents().to_vec(), inline }
+            })
+            .collect();
+
+        let language = match msg.content_language() {
+            HeaderValue::Text(t) => Lang::from_tags(t),
+            HeaderValue::TextList(list) => list.iter().find_map(|t| Lang::from_tags(t)),
+            _ => None,
+        };
+        let body_start = (msg.root_part().raw_body_offset() as usize).min(raw.len());
+
+        Ok(InboundMail {
+            message_id: msg.message_id().map(|id| id.trim().to_string()).filter(|id| !id.is_empty()),
+            references,
+            from,
+            to,
+            cc,
+            delivered_to,
+            subject: one_line(msg.subject().unwrap_or_default()),
+            date: msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
+            text,
+            html,
+            attachments,
+            language,
+            body_sha256: sha256_hex(&raw[body_start..]),
+            facts,
+        })
+    }
+}
+
+fn mailbox(addr: &mail_parser::Addr<'_>) -> Option<Mailbox> {
+    let email = bare_address(addr.address()?);
+    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        return None;
+    }
+    let name = one_line(addr.name().unwrap_or_default());
+    Some(Mailbox { email, name })
+}
+
+fn bare_address(text: &str) -> String {
+    text.trim().trim_start_matches('<').trim_end_matches('>').trim().to_ascii_lowercase()
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    let list: Vec<&str> = match value {
+        HeaderValue::Text(t) => vec![t.as_ref()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.as_ref()).collect(),
+        _ => Vec::new(),
+    };
+    list.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+/// Header text from users is shown and stored on one line: line breaks
+/// (possible inside encoded words) and other control characters go.
+pub fn one_line(s: &str) -> String {
+    let cleaned: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A file name without directories or control characters.
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    one_line(base).trim_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_and_event_handlers_never_survive_sanitising() {
+        let html = r#"<p onclick="x()">Hi<script>alert(1)</script><img src="a.png" onerror="y()"><a href="javascript:z()">l</a></p>"#;
+        let clean = sanitize_html(html);
+        for bad in ["<script", "onclick", "onerror", "javascript:", "alert("] {
+            assert!(!clean.contains(bad), "{bad} in {clean}");
+        }
+        assert!(clean.contains("Hi"));
+    }
+
+    #[test]
+    fn a_subject_with_encoded_line_breaks_stays_on_one_line() {
+        let raw = b"From: a@example.test\r\nSubject: =?UTF-8?Q?Hello=0D=0ABcc:_evil@example.test?=\r\n\r\nbody\r\n";
+        let mail = InboundMail::parse(raw).unwrap();
+        assert!(!mail.subject.contains('\n') && !mail.subject.contains('\r'), "{:?}", mail.subject);
+        assert!(mail.subject.starts_with("Hello"));
+    }
+
+    #[test]
+    fn a_mail_without_sender_is_unusable() {
+        let raw = b"Subject: nobody\r\n\r\nbody\r\n";
+        assert_eq!(InboundMail::parse(raw).unwrap_err(), Unusable::NoSender);
+    }
+
+    #[test]
+    fn references_are_newest_first_without_duplicates() {
+        let raw = b"From: a@example.test\r\nIn-Reply-To: <c@x>\r\nReferences: <a@x> <b@x> <c@x>\r\n\r\nb\r\n";
+        let mail = InboundMail::parse(raw).unwrap();
+        assert_eq!(mail.references, vec!["c@x", "b@x", "a@x"]);
+    }
+
+    #[test]
+    fn latin1_subject_and_body_are_decoded() {
+        let mut raw = b"From: =?ISO-8859-1?Q?Ren=E9e?= <renee@example.test>\r\nSubject: =?ISO-8859-1?Q?Probl=E8me_d'acc=E8s?=\r\nContent-Type: text/plain; charset=ISO-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
+        raw.extend_from_slice(b"J'ai un probl\xe8me \xe0 l'acc\xe8s.\r\n");
+        let mail = InboundMail::parse(&raw).unwrap();
+        assert_eq!(mail.subject, "Problème d'accès");
+        assert_eq!(mail.from.name, "Renée");
+        assert!(mail.text.contains("J'ai un problème à l'accès."), "{}", mail.text);
+    }
+}

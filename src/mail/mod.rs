@@ -1,0 +1,7 @@
+//! Mail in and out: mail-parser to an owned [`inbound::InboundMail`], HTML
+//! sanitising and rendering to text, and outgoing messages with threading
+//! headers.
+
+pub mod facts;
+pub mod inbound;
+pub mod outbound;

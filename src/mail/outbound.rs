@@ -1,0 +1,142 @@
+//! Outgoing mail as bytes: lettre builds the MIME structure and encodes
+//! headers; we add the threading and loop-prevention headers every mail of
+//! ours carries. Values that came from users are put on one line first, so
+//! a subject can never smuggle in a header.
+
+use std::time::SystemTime;
+
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox as LettreMailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+use super::inbound::{one_line, Mailbox};
+
+/// Everything needed to write one outgoing mail.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub from: Mailbox,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    /// Without `<>`.
+    pub message_id: String,
+    /// Message-IDs of the thread, oldest first, without `<>`.
+    pub references: Vec<String>,
+    /// Automatic mail (acknowledgements, notices) says so (RFC 3834);
+    /// a technician's reply relayed by us does not.
+    pub automatic: bool,
+    pub loop_value: String,
+    pub date: SystemTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("invalid address `{address}`: {reason}")]
+    Address { address: String, reason: String },
+    #[error("cannot build the message: {0}")]
+    Message(String),
+    #[error("no recipient")]
+    NoRecipient,
+}
+
+fn lettre_mailbox(m: &Mailbox) -> Result<LettreMailbox, BuildError> {
+    let email = m.email.parse().map_err(|e: lettre::address::AddressError| BuildError::Address {
+        address: m.email.clone(),
+        reason: e.to_string(),
+    })?;
+    let name = one_line(&m.name);
+    Ok(LettreMailbox::new((!name.is_empty()).then_some(name), email))
+}
+
+fn header(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), one_line(value))
+}
+
+impl Draft {
+    /// The RFC 5322 bytes of this mail.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BuildError> {
+        if self.to.is_empty() && self.cc.is_empty() {
+            return Err(BuildError::NoRecipient);
+        }
+        let mut b = Message::builder()
+            .from(lettre_mailbox(&self.from)?)
+            .subject(one_line(&self.subject))
+            .date(self.date)
+            .message_id(Some(format!("<{}>", self.message_id)));
+        for m in &self.to {
+            b = b.to(lettre_mailbox(m)?);
+        }
+        for m in &self.cc {
+            b = b.cc(lettre_mailbox(m)?);
+        }
+        if let Some(parent) = self.references.last() {
+            b = b.in_reply_to(format!("<{}>", one_line(parent)));
+            let all: Vec<String> = self.references.iter().map(|r| format!("<{}>", one_line(r))).collect();
+            b = b.references(all.join(" "));
+        }
+        if self.automatic {
+            b = b.raw_header(header("Auto-Submitted", "auto-replied"));
+        }
+        b = b.raw_header(header("X-Auto-Response-Suppress", "All")).raw_header(header("X-Loop", &self.loop_value));
+        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
+        let message = match &self.html {
+            Some(html) => b.multipart(
+                MultiPart::alternative()
+                    .singlepart(text)
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+            ),
+            None => b.singlepart(text),
+        }
+        .map_err(|e| BuildError::Message(e.to_string()))?;
+        Ok(message.formatted())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::inbound::InboundMail;
+
+    fn draft() -> Draft {
+        Draft {
+            from: Mailbox { email: "support@example.test".into(), name: "Support".into() },
+            to: vec![Mailbox { email: "alice@example.test".into(), name: "Alice\r\nBcc: x@evil.test".into() }],
+            cc: vec![],
+            subject: "[Guichet #1] Imprimante\r\nBcc: mallory@evil.test".into(),
+            text: "Bonjour".into(),
+            html: Some("<p>Bonjour</p>".into()),
+            message_id: "guichet.1.abc@example.test".into(),
+            references: vec!["first@example.test".into(), "second@example.test".into()],
+            automatic: true,
+            loop_value: "guichet support@example.test".into(),
+            date: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn our_mail_carries_threading_and_loop_headers() {
+        let bytes = draft().to_bytes().unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for want in [
+            "Message-ID: <guichet.1.abc@example.test>",
+            "In-Reply-To: <second@example.test>",
+            "References: <first@example.test> <second@example.test>",
+            "Auto-Submitted: auto-replied",
+            "X-Auto-Response-Suppress: All",
+            "X-Loop: guichet support@example.test",
+        ] {
+            assert!(text.contains(want), "{want} missing in\n{text}");
+        }
+    }
+
+    #[test]
+    fn user_text_in_headers_cannot_inject_a_header() {
+        let bytes = draft().to_bytes().unwrap();
+        let parsed = InboundMail::parse(&bytes).unwrap();
+        assert!(parsed.facts.header("bcc").is_none(), "{}", String::from_utf8_lossy(&bytes));
+        assert!(parsed.subject.contains("Bcc: mallory"), "the text stays in the subject");
+        assert_eq!(parsed.to.len(), 1);
+    }
+}

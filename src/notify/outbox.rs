@@ -1,0 +1,222 @@
+//! Queues a mail: render its template, build the bytes, and write the
+//! outbox row and our Message-ID in the caller's transaction.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::templates::Templates;
+use crate::config::Settings;
+use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
+use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
+use crate::mail::inbound::Mailbox;
+use crate::mail::outbound::Draft;
+use crate::store::models::{NewOutbox, Ticket};
+use crate::store::{queries, Conn};
+
+/// What the templates get to say about the article that caused the mail.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleView {
+    pub from_name: String,
+    pub from_email: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub is_new_ticket: bool,
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChangeView {
+    pub old: Option<Status>,
+    pub new: Option<Status>,
+    pub by_name: String,
+}
+
+/// One mail to queue.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub template: &'static str,
+    pub lang: Lang,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    /// Shown as the sender's name; the address is always the desk's.
+    pub from_name: String,
+    pub automatic: bool,
+    pub article: ArticleView,
+    pub change: ChangeView,
+    pub error: Option<(String, String)>,
+}
+
+/// Everything queuing needs besides the connection.
+pub struct Desk<'a> {
+    pub settings: &'a Settings,
+    pub templates: &'a Templates,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("template `{template}` ({lang}): {message}")]
+    Template { template: String, lang: Lang, message: String },
+    #[error(transparent)]
+    Build(#[from] crate::mail::outbound::BuildError),
+    #[error(transparent)]
+    Store(#[from] diesel::result::Error),
+}
+
+static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+impl Desk<'_> {
+    pub fn message_id_domain(&self) -> String {
+        let configured = &self.settings.outgoing.message_id_domain;
+        if configured.is_empty() {
+            self.settings.desk_address().rsplit('@').next().unwrap_or("localhost").to_string()
+        } else {
+            configured.clone()
+        }
+    }
+
+    /// A Message-ID no one else will write: ticket, time, process and a
+    /// per-process sequence.
+    pub fn new_message_id(&self, ticket: i64) -> String {
+        let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+        let nanos = self.now.timestamp_nanos_opt().unwrap_or_default();
+        format!("{OWN_MESSAGE_ID_PREFIX}{ticket}.{nanos:x}.{}.{seq}@{}", std::process::id(), self.message_id_domain())
+    }
+
+    pub fn tag(&self, ticket: i64) -> String {
+        format!("[{} #{ticket}]", self.settings.tickets.subject_tag)
+    }
+
+    /// Renders and queues `notice` about `ticket`. Returns the outbox id, or
+    /// `None` when no recipient is left (our own addresses are never sent to).
+    pub fn queue(&self, conn: &mut Conn, ticket: &Ticket, notice: Notice) -> Result<Option<i64>, QueueError> {
+        let ours = self.settings.our_addresses();
+        let mut seen: Vec<String> = Vec::new();
+        let mut keep = |list: Vec<Mailbox>| -> Vec<Mailbox> {
+            list.into_iter()
+                .filter(|m| {
+                    let fresh = !ours.contains(&m.email) && !seen.contains(&m.email);
+                    seen.push(m.email.clone());
+                    fresh
+                })
+                .collect()
+        };
+        let to = keep(notice.to.clone());
+        let cc = keep(notice.cc.clone());
+        let Some(recipient) = to.first().or(cc.first()).cloned() else {
+            return Ok(None);
+        };
+        let ctx = self.context(conn, ticket, &notice, &recipient)?;
+        let rendered = self.templates.render(notice.template, notice.lang, &ctx).map_err(|message| {
+            QueueError::Template { template: notice.template.to_string(), lang: notice.lang, message }
+        })?;
+        let tag = self.tag(ticket.id);
+        let subject =
+            if rendered.subject.contains(&tag) { rendered.subject } else { format!("{tag} {}", rendered.subject) };
+        let message_id = self.new_message_id(ticket.id);
+        let mut references = queries::thread_message_ids(conn, ticket.id)?;
+        if references.len() > 12 {
+            // Keep the root and the most recent: enough for every client to thread.
+            let tail = references.split_off(references.len() - 11);
+            references.truncate(1);
+            references.extend(tail);
+        }
+        let desk_address = self.settings.desk_address().to_string();
+        let draft = Draft {
+            from: Mailbox { email: desk_address.clone(), name: notice.from_name.clone() },
+            to: to.clone(),
+            cc: cc.clone(),
+            subject: subject.clone(),
+            text: rendered.text,
+            html: Some(rendered.html),
+            message_id: message_id.clone(),
+            references,
+            automatic: notice.automatic,
+            loop_value: self.settings.loop_value(),
+            date: self.now.into(),
+        };
+        let bytes = draft.to_bytes()?;
+        let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
+        let now = self.now.naive_utc();
+        let id = queries::insert_outbox(
+            conn,
+            &NewOutbox {
+                ticket_id: Some(ticket.id),
+                template: notice.template,
+                message_id: &message_id,
+                envelope_from: &desk_address,
+                recipients: &recipients.join(","),
+                subject: &subject,
+                content: &bytes,
+                automatic: notice.automatic,
+                next_attempt_at: now,
+                created_at: now,
+            },
+        )?;
+        queries::record_message_id(conn, &message_id, ticket.id, "out", now)?;
+        Ok(Some(id))
+    }
+
+    /// The variables a template sees for `n` about ticket `t`.
+    pub fn context(&self, conn: &mut Conn, t: &Ticket, n: &Notice, recipient: &Mailbox) -> Result<Value, QueueError> {
+        let lang = n.lang;
+        let requester = queries::contact(conn, t.requester_id)?;
+        let status: Status = t.status.parse().unwrap_or(Status::New);
+        let ttype: TicketType = t.ticket_type.parse().unwrap_or(TicketType::Incident);
+        let assignee_name = t
+            .assignee
+            .as_deref()
+            .map(|a| self.settings.technician(a).map_or(a.to_string(), |tech| tech.name.clone()))
+            .unwrap_or_default();
+        let a = &n.article;
+        let (command, reason) = n.error.clone().unwrap_or_default();
+        Ok(json!({
+            "desk": {
+                "name": self.settings.outgoing.from_name,
+                "address": self.settings.desk_address(),
+                "tag": self.settings.tickets.subject_tag,
+                "reopen_days": self.settings.tickets.reopen_days,
+            },
+            "recipient": { "name": recipient.name, "email": recipient.email },
+            "ticket": {
+                "number": t.id,
+                "tag": self.tag(t.id),
+                "subject": t.subject,
+                "type": ttype.as_str(),
+                "type_label": ttype.label(lang),
+                "status": status.as_str(),
+                "status_label": status.label(lang),
+                "priority": t.priority,
+                "priority_label": priority_label(t.priority, lang),
+                "impact": t.impact,
+                "urgency": t.urgency,
+                "requester_name": if requester.name.is_empty() { &requester.email } else { &requester.name },
+                "requester_email": requester.email,
+                "assignee_name": assignee_name,
+                "group": t.group_name.clone().unwrap_or_default(),
+                "created_at": t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            },
+            "article": {
+                "from_name": if a.from_name.is_empty() { &a.from_email } else { &a.from_name },
+                "from_email": a.from_email,
+                "subject": a.subject,
+                "text": a.text,
+                "lines": a.text.lines().collect::<Vec<_>>(),
+                "html": a.html.clone().unwrap_or_default(),
+                "has_html": a.html.is_some(),
+                "is_new_ticket": a.is_new_ticket,
+                "internal": a.internal,
+            },
+            "change": {
+                "old_label": n.change.old.map(|s| s.label(lang)).unwrap_or_default(),
+                "new_label": n.change.new.map(|s| s.label(lang)).unwrap_or_default(),
+                "by_name": n.change.by_name,
+                "closed": n.change.new.is_some_and(Status::is_closed),
+            },
+            "error": { "command": command, "reason": reason },
+        }))
+    }
+}

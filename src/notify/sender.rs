@@ -1,0 +1,148 @@
+//! The outbox worker: sends due rows through lettre (files or SMTP),
+//! records every attempt, retries transient failures with backoff and
+//! gives up on permanent ones, leaving them visible.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls as SmtpTls, TlsParameters};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::config::{Outgoing, Tls, Transport};
+use crate::store::models::OutboxRow;
+use crate::store::{queries, Store, StoreError};
+
+/// A configured transport.
+pub enum Sender {
+    File(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// How a failed attempt ends.
+enum Failure {
+    Transient(String),
+    Permanent(String),
+}
+
+impl Sender {
+    pub fn new(outgoing: &Outgoing) -> Result<Sender, String> {
+        match &outgoing.transport {
+            Transport::File { dir } => {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                Ok(Sender::File(AsyncFileTransport::new(dir)))
+            }
+            Transport::Smtp(s) => {
+                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host).port(s.port);
+                if s.tls != Tls::None {
+                    let params = TlsParameters::new(s.host.clone()).map_err(|e| format!("TLS for {}: {e}", s.host))?;
+                    b = b.tls(if s.tls == Tls::Tls { SmtpTls::Wrapper(params) } else { SmtpTls::Required(params) });
+                }
+                if let (Some(user), Some(pass)) = (&s.username, &s.password) {
+                    b = b.credentials(Credentials::new(user.clone(), pass.clone()));
+                }
+                Ok(Sender::Smtp(b.build()))
+            }
+        }
+    }
+
+    async fn send(&self, row: &OutboxRow) -> Result<(), Failure> {
+        let from = row.envelope_from.parse().map_err(|e| Failure::Permanent(format!("sender address: {e}")))?;
+        let mut to = Vec::new();
+        for r in row.recipients.split(',').filter(|r| !r.is_empty()) {
+            to.push(r.parse().map_err(|e| Failure::Permanent(format!("recipient `{r}`: {e}")))?);
+        }
+        let envelope = Envelope::new(Some(from), to).map_err(|e| Failure::Permanent(e.to_string()))?;
+        match self {
+            Sender::File(t) => {
+                t.send_raw(&envelope, &row.content).await.map(drop).map_err(|e| Failure::Transient(e.to_string()))
+            }
+            Sender::Smtp(t) => t.send_raw(&envelope, &row.content).await.map(drop).map_err(|e| {
+                if e.is_permanent() {
+                    Failure::Permanent(e.to_string())
+                } else {
+                    Failure::Transient(e.to_string())
+                }
+            }),
+        }
+    }
+}
+
+/// Waits after the n-th failed attempt: 1 min, 2, 4 … capped at 6 hours.
+pub fn backoff(attempts: i32) -> Duration {
+    let minutes = 1i64 << attempts.clamp(0, 9);
+    Duration::minutes(minutes.min(360))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Unavailable(e.to_string()))?
+}
+
+/// Sends every row due at `now`.
+pub async fn send_due(
+    store: &Store,
+    sender: &Sender,
+    max_attempts: u32,
+    now: DateTime<Utc>,
+) -> Result<SendReport, StoreError> {
+    let mut report = SendReport::default();
+    let at: NaiveDateTime = now.naive_utc();
+    let s = store.clone();
+    let rows = blocking(move || Ok(queries::due_outbox(&mut *s.conn()?, at, 200)?)).await?;
+    for row in rows {
+        let result = sender.send(&row).await;
+        let s = store.clone();
+        let (id, attempts) = (row.id, row.attempts + 1);
+        let outcome = match &result {
+            Ok(()) => "sent",
+            Err(Failure::Transient(_)) if attempts < max_attempts as i32 => "transient",
+            Err(_) => "permanent",
+        };
+        match outcome {
+            "sent" => report.sent += 1,
+            "transient" => report.retrying += 1,
+            _ => report.failed += 1,
+        }
+        let detail = match result {
+            Ok(()) => String::new(),
+            Err(Failure::Transient(m)) | Err(Failure::Permanent(m)) => m,
+        };
+        if !detail.is_empty() {
+            tracing::warn!(outbox.id = id, attempts, error = %detail, "sending failed");
+        }
+        blocking(move || {
+            let mut conn = s.conn()?;
+            conn.immediate_transaction(|conn| {
+                queries::record_attempt(conn, id, at, outcome, &detail)?;
+                match outcome {
+                    "sent" => queries::mark_sent(conn, id, at),
+                    "transient" => queries::mark_failed(conn, id, &detail, Some(at + backoff(attempts - 1))),
+                    _ => queries::mark_failed(conn, id, &detail, None),
+                }
+            })?;
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), Duration::minutes(1));
+        assert_eq!(backoff(3), Duration::minutes(8));
+        assert_eq!(backoff(30), Duration::minutes(360));
+    }
+}

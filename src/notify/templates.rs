@@ -1,0 +1,186 @@
+//! Mail templates: `templates/<lang>/<name>.{subject,text,html}.hbs`,
+//! rendered in strict mode (a missing variable is an error, never an empty
+//! string in a mail). HTML parts are escaped, subjects and text are not.
+//! A changed template directory is reloaded by [`Templates::reload_if_changed`];
+//! a broken edit keeps the last good set.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use handlebars::Handlebars;
+use serde_json::{json, Value};
+
+use crate::domain::ticket::Lang;
+
+/// Every template guichet sends.
+pub const NAMES: &[&str] =
+    &["acknowledgement", "reply", "new_article", "status_changed", "stranger_alert", "command_error"];
+const PARTS: &[&str] = &["subject", "text", "html"];
+const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
+
+/// A rendered mail body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct TemplateProblem {
+    pub file: String,
+    pub message: String,
+}
+
+pub struct Templates {
+    dir: PathBuf,
+    plain: Handlebars<'static>,
+    html: Handlebars<'static>,
+    stamp: Vec<(PathBuf, Option<SystemTime>)>,
+}
+
+fn key(lang: Lang, name: &str, part: &str) -> String {
+    format!("{lang}/{name}.{part}")
+}
+
+fn stamp(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    for lang in LANGS {
+        for name in NAMES {
+            for part in PARTS {
+                let path = dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
+                let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                out.push((path, mtime));
+            }
+        }
+    }
+    out
+}
+
+impl Templates {
+    /// Loads and checks every template; all problems are returned together.
+    pub fn load(dir: &Path) -> Result<Templates, Vec<TemplateProblem>> {
+        let stamp = stamp(dir);
+        let mut plain = Handlebars::new();
+        plain.set_strict_mode(true);
+        plain.register_escape_fn(handlebars::no_escape);
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        let mut problems = Vec::new();
+        for (path, _) in &stamp {
+            let rel = path.strip_prefix(dir).unwrap_or(path);
+            let file = path.display().to_string();
+            let Some((lang, rest)) = rel.to_str().and_then(|s| s.split_once('/')) else { continue };
+            let id = format!("{lang}/{}", rest.trim_end_matches(".hbs"));
+            let source = match std::fs::read_to_string(path) {
+                Ok(s) => s,
+                Err(e) => {
+                    problems.push(TemplateProblem { file, message: format!("cannot read: {e}") });
+                    continue;
+                }
+            };
+            let registry = if id.ends_with(".html") { &mut html } else { &mut plain };
+            if let Err(e) = registry.register_template_string(&id, source) {
+                problems.push(TemplateProblem { file, message: e.to_string() });
+            }
+        }
+        let templates = Templates { dir: dir.to_path_buf(), plain, html, stamp };
+        if problems.is_empty() {
+            problems = templates.check();
+        }
+        if problems.is_empty() {
+            Ok(templates)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Renders every template against a sample ticket, in strict mode.
+    pub fn check(&self) -> Vec<TemplateProblem> {
+        let mut problems = Vec::new();
+        for lang in LANGS {
+            let ctx = sample_context(*lang);
+            for name in NAMES {
+                for part in PARTS {
+                    if let Err(e) = self.render_part(*lang, name, part, &ctx) {
+                        let file = self.dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
+                        problems.push(TemplateProblem { file: file.display().to_string(), message: e });
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    fn render_part(&self, lang: Lang, name: &str, part: &str, ctx: &Value) -> Result<String, String> {
+        let registry = if part == "html" { &self.html } else { &self.plain };
+        registry.render(&key(lang, name, part), ctx).map_err(|e| {
+            // The render error names the template and variable; the cause
+            // chain adds nothing readable.
+            let mut m = e.to_string();
+            if let Some(reason) = e.reason().to_string().split('\n').next() {
+                if !m.contains(reason) {
+                    m = format!("{m}: {reason}");
+                }
+            }
+            m
+        })
+    }
+
+    pub fn render(&self, name: &str, lang: Lang, ctx: &Value) -> Result<Rendered, String> {
+        let subject = self.render_part(lang, name, "subject", ctx)?;
+        Ok(Rendered {
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text: self.render_part(lang, name, "text", ctx)?,
+            html: self.render_part(lang, name, "html", ctx)?,
+        })
+    }
+
+    /// Reloads when a file changed. `Ok(true)` when a new set is in use;
+    /// on a broken edit the current set stays and the problems are returned.
+    pub fn reload_if_changed(&mut self) -> Result<bool, Vec<TemplateProblem>> {
+        if stamp(&self.dir) == self.stamp {
+            return Ok(false);
+        }
+        match Templates::load(&self.dir) {
+            Ok(fresh) => {
+                *self = fresh;
+                Ok(true)
+            }
+            Err(problems) => {
+                // Do not retry the same broken files on every tick.
+                self.stamp = stamp(&self.dir);
+                Err(problems)
+            }
+        }
+    }
+}
+
+/// A context with every variable filled, for `check` and `template preview`.
+pub fn sample_context(lang: Lang) -> Value {
+    let (subject, text) = match lang {
+        Lang::Fr => ("L'imprimante du 2e étage ne répond plus", "Bonjour,\nL'imprimante affiche « erreur 52 ».\nMerci"),
+        Lang::En => ("The printer on floor 2 does not respond", "Hello,\nThe printer shows \"error 52\".\nThanks"),
+    };
+    json!({
+        "desk": { "name": "Support", "address": "support@example.test", "tag": "Guichet", "reopen_days": 14 },
+        "recipient": { "name": "Alice Martin", "email": "alice@example.test" },
+        "ticket": {
+            "number": 42, "tag": "[Guichet #42]", "subject": subject,
+            "type": "incident", "type_label": crate::domain::ticket::TicketType::Incident.label(lang),
+            "status": "assigned", "status_label": crate::domain::ticket::Status::Assigned.label(lang),
+            "priority": 3, "priority_label": crate::domain::ticket::priority_label(3, lang),
+            "impact": 3, "urgency": 3,
+            "requester_name": "Alice Martin", "requester_email": "alice@example.test",
+            "assignee_name": "Marc Dupont", "group": "", "created_at": "2026-11-28 09:12 UTC"
+        },
+        "article": {
+            "from_name": "Alice Martin", "from_email": "alice@example.test", "subject": subject,
+            "text": text, "lines": text.lines().collect::<Vec<_>>(), "html": "<p>Bonjour</p>", "has_html": true,
+            "is_new_ticket": true, "internal": false
+        },
+        "change": { "old_label": crate::domain::ticket::Status::Assigned.label(lang), "new_label": crate::domain::ticket::Status::Resolved.label(lang), "by_name": "Marc Dupont", "closed": true },
+        "error": { "command": "#status closed", "reason": "unknown status `closed`" }
+    })
+}

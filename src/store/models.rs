@@ -1,0 +1,258 @@
+//! Rows as read (`X`) and as written (`NewX`), one pair per table we use.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub language: Option<String>,
+    pub vip: bool,
+    pub undeliverable_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = contacts)]
+pub struct NewContact<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub language: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub struct Ticket {
+    pub id: i64,
+    pub subject: String,
+    pub ticket_type: String,
+    pub status: String,
+    pub impact: i32,
+    pub urgency: i32,
+    pub priority: i32,
+    pub major: bool,
+    pub parent_id: Option<i64>,
+    pub related_id: Option<i64>,
+    pub requester_id: i64,
+    pub assignee: Option<String>,
+    pub group_name: Option<String>,
+    pub category: Option<String>,
+    pub language: String,
+    pub mailbox: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tickets)]
+pub struct NewTicket<'a> {
+    pub subject: &'a str,
+    pub ticket_type: &'a str,
+    pub status: &'a str,
+    pub impact: i32,
+    pub urgency: i32,
+    pub priority: i32,
+    pub related_id: Option<i64>,
+    pub requester_id: i64,
+    pub language: &'a str,
+    pub mailbox: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = raw_messages)]
+pub struct NewRawMessage<'a> {
+    pub sha256: &'a str,
+    pub size: i64,
+    pub content: &'a [u8],
+    pub received_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = inbound)]
+pub struct Inbound {
+    pub id: i64,
+    pub raw_message_id: i64,
+    pub mailbox: String,
+    pub message_id: Option<String>,
+    pub body_sha256: String,
+    pub outcome: String,
+    pub kind: String,
+    pub reason: String,
+    pub ticket_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = inbound)]
+pub struct NewInbound<'a> {
+    pub raw_message_id: i64,
+    pub mailbox: &'a str,
+    pub message_id: Option<&'a str>,
+    pub body_sha256: &'a str,
+    pub outcome: &'a str,
+    pub kind: &'a str,
+    pub reason: &'a str,
+    pub ticket_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub raw_message_id: Option<i64>,
+    pub direction: String,
+    pub visibility: String,
+    pub author_role: String,
+    pub from_addr: String,
+    pub from_name: String,
+    pub to_addrs: String,
+    pub cc_addrs: String,
+    pub subject: String,
+    pub body_text: String,
+    pub trimmed_text: String,
+    pub body_html: Option<String>,
+    pub message_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle<'a> {
+    pub ticket_id: i64,
+    pub raw_message_id: Option<i64>,
+    pub direction: &'a str,
+    pub visibility: &'a str,
+    pub author_role: &'a str,
+    pub from_addr: &'a str,
+    pub from_name: &'a str,
+    pub to_addrs: &'a str,
+    pub cc_addrs: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub trimmed_text: &'a str,
+    pub body_html: Option<&'a str>,
+    pub message_id: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = attachments)]
+pub struct Attachment {
+    pub id: i64,
+    pub article_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub inline: bool,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = attachments)]
+pub struct NewAttachment<'a> {
+    pub article_id: i64,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub inline: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct Event {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub actor: String,
+    pub kind: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub article_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent<'a> {
+    pub ticket_id: i64,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub old_value: Option<&'a str>,
+    pub new_value: Option<&'a str>,
+    pub article_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub template: String,
+    pub message_id: String,
+    pub envelope_from: String,
+    pub recipients: String,
+    pub subject: String,
+    pub content: Vec<u8>,
+    pub automatic: bool,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutbox<'a> {
+    pub ticket_id: Option<i64>,
+    pub template: &'a str,
+    pub message_id: &'a str,
+    pub envelope_from: &'a str,
+    pub recipients: &'a str,
+    pub subject: &'a str,
+    pub content: &'a [u8],
+    pub automatic: bool,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sla_timers)]
+pub struct SlaTimer {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub kind: String,
+    pub policy: String,
+    pub due_at: NaiveDateTime,
+    pub state: String,
+    pub remaining_minutes: Option<i64>,
+    pub warned_at: Option<NaiveDateTime>,
+    pub breached_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = quarantine)]
+pub struct Quarantined {
+    pub id: i64,
+    pub raw_message_id: i64,
+    pub mailbox: String,
+    pub reason: String,
+    pub state: String,
+    pub retries: i32,
+    pub created_at: NaiveDateTime,
+    pub released_at: Option<NaiveDateTime>,
+}

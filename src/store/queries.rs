@@ -1,0 +1,418 @@
+//! The queries guichet runs, as plain functions over a connection so that
+//! callers compose them inside one transaction.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::*;
+use super::schema::*;
+use super::Conn;
+
+type QResult<T> = Result<T, diesel::result::Error>;
+
+// --- contacts -------------------------------------------------------------
+
+pub fn contact_by_email(conn: &mut Conn, email: &str) -> QResult<Option<Contact>> {
+    contacts::table.filter(contacts::email.eq(email)).select(Contact::as_select()).first(conn).optional()
+}
+
+pub fn contact(conn: &mut Conn, id: i64) -> QResult<Contact> {
+    contacts::table.find(id).select(Contact::as_select()).first(conn)
+}
+
+/// The contact for this address, created on first sight. A name or
+/// language learned later fills in what was missing.
+pub fn upsert_contact(
+    conn: &mut Conn,
+    email: &str,
+    name: &str,
+    language: Option<&str>,
+    now: NaiveDateTime,
+) -> QResult<Contact> {
+    if let Some(c) = contact_by_email(conn, email)? {
+        if (c.name.is_empty() && !name.is_empty()) || (c.language.is_none() && language.is_some()) {
+            diesel::update(contacts::table.find(c.id))
+                .set((
+                    contacts::name.eq(if c.name.is_empty() { name } else { &c.name }),
+                    contacts::language.eq(c.language.as_deref().or(language)),
+                ))
+                .execute(conn)?;
+            return contact(conn, c.id);
+        }
+        return Ok(c);
+    }
+    diesel::insert_into(contacts::table)
+        .values(NewContact { email, name, language, created_at: now })
+        .returning(Contact::as_returning())
+        .get_result(conn)
+}
+
+// --- tickets --------------------------------------------------------------
+
+pub fn ticket(conn: &mut Conn, id: i64) -> QResult<Option<Ticket>> {
+    tickets::table.find(id).select(Ticket::as_select()).first(conn).optional()
+}
+
+pub fn insert_ticket(conn: &mut Conn, new: &NewTicket<'_>) -> QResult<Ticket> {
+    diesel::insert_into(tickets::table).values(new).returning(Ticket::as_returning()).get_result(conn)
+}
+
+pub fn list_tickets(conn: &mut Conn, status: Option<&str>) -> QResult<Vec<Ticket>> {
+    let mut q = tickets::table.select(Ticket::as_select()).order(tickets::id.asc()).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(tickets::status.eq(s.to_string()));
+    }
+    q.load(conn)
+}
+
+pub fn set_status(
+    conn: &mut Conn,
+    id: i64,
+    status: &str,
+    closed_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::status.eq(status), tickets::closed_at.eq(closed_at), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_assignment(
+    conn: &mut Conn,
+    id: i64,
+    assignee: Option<&str>,
+    group: Option<&str>,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::assignee.eq(assignee), tickets::group_name.eq(group), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_classification(
+    conn: &mut Conn,
+    id: i64,
+    ticket_type: &str,
+    impact: i32,
+    urgency: i32,
+    priority: i32,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((
+            tickets::ticket_type.eq(ticket_type),
+            tickets::impact.eq(impact),
+            tickets::urgency.eq(urgency),
+            tickets::priority.eq(priority),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_parent(conn: &mut Conn, id: i64, parent: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::parent_id.eq(parent), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn touch_ticket(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id)).set(tickets::updated_at.eq(now)).execute(conn).map(drop)
+}
+
+pub fn watchers(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Contact>> {
+    ticket_watchers::table
+        .inner_join(contacts::table)
+        .filter(ticket_watchers::ticket_id.eq(ticket_id))
+        .select(Contact::as_select())
+        .order(contacts::email.asc())
+        .load(conn)
+}
+
+pub fn add_watcher(conn: &mut Conn, ticket_id: i64, contact_id: i64) -> QResult<()> {
+    diesel::insert_into(ticket_watchers::table)
+        .values((ticket_watchers::ticket_id.eq(ticket_id), ticket_watchers::contact_id.eq(contact_id)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(drop)
+}
+
+// --- threading ------------------------------------------------------------
+
+/// The ticket of the first of these Message-IDs we know.
+pub fn ticket_by_message_ids(conn: &mut Conn, ids: &[String]) -> QResult<Option<i64>> {
+    for id in ids {
+        let found = message_ids::table
+            .filter(message_ids::message_id.eq(id))
+            .select(message_ids::ticket_id)
+            .first::<i64>(conn)
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+pub fn record_message_id(
+    conn: &mut Conn,
+    message_id: &str,
+    ticket_id: i64,
+    direction: &str,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    diesel::insert_into(message_ids::table)
+        .values((
+            message_ids::message_id.eq(message_id),
+            message_ids::ticket_id.eq(ticket_id),
+            message_ids::direction.eq(direction),
+            message_ids::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(drop)
+}
+
+/// Message-IDs of a ticket's thread, oldest first (for `References`).
+pub fn thread_message_ids(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<String>> {
+    message_ids::table
+        .filter(message_ids::ticket_id.eq(ticket_id))
+        .order((message_ids::created_at.asc(), message_ids::message_id.asc()))
+        .select(message_ids::message_id)
+        .load(conn)
+}
+
+// --- raw mail and what became of it -----------------------------------------
+
+pub fn raw_by_sha(conn: &mut Conn, sha: &str) -> QResult<Option<i64>> {
+    raw_messages::table.filter(raw_messages::sha256.eq(sha)).select(raw_messages::id).first(conn).optional()
+}
+
+pub fn raw_content(conn: &mut Conn, id: i64) -> QResult<Vec<u8>> {
+    raw_messages::table.find(id).select(raw_messages::content).first(conn)
+}
+
+pub fn insert_raw(conn: &mut Conn, new: &NewRawMessage<'_>) -> QResult<i64> {
+    diesel::insert_into(raw_messages::table).values(new).returning(raw_messages::id).get_result(conn)
+}
+
+pub fn source_seen(conn: &mut Conn, mailbox: &str, key: &str) -> QResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        source_messages::table.filter(source_messages::mailbox.eq(mailbox)).filter(source_messages::source_key.eq(key)),
+    ))
+    .get_result(conn)
+}
+
+pub fn record_source(conn: &mut Conn, mailbox: &str, key: &str, raw_id: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::insert_into(source_messages::table)
+        .values((
+            source_messages::mailbox.eq(mailbox),
+            source_messages::source_key.eq(key),
+            source_messages::raw_message_id.eq(raw_id),
+            source_messages::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn inbound_for_raw(conn: &mut Conn, raw_id: i64) -> QResult<Option<Inbound>> {
+    inbound::table.filter(inbound::raw_message_id.eq(raw_id)).select(Inbound::as_select()).first(conn).optional()
+}
+
+/// An earlier copy of the same mail: same Message-ID and same body.
+pub fn inbound_copy(conn: &mut Conn, message_id: &str, body_sha: &str) -> QResult<Option<Inbound>> {
+    inbound::table
+        .filter(inbound::message_id.eq(message_id))
+        .filter(inbound::body_sha256.eq(body_sha))
+        .filter(inbound::outcome.ne("quarantine"))
+        .select(Inbound::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_inbound(conn: &mut Conn, new: &NewInbound<'_>) -> QResult<()> {
+    diesel::insert_into(inbound::table).values(new).execute(conn).map(drop)
+}
+
+pub fn delete_inbound_for_raw(conn: &mut Conn, raw_id: i64) -> QResult<()> {
+    diesel::delete(inbound::table.filter(inbound::raw_message_id.eq(raw_id))).execute(conn).map(drop)
+}
+
+/// Inbound counts by outcome, for `status` and tests.
+pub fn inbound_outcomes(conn: &mut Conn) -> QResult<Vec<(String, i64)>> {
+    inbound::table
+        .group_by(inbound::outcome)
+        .select((inbound::outcome, diesel::dsl::count_star()))
+        .order(inbound::outcome.asc())
+        .load(conn)
+}
+
+// --- articles and attachments -----------------------------------------------
+
+pub fn insert_article(conn: &mut Conn, new: &NewArticle<'_>) -> QResult<i64> {
+    diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)
+}
+
+pub fn articles(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Article>> {
+    articles::table
+        .filter(articles::ticket_id.eq(ticket_id))
+        .order(articles::id.asc())
+        .select(Article::as_select())
+        .load(conn)
+}
+
+/// Stores the content once per sha256, then the attachment row.
+pub fn insert_attachment(conn: &mut Conn, article_id: i64, name: &str, ctype: &str, content: &[u8]) -> QResult<()> {
+    let sha = crate::mail::inbound::sha256_hex(content);
+    let size = content.len() as i64;
+    diesel::insert_into(blobs::table)
+        .values((blobs::sha256.eq(&sha), blobs::size.eq(size), blobs::content.eq(content)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    diesel::insert_into(attachments::table)
+        .values(NewAttachment { article_id, filename: name, content_type: ctype, size, sha256: &sha, inline: false })
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn attachments_of(conn: &mut Conn, article_ids: &[i64]) -> QResult<Vec<Attachment>> {
+    attachments::table
+        .filter(attachments::article_id.eq_any(article_ids))
+        .order(attachments::id.asc())
+        .select(Attachment::as_select())
+        .load(conn)
+}
+
+// --- history ----------------------------------------------------------------
+
+pub fn insert_event(conn: &mut Conn, new: &NewEvent<'_>) -> QResult<()> {
+    diesel::insert_into(events::table).values(new).execute(conn).map(drop)
+}
+
+pub fn events(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Event>> {
+    events::table.filter(events::ticket_id.eq(ticket_id)).order(events::id.asc()).select(Event::as_select()).load(conn)
+}
+
+pub fn sla_timers(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<SlaTimer>> {
+    sla_timers::table
+        .filter(sla_timers::ticket_id.eq(ticket_id))
+        .order(sla_timers::id.asc())
+        .select(SlaTimer::as_select())
+        .load(conn)
+}
+
+// --- outbox -----------------------------------------------------------------
+
+pub fn insert_outbox(conn: &mut Conn, new: &NewOutbox<'_>) -> QResult<i64> {
+    diesel::insert_into(outbox::table).values(new).returning(outbox::id).get_result(conn)
+}
+
+pub fn due_outbox(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::state.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .order(outbox::id.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+pub fn list_outbox(conn: &mut Conn) -> QResult<Vec<OutboxRow>> {
+    outbox::table.order(outbox::id.asc()).select(OutboxRow::as_select()).load(conn)
+}
+
+pub fn record_attempt(conn: &mut Conn, outbox_id: i64, at: NaiveDateTime, result: &str, detail: &str) -> QResult<()> {
+    diesel::insert_into(outbox_attempts::table)
+        .values((
+            outbox_attempts::outbox_id.eq(outbox_id),
+            outbox_attempts::attempted_at.eq(at),
+            outbox_attempts::result.eq(result),
+            outbox_attempts::detail.eq(detail),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn mark_sent(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::state.eq("sent"),
+            outbox::sent_at.eq(at),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up (`None`).
+pub fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at: Option<NaiveDateTime>) -> QResult<()> {
+    let q = diesel::update(outbox::table.find(id));
+    match retry_at {
+        Some(at) => q
+            .set((
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(error),
+                outbox::next_attempt_at.eq(at),
+            ))
+            .execute(conn),
+        None => q
+            .set((outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(error), outbox::state.eq("failed")))
+            .execute(conn),
+    }
+    .map(drop)
+}
+
+// --- quarantine ---------------------------------------------------------------
+
+pub fn insert_quarantine(
+    conn: &mut Conn,
+    raw_id: i64,
+    mailbox: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QResult<i64> {
+    diesel::insert_into(quarantine::table)
+        .values((
+            quarantine::raw_message_id.eq(raw_id),
+            quarantine::mailbox.eq(mailbox),
+            quarantine::reason.eq(reason),
+            quarantine::created_at.eq(now),
+        ))
+        .returning(quarantine::id)
+        .get_result(conn)
+}
+
+pub fn quarantined(conn: &mut Conn, all: bool) -> QResult<Vec<Quarantined>> {
+    let mut q = quarantine::table.select(Quarantined::as_select()).order(quarantine::id.asc()).into_boxed();
+    if !all {
+        q = q.filter(quarantine::state.eq("held"));
+    }
+    q.load(conn)
+}
+
+pub fn quarantine_entry(conn: &mut Conn, id: i64) -> QResult<Option<Quarantined>> {
+    quarantine::table.find(id).select(Quarantined::as_select()).first(conn).optional()
+}
+
+pub fn release_quarantine(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(quarantine::table.find(id))
+        .set((
+            quarantine::state.eq("released"),
+            quarantine::released_at.eq(now),
+            quarantine::retries.eq(quarantine::retries + 1),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn requarantine(conn: &mut Conn, id: i64, reason: &str) -> QResult<()> {
+    diesel::update(quarantine::table.find(id))
+        .set((quarantine::reason.eq(reason), quarantine::retries.eq(quarantine::retries + 1)))
+        .execute(conn)
+        .map(drop)
+}

@@ -1,0 +1,241 @@
+//! Diesel table definitions, kept in step with `migrations/` by hand.
+
+diesel::table! {
+    contacts (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        language -> Nullable<Text>,
+        vip -> Bool,
+        undeliverable_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        subject -> Text,
+        ticket_type -> Text,
+        status -> Text,
+        impact -> Integer,
+        urgency -> Integer,
+        priority -> Integer,
+        major -> Bool,
+        parent_id -> Nullable<BigInt>,
+        related_id -> Nullable<BigInt>,
+        requester_id -> BigInt,
+        assignee -> Nullable<Text>,
+        group_name -> Nullable<Text>,
+        category -> Nullable<Text>,
+        language -> Text,
+        mailbox -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_watchers (ticket_id, contact_id) {
+        ticket_id -> BigInt,
+        contact_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    ticket_tags (ticket_id, tag) {
+        ticket_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    raw_messages (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        size -> BigInt,
+        content -> Binary,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inbound (id) {
+        id -> BigInt,
+        raw_message_id -> BigInt,
+        mailbox -> Text,
+        message_id -> Nullable<Text>,
+        body_sha256 -> Text,
+        outcome -> Text,
+        kind -> Text,
+        reason -> Text,
+        ticket_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    source_messages (mailbox, source_key) {
+        mailbox -> Text,
+        source_key -> Text,
+        raw_message_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        raw_message_id -> Nullable<BigInt>,
+        direction -> Text,
+        visibility -> Text,
+        author_role -> Text,
+        from_addr -> Text,
+        from_name -> Text,
+        to_addrs -> Text,
+        cc_addrs -> Text,
+        subject -> Text,
+        body_text -> Text,
+        trimmed_text -> Text,
+        body_html -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        inline -> Bool,
+    }
+}
+
+diesel::table! {
+    message_ids (message_id) {
+        message_id -> Text,
+        ticket_id -> BigInt,
+        direction -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        actor -> Text,
+        kind -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        article_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+        template -> Text,
+        message_id -> Text,
+        envelope_from -> Text,
+        recipients -> Text,
+        subject -> Text,
+        content -> Binary,
+        automatic -> Bool,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_attempts (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        attempted_at -> Timestamp,
+        result -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    sla_timers (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        kind -> Text,
+        policy -> Text,
+        due_at -> Timestamp,
+        state -> Text,
+        remaining_minutes -> Nullable<BigInt>,
+        warned_at -> Nullable<Timestamp>,
+        breached_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mailbox_checkpoints (mailbox) {
+        mailbox -> Text,
+        uid_validity -> BigInt,
+        last_uid -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quarantine (id) {
+        id -> BigInt,
+        raw_message_id -> BigInt,
+        mailbox -> Text,
+        reason -> Text,
+        state -> Text,
+        retries -> Integer,
+        created_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(tickets -> contacts (requester_id));
+diesel::joinable!(articles -> tickets (ticket_id));
+diesel::joinable!(attachments -> articles (article_id));
+diesel::joinable!(ticket_watchers -> contacts (contact_id));
+diesel::joinable!(quarantine -> raw_messages (raw_message_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    contacts,
+    tickets,
+    ticket_watchers,
+    ticket_tags,
+    raw_messages,
+    inbound,
+    source_messages,
+    articles,
+    blobs,
+    attachments,
+    message_ids,
+    events,
+    outbox,
+    outbox_attempts,
+    sla_timers,
+    mailbox_checkpoints,
+    quarantine,
+);
