@@ -44,13 +44,14 @@ fn label(o: &Outcome) -> &'static str {
 pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     let mut templates = env.templates()?;
-    let sender = Sender::new(&env.settings.outgoing).map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!(e)))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
+        // The SMTP pool needs the runtime to exist.
+        let sender = Sender::new(&env.settings.outgoing).map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!(e)))?;
         if args.once {
             let mut last = BTreeMap::new();
             let pass = cycle(&env, &store, &templates, &sender, &mut last, true).await;

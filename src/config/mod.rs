@@ -31,7 +31,7 @@ pub struct Settings {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
-    Sqlite(PathBuf),
+    Sqlite { path: PathBuf, busy_timeout: Duration },
 }
 
 #[derive(Debug, Clone)]

@@ -24,7 +24,7 @@ impl fmt::Display for Problem {
 }
 
 const TOP: &[&str] = &["database", "mailbox", "outgoing", "tickets", "templates", "technician", "limits"];
-const DATABASE: &[&str] = &["url"];
+const DATABASE: &[&str] = &["url", "busy_timeout_ms"];
 const MAILBOX: &[&str] = &["name", "kind", "path", "address", "after", "poll_seconds"];
 const OUTGOING: &[&str] = &[
     "transport",
@@ -255,9 +255,10 @@ fn read_database(r: &mut Reader, doc: &Table) -> Option<Database> {
         return None;
     };
     r.known_keys(t, "database", DATABASE);
+    let busy = r.integer(t, "database", "busy_timeout_ms", 0..=600_000).unwrap_or(10_000);
     let url = r.required(t, "database", "url")?;
     if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        return Some(Database::Sqlite(r.path(rest)));
+        return Some(Database::Sqlite { path: r.path(rest), busy_timeout: Duration::from_millis(busy as u64) });
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         r.problem("database.url", "PostgreSQL is not available in this build; use `sqlite://PATH`");
@@ -494,7 +495,8 @@ address = "Support@Example.test"
     #[test]
     fn a_minimal_config_is_valid_and_paths_are_relative_to_it() {
         let s = validate(GOOD, Path::new("/etc/guichet")).unwrap();
-        assert_eq!(s.database, Database::Sqlite(PathBuf::from("/etc/guichet/../var/guichet.db")));
+        let want = PathBuf::from("/etc/guichet/../var/guichet.db");
+        assert_eq!(s.database, Database::Sqlite { path: want, busy_timeout: Duration::from_secs(10) });
         assert_eq!(s.mailboxes[0].address, "support@example.test");
         assert_eq!(s.tickets.subject_tag, "Guichet");
     }

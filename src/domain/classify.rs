@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::mail::facts::MailFacts;
+use super::facts::MailFacts;
 
 /// Who (or what) wrote a mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

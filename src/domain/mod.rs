@@ -4,6 +4,7 @@
 pub mod classify;
 pub mod clock;
 pub mod commands;
+pub mod facts;
 pub mod language;
 pub mod threading;
 pub mod ticket;

@@ -78,6 +78,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 impl InboundMail {
     pub fn parse(raw: &[u8]) -> Result<InboundMail, Unusable> {
+        // Old Mac mail ends lines with CR alone, where the parser sees one
+        // endless header line. The stored bytes stay as they came.
+        let lf;
+        let raw = if raw.contains(&b'\r') && !raw.contains(&b'\n') {
+            lf = raw.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect::<Vec<u8>>();
+            &lf[..]
+        } else {
+            raw
+        };
         let msg = MessageParser::default().parse(raw).ok_or(Unusable::NotMail)?;
         if msg.headers().is_empty() {
             return Err(Unusable::NotMail);

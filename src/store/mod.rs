@@ -62,14 +62,17 @@ fn is_transient_message(m: &str) -> bool {
 }
 
 #[derive(Debug)]
-struct Pragmas;
+struct Pragmas {
+    busy_timeout: Duration,
+}
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // busy_timeout first: switching to WAL itself needs the lock.
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            self.busy_timeout.as_millis()
+        ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -91,20 +94,21 @@ impl Store {
 
     /// Opens (creating if needed) the database, without migrating.
     pub fn connect(db: &Database) -> Result<Store, StoreError> {
-        let Database::Sqlite(path) = db;
+        let Database::Sqlite { path, busy_timeout } = db;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", dir.display())))?;
         }
-        Store::open_sqlite(path)
+        Store::open_sqlite(path, *busy_timeout)
     }
 
-    fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+    fn open_sqlite(path: &Path, busy_timeout: Duration) -> Result<Store, StoreError> {
         let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
         let pool = Pool::builder()
             .max_size(4)
-            .connection_timeout(Duration::from_secs(15))
-            .connection_customizer(Box::new(Pragmas))
+            .min_idle(Some(1))
+            .connection_timeout(busy_timeout + Duration::from_secs(5))
+            .connection_customizer(Box::new(Pragmas { busy_timeout }))
             .build(manager)
             .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
         Ok(Store { pool })

@@ -1,0 +1,235 @@
+//! The admin surface through the binary: `check`, config selection,
+//! `run --once` over a maildir, `migrate`, template preview and live
+//! template reload.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[test]
+fn check_prints_every_problem_with_its_key_and_exits_non_zero() {
+    let desk = Desk::with_config(
+        "[database]\nurl = \"mysql://x\"\n[[mailbox]]\nname = \"s\"\npath = \"m\"\naddress = \"not-an-address\"\nafter = \"archive\"\n[tickets]\nreopen_days = \"soon\"\nlanguage = \"de\"\n[outgoing]\ntransport = \"smtp\"\nport = 99999\n[[technician]]\nemail = \"x@example.test\"\nskils = [\"a\"]\n",
+    );
+    let out = desk.run(&["check"]);
+    assert_eq!(out.status.code(), Some(78));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for key in [
+        "`database.url`",
+        "`mailbox[0].address`",
+        "`mailbox[0].after`",
+        "`tickets.reopen_days`",
+        "`tickets.language`",
+        "`outgoing.host`",
+        "`outgoing.port`",
+        "`technician[0].skils`: unknown key",
+    ] {
+        assert!(text.contains(key), "{key} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn check_accepts_the_shipped_config_and_templates() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(["--config", "config/guichet.toml", "check"])
+        .current_dir(manifest_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+fn copy_templates(desk: &Desk) -> std::path::PathBuf {
+    let dest = desk.path("templates");
+    for lang in ["fr", "en"] {
+        std::fs::create_dir_all(dest.join(lang)).unwrap();
+        for f in files_in(&manifest_dir().join("templates").join(lang)) {
+            std::fs::copy(&f, dest.join(lang).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    dest
+}
+
+fn desk_with_own_templates(extra: &str) -> (Desk, std::path::PathBuf) {
+    let probe = Desk::new();
+    let templates = copy_templates(&probe);
+    let text = Desk::config_text(extra, "").replace(
+        &format!("dir = \"{}\"", manifest_dir().join("templates").display()),
+        &format!("dir = \"{}\"", templates.display()),
+    );
+    std::fs::write(&probe.config, text).unwrap();
+    (probe, templates)
+}
+
+#[test]
+fn check_names_the_template_file_and_the_missing_variable() {
+    let (desk, templates) = desk_with_own_templates("");
+    let file = templates.join("en/reply.text.hbs");
+    std::fs::write(&file, "Hello {{recipient.nickname}}\n").unwrap();
+    let unbalanced = templates.join("fr/acknowledgement.html.hbs");
+    std::fs::write(&unbalanced, "{{#if ticket.subject}}oops\n").unwrap();
+    let out = desk.run(&["check"]);
+    assert_eq!(out.status.code(), Some(78));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fr/acknowledgement.html.hbs"), "{text}");
+    // Rendering problems show once the syntax is fixed.
+    std::fs::write(&unbalanced, "{{#if ticket.subject}}ok{{/if}}\n").unwrap();
+    let text = String::from_utf8_lossy(&desk.run(&["check"]).stdout).into_owned();
+    assert!(text.contains("en/reply.text.hbs") && text.contains("recipient.nickname"), "{text}");
+}
+
+#[test]
+fn guichet_config_selects_the_config_file() {
+    let desk = Desk::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .arg("check")
+        .env("GUICHET_CONFIG", &desk.config)
+        .current_dir(desk.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&desk.config.display().to_string()));
+}
+
+#[test]
+fn run_once_reads_the_maildir_once_and_writes_the_outgoing_mail_as_files() {
+    let desk = Desk::new();
+    desk.deliver("1000.a.host", &mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour, en panne."));
+    desk.deliver("1001.b.host:2,S", &mail("bob@example.test", "VPN", "m2@example.test", "", "Hello, the VPN is down."));
+    let out = desk.ok(&["run", "--once"]);
+    assert!(out.contains("2 new tickets"), "{out}");
+    assert!(out.contains("sent"), "{out}");
+    let files = files_in(&desk.path("outbox"));
+    let eml: Vec<_> = files.iter().filter(|f| f.extension().is_some_and(|e| e == "eml")).collect();
+    assert_eq!(eml.len(), desk.outbox().len(), "one file per outgoing mail");
+    assert!(desk.outbox().iter().all(|m| m["state"] == "sent"));
+    let written = std::fs::read_to_string(eml[0]).unwrap();
+    assert!(written.contains("Message-ID: <guichet."), "{written}");
+    // Kept in place, and not read twice.
+    let again = desk.ok(&["run", "--once"]);
+    assert!(!again.contains("new tickets"), "{again}");
+    assert_eq!(desk.tickets().len(), 2);
+    assert_eq!(files_in(&desk.path("maildir/new")).len() + files_in(&desk.path("maildir/cur")).len(), 2);
+}
+
+#[test]
+fn run_once_moves_stored_mail_when_asked_and_never_before() {
+    let desk = Desk::with_config(&Desk::config_text("", "").replace("after = \"keep\"", "after = \"move:Done\""));
+    desk.deliver("2000.a.host", &mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour"));
+    desk.deliver("2001.b.host", b"not a mail at all");
+    let out = desk.ok(&["run", "--once"]);
+    assert!(out.contains("1 new tickets") && out.contains("1 quarantined"), "{out}");
+    assert!(files_in(&desk.path("maildir/new")).is_empty());
+    assert_eq!(files_in(&desk.path("maildir/.Done/cur")).len(), 2);
+}
+
+#[test]
+fn migrate_creates_the_database_and_is_idempotent() {
+    let desk = Desk::new();
+    let first = desk.ok(&["migrate"]);
+    assert!(first.contains("applied"), "{first}");
+    let second = desk.ok(&["migrate"]);
+    assert!(second.contains("0 migration(s) applied now"), "{second}");
+}
+
+#[test]
+fn template_preview_renders_against_a_real_ticket() {
+    let desk = Desk::new();
+    desk.ingest(&mail(
+        "alice@example.test",
+        "Printer",
+        "p@example.test",
+        "Content-Language: en\r\n",
+        "Hello, the printer is broken.",
+    ));
+    let out = desk.ok(&["template", "preview", "acknowledgement", "--ticket", "1"]);
+    assert!(out.contains("Printer"), "{out}");
+    let fr = desk.ok(&["template", "preview", "acknowledgement", "--ticket", "1", "--lang", "fr"]);
+    assert_ne!(out, fr);
+    let sample = desk.ok(&["template", "preview", "status_changed"]);
+    assert!(sample.contains("Subject:"));
+    let bad = desk.run(&["template", "preview", "nope"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("acknowledgement"));
+}
+
+/// Waits for a line on the child's stderr that contains `needle`.
+fn wait_for(lines: &mpsc::Receiver<String>, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    panic!("`{needle}` never appeared in the log");
+}
+
+fn ack_subjects(desk: &Desk) -> Vec<String> {
+    desk.queued("acknowledgement").iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn run_picks_up_edited_templates_and_keeps_the_last_good_ones_on_a_broken_edit() {
+    let (desk, templates) = desk_with_own_templates("");
+    let mut child =
+        desk.command(&["run"]).env("GUICHET_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    wait_for(&rx, "running");
+    let subject = templates.join("fr/acknowledgement.subject.hbs");
+    std::fs::write(&subject, "Bien reçu, version deux : {{ticket.subject}}").unwrap();
+    wait_for(&rx, "templates reloaded");
+    desk.deliver("3000.a.host", &mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour, en panne."));
+    wait_for(&rx, "mail stored");
+    std::fs::write(&subject, "{{ticket.no_such_field}}").unwrap();
+    wait_for(&rx, "template edit rejected");
+    desk.deliver("3001.b.host", &mail("carol@example.test", "Écran", "m2@example.test", "", "Bonjour, écran noir."));
+    wait_for(&rx, "mail stored");
+    let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM stops it cleanly: {status:?}");
+    let subjects = ack_subjects(&desk);
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects.iter().all(|s| s.contains("Bien reçu, version deux")), "{subjects:?}");
+}
+
+#[test]
+fn an_unreachable_smtp_relay_is_retried_with_backoff_then_given_up_and_recorded() {
+    // A port nobody listens on: connection refused, a transient failure.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let text = Desk::config_text("", "").replace(
+        "transport = \"file\"\ndir = \"outbox\"",
+        &format!("transport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nmax_attempts = 2"),
+    );
+    let mut desk = Desk::with_config(&text);
+    desk.now = Some("2026-11-16T09:00:00Z".into());
+    desk.ingest(&mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour"));
+    let out = desk.ok(&["run", "--once"]);
+    assert!(out.contains("0 sent, 3 to retry, 0 failed"), "{out}");
+    let ack = desk.queued("acknowledgement").remove(0);
+    assert_eq!(ack["state"], "pending");
+    assert_eq!(ack["attempts"], 1);
+    assert!(ack["last_error"].as_str().unwrap().to_lowercase().contains("connect"), "{}", ack["last_error"]);
+    // Not due again before the backoff has passed.
+    let out = desk.ok(&["run", "--once"]);
+    assert!(out.contains("0 sent, 0 to retry, 0 failed"), "{out}");
+    desk.now = Some("2026-11-16T09:05:00Z".into());
+    let out = desk.ok(&["run", "--once"]);
+    assert!(out.contains("0 sent, 0 to retry, 3 failed"), "{out}");
+    let ack = desk.queued("acknowledgement").remove(0);
+    assert_eq!(ack["state"], "failed");
+    assert_eq!(ack["attempts"], 2);
+}

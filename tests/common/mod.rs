@@ -1,0 +1,205 @@
+//! A desk in a temporary directory, driven through the `guichet` binary.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub struct Desk {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    /// `GUICHET_NOW` for the next commands, when set.
+    pub now: Option<String>,
+}
+
+pub const SUPPORT: &str = "support@example.test";
+pub const MARC: &str = "marc.dupont@example.test";
+pub const SARAH: &str = "sarah.lee@example.test";
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+impl Desk {
+    pub fn new() -> Desk {
+        Desk::with("")
+    }
+
+    /// A desk whose config has `extra` appended (tables and keys of its own).
+    pub fn with(extra: &str) -> Desk {
+        Desk::with_config(&Desk::config_text(extra, ""))
+    }
+
+    pub fn config_text(extra: &str, tickets: &str) -> String {
+        let templates = manifest_dir().join("templates");
+        format!(
+            r#"
+[database]
+url = "sqlite://var/guichet.db"
+busy_timeout_ms = 300
+
+[[mailbox]]
+name = "support"
+path = "maildir"
+address = "{SUPPORT}"
+after = "keep"
+poll_seconds = 1
+
+[outgoing]
+transport = "file"
+dir = "outbox"
+from_name = "Support"
+message_id_domain = "example.test"
+
+[tickets]
+subject_tag = "Guichet"
+reopen_days = 14
+language = "fr"
+{tickets}
+
+[templates]
+dir = "{templates}"
+
+[[technician]]
+email = "{MARC}"
+name = "Marc Dupont"
+groups = ["poste"]
+language = "fr"
+
+[[technician]]
+email = "{SARAH}"
+name = "Sarah Lee"
+groups = ["reseau"]
+language = "en"
+{extra}
+"#,
+            templates = templates.display()
+        )
+    }
+
+    pub fn with_config(text: &str) -> Desk {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for sub in ["maildir/new", "maildir/cur", "maildir/tmp"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("maildir");
+        }
+        let config = dir.path().join("guichet.toml");
+        std::fs::write(&config, text).expect("config");
+        Desk { dir, config, now: None }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_guichet"));
+        c.arg("--config").arg(&self.config).args(args).env_remove("GUICHET_CONFIG").env("GUICHET_LOG", "warn");
+        match &self.now {
+            Some(now) => c.env("GUICHET_NOW", now),
+            None => c.env_remove("GUICHET_NOW"),
+        };
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run guichet")
+    }
+
+    /// Runs and insists on success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "guichet {args:?} failed with {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `guichet ingest --json` with the mail on stdin.
+    pub fn ingest_output(&self, raw: &[u8]) -> Output {
+        let mut child = self
+            .command(&["ingest", "--json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn guichet");
+        child.stdin.take().expect("stdin").write_all(raw).expect("write stdin");
+        child.wait_with_output().expect("wait guichet")
+    }
+
+    /// Ingests and returns the outcome object.
+    pub fn ingest(&self, raw: &[u8]) -> Value {
+        let out = self.ingest_output(raw);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "ingest failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON outcome")
+    }
+
+    pub fn ticket(&self, n: i64) -> Value {
+        serde_json::from_str(&self.ok(&["ticket", "show", &n.to_string(), "--json"])).expect("ticket json")
+    }
+
+    pub fn tickets(&self) -> Vec<Value> {
+        serde_json::from_str(&self.ok(&["ticket", "list", "--json"])).expect("ticket list json")
+    }
+
+    pub fn outbox(&self) -> Vec<Value> {
+        serde_json::from_str(&self.ok(&["outbox", "list", "--json"])).expect("outbox json")
+    }
+
+    /// Outbox rows queued with this template.
+    pub fn queued(&self, template: &str) -> Vec<Value> {
+        self.outbox().into_iter().filter(|m| m["template"] == template).collect()
+    }
+
+    pub fn deliver(&self, name: &str, raw: &[u8]) -> PathBuf {
+        let path = self.path("maildir/new").join(name);
+        std::fs::write(&path, raw).expect("deliver");
+        path
+    }
+}
+
+/// A small mail; `headers` are extra header lines ending in \r\n.
+pub fn mail(from: &str, subject: &str, message_id: &str, headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {SUPPORT}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\nDate: Mon, 16 Nov 2026 09:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n{headers}\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+pub fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(manifest_dir().join("tests/fixtures").join(rel)).expect("fixture")
+}
+
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    v.sort();
+    v
+}
+
+pub fn as_i64(v: &Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// An outbox row's mail, parsed as a recipient's client would.
+pub fn parsed(row: &Value) -> guichet::mail::inbound::InboundMail {
+    let content = row["content"].as_str().expect("content");
+    guichet::mail::inbound::InboundMail::parse(content.as_bytes()).expect("our mail parses")
+}
+
+/// The decoded text part of an outbox row.
+pub fn body(row: &Value) -> String {
+    parsed(row).text
+}
