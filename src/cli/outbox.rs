@@ -4,9 +4,10 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
+use crate::mail::inbound::InboundMail;
 use crate::store::queries;
 
-use super::{Env, Failure};
+use super::{exit, Env, Failure};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -15,12 +16,36 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print one outgoing mail: its headers and decoded text part.
+    Show {
+        id: i64,
+        /// The bytes exactly as sent, MIME encoding and HTML part included
+        #[arg(long)]
+        raw: bool,
+    },
 }
 
 pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     let mut conn = store.conn()?;
-    let Command::List { json } = cmd;
+    let json = match cmd {
+        Command::List { json } => json,
+        Command::Show { id, raw } => {
+            let row = queries::list_outbox(&mut conn)?.into_iter().find(|r| r.id == id);
+            let Some(row) = row else {
+                return Err(Failure::new(exit::FAILURE, anyhow::anyhow!("there is no outgoing mail {id}")));
+            };
+            let content = String::from_utf8_lossy(&row.content).replace("\r\n", "\n");
+            if raw {
+                print!("{content}");
+            } else {
+                let head = content.split("\n\n").next().unwrap_or_default();
+                let text = InboundMail::parse(&row.content).map(|m| m.text).unwrap_or_default();
+                println!("{head}\n\n{text}");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let rows = queries::list_outbox(&mut conn)?;
     if json {
         let v: Vec<_> = rows

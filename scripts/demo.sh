@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# guichet's main job on the embedded default: the sample mail under
+# examples/mail/ becomes tickets in var/guichet.db (SQLite), and the mail
+# guichet sends is written to var/outbox/. Starts from a clean var/ each
+# time, so it always shows the same story.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+cargo build --quiet --locked
+guichet=target/debug/guichet
+rm -rf var/guichet.db var/guichet.db-wal var/guichet.db-shm var/outbox
+
+echo "== guichet check"
+$guichet check
+echo
+echo "== guichet run --once   (reads examples/mail/, sends to var/outbox/)"
+GUICHET_LOG=warn $guichet run --once
+echo
+echo "== guichet ticket list"
+$guichet ticket list
+echo
+echo "== guichet ticket show 1"
+$guichet ticket show 1
+echo
+echo "== guichet outbox list   (each one is an .eml file in var/outbox/)"
+$guichet outbox list
+echo
+echo "== guichet outbox show 1   (the acknowledgement of ticket #1, as sent)"
+$guichet outbox show 1

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building guichet needs on Debian: a C compiler for the
+# bundled SQLite. Quick when everything is already there. Run as root
+# (or with sudo available) when something is missing.
+set -euo pipefail
+
+need_rust="1.85"
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "guichet needs a Rust toolchain ($need_rust or newer): cargo is not on PATH." >&2
+    echo "Install one with rustup, then run this again." >&2
+    exit 1
+fi
+have=$(rustc --version | awk '{print $2}')
+if [ "$(printf '%s\n%s\n' "$need_rust" "$have" | sort -V | head -n1)" != "$need_rust" ]; then
+    echo "guichet needs Rust $need_rust or newer; this machine has $have." >&2
+    exit 1
+fi
+
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
