@@ -90,7 +90,7 @@ impl IngestError {
 #[derive(Debug, thiserror::Error)]
 enum Stop {
     #[error(transparent)]
-    Store(#[from] diesel::result::Error),
+    Store(#[from] StoreError),
     /// Rendering failed: the transaction is rolled back and the mail is
     /// quarantined with this reason instead.
     #[error("{0}")]
@@ -100,18 +100,15 @@ enum Stop {
 impl From<QueueError> for Stop {
     fn from(e: QueueError) -> Self {
         match e {
-            QueueError::Store(e) => Stop::Store(e),
+            QueueError::Store(e) => e.into(),
             other => Stop::Quarantine(format!("cannot write the outgoing mail: {other}")),
         }
     }
 }
 
-impl From<StoreError> for Stop {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Query(q) => Stop::Store(q),
-            other => Stop::Store(diesel::result::Error::QueryBuilderError(other.to_string().into())),
-        }
+impl From<diesel::result::Error> for Stop {
+    fn from(e: diesel::result::Error) -> Self {
+        Stop::Store(StoreError::Query(e))
     }
 }
 
@@ -126,35 +123,29 @@ pub fn ingest(
 ) -> Result<Outcome, IngestError> {
     let now = desk.now.naive_utc();
     let sha = sha256_hex(raw);
-    let attempt = store.write(|conn| -> Result<Outcome, Stop> {
+    let intake = |conn: &mut Conn| -> Result<Result<i64, Outcome>, diesel::result::Error> {
         if let Some(dup) = already_stored(conn, mailbox, source_key, &sha, now)? {
-            return Ok(dup);
+            return Ok(Err(dup));
         }
-        let raw_id = queries::insert_raw(
-            conn,
-            &NewRawMessage { sha256: &sha, size: raw.len() as i64, content: raw, received_at: now },
-        )?;
+        let new = NewRawMessage { sha256: &sha, size: raw.len() as i64, content: raw, received_at: now };
+        let raw_id = queries::insert_raw(conn, &new)?;
         if let Some(key) = source_key {
             queries::record_source(conn, &mailbox.name, key, raw_id, now)?;
         }
-        process(conn, desk, &mailbox.name, raw_id, raw)
+        Ok(Ok(raw_id))
+    };
+    let attempt = store.write(|conn| match intake(conn)? {
+        Err(dup) => Ok(dup),
+        Ok(raw_id) => process(conn, desk, &mailbox.name, raw_id, raw),
     });
     match attempt {
         Ok(outcome) => Ok(outcome),
-        Err(Stop::Store(e)) => Err(IngestError::Store(StoreError::Query(e))),
-        Err(Stop::Quarantine(reason)) => Ok(store.write(|conn| -> Result<Outcome, IngestError> {
-            if let Some(dup) = already_stored(conn, mailbox, source_key, &sha, now)? {
-                return Ok(dup);
-            }
-            let raw_id = queries::insert_raw(
-                conn,
-                &NewRawMessage { sha256: &sha, size: raw.len() as i64, content: raw, received_at: now },
-            )?;
-            if let Some(key) = source_key {
-                queries::record_source(conn, &mailbox.name, key, raw_id, now)?;
-            }
-            Ok(quarantine(conn, &mailbox.name, raw_id, None, &reason, now)?)
-        })?),
+        Err(Stop::Store(e)) => Err(IngestError::Store(e)),
+        // Rolled back: keep the mail in quarantine instead, in a fresh transaction.
+        Err(Stop::Quarantine(reason)) => store.write(|conn| match intake(conn)? {
+            Err(dup) => Ok(dup),
+            Ok(raw_id) => Ok(quarantine(conn, &mailbox.name, raw_id, None, &reason, now)?),
+        }),
     }
 }
 
@@ -194,7 +185,7 @@ pub fn retry_quarantined(store: &Store, desk: &Desk<'_>, id: i64) -> Result<Opti
     });
     match attempt {
         Ok(o) => Ok(o),
-        Err(Stop::Store(e)) => Err(e.into()),
+        Err(Stop::Store(e)) => Err(IngestError::Store(e)),
         Err(Stop::Quarantine(reason)) => {
             store.write(|conn| -> Result<(), IngestError> { Ok(queries::requarantine(conn, id, &reason)?) })?;
             Ok(Some(Outcome::Quarantined { id, reason }))
@@ -212,7 +203,7 @@ fn quarantine(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<Outcome, diesel::result::Error> {
-    let existing = queries::quarantined(conn, false)?.into_iter().find(|q| q.raw_message_id == raw_id);
+    let existing = queries::quarantine_for_raw(conn, raw_id)?;
     let id = match existing {
         Some(q) => {
             queries::requarantine(conn, q.id, reason)?;

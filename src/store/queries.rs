@@ -399,6 +399,14 @@ pub fn quarantine_entry(conn: &mut Conn, id: i64) -> QResult<Option<Quarantined>
     quarantine::table.find(id).select(Quarantined::as_select()).first(conn).optional()
 }
 
+pub fn quarantine_for_raw(conn: &mut Conn, raw_id: i64) -> QResult<Option<Quarantined>> {
+    quarantine::table
+        .filter(quarantine::raw_message_id.eq(raw_id))
+        .select(Quarantined::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn release_quarantine(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<()> {
     diesel::update(quarantine::table.find(id))
         .set((
