@@ -276,6 +276,23 @@ fn a_technician_reply_reaches_the_requester_and_watchers_from_the_support_addres
     assert!(!mail.text.contains("elle ne marche plus"), "quoted history is trimmed");
     assert!(!mail.text.contains("Marc Dupont, support"), "signature is trimmed");
     assert!(header(content, "Auto-Submitted").is_none(), "a person's answer is not automatic");
+    // It threads on what the requester has seen: their mail and our
+    // acknowledgement, never the notices technicians got.
+    assert_eq!(
+        header(content, "In-Reply-To"),
+        Some(format!("<{}>", ack_of(&desk, 1)["message_id"].as_str().unwrap()).as_str())
+    );
+    let refs = content
+        .split("References: ")
+        .nth(1)
+        .unwrap()
+        .split("\r\n")
+        .take_while(|l| !l.contains(':'))
+        .collect::<String>();
+    assert!(refs.contains("<orig@example.test>"), "{refs}");
+    for notice in desk.queued("new_article") {
+        assert!(!refs.contains(notice["message_id"].as_str().unwrap()), "{refs}");
+    }
     assert!(r["subject"].as_str().unwrap().starts_with("[Guichet #1]"));
     let t = desk.ticket(1);
     assert_eq!(t["assignee"], MARC, "the first technician to answer takes the ticket");

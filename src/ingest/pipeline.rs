@@ -411,7 +411,8 @@ impl Ctx<'_, '_> {
             queries::insert_attachment(self.conn, id, &a.filename, &a.content_type, &a.content)?;
         }
         if let Some(mid) = &m.message_id {
-            queries::record_message_id(self.conn, mid, ticket.id, "in", self.now)?;
+            let audience = if visibility == "public" && role != "technician" { "public" } else { "staff" };
+            queries::record_message_id(self.conn, mid, ticket.id, "in", audience, self.now)?;
         }
         queries::touch_ticket(self.conn, ticket.id, self.now)?;
         self.event(ticket.id, &m.from.email, "article", None, Some(visibility), Some(id))?;

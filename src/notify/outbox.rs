@@ -117,7 +117,12 @@ impl Desk<'_> {
         let subject =
             if rendered.subject.contains(&tag) { rendered.subject } else { format!("{tag} {}", rendered.subject) };
         let message_id = self.new_message_id(ticket.id);
-        let mut references = queries::thread_message_ids(conn, ticket.id)?;
+        // Mail to the requester's side threads on what they have seen; a
+        // notice to technicians on the whole thread.
+        let requester = queries::contact(conn, ticket.requester_id)?;
+        let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some())
+            && !to.iter().any(|m| m.email == requester.email);
+        let mut references = queries::thread_message_ids(conn, ticket.id, staff)?;
         if references.len() > 12 {
             // Keep the root and the most recent: enough for every client to thread.
             let tail = references.split_off(references.len() - 11);
@@ -156,7 +161,8 @@ impl Desk<'_> {
                 created_at: now,
             },
         )?;
-        queries::record_message_id(conn, &message_id, ticket.id, "out", now)?;
+        let audience = if staff { "staff" } else { "public" };
+        queries::record_message_id(conn, &message_id, ticket.id, "out", audience, now)?;
         Ok(Some(id))
     }
 

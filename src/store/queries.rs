@@ -162,6 +162,7 @@ pub fn record_message_id(
     message_id: &str,
     ticket_id: i64,
     direction: &str,
+    audience: &str,
     now: NaiveDateTime,
 ) -> QResult<()> {
     diesel::insert_into(message_ids::table)
@@ -169,20 +170,27 @@ pub fn record_message_id(
             message_ids::message_id.eq(message_id),
             message_ids::ticket_id.eq(ticket_id),
             message_ids::direction.eq(direction),
+            message_ids::audience.eq(audience),
             message_ids::created_at.eq(now),
         ))
-        .on_conflict_do_nothing()
+        .on_conflict(message_ids::message_id)
+        .do_nothing()
         .execute(conn)
         .map(drop)
 }
 
-/// Message-IDs of a ticket's thread, oldest first (for `References`).
-pub fn thread_message_ids(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<String>> {
-    message_ids::table
+/// Message-IDs of a ticket's thread, oldest first (for `References`):
+/// only those the requester's side has seen, unless `staff`.
+pub fn thread_message_ids(conn: &mut Conn, ticket_id: i64, staff: bool) -> QResult<Vec<String>> {
+    let mut q = message_ids::table
         .filter(message_ids::ticket_id.eq(ticket_id))
-        .order((message_ids::created_at.asc(), message_ids::message_id.asc()))
+        .order(message_ids::id.asc())
         .select(message_ids::message_id)
-        .load(conn)
+        .into_boxed();
+    if !staff {
+        q = q.filter(message_ids::audience.eq("public"));
+    }
+    q.load(conn)
 }
 
 // --- raw mail and what became of it -----------------------------------------

@@ -126,10 +126,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    message_ids (message_id) {
+    message_ids (id) {
+        id -> BigInt,
         message_id -> Text,
         ticket_id -> BigInt,
         direction -> Text,
+        audience -> Text,
         created_at -> Timestamp,
     }
 }

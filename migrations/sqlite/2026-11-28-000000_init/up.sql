@@ -129,10 +129,14 @@ CREATE INDEX attachments_article ON attachments (article_id);
 
 -- Every Message-ID we received or sent, for threading replies.
 CREATE TABLE message_ids (
-    message_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,
     ticket_id BIGINT NOT NULL REFERENCES tickets (id),
     -- in | out
     direction TEXT NOT NULL,
+    -- public: seen by the requester's side (their mail, our mail to them);
+    -- staff: seen by technicians only (notices, notes, strangers' mail).
+    audience TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL
 );
 
