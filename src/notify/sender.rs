@@ -93,10 +93,28 @@ pub async fn send_due(
     max_attempts: u32,
     now: DateTime<Utc>,
 ) -> Result<SendReport, StoreError> {
+    const BATCH: i64 = 200;
     let mut report = SendReport::default();
     let at: NaiveDateTime = now.naive_utc();
-    let s = store.clone();
-    let rows = blocking(move || Ok(queries::due_outbox(&mut *s.conn()?, at, 200)?)).await?;
+    loop {
+        let s = store.clone();
+        let rows = blocking(move || Ok(queries::due_outbox(&mut *s.conn()?, at, BATCH)?)).await?;
+        let last_batch = (rows.len() as i64) < BATCH;
+        send_batch(store, sender, max_attempts, at, rows, &mut report).await?;
+        if last_batch {
+            return Ok(report);
+        }
+    }
+}
+
+async fn send_batch(
+    store: &Store,
+    sender: &Sender,
+    max_attempts: u32,
+    at: NaiveDateTime,
+    rows: Vec<OutboxRow>,
+    report: &mut SendReport,
+) -> Result<(), StoreError> {
     for row in rows {
         let result = sender.send(&row).await;
         let s = store.clone();
@@ -132,7 +150,7 @@ pub async fn send_due(
         })
         .await?;
     }
-    Ok(report)
+    Ok(())
 }
 
 #[cfg(test)]
