@@ -28,3 +28,6 @@ $guichet outbox list
 echo
 echo "== guichet outbox show 1   (the acknowledgement of ticket #1, as sent)"
 $guichet outbox show 1
+echo
+echo "== guichet status"
+$guichet status

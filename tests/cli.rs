@@ -233,3 +233,28 @@ fn an_unreachable_smtp_relay_is_retried_with_backoff_then_given_up_and_recorded(
     assert_eq!(ack["state"], "failed");
     assert_eq!(ack["attempts"], 2);
 }
+
+#[test]
+fn status_counts_tickets_mail_outbox_and_quarantine() {
+    let desk = Desk::new();
+    desk.ingest(&mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour"));
+    desk.ingest(b"Subject: no sender\r\n\r\nx\r\n");
+    desk.ingest(&mail(
+        "bob@example.test",
+        "Out of office",
+        "m2@example.test",
+        "Auto-Submitted: auto-replied\r\n",
+        "Away",
+    ));
+    let v: serde_json::Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
+    assert_eq!(v["tickets"]["new"], 1);
+    assert_eq!(v["mail"]["ticket"], 1);
+    assert_eq!(v["mail"]["quarantine"], 1);
+    assert_eq!(v["mail"]["automatic"], 1);
+    assert_eq!(v["outbox"]["pending"], 3, "an acknowledgement and two notices");
+    assert_eq!(v["quarantine_held"], 1);
+    assert_eq!(v["mailboxes"][0]["readable"], true);
+    std::fs::remove_dir_all(desk.path("maildir")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
+    assert_eq!(v["mailboxes"][0]["readable"], false);
+}

@@ -7,6 +7,7 @@ mod migrate;
 mod outbox;
 mod quarantine;
 mod run;
+mod status;
 mod template;
 mod ticket;
 
@@ -45,6 +46,7 @@ pub enum Command {
     Template(template::Command),
     #[command(subcommand)]
     Outbox(outbox::Command),
+    Status(status::Args),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -140,6 +142,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Quarantine(cmd) => quarantine::run(Env::load(config)?, cmd),
         Command::Template(cmd) => template::run(Env::load(config)?, cmd),
         Command::Outbox(cmd) => outbox::run(Env::load(config)?, cmd),
+        Command::Status(args) => status::run(Env::load(config)?, args),
     }
 }
 

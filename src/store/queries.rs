@@ -432,3 +432,25 @@ pub fn requarantine(conn: &mut Conn, id: i64, reason: &str) -> QResult<()> {
         .execute(conn)
         .map(drop)
 }
+
+// --- status ---------------------------------------------------------------------
+
+pub fn tickets_by_status(conn: &mut Conn) -> QResult<Vec<(String, i64)>> {
+    tickets::table
+        .group_by(tickets::status)
+        .select((tickets::status, diesel::dsl::count_star()))
+        .order(tickets::status.asc())
+        .load(conn)
+}
+
+pub fn outbox_by_state(conn: &mut Conn) -> QResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::state)
+        .select((outbox::state, diesel::dsl::count_star()))
+        .order(outbox::state.asc())
+        .load(conn)
+}
+
+pub fn quarantine_held(conn: &mut Conn) -> QResult<i64> {
+    quarantine::table.filter(quarantine::state.eq("held")).count().get_result(conn)
+}
