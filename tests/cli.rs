@@ -172,6 +172,13 @@ fn wait_for(lines: &mpsc::Receiver<String>, needle: &str) {
     panic!("`{needle}` never appeared in the log");
 }
 
+/// As an editor saves: the reloader never sees a half-written file.
+fn write_atomic(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
 fn ack_subjects(desk: &Desk) -> Vec<String> {
     desk.queued("acknowledgement").iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect()
 }
@@ -190,11 +197,11 @@ fn run_picks_up_edited_templates_and_keeps_the_last_good_ones_on_a_broken_edit()
     });
     wait_for(&rx, "running");
     let subject = templates.join("fr/acknowledgement.subject.hbs");
-    std::fs::write(&subject, "Bien reçu, version deux : {{ticket.subject}}").unwrap();
+    write_atomic(&subject, "Bien reçu, version deux : {{ticket.subject}}");
     wait_for(&rx, "templates reloaded");
     desk.deliver("3000.a.host", &mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour, en panne."));
     wait_for(&rx, "mail stored");
-    std::fs::write(&subject, "{{ticket.no_such_field}}").unwrap();
+    write_atomic(&subject, "{{ticket.no_such_field}}");
     wait_for(&rx, "template edit rejected");
     desk.deliver("3001.b.host", &mail("carol@example.test", "Écran", "m2@example.test", "", "Bonjour, écran noir."));
     wait_for(&rx, "mail stored");

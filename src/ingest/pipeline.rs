@@ -13,7 +13,7 @@ use crate::domain::commands::{self, Assignee, Command};
 use crate::domain::threading::{self, Candidates, OnClosed};
 use crate::domain::ticket::{Lang, Status, TicketType};
 use crate::domain::trim::trim_reply;
-use crate::mail::inbound::{sha256_hex, InboundMail, Mailbox};
+use crate::mail::inbound::{sha256_hex, InboundMail, Mailbox, Unusable};
 use crate::notify::outbox::{ArticleView, ChangeView, Desk, Notice, QueueError};
 use crate::store::models::{NewArticle, NewEvent, NewInbound, NewRawMessage, NewTicket, Ticket};
 use crate::store::{queries, Conn, Store, StoreError};
@@ -278,6 +278,10 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
             }
             None => (Outcome::Automatic { kind: class.kind, ticket: None }, class.reason.clone()),
         },
+        MailKind::Human | MailKind::List if mail.from.email.is_empty() => {
+            let reason = Unusable::NoSender.to_string();
+            return Ok(quarantine(ctx.conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?);
+        }
         MailKind::Human | MailKind::List => {
             let answer = class.kind.may_be_answered();
             ctx.person_mail(found, answer)?

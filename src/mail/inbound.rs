@@ -33,6 +33,7 @@ pub struct InboundMail {
     pub message_id: Option<String>,
     /// `In-Reply-To` then `References`, newest first, without `<>`.
     pub references: Vec<String>,
+    /// The sender; `email` is empty when no header gave a usable address.
     pub from: Mailbox,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
@@ -98,7 +99,12 @@ impl InboundMail {
             .flatten()
             .flat_map(|a| a.iter())
             .find_map(mailbox)
-            .ok_or(Unusable::NoSender)?;
+            // Bounces often come from a bare `MAILER-DAEMON`: what to do with
+            // a mail without a usable sender is the pipeline's call.
+            .unwrap_or_else(|| Mailbox {
+                email: String::new(),
+                name: one_line(msg.header_raw("From").unwrap_or_default()),
+            });
         let to = msg.all_to().flat_map(|a| a.iter()).filter_map(mailbox).collect();
         let cc = msg.all_cc().flat_map(|a| a.iter()).filter_map(mailbox).collect();
         let delivered_to = msg
@@ -229,9 +235,11 @@ mod tests {
     }
 
     #[test]
-    fn a_mail_without_sender_is_unusable() {
-        let raw = b"Subject: nobody\r\n\r\nbody\r\n";
-        assert_eq!(InboundMail::parse(raw).unwrap_err(), Unusable::NoSender);
+    fn a_mail_without_sender_address_has_an_empty_sender() {
+        let raw = b"From: MAILER-DAEMON\r\nSubject: failure\r\n\r\nbody\r\n";
+        let mail = InboundMail::parse(raw).unwrap();
+        assert_eq!(mail.from.email, "");
+        assert_eq!(mail.from.name, "MAILER-DAEMON");
     }
 
     #[test]

@@ -165,9 +165,12 @@ language = "en"
         self.outbox().into_iter().filter(|m| m["template"] == template).collect()
     }
 
+    /// Delivers as an MTA does: written in tmp/, then renamed into new/.
     pub fn deliver(&self, name: &str, raw: &[u8]) -> PathBuf {
+        let tmp = self.path("maildir/tmp").join(name);
+        std::fs::write(&tmp, raw).expect("deliver");
         let path = self.path("maildir/new").join(name);
-        std::fs::write(&path, raw).expect("deliver");
+        std::fs::rename(&tmp, &path).expect("deliver");
         path
     }
 }
