@@ -518,3 +518,36 @@ fn a_broken_config_makes_ingest_exit_75_and_names_the_key() {
     assert_eq!(out.status.code(), Some(75));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`database.colour`"));
 }
+
+#[test]
+fn an_autoresponder_that_hides_what_it_is_gets_a_bounded_number_of_acknowledgements() {
+    let mut desk = Desk::with("[limits]\nautomatic_per_hour = 3");
+    desk.now = Some("2026-11-16T09:00:00Z".into());
+    // A robot answering every acknowledgement with a fresh mail, no tag, no
+    // automatic-mail header.
+    for i in 0..6 {
+        let raw = mail(
+            "robot@elsewhere.example",
+            &format!("Ticket {i} received"),
+            &format!("robot{i}@elsewhere.example"),
+            "",
+            "We got your mail, thank you for your message.",
+        );
+        assert_eq!(desk.ingest(&raw)["outcome"], "ticket");
+    }
+    assert_eq!(desk.queued("acknowledgement").len(), 3);
+    assert_eq!(desk.queued("new_article").len(), 12, "technicians are never cut off");
+    let kinds: Vec<String> =
+        desk.ticket(6)["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect();
+    assert!(kinds.contains(&"automatic_mail_suppressed".to_string()), "{kinds:?}");
+    // An hour later the address may get mail again.
+    desk.now = Some("2026-11-16T10:01:00Z".into());
+    desk.ingest(&mail(
+        "robot@elsewhere.example",
+        "Ticket 7 received",
+        "robot7@elsewhere.example",
+        "",
+        "We got your mail.",
+    ));
+    assert_eq!(desk.queued("acknowledgement").len(), 4);
+}

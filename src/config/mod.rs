@@ -128,6 +128,10 @@ pub struct Technician {
 pub struct Limits {
     /// Mail larger than this is quarantined instead of processed.
     pub max_message_bytes: usize,
+    /// Automatic mail (acknowledgements, status notices) one outside
+    /// address may receive in an hour; more is suppressed, which ends a
+    /// loop with an autoresponder that hides what it is.
+    pub automatic_per_hour: u32,
 }
 
 /// A config that could not be read or has problems.

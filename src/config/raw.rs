@@ -42,7 +42,7 @@ const OUTGOING: &[&str] = &[
 const TICKETS: &[&str] = &["subject_tag", "reopen_days", "language", "stranger", "priority_matrix"];
 const TEMPLATES: &[&str] = &["dir"];
 const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language"];
-const LIMITS: &[&str] = &["max_message_bytes"];
+const LIMITS: &[&str] = &["max_message_bytes", "automatic_per_hour"];
 
 struct Reader<'a> {
     base: &'a Path,
@@ -231,7 +231,11 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
             r.known_keys(t, "limits", LIMITS);
         }
         let max = t.and_then(|t| r.integer(t, "limits", "max_message_bytes", 1024..=1 << 32));
-        Limits { max_message_bytes: max.map_or(64 << 20, |n| n as usize) }
+        let per_hour = t.and_then(|t| r.integer(t, "limits", "automatic_per_hour", 1..=10_000));
+        Limits {
+            max_message_bytes: max.map_or(64 << 20, |n| n as usize),
+            automatic_per_hour: per_hour.unwrap_or(10) as u32,
+        }
     };
 
     match (database, outgoing, tickets) {

@@ -12,7 +12,7 @@ use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
 use crate::mail::inbound::Mailbox;
 use crate::mail::outbound::Draft;
-use crate::store::models::{NewOutbox, Ticket};
+use crate::store::models::{NewEvent, NewOutbox, Ticket};
 use crate::store::{queries, Conn};
 
 /// What the templates get to say about the article that caused the mail.
@@ -104,8 +104,12 @@ impl Desk<'_> {
                 })
                 .collect()
         };
-        let to = keep(notice.to.clone());
-        let cc = keep(notice.cc.clone());
+        let mut to = keep(notice.to.clone());
+        let mut cc = keep(notice.cc.clone());
+        if notice.automatic {
+            to = self.within_rate(conn, ticket, to)?;
+            cc = self.within_rate(conn, ticket, cc)?;
+        }
         let Some(recipient) = to.first().or(cc.first()).cloned() else {
             return Ok(None);
         };
@@ -164,6 +168,34 @@ impl Desk<'_> {
         let audience = if staff { "staff" } else { "public" };
         queries::record_message_id(conn, &message_id, ticket.id, "out", audience, now)?;
         Ok(Some(id))
+    }
+
+    /// Drops outside recipients who had their hourly share of automatic
+    /// mail, and says so in the ticket's history.
+    fn within_rate(&self, conn: &mut Conn, ticket: &Ticket, list: Vec<Mailbox>) -> Result<Vec<Mailbox>, QueueError> {
+        let limit = i64::from(self.settings.limits.automatic_per_hour);
+        let since = (self.now - chrono::Duration::hours(1)).naive_utc();
+        let mut kept = Vec::new();
+        for m in list {
+            if self.settings.technician(&m.email).is_some()
+                || queries::automatic_sent_to(conn, &m.email, since)? < limit
+            {
+                kept.push(m);
+            } else {
+                tracing::warn!(ticket.number = ticket.id, "automatic mail suppressed: hourly limit reached");
+                let event = NewEvent {
+                    ticket_id: ticket.id,
+                    actor: "guichet",
+                    kind: "automatic_mail_suppressed",
+                    old_value: None,
+                    new_value: Some(&m.email),
+                    article_id: None,
+                    created_at: self.now.naive_utc(),
+                };
+                queries::insert_event(conn, &event)?;
+            }
+        }
+        Ok(kept)
     }
 
     /// The variables a template sees for `n` about ticket `t`.

@@ -319,6 +319,21 @@ pub fn insert_outbox(conn: &mut Conn, new: &NewOutbox<'_>) -> QResult<i64> {
     diesel::insert_into(outbox::table).values(new).returning(outbox::id).get_result(conn)
 }
 
+/// Automatic mail queued for `address` since `since`.
+pub fn automatic_sent_to(conn: &mut Conn, address: &str, since: NaiveDateTime) -> QResult<i64> {
+    // `recipients` is a comma-separated list: match whole addresses only.
+    let pattern = format!("%,{address},%");
+    outbox::table
+        .filter(outbox::automatic.eq(true))
+        .filter(outbox::created_at.ge(since))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(',' || recipients || ',') LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern),
+        )
+        .count()
+        .get_result(conn)
+}
+
 pub fn due_outbox(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::state.eq("pending"))

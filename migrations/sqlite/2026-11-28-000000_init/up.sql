@@ -174,6 +174,7 @@ CREATE TABLE outbox (
     sent_at TIMESTAMP
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_created ON outbox (created_at);
 
 CREATE TABLE outbox_attempts (
     id INTEGER PRIMARY KEY,
