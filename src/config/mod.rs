@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::domain::classify::OwnMarkers;
+use crate::domain::threading::SubjectTag;
 use crate::domain::ticket::{Lang, PriorityMatrix};
 
 pub use raw::Problem;
@@ -107,7 +108,7 @@ pub enum StrangerPolicy {
 
 #[derive(Debug, Clone)]
 pub struct Tickets {
-    pub subject_tag: String,
+    pub subject_tag: SubjectTag,
     pub reopen_days: u32,
     pub language: Lang,
     pub stranger: StrangerPolicy,

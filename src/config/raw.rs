@@ -430,7 +430,7 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
             }
         },
     };
-    Some(Tickets { subject_tag, reopen_days, language, stranger, priority_matrix })
+    Some(Tickets { subject_tag: SubjectTag::new(&subject_tag), reopen_days, language, stranger, priority_matrix })
 }
 
 fn matrix(v: &Value) -> Option<[[u8; 5]; 5]> {
@@ -502,7 +502,7 @@ address = "Support@Example.test"
         let want = PathBuf::from("/etc/guichet/../var/guichet.db");
         assert_eq!(s.database, Database::Sqlite { path: want, busy_timeout: Duration::from_secs(10) });
         assert_eq!(s.mailboxes[0].address, "support@example.test");
-        assert_eq!(s.tickets.subject_tag, "Guichet");
+        assert_eq!(s.tickets.subject_tag.as_str(), "Guichet");
     }
 
     #[test]

@@ -8,11 +8,49 @@ use regex::Regex;
 
 use super::ticket::Status;
 
-/// Finds `[<tag> #<number>]` anywhere in a (decoded) subject.
-pub fn subject_tag_number(subject: &str, tag: &str) -> Option<i64> {
-    let pattern = format!(r"(?i)\[\s*{}\s*#\s*(\d{{1,18}})\s*\]", regex::escape(tag));
-    let re = Regex::new(&pattern).ok()?;
-    re.captures(subject)?.get(1)?.as_str().parse().ok()
+/// The desk's subject tag `[<tag> #<number>]`, compiled once.
+#[derive(Debug, Clone)]
+pub struct SubjectTag {
+    tag: String,
+    pattern: Regex,
+}
+
+impl SubjectTag {
+    pub fn new(tag: &str) -> SubjectTag {
+        let pattern = format!(r"(?i)\[\s*{}\s*#\s*(\d{{1,18}})\s*\]", regex::escape(tag));
+        let pattern = Regex::new(&pattern).expect("an escaped tag always makes a valid pattern");
+        SubjectTag { tag: tag.to_string(), pattern }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.tag
+    }
+
+    /// `[Guichet #12]`
+    pub fn format(&self, number: i64) -> String {
+        format!("[{} #{number}]", self.tag)
+    }
+
+    /// The ticket number of the first tag anywhere in a (decoded) subject.
+    pub fn number(&self, subject: &str) -> Option<i64> {
+        self.pattern.captures(subject)?.get(1)?.as_str().parse().ok()
+    }
+
+    /// The subject without reply/forward prefixes and without our tag, as
+    /// a ticket title.
+    pub fn clean(&self, subject: &str) -> String {
+        let without_tag = self.pattern.replace_all(subject, " ");
+        let mut s = without_tag.trim().to_string();
+        // Prefixes may sit on both sides of the removed tag: strip until stable.
+        loop {
+            let next = REPLY_PREFIX.replace(&s, "").trim().to_string();
+            if next == s {
+                break;
+            }
+            s = next;
+        }
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// `support+42@example.test` carries ticket 42 when `support@example.test`
@@ -34,26 +72,6 @@ static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:(?:re|aw|sv|vs|tr|wg|rv|fw|fwd|réf|ref|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+")
         .expect("valid regex")
 });
-
-/// The subject without reply/forward prefixes and without our tag, as a
-/// ticket title.
-pub fn clean_subject(subject: &str, tag: &str) -> String {
-    let pattern = format!(r"(?i)\[\s*{}\s*#\s*\d+\s*\]", regex::escape(tag));
-    let without_tag = match Regex::new(&pattern) {
-        Ok(re) => re.replace_all(subject, " ").into_owned(),
-        Err(_) => subject.to_string(),
-    };
-    let mut s = without_tag.trim().to_string();
-    // Prefixes may sit on both sides of the removed tag: strip until stable.
-    loop {
-        let next = REPLY_PREFIX.replace(&s, "").trim().to_string();
-        if next == s {
-            break;
-        }
-        s = next;
-    }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 /// How a mail was tied to a ticket, in order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,14 +146,14 @@ mod tests {
             ("ticket #12", None),
         ];
         for (subject, want) in cases {
-            assert_eq!(subject_tag_number(subject, "Guichet"), want, "{subject}");
+            assert_eq!(SubjectTag::new("Guichet").number(subject), want, "{subject}");
         }
     }
 
     #[test]
     fn tags_with_regex_characters_are_matched_literally() {
-        assert_eq!(subject_tag_number("[IT.Help #3]", "IT.Help"), Some(3));
-        assert_eq!(subject_tag_number("[ITxHelp #3]", "IT.Help"), None);
+        assert_eq!(SubjectTag::new("IT.Help").number("[IT.Help #3]"), Some(3));
+        assert_eq!(SubjectTag::new("IT.Help").number("[ITxHelp #3]"), None);
     }
 
     #[test]
@@ -155,7 +173,7 @@ mod tests {
             ("Return of the printer", "Return of the printer"),
         ];
         for (subject, want) in cases {
-            assert_eq!(clean_subject(subject, "Guichet"), want, "{subject}");
+            assert_eq!(SubjectTag::new("Guichet").clean(subject), want, "{subject}");
         }
     }
 

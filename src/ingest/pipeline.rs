@@ -303,14 +303,13 @@ fn kind_name(kind: MailKind) -> &'static str {
 
 /// Threading, in the order of DESIGN: subject tag, references, plus address.
 fn find_ticket(conn: &mut Conn, desk: &Desk<'_>, mail: &InboundMail) -> Result<Option<Ticket>, diesel::result::Error> {
-    let tag = &desk.settings.tickets.subject_tag;
     let existing = |conn: &mut Conn, n: Option<i64>| -> Result<Option<i64>, diesel::result::Error> {
         match n {
             Some(n) => Ok(queries::ticket(conn, n)?.map(|t| t.id)),
             None => Ok(None),
         }
     };
-    let by_tag = existing(conn, threading::subject_tag_number(&mail.subject, tag))?;
+    let by_tag = existing(conn, desk.settings.tickets.subject_tag.number(&mail.subject))?;
     let by_references = queries::ticket_by_message_ids(conn, &mail.references)?;
     let recipients =
         mail.to.iter().chain(&mail.cc).map(|m| m.email.as_str()).chain(mail.delivered_to.iter().map(String::as_str));
@@ -517,7 +516,7 @@ impl Ctx<'_, '_> {
         let requester = queries::upsert_contact(self.conn, &m.from.email, &m.from.name, lang_tag, self.now)?;
         let lang =
             requester.language.as_deref().and_then(|l| l.parse().ok()).or(said).unwrap_or(settings.tickets.language);
-        let mut subject = threading::clean_subject(&m.subject, &settings.tickets.subject_tag);
+        let mut subject = settings.tickets.subject_tag.clean(&m.subject);
         if subject.is_empty() {
             subject = match lang {
                 Lang::Fr => "(sans objet)".into(),

@@ -87,7 +87,7 @@ impl Desk<'_> {
     }
 
     pub fn tag(&self, ticket: i64) -> String {
-        format!("[{} #{ticket}]", self.settings.tickets.subject_tag)
+        self.settings.tickets.subject_tag.format(ticket)
     }
 
     /// Renders and queues `notice` about `ticket`. Returns the outbox id, or
@@ -215,7 +215,7 @@ impl Desk<'_> {
             "desk": {
                 "name": self.settings.outgoing.from_name,
                 "address": self.settings.desk_address(),
-                "tag": self.settings.tickets.subject_tag,
+                "tag": self.settings.tickets.subject_tag.as_str(),
                 "reopen_days": self.settings.tickets.reopen_days,
             },
             "recipient": { "name": recipient.name, "email": recipient.email },
