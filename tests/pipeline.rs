@@ -551,3 +551,16 @@ fn an_autoresponder_that_hides_what_it_is_gets_a_bounded_number_of_acknowledgeme
     ));
     assert_eq!(desk.queued("acknowledgement").len(), 4);
 }
+
+#[test]
+fn people_a_requester_copies_on_a_reply_follow_the_ticket() {
+    let desk = Desk::new();
+    new_ticket(&desk, "alice@example.test", "Imprimante", "orig@example.test");
+    let reply = "From: alice@example.test\r\nTo: support@example.test\r\nCc: Dan <dan@example.test>, marc.dupont@example.test\r\nSubject: RE: [Guichet #1] Imprimante\r\nMessage-ID: <cc@example.test>\r\n\r\nJ'ajoute Dan, il a le même souci.\r\n";
+    desk.ingest(reply.as_bytes());
+    let t = desk.ticket(1);
+    assert_eq!(t["watchers"], serde_json::json!(["dan@example.test"]), "technicians are not watchers");
+    desk.ingest(&technician_mail(MARC, 1, "ans@example.test", "Bonjour à tous, je regarde."));
+    let reply = desk.queued("reply").remove(0);
+    assert_eq!(reply["recipients"], serde_json::json!(["alice@example.test", "dan@example.test"]));
+}

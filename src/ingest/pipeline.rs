@@ -475,6 +475,8 @@ impl Ctx<'_, '_> {
                     how => {
                         let trimmed = trim_reply(&self.mail.text);
                         self.article(&ticket, "in", "public", role.as_str(), &trimmed)?;
+                        let requester = queries::contact(self.conn, ticket.requester_id)?;
+                        self.add_watchers(&ticket, &requester.email)?;
                         if how == OnClosed::Reopen || status == Status::Pending {
                             let next = Status::reopened(ticket.assignee.is_some());
                             let kind = if how == OnClosed::Reopen { "reopened" } else { "status" };
@@ -548,16 +550,7 @@ impl Ctx<'_, '_> {
             self.event(ticket.id, &actor, "related", None, Some(&old.to_string()), None)?;
             self.event(old, &actor, "followed_by", None, Some(&ticket.id.to_string()), None)?;
         }
-        // Everyone else the requester wrote to follows the ticket.
-        let ours = settings.our_addresses();
-        for w in m.to.iter().chain(&m.cc) {
-            if ours.contains(&w.email) || w.email == requester.email || settings.technician(&w.email).is_some() {
-                continue;
-            }
-            let c = queries::upsert_contact(self.conn, &w.email, &w.name, None, self.now)?;
-            queries::add_watcher(self.conn, ticket.id, c.id)?;
-            self.event(ticket.id, &actor, "watcher_added", None, Some(&c.email), None)?;
-        }
+        self.add_watchers(&ticket, &requester.email)?;
         let trimmed = trim_reply(&m.text);
         self.article(&ticket, "in", "public", "requester", &trimmed)?;
         let view = self.article_view(&trimmed, true, false);
@@ -577,6 +570,27 @@ impl Ctx<'_, '_> {
         }
         self.notify_technicians(&ticket, "new_article", view)?;
         Ok(ticket.id)
+    }
+
+    /// Everyone else a participant wrote to follows the ticket from now on.
+    fn add_watchers(&mut self, ticket: &Ticket, requester: &str) -> Result<(), Stop> {
+        let settings = self.desk.settings;
+        let ours = settings.our_addresses();
+        let known: Vec<String> = queries::watchers(self.conn, ticket.id)?.into_iter().map(|c| c.email).collect();
+        let m = self.mail;
+        for w in m.to.iter().chain(&m.cc) {
+            let skip = ours.contains(&w.email)
+                || w.email == requester
+                || known.contains(&w.email)
+                || settings.technician(&w.email).is_some();
+            if skip {
+                continue;
+            }
+            let c = queries::upsert_contact(self.conn, &w.email, &w.name, None, self.now)?;
+            queries::add_watcher(self.conn, ticket.id, c.id)?;
+            self.event(ticket.id, &m.from.email, "watcher_added", None, Some(&c.email), None)?;
+        }
+        Ok(())
     }
 
     /// Tells the assignee, or every technician when nobody has the ticket,
