@@ -564,3 +564,26 @@ fn people_a_requester_copies_on_a_reply_follow_the_ticket() {
     let reply = desk.queued("reply").remove(0);
     assert_eq!(reply["recipients"], serde_json::json!(["alice@example.test", "dan@example.test"]));
 }
+
+fn with_attachment(from: &str, subject: &str, id: &str, text: &str) -> Vec<u8> {
+    format!("From: {from}\r\nTo: support@example.test\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--b\r\nContent-Type: application/pdf; name=\"procedure.pdf\"\r\nContent-Disposition: attachment; filename=\"procedure.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8gUERG\r\n--b\r\nContent-Type: image/png; name=\"logo.png\"\r\nContent-Disposition: inline; filename=\"logo.png\"\r\nContent-ID: <logo>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n").into_bytes()
+}
+
+#[test]
+fn attachments_travel_with_the_mail_technicians_and_requesters_read() {
+    let desk = Desk::new();
+    desk.ingest(&with_attachment("alice@example.test", "Erreur", "a1@example.test", "Voici la capture."));
+    // Technicians work from their mail client: the notice carries the file.
+    let notice = desk.queued("new_article").remove(0);
+    let files: Vec<String> = parsed(&notice).attachments.iter().map(|a| a.filename.clone()).collect();
+    assert_eq!(files, ["procedure.pdf"], "the inline logo stays behind");
+    // A technician's attachment reaches the requester.
+    desk.ingest(&with_attachment(MARC, "RE: [Guichet #1] Erreur", "t1@example.test", "Suivez la procédure jointe."));
+    let reply = parsed(&desk.queued("reply").remove(0));
+    assert_eq!(reply.attachments.len(), 1);
+    assert_eq!(reply.attachments[0].filename, "procedure.pdf");
+    assert_eq!(reply.attachments[0].content, b"Hello PDF");
+    assert!(reply.text.contains("Suivez la procédure jointe."));
+    // The acknowledgement does not send the requester's own files back.
+    assert!(parsed(&desk.queued("acknowledgement").remove(0)).attachments.is_empty());
+}

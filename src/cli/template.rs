@@ -56,6 +56,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                     html: None,
                     is_new_ticket: false,
                     internal: a.visibility == "internal",
+                    attachments: Vec::new(),
                 })
                 .unwrap_or_default();
             let status = t.status.parse().ok();

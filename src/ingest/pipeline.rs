@@ -452,7 +452,8 @@ impl Ctx<'_, '_> {
                 StrangerPolicy::Internal => {
                     let trimmed = trim_reply(&self.mail.text);
                     self.article(&ticket, "in", "internal", "stranger", &trimmed)?;
-                    let view = self.article_view(&trimmed, false, true);
+                    // A stranger's files are kept on the ticket, not spread by mail.
+                    let view = ArticleView { attachments: Vec::new(), ..self.article_view(&trimmed, false, true) };
                     self.notify_technicians(&ticket, "stranger_alert", view)?;
                     Ok((Outcome::Article { ticket: ticket.id }, format!("{reason}: kept internal")))
                 }
@@ -501,6 +502,8 @@ impl Ctx<'_, '_> {
             html: None,
             is_new_ticket,
             internal,
+            // Signature logos and other inline images stay behind.
+            attachments: m.attachments.iter().filter(|a| !a.inline).cloned().collect(),
         }
     }
 
@@ -562,7 +565,8 @@ impl Ctx<'_, '_> {
                 cc: Vec::new(),
                 from_name: settings.outgoing.from_name.clone(),
                 automatic: true,
-                article: view.clone(),
+                // Their own files are not sent back to them.
+                article: ArticleView { attachments: Vec::new(), ..view.clone() },
                 change: ChangeView::default(),
                 error: None,
             };
@@ -800,7 +804,7 @@ impl Ctx<'_, '_> {
                 cc: Vec::new(),
                 from_name: settings.outgoing.from_name.clone(),
                 automatic: true,
-                article: self.article_view(&trimmed, false, internal),
+                article: ArticleView { attachments: Vec::new(), ..self.article_view(&trimmed, false, internal) },
                 change: ChangeView::default(),
                 error: Some((command, reason)),
             };

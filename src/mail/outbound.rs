@@ -6,10 +6,10 @@
 use std::time::SystemTime;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox as LettreMailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment as LettreAttachment, Mailbox as LettreMailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use super::inbound::{one_line, Mailbox};
+use super::inbound::{one_line, Attachment, Mailbox};
 
 /// Everything needed to write one outgoing mail.
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub struct Draft {
     pub automatic: bool,
     pub loop_value: String,
     pub date: SystemTime,
+    /// Files to attach after the text and HTML parts.
+    pub attachments: Vec<Attachment>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,13 +83,24 @@ impl Draft {
         }
         b = b.raw_header(header("X-Auto-Response-Suppress", "All")).raw_header(header("X-Loop", &self.loop_value));
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
-        let message = match &self.html {
-            Some(html) => b.multipart(
-                MultiPart::alternative()
-                    .singlepart(text)
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-            ),
-            None => b.singlepart(text),
+        let body = match &self.html {
+            Some(html) => MultiPart::alternative()
+                .singlepart(text)
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+            None => MultiPart::mixed().singlepart(text),
+        };
+        let message = if self.html.is_none() && self.attachments.is_empty() {
+            b.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone()))
+        } else if self.attachments.is_empty() {
+            b.multipart(body)
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for a in &self.attachments {
+                let ctype = ContentType::parse(&a.content_type)
+                    .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("a valid type"));
+                mixed = mixed.singlepart(LettreAttachment::new(one_line(&a.filename)).body(a.content.clone(), ctype));
+            }
+            b.multipart(mixed)
         }
         .map_err(|e| BuildError::Message(e.to_string()))?;
         Ok(message.formatted())
@@ -112,6 +125,7 @@ mod tests {
             automatic: true,
             loop_value: "guichet support@example.test".into(),
             date: SystemTime::UNIX_EPOCH,
+            attachments: Vec::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use super::templates::Templates;
 use crate::config::Settings;
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
-use crate::mail::inbound::Mailbox;
+use crate::mail::inbound::{Attachment, Mailbox};
 use crate::mail::outbound::Draft;
 use crate::store::models::{NewEvent, NewOutbox, Ticket};
 use crate::store::{queries, Conn};
@@ -25,6 +25,9 @@ pub struct ArticleView {
     pub html: Option<String>,
     pub is_new_ticket: bool,
     pub internal: bool,
+    /// Files sent on with the mail: technicians read tickets in their mail
+    /// client, and requesters get what the technician attached.
+    pub attachments: Vec<Attachment>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -146,6 +149,7 @@ impl Desk<'_> {
             automatic: notice.automatic,
             loop_value: self.settings.loop_value(),
             date: self.now.into(),
+            attachments: notice.article.attachments.clone(),
         };
         let bytes = draft.to_bytes()?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
