@@ -77,6 +77,22 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The hash of a body whatever its line endings: the same mail read from a
+/// maildir (LF) and from IMAP or SMTP (CRLF) is one mail.
+fn body_hash(body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    let mut rest = body;
+    while let Some(i) = rest.iter().position(|&b| b == b'\r') {
+        h.update(&rest[..i]);
+        if rest.get(i + 1) != Some(&b'\n') {
+            h.update(b"\n");
+        }
+        rest = &rest[i + 1..];
+    }
+    h.update(rest);
+    hex::encode(h.finalize())
+}
+
 impl InboundMail {
     pub fn parse(raw: &[u8]) -> Result<InboundMail, Unusable> {
         // Old Mac mail ends lines with CR alone, where the parser sees one
@@ -171,7 +187,7 @@ impl InboundMail {
             html,
             attachments,
             language,
-            body_sha256: sha256_hex(&raw[body_start..]),
+            body_sha256: body_hash(&raw[body_start..]),
             facts,
         })
     }
@@ -247,6 +263,17 @@ mod tests {
         let raw = b"From: a@example.test\r\nIn-Reply-To: <c@x>\r\nReferences: <a@x> <b@x> <c@x>\r\n\r\nb\r\n";
         let mail = InboundMail::parse(raw).unwrap();
         assert_eq!(mail.references, vec!["c@x", "b@x", "a@x"]);
+    }
+
+    #[test]
+    fn the_body_hash_ignores_line_endings() {
+        let lf = InboundMail::parse(b"From: a@example.test\nReceived: x\n\nline one\nline two\n").unwrap();
+        let crlf = InboundMail::parse(b"From: a@example.test\r\n\r\nline one\r\nline two\r\n").unwrap();
+        let cr = InboundMail::parse(b"From: a@example.test\r\rline one\rline two\r").unwrap();
+        assert_eq!(lf.body_sha256, crlf.body_sha256);
+        assert_eq!(lf.body_sha256, cr.body_sha256);
+        let other = InboundMail::parse(b"From: a@example.test\n\nline one\nline 2\n").unwrap();
+        assert_ne!(lf.body_sha256, other.body_sha256);
     }
 
     #[test]
