@@ -116,15 +116,14 @@ impl Templates {
     fn render_part(&self, lang: Lang, name: &str, part: &str, ctx: &Value) -> Result<String, String> {
         let registry = if part == "html" { &self.html } else { &self.plain };
         registry.render(&key(lang, name, part), ctx).map_err(|e| {
-            // The render error names the template and variable; the cause
-            // chain adds nothing readable.
-            let mut m = e.to_string();
-            if let Some(reason) = e.reason().to_string().split('\n').next() {
-                if !m.contains(reason) {
-                    m = format!("{m}: {reason}");
+            // Say which variable is missing in words an admin reads.
+            match e.reason() {
+                handlebars::RenderErrorReason::MissingVariable(Some(var)) => {
+                    let (line, col) = (e.line_no.unwrap_or(0), e.column_no.unwrap_or(0));
+                    format!("line {line}, column {col}: unknown variable `{var}`")
                 }
+                _ => e.to_string(),
             }
-            m
         })
     }
 
