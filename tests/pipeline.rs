@@ -587,3 +587,23 @@ fn attachments_travel_with_the_mail_technicians_and_requesters_read() {
     // The acknowledgement does not send the requester's own files back.
     assert!(parsed(&desk.queued("acknowledgement").remove(0)).attachments.is_empty());
 }
+
+#[test]
+fn a_form_sending_from_a_no_reply_address_makes_the_person_in_reply_to_the_requester() {
+    let desk = Desk::new();
+    let raw = mail(
+        "Formulaire intranet <no-reply@intranet.example.test>",
+        "Demande d'accès au partage Compta",
+        "form1@intranet.example.test",
+        "Reply-To: Bruno Caron <bruno.caron@example.test>\r\n",
+        "Nom : Bruno Caron\nDemande : accès en lecture au partage Compta.",
+    );
+    let t = desk.ticket(as_i64(&desk.ingest(&raw)["ticket"]));
+    assert_eq!(t["requester"], "bruno.caron@example.test");
+    assert_eq!(desk.queued("acknowledgement")[0]["recipients"], serde_json::json!(["bruno.caron@example.test"]));
+    // Bruno answers from his own mailbox: he is the requester, his reply is public.
+    desk.ingest(&mail("bruno.caron@example.test", "RE: [Guichet #1] Demande", "b1@example.test", "", "Merci !"));
+    let last = desk.ticket(1)["articles"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["author_role"], "requester");
+    assert_eq!(last["visibility"], "public");
+}

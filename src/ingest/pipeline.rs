@@ -518,7 +518,11 @@ impl Ctx<'_, '_> {
         let settings = self.desk.settings;
         let said = m.language.or_else(|| crate::domain::language::guess(&format!("{}\n{}", m.subject, m.text)));
         let lang_tag = said.map(Lang::as_str);
-        let requester = queries::upsert_contact(self.conn, &m.from.email, &m.from.name, lang_tag, self.now)?;
+        // A form or a system writing on someone's behalf names them in
+        // Reply-To: they are the requester, and answers go to them.
+        let ours = settings.our_addresses();
+        let who = m.reply_to.as_ref().filter(|r| !ours.contains(&r.email)).unwrap_or(&m.from);
+        let requester = queries::upsert_contact(self.conn, &who.email, &who.name, lang_tag, self.now)?;
         let lang =
             requester.language.as_deref().and_then(|l| l.parse().ok()).or(said).unwrap_or(settings.tickets.language);
         let mut subject = settings.tickets.subject_tag.clean(&m.subject);

@@ -37,6 +37,9 @@ pub struct InboundMail {
     pub from: Mailbox,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
+    /// Where the sender asks answers to go (web forms send from a no-reply
+    /// address with the person in Reply-To).
+    pub reply_to: Option<Mailbox>,
     /// `Delivered-To` / `X-Original-To`: where the MTA delivered it.
     pub delivered_to: Vec<String>,
     pub subject: String,
@@ -123,6 +126,7 @@ impl InboundMail {
             });
         let to = msg.all_to().flat_map(|a| a.iter()).filter_map(mailbox).collect();
         let cc = msg.all_cc().flat_map(|a| a.iter()).filter_map(mailbox).collect();
+        let reply_to = msg.reply_to().and_then(|a| a.iter().find_map(mailbox));
         let delivered_to = msg
             .headers()
             .iter()
@@ -180,6 +184,7 @@ impl InboundMail {
             from,
             to,
             cc,
+            reply_to,
             delivered_to,
             subject: one_line(msg.subject().unwrap_or_default()),
             date: msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
