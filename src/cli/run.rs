@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::ingest::maildir::{poll_once, PollError};
+use crate::ingest::maildir::{MaildirSource, PollError};
 use crate::ingest::Outcome;
 use crate::notify::outbox::Desk;
 use crate::notify::sender::{send_due, SendReport, Sender};
@@ -53,8 +53,8 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         // The SMTP pool needs the runtime to exist.
         let sender = Sender::new(&env.settings.outgoing).map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!(e)))?;
         if args.once {
-            let mut last = BTreeMap::new();
-            let pass = cycle(&env, &store, &templates, &sender, &mut last, true).await;
+            let mut polling = Polling::default();
+            let pass = cycle(&env, &store, &templates, &sender, &mut polling, true).await;
             for (what, n) in &pass.outcomes {
                 println!("{n} {what}");
             }
@@ -71,7 +71,7 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
             });
         }
         tracing::info!(mailboxes = env.settings.mailboxes.len(), "running");
-        let mut last = BTreeMap::new();
+        let mut polling = Polling::default();
         let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
         loop {
@@ -84,7 +84,7 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
                     }
                 }
             }
-            let pass = cycle(&env, &store, &templates, &sender, &mut last, false).await;
+            let pass = cycle(&env, &store, &templates, &sender, &mut polling, false).await;
             for f in &pass.faults {
                 tracing::error!(fault = %f, "will try again");
             }
@@ -104,25 +104,33 @@ fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::
     tokio::signal::unix::signal(kind).map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("signal handler: {e}")))
 }
 
+/// Per mailbox: when it was last polled, and its source's memory.
+#[derive(Default)]
+struct Polling {
+    last: BTreeMap<String, Instant>,
+    sources: BTreeMap<String, MaildirSource>,
+}
+
 /// Polls the mailboxes that are due, then sends what the outbox holds.
 async fn cycle(
     env: &Env,
     store: &Store,
     templates: &Templates,
     sender: &Sender,
-    last: &mut BTreeMap<String, Instant>,
+    polling: &mut Polling,
     force: bool,
 ) -> Pass {
     let mut pass = Pass::default();
     for mailbox in &env.settings.mailboxes {
-        let due = force || last.get(&mailbox.name).is_none_or(|t| t.elapsed() >= mailbox.poll);
+        let due = force || polling.last.get(&mailbox.name).is_none_or(|t| t.elapsed() >= mailbox.poll);
         if !due {
             continue;
         }
-        last.insert(mailbox.name.clone(), Instant::now());
+        polling.last.insert(mailbox.name.clone(), Instant::now());
         let desk = Desk { settings: &env.settings, templates, now: env.clock.now() };
         // Maildir and SQLite calls block: keep them off the async workers.
-        let result = tokio::task::block_in_place(|| poll_once(store, &desk, mailbox));
+        let source = polling.sources.entry(mailbox.name.clone()).or_default();
+        let result = tokio::task::block_in_place(|| source.poll(store, &desk, mailbox));
         match result {
             Ok(report) => {
                 for (path, outcome) in &report.outcomes {

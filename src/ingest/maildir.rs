@@ -3,11 +3,12 @@
 //! touches it; the store remembers each message by the unique part of its
 //! file name, which survives the flag changes other clients make.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::config::{AfterAction, Mailbox, MailboxKind};
 use crate::notify::outbox::Desk;
-use crate::store::Store;
+use crate::store::{queries, Store, StoreError};
 
 use super::pipeline::{ingest, IngestError, Outcome};
 
@@ -65,27 +66,52 @@ fn list(root: &Path) -> Result<Vec<PathBuf>, PollError> {
     Ok(files)
 }
 
-/// Ingests every message not yet stored, then applies the `after` action.
-pub fn poll_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PollReport, PollError> {
-    let MailboxKind::Maildir { path: root } = &mailbox.kind;
-    let mut report = PollReport::default();
-    for path in list(root)? {
-        let raw = match std::fs::read(&path) {
-            Ok(raw) => raw,
-            // Another client moved or removed it meanwhile: not ours to lose.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(PollError::Io { path, source }),
-        };
-        let key = unique_name(&path);
-        let outcome = ingest(store, desk, mailbox, Some(&key), &raw)
-            .map_err(|source| PollError::Ingest { path: path.clone(), source })?;
-        after(&mailbox.after, root, &path)?;
-        let seen_before = matches!(outcome, Outcome::Duplicate { ticket: None }) && mailbox.after == AfterAction::Keep;
-        if !seen_before {
+/// A maildir being polled. With `after = "keep"` the files stay, so the
+/// poller remembers which it has stored and does not read them again.
+#[derive(Debug, Default)]
+pub struct MaildirSource {
+    known: HashSet<String>,
+}
+
+impl MaildirSource {
+    pub fn new() -> MaildirSource {
+        MaildirSource::default()
+    }
+
+    /// Ingests every message not yet stored, then applies the `after` action.
+    pub fn poll(&mut self, store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PollReport, PollError> {
+        let MailboxKind::Maildir { path: root } = &mailbox.kind;
+        let keep = mailbox.after == AfterAction::Keep;
+        let mut report = PollReport::default();
+        for path in list(root)? {
+            let key = unique_name(&path);
+            if self.known.contains(&key) {
+                continue;
+            }
+            let stored = |source| PollError::Ingest { path: path.clone(), source };
+            if keep && already_read(store, &mailbox.name, &key).map_err(|e| stored(e.into()))? {
+                self.known.insert(key);
+                continue;
+            }
+            let raw = match std::fs::read(&path) {
+                Ok(raw) => raw,
+                // Another client moved or removed it meanwhile: not ours to lose.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(PollError::Io { path, source }),
+            };
+            let outcome = ingest(store, desk, mailbox, Some(&key), &raw).map_err(stored)?;
+            after(&mailbox.after, root, &path)?;
+            if keep {
+                self.known.insert(key);
+            }
             report.outcomes.push((path, outcome));
         }
+        Ok(report)
     }
-    Ok(report)
+}
+
+fn already_read(store: &Store, mailbox: &str, key: &str) -> Result<bool, StoreError> {
+    Ok(queries::source_seen(&mut *store.conn()?, mailbox, key)?)
 }
 
 fn after(action: &AfterAction, root: &Path, path: &Path) -> Result<(), PollError> {
