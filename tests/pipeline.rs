@@ -494,6 +494,12 @@ fn an_oversized_mail_is_quarantined_and_released_once_the_limit_is_raised() {
     let all: Vec<Value> = serde_json::from_str(&desk.ok(&["quarantine", "list", "--all", "--json"])).unwrap();
     assert_eq!(all[0]["state"], "released");
     assert_eq!(desk.tickets().len(), 1);
+    // Retrying a released entry would store the mail twice: refused.
+    let again = desk.run(&["quarantine", "retry", &id]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already released"));
+    assert_eq!(desk.tickets().len(), 1);
+    assert_eq!(desk.queued("acknowledgement").len(), 1);
 }
 
 #[test]
@@ -606,4 +612,19 @@ fn a_form_sending_from_a_no_reply_address_makes_the_person_in_reply_to_the_reque
     let last = desk.ticket(1)["articles"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["author_role"], "requester");
     assert_eq!(last["visibility"], "public");
+}
+
+#[test]
+fn our_own_mail_is_recognised_by_its_message_id_when_no_domain_is_configured() {
+    let text = Desk::config_text("", "").replace("message_id_domain = \"example.test\"\n", "");
+    assert!(!text.contains("message_id_domain"));
+    let desk = Desk::with_config(&text);
+    new_ticket(&desk, "alice@example.test", "Imprimante", "orig@example.test");
+    let ack = ack_of(&desk, 1);
+    assert!(ack["message_id"].as_str().unwrap().ends_with("@example.test"), "the support address's domain");
+    // Our mail, its X-Loop and From rewritten by some relay, comes back.
+    let content = ack["content"].as_str().unwrap().replace("X-Loop:", "X-Old-Loop:").replace("From: ", "X-Old-From: ");
+    let back = format!("From: relay@elsewhere.example\r\n{content}");
+    let out = desk.ingest(back.as_bytes());
+    assert_eq!(out["kind"], "own", "{out}");
 }

@@ -65,7 +65,8 @@ pub struct Outgoing {
     pub transport: Transport,
     /// Display name on our mail, e.g. "Support informatique".
     pub from_name: String,
-    /// Our Message-IDs end with `@` this.
+    /// Our Message-IDs end with `@` this (default: the first mailbox's
+    /// domain).
     pub message_id_domain: String,
     /// Sending is given up after this many attempts.
     pub max_attempts: u32,

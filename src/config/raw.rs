@@ -239,16 +239,22 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     };
 
     match (database, outgoing, tickets) {
-        (Some(database), Some(outgoing), Some(tickets)) if r.problems.is_empty() => Ok(Settings {
-            path: PathBuf::new(),
-            database,
-            mailboxes,
-            outgoing,
-            tickets,
-            templates_dir,
-            technicians,
-            limits,
-        }),
+        (Some(database), Some(mut outgoing), Some(tickets)) if r.problems.is_empty() => {
+            if outgoing.message_id_domain.is_empty() {
+                let first = mailboxes.first().map(|m| m.address.as_str()).unwrap_or("support@localhost");
+                outgoing.message_id_domain = first.rsplit('@').next().unwrap_or("localhost").to_string();
+            }
+            Ok(Settings {
+                path: PathBuf::new(),
+                database,
+                mailboxes,
+                outgoing,
+                tickets,
+                templates_dir,
+                technicians,
+                limits,
+            })
+        }
         _ => Err(r.problems),
     }
 }

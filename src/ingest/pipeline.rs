@@ -70,6 +70,9 @@ impl Outcome {
 pub enum IngestError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Retrying it again would store the mail twice.
+    #[error("quarantine entry {0} was already released")]
+    AlreadyReleased(i64),
 }
 
 impl From<diesel::result::Error> for IngestError {
@@ -82,6 +85,7 @@ impl IngestError {
     pub fn is_transient(&self) -> bool {
         match self {
             IngestError::Store(e) => e.is_transient(),
+            IngestError::AlreadyReleased(_) => false,
         }
     }
 }
@@ -95,6 +99,8 @@ enum Stop {
     /// quarantined with this reason instead.
     #[error("{0}")]
     Quarantine(String),
+    #[error("quarantine entry {0} was already released")]
+    Released(i64),
 }
 
 impl From<QueueError> for Stop {
@@ -141,6 +147,7 @@ pub fn ingest(
     match attempt {
         Ok(outcome) => Ok(outcome),
         Err(Stop::Store(e)) => Err(IngestError::Store(e)),
+        Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
         // Rolled back: keep the mail in quarantine instead, in a fresh transaction.
         Err(Stop::Quarantine(reason)) => store.write(|conn| match intake(conn)? {
             Err(dup) => Ok(dup),
@@ -174,6 +181,9 @@ pub fn retry_quarantined(store: &Store, desk: &Desk<'_>, id: i64) -> Result<Opti
     let now = desk.now.naive_utc();
     let attempt = store.write(|conn| -> Result<Option<Outcome>, Stop> {
         let Some(entry) = queries::quarantine_entry(conn, id)? else { return Ok(None) };
+        if entry.state != "held" {
+            return Err(Stop::Released(id));
+        }
         let raw = queries::raw_content(conn, entry.raw_message_id)?;
         queries::delete_inbound_for_raw(conn, entry.raw_message_id)?;
         let outcome = process(conn, desk, &entry.mailbox, entry.raw_message_id, &raw)?;
@@ -186,6 +196,7 @@ pub fn retry_quarantined(store: &Store, desk: &Desk<'_>, id: i64) -> Result<Opti
     match attempt {
         Ok(o) => Ok(o),
         Err(Stop::Store(e)) => Err(IngestError::Store(e)),
+        Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
         Err(Stop::Quarantine(reason)) => {
             store.write(|conn| -> Result<(), IngestError> { Ok(queries::requarantine(conn, id, &reason)?) })?;
             Ok(Some(Outcome::Quarantined { id, reason }))

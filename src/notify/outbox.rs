@@ -72,21 +72,16 @@ pub enum QueueError {
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 impl Desk<'_> {
-    pub fn message_id_domain(&self) -> String {
-        let configured = &self.settings.outgoing.message_id_domain;
-        if configured.is_empty() {
-            self.settings.desk_address().rsplit('@').next().unwrap_or("localhost").to_string()
-        } else {
-            configured.clone()
-        }
-    }
-
     /// A Message-ID no one else will write: ticket, time, process and a
     /// per-process sequence.
     pub fn new_message_id(&self, ticket: i64) -> String {
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let nanos = self.now.timestamp_nanos_opt().unwrap_or_default();
-        format!("{OWN_MESSAGE_ID_PREFIX}{ticket}.{nanos:x}.{}.{seq}@{}", std::process::id(), self.message_id_domain())
+        format!(
+            "{OWN_MESSAGE_ID_PREFIX}{ticket}.{nanos:x}.{}.{seq}@{}",
+            std::process::id(),
+            self.settings.outgoing.message_id_domain
+        )
     }
 
     pub fn tag(&self, ticket: i64) -> String {
