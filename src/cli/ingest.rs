@@ -66,8 +66,10 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<ExitCode, Failure> {
         match ingest(&store, &desk, mailbox, None, &raw) {
             Ok(outcome) => print_outcome(&name, &outcome, args.json),
             Err(e) => {
+                // Whatever the store's trouble, the mail is not stored: the MTA
+                // must keep it (75) rather than bounce it (any other code).
                 eprintln!("guichet: {name}: {e}");
-                code = ExitCode::from(if e.is_transient() { exit::TEMPFAIL } else { exit::FAILURE });
+                code = ExitCode::from(exit::TEMPFAIL);
             }
         }
     }

@@ -6,8 +6,8 @@ use crate::store::Store;
 
 use super::{Env, Failure};
 
-/// Apply pending database migrations (`run` and `ingest` also apply them
-/// at start).
+/// Apply pending database migrations (every command that opens the
+/// database also applies them).
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 

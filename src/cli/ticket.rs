@@ -37,7 +37,8 @@ fn split(list: &str) -> Vec<&str> {
     list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
 }
 
-/// The ticket fields of DESIGN's `ticket show --json`, without articles.
+/// A ticket's fields as `ticket list --json` prints them; `show` adds the
+/// articles and the history.
 fn ticket_json(conn: &mut Conn, t: &Ticket) -> Result<Value, diesel::result::Error> {
     let requester = queries::contact(conn, t.requester_id)?;
     let watchers: Vec<String> = queries::watchers(conn, t.id)?.into_iter().map(|c| c.email).collect();
@@ -111,7 +112,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                     let files: Vec<Value> = attachments
                         .iter()
                         .filter(|f| f.article_id == a.id)
-                        .map(|f| json!({ "filename": f.filename, "content_type": f.content_type, "size": f.size, "sha256": f.sha256 }))
+                        .map(|f| json!({ "filename": f.filename, "content_type": f.content_type, "size": f.size, "sha256": f.sha256, "inline": f.inline }))
                         .collect();
                     json!({
                         "direction": a.direction,

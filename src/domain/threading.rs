@@ -73,6 +73,17 @@ static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+static ROBOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(no-?reply|do-?not-?reply|ne-?pas-?repondre|nepasrepondre|noreply|mailer|forms?|formulaires?|www-data|notifications?|automate?|robot)([-+._].*)?@")
+        .expect("valid regex")
+});
+
+/// An address no person reads (`no-reply@`, `forms@`, `www-data@`…): mail
+/// from it that names someone in Reply-To is written on their behalf.
+pub fn is_robot_address(address: &str) -> bool {
+    ROBOT.is_match(address)
+}
+
 /// How a mail was tied to a ticket, in order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -174,6 +185,22 @@ mod tests {
         ];
         for (subject, want) in cases {
             assert_eq!(SubjectTag::new("Guichet").clean(subject), want, "{subject}");
+        }
+    }
+
+    #[test]
+    fn robot_addresses_are_told_from_people() {
+        for robot in [
+            "no-reply@intranet.example.test",
+            "NoReply@x.test",
+            "ne-pas-repondre@x.test",
+            "forms+hr@x.test",
+            "www-data@web.test",
+        ] {
+            assert!(is_robot_address(robot), "{robot}");
+        }
+        for person in ["alice@example.test", "norbert@example.test", "formation@example.test"] {
+            assert!(!is_robot_address(person), "{person}");
         }
     }
 

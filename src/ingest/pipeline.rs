@@ -30,8 +30,8 @@ pub enum Outcome {
     Article {
         ticket: i64,
     },
-    /// Automatic mail (auto-reply, bounce, our own) tied to no ticket:
-    /// recorded, answered by nothing.
+    /// Automatic mail recorded and answered by nothing: an auto-reply or
+    /// bounce that matches no ticket, or our own mail coming back.
     Automatic {
         kind: MailKind,
         ticket: Option<i64>,
@@ -277,7 +277,7 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
     }
 
     let found = find_ticket(conn, desk, &mail)?;
-    let mut ctx = Ctx { conn, desk, mail: &mail, raw_id, mailbox, now };
+    let mut ctx = Ctx { conn, desk, mail: &mail, raw_id, mailbox, now, list: class.kind == MailKind::List };
     let (outcome, reason) = match class.kind {
         MailKind::Own => {
             (Outcome::Automatic { kind: class.kind, ticket: found.as_ref().map(|t| t.id) }, class.reason.clone())
@@ -312,7 +312,7 @@ fn kind_name(kind: MailKind) -> &'static str {
     }
 }
 
-/// Threading, in the order of DESIGN: subject tag, references, plus address.
+/// Threading, in order of precedence: subject tag, references, plus address.
 fn find_ticket(conn: &mut Conn, desk: &Desk<'_>, mail: &InboundMail) -> Result<Option<Ticket>, diesel::result::Error> {
     let existing = |conn: &mut Conn, n: Option<i64>| -> Result<Option<i64>, diesel::result::Error> {
         match n {
@@ -362,6 +362,8 @@ struct Ctx<'c, 'd> {
     raw_id: i64,
     mailbox: &'d str,
     now: NaiveDateTime,
+    /// Mailing-list mail: may open a ticket, is never answered.
+    list: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -422,7 +424,7 @@ impl Ctx<'_, '_> {
             },
         )?;
         for a in &m.attachments {
-            queries::insert_attachment(self.conn, id, &a.filename, &a.content_type, &a.content)?;
+            queries::insert_attachment(self.conn, id, &a.filename, &a.content_type, a.inline, &a.content)?;
         }
         if let Some(mid) = &m.message_id {
             let audience = if visibility == "public" && role != "technician" { "public" } else { "staff" };
@@ -529,10 +531,15 @@ impl Ctx<'_, '_> {
         let settings = self.desk.settings;
         let said = m.language.or_else(|| crate::domain::language::guess(&format!("{}\n{}", m.subject, m.text)));
         let lang_tag = said.map(Lang::as_str);
-        // A form or a system writing on someone's behalf names them in
-        // Reply-To: they are the requester, and answers go to them.
+        // A form or a system writing from a no-reply address on someone's
+        // behalf names them in Reply-To: they are the requester. A person's
+        // own Reply-To, or a list's, does not change who asked.
         let ours = settings.our_addresses();
-        let who = m.reply_to.as_ref().filter(|r| !ours.contains(&r.email)).unwrap_or(&m.from);
+        let who = m
+            .reply_to
+            .as_ref()
+            .filter(|r| !ours.contains(&r.email) && !self.list && threading::is_robot_address(&m.from.email))
+            .unwrap_or(&m.from);
         let requester = queries::upsert_contact(self.conn, &who.email, &who.name, lang_tag, self.now)?;
         let lang =
             requester.language.as_deref().and_then(|l| l.parse().ok()).or(said).unwrap_or(settings.tickets.language);
@@ -794,8 +801,6 @@ impl Ctx<'_, '_> {
             };
             self.desk.queue(self.conn, &current, notice)?;
         } else if !internal && !trimmed.is_empty() {
-            let mut view = view;
-            view.html = None;
             let notice = Notice {
                 template: "reply",
                 lang,

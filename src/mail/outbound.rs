@@ -19,7 +19,7 @@ pub struct Draft {
     pub cc: Vec<Mailbox>,
     pub subject: String,
     pub text: String,
-    pub html: Option<String>,
+    pub html: String,
     /// Without `<>`.
     pub message_id: String,
     /// Message-IDs of the thread, oldest first, without `<>`.
@@ -82,16 +82,10 @@ impl Draft {
             b = b.raw_header(header("Auto-Submitted", "auto-replied"));
         }
         b = b.raw_header(header("X-Auto-Response-Suppress", "All")).raw_header(header("X-Loop", &self.loop_value));
-        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
-        let body = match &self.html {
-            Some(html) => MultiPart::alternative()
-                .singlepart(text)
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-            None => MultiPart::mixed().singlepart(text),
-        };
-        let message = if self.html.is_none() && self.attachments.is_empty() {
-            b.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone()))
-        } else if self.attachments.is_empty() {
+        let body = MultiPart::alternative()
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone()))
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(self.html.clone()));
+        let message = if self.attachments.is_empty() {
             b.multipart(body)
         } else {
             let mut mixed = MultiPart::mixed().multipart(body);
@@ -119,7 +113,7 @@ mod tests {
             cc: vec![],
             subject: "[Guichet #1] Imprimante\r\nBcc: mallory@evil.test".into(),
             text: "Bonjour".into(),
-            html: Some("<p>Bonjour</p>".into()),
+            html: "<p>Bonjour</p>".into(),
             message_id: "guichet.1.abc@example.test".into(),
             references: vec!["first@example.test".into(), "second@example.test".into()],
             automatic: true,

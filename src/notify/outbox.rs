@@ -138,7 +138,7 @@ impl Desk<'_> {
             cc: cc.clone(),
             subject: subject.clone(),
             text: rendered.text,
-            html: Some(rendered.html),
+            html: rendered.html,
             message_id: message_id.clone(),
             references,
             automatic: notice.automatic,

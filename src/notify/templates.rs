@@ -176,7 +176,7 @@ pub fn sample_context(lang: Lang) -> Value {
         },
         "article": {
             "from_name": "Alice Martin", "from_email": "alice@example.test", "subject": subject,
-            "text": text, "lines": text.lines().collect::<Vec<_>>(), "html": "<p>Bonjour</p>", "has_html": true,
+            "text": text, "lines": text.lines().collect::<Vec<_>>(), "html": "", "has_html": false,
             "is_new_ticket": true, "internal": false
         },
         "change": { "old_label": crate::domain::ticket::Status::Assigned.label(lang), "new_label": crate::domain::ticket::Status::Resolved.label(lang), "by_name": "Marc Dupont", "closed": true },

@@ -274,7 +274,14 @@ pub fn articles(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Article>> {
 }
 
 /// Stores the content once per sha256, then the attachment row.
-pub fn insert_attachment(conn: &mut Conn, article_id: i64, name: &str, ctype: &str, content: &[u8]) -> QResult<()> {
+pub fn insert_attachment(
+    conn: &mut Conn,
+    article_id: i64,
+    name: &str,
+    ctype: &str,
+    inline: bool,
+    content: &[u8],
+) -> QResult<()> {
     let sha = crate::mail::inbound::sha256_hex(content);
     let size = content.len() as i64;
     diesel::insert_into(blobs::table)
@@ -282,7 +289,7 @@ pub fn insert_attachment(conn: &mut Conn, article_id: i64, name: &str, ctype: &s
         .on_conflict_do_nothing()
         .execute(conn)?;
     diesel::insert_into(attachments::table)
-        .values(NewAttachment { article_id, filename: name, content_type: ctype, size, sha256: &sha, inline: false })
+        .values(NewAttachment { article_id, filename: name, content_type: ctype, size, sha256: &sha, inline })
         .execute(conn)
         .map(drop)
 }
@@ -322,13 +329,16 @@ pub fn insert_outbox(conn: &mut Conn, new: &NewOutbox<'_>) -> QResult<i64> {
 /// Automatic mail queued for `address` since `since`.
 pub fn automatic_sent_to(conn: &mut Conn, address: &str, since: NaiveDateTime) -> QResult<i64> {
     // `recipients` is a comma-separated list: match whole addresses only.
-    let pattern = format!("%,{address},%");
+    // `_` and `%` are common in addresses and are LIKE wildcards.
+    let escaped = address.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let pattern = format!("%,{escaped},%");
     outbox::table
         .filter(outbox::automatic.eq(true))
         .filter(outbox::created_at.ge(since))
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("(',' || recipients || ',') LIKE ")
-                .bind::<diesel::sql_types::Text, _>(pattern),
+                .bind::<diesel::sql_types::Text, _>(pattern)
+                .sql(" ESCAPE '\\'"),
         )
         .count()
         .get_result(conn)

@@ -69,7 +69,8 @@ CREATE TABLE inbound (
     body_sha256 TEXT NOT NULL,
     -- ticket | article | automatic | quarantine | duplicate
     outcome TEXT NOT NULL,
-    -- human | auto_reply | bounce | feedback | list | own
+    -- human | auto_reply | bounce | feedback | list | own, or unknown
+    -- when the mail was quarantined before it could be classified
     kind TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
     ticket_id BIGINT REFERENCES tickets (id),
