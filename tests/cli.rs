@@ -265,3 +265,34 @@ fn status_counts_tickets_mail_outbox_and_quarantine() {
     let v: serde_json::Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
     assert_eq!(v["mailboxes"][0]["readable"], false);
 }
+
+#[test]
+fn run_takes_a_new_technician_without_a_restart_and_keeps_going_on_a_broken_config_edit() {
+    let desk = Desk::new();
+    let mut child =
+        desk.command(&["run"]).env("GUICHET_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    wait_for(&rx, "running");
+    let original = std::fs::read_to_string(&desk.config).unwrap();
+    let added = format!("{original}\n[[technician]]\nemail = \"nora.petit@example.test\"\nname = \"Nora Petit\"\n");
+    write_atomic(&desk.config, &added);
+    wait_for(&rx, "config reloaded");
+    desk.deliver("4000.a.host", &mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour, en panne."));
+    wait_for(&rx, "mail stored");
+    write_atomic(&desk.config, &format!("{added}\ncolour = 1\n"));
+    wait_for(&rx, "config edit rejected");
+    desk.deliver("4001.b.host", &mail("bob@example.test", "Écran", "m2@example.test", "", "Bonjour, écran noir."));
+    wait_for(&rx, "mail stored");
+    let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
+    assert!(child.wait().unwrap().success());
+    std::fs::write(&desk.config, &added).unwrap();
+    let to_nora =
+        desk.queued("new_article").iter().filter(|m| m["recipients"].to_string().contains("nora.petit")).count();
+    assert_eq!(to_nora, 2, "the new technician hears of both tickets, the broken edit changed nothing");
+}

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::config::Settings;
 use crate::ingest::maildir::{MaildirSource, PollError};
 use crate::ingest::Outcome;
 use crate::notify::outbox::Desk;
@@ -41,7 +42,7 @@ fn label(o: &Outcome) -> &'static str {
     }
 }
 
-pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
+pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     let mut templates = env.templates()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -51,7 +52,8 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
         // The SMTP pool needs the runtime to exist.
-        let sender = Sender::new(&env.settings.outgoing).map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!(e)))?;
+        let mut sender =
+            Sender::new(&env.settings.outgoing).map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!(e)))?;
         if args.once {
             let mut polling = Polling::default();
             let pass = cycle(&env, &store, &templates, &sender, &mut polling, true).await;
@@ -74,7 +76,14 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         let mut polling = Polling::default();
         let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+        let mut config_stamp = modified(&env.settings.path);
         loop {
+            // Technicians, mailboxes, limits and templates change without a
+            // restart; a broken edit keeps the running config.
+            if modified(&env.settings.path) != config_stamp {
+                config_stamp = modified(&env.settings.path);
+                reload(&mut env, &mut templates, &mut sender);
+            }
             match templates.reload_if_changed() {
                 Ok(true) => tracing::info!("templates reloaded"),
                 Ok(false) => {}
@@ -92,12 +101,61 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = tokio::signal::ctrl_c() => break,
                 _ = terminate.recv() => break,
-                _ = hangup.recv() => tracing::info!("SIGHUP: reloading templates"),
+                _ = hangup.recv() => {
+                    tracing::info!("SIGHUP: reloading the config and templates");
+                    reload(&mut env, &mut templates, &mut sender);
+                }
             }
         }
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Reads the config again and puts it in use, keeping the database the
+/// process opened (changing it needs a restart).
+fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) {
+    let fresh = match Settings::load(&env.settings.path) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "config edit rejected; the running config stays in use");
+            return;
+        }
+    };
+    if fresh.database != env.settings.database {
+        tracing::warn!("database.url changed: it takes effect at the next start");
+    }
+    let new_templates = if fresh.templates_dir == env.settings.templates_dir {
+        None
+    } else {
+        match Templates::load(&fresh.templates_dir) {
+            Ok(t) => Some(t),
+            Err(problems) => {
+                for p in problems {
+                    tracing::error!(problem = %p, "templates of the new config rejected; config not reloaded");
+                }
+                return;
+            }
+        }
+    };
+    let new_sender = match Sender::new(&fresh.outgoing) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "outgoing settings rejected; config not reloaded");
+            return;
+        }
+    };
+    if let Some(t) = new_templates {
+        *templates = t;
+    }
+    *sender = new_sender;
+    let database = env.settings.database.clone();
+    env.settings = Settings { database, ..fresh };
+    tracing::info!("config reloaded");
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, Failure> {
