@@ -296,3 +296,27 @@ fn run_takes_a_new_technician_without_a_restart_and_keeps_going_on_a_broken_conf
         desk.queued("new_article").iter().filter(|m| m["recipients"].to_string().contains("nora.petit")).count();
     assert_eq!(to_nora, 2, "the new technician hears of both tickets, the broken edit changed nothing");
 }
+
+#[test]
+fn two_senders_at_once_send_each_mail_once() {
+    let desk = Desk::new();
+    for i in 0..30 {
+        desk.ingest(&mail(
+            &format!("user{i}@example.test"),
+            &format!("Demande {i}"),
+            &format!("m{i}@example.test"),
+            "",
+            "Bonjour",
+        ));
+    }
+    let queued = desk.outbox().len();
+    assert_eq!(queued, 90);
+    let children: Vec<_> = (0..2)
+        .map(|_| desk.command(&["run", "--once"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    assert_eq!(files_in(&desk.path("outbox")).len(), queued, "one file per mail, none twice");
+    assert!(desk.outbox().iter().all(|m| m["state"] == "sent" && m["attempts"] == 1));
+}

@@ -74,6 +74,9 @@ impl Sender {
     }
 }
 
+/// How long a claimed row is left to its sender before another may take it.
+const LEASE: Duration = Duration::minutes(10);
+
 /// Waits after the n-th failed attempt: 1 min, 2, 4 … capped at 6 hours.
 pub fn backoff(attempts: i32) -> Duration {
     let minutes = 1i64 << attempts.clamp(0, 9);
@@ -98,7 +101,12 @@ pub async fn send_due(
     let at: NaiveDateTime = now.naive_utc();
     loop {
         let s = store.clone();
-        let rows = blocking(move || Ok(queries::due_outbox(&mut *s.conn()?, at, BATCH)?)).await?;
+        let lease = at + LEASE;
+        let rows = blocking(move || {
+            let mut conn = s.conn()?;
+            Ok(conn.immediate_transaction(|conn| queries::claim_due_outbox(conn, at, lease, BATCH))?)
+        })
+        .await?;
         let last_batch = (rows.len() as i64) < BATCH;
         send_batch(store, sender, max_attempts, at, rows, &mut report).await?;
         if last_batch {

@@ -344,6 +344,24 @@ pub fn automatic_sent_to(conn: &mut Conn, address: &str, since: NaiveDateTime) -
         .get_result(conn)
 }
 
+/// Takes the due rows for one sender: their next attempt moves to
+/// `lease_until`, so another worker does not send them meanwhile, and a
+/// sender that dies mid-way has them tried again once the lease expires.
+/// Run it in a write transaction.
+pub fn claim_due_outbox(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QResult<Vec<OutboxRow>> {
+    let rows = due_outbox(conn, now, limit)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set(outbox::next_attempt_at.eq(lease_until))
+        .execute(conn)?;
+    Ok(rows)
+}
+
 pub fn due_outbox(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::state.eq("pending"))
