@@ -72,11 +72,13 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
                 ExitCode::from(exit::FAILURE)
             });
         }
+        let mut config_stamp = modified(&env.settings.path);
+        // Logged after the stamps are taken: an edit made once this line is
+        // out is always seen.
         tracing::info!(mailboxes = env.settings.mailboxes.len(), "running");
         let mut polling = Polling::default();
         let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
-        let mut config_stamp = modified(&env.settings.path);
         loop {
             // Technicians, mailboxes, limits and templates change without a
             // restart; a broken edit keeps the running config.
