@@ -171,11 +171,14 @@ impl InboundMail {
             })
             .collect();
 
+        // What the mail says it is written in, else what the sender's client
+        // says they read (Outlook sends Accept-Language).
         let language = match msg.content_language() {
             HeaderValue::Text(t) => Lang::from_tags(t),
             HeaderValue::TextList(list) => list.iter().find_map(|t| Lang::from_tags(t)),
             _ => None,
-        };
+        }
+        .or_else(|| msg.header_raw("Accept-Language").and_then(Lang::from_tags));
         let body_start = (msg.root_part().raw_body_offset() as usize).min(raw.len());
 
         Ok(InboundMail {
@@ -268,6 +271,16 @@ mod tests {
         let raw = b"From: a@example.test\r\nIn-Reply-To: <c@x>\r\nReferences: <a@x> <b@x> <c@x>\r\n\r\nb\r\n";
         let mail = InboundMail::parse(raw).unwrap();
         assert_eq!(mail.references, vec!["c@x", "b@x", "a@x"]);
+    }
+
+    #[test]
+    fn the_language_comes_from_content_language_then_accept_language() {
+        let both = b"From: a@example.test\r\nContent-Language: en-GB\r\nAccept-Language: fr-FR, en-US\r\n\r\nx\r\n";
+        assert_eq!(InboundMail::parse(both).unwrap().language, Some(Lang::En));
+        let accept = b"From: a@example.test\r\nAccept-Language: de-DE, fr-FR\r\n\r\nx\r\n";
+        assert_eq!(InboundMail::parse(accept).unwrap().language, Some(Lang::Fr));
+        let none = b"From: a@example.test\r\n\r\nx\r\n";
+        assert_eq!(InboundMail::parse(none).unwrap().language, None);
     }
 
     #[test]
