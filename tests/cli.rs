@@ -85,6 +85,19 @@ fn check_names_the_template_file_and_the_missing_variable() {
 }
 
 #[test]
+fn check_names_the_templates_key_when_the_directory_is_missing() {
+    let desk = Desk::with_config(
+        &Desk::config_text("", "")
+            .replace(&format!("dir = \"{}\"", manifest_dir().join("templates").display()), "dir = \"no/such/dir\""),
+    );
+    let out = desk.run(&["check"]);
+    assert_eq!(out.status.code(), Some(78));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("`templates.dir`") && text.contains("no/such/dir"), "{text}");
+    assert_eq!(text.lines().count(), 1, "one problem, not one per template file: {text}");
+}
+
+#[test]
 fn guichet_config_selects_the_config_file() {
     let desk = Desk::new();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))

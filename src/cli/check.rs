@@ -37,7 +37,10 @@ pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
                     problems.push(format!("{}: `outgoing.dir`: {} is not a directory", path.display(), dir.display()));
                 }
             }
-            if let Err(p) = Templates::load(&settings.templates_dir) {
+            if !settings.templates_dir.is_dir() {
+                let dir = settings.templates_dir.display();
+                problems.push(format!("{}: `templates.dir`: {dir} is not a directory", path.display()));
+            } else if let Err(p) = Templates::load(&settings.templates_dir) {
                 problems.extend(p.iter().map(|p| p.to_string()));
             }
         }

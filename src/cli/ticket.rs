@@ -83,16 +83,20 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                 let all = tickets.iter().map(|t| ticket_json(&mut conn, t)).collect::<Result<Vec<_>, _>>()?;
                 println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
-                println!("{:>5}  {:<10}  {:<9}  {:>3}  {:<28}  SUBJECT", "#", "STATUS", "TYPE", "PRI", "REQUESTER");
+                println!(
+                    "{:>5}  {:<10}  {:<9}  {:>3}  {:<28}  {:<24}  SUBJECT",
+                    "#", "STATUS", "TYPE", "PRI", "REQUESTER", "ASSIGNEE"
+                );
                 for t in &tickets {
                     let requester = queries::contact(&mut conn, t.requester_id)?;
                     println!(
-                        "{:>5}  {:<10}  {:<9}  {:>3}  {:<28}  {}",
+                        "{:>5}  {:<10}  {:<9}  {:>3}  {:<28}  {:<24}  {}",
                         t.id,
                         t.status,
                         t.ticket_type,
                         t.priority,
                         truncate(&requester.email, 28),
+                        truncate(t.assignee.as_deref().unwrap_or("-"), 24),
                         t.subject
                     );
                 }
