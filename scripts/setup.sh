@@ -4,7 +4,7 @@
 # (or with sudo available) when something is missing.
 set -euo pipefail
 
-need_rust="1.85"
+need_rust="1.95"
 if ! command -v cargo >/dev/null 2>&1; then
     echo "guichet needs a Rust toolchain ($need_rust or newer): cargo is not on PATH." >&2
     echo "Install one with rustup, then run this again." >&2
