@@ -192,13 +192,9 @@ fn write_atomic(path: &std::path::Path, text: &str) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
-fn ack_subjects(desk: &Desk) -> Vec<String> {
-    desk.queued("acknowledgement").iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect()
-}
-
-#[test]
-fn run_picks_up_edited_templates_and_keeps_the_last_good_ones_on_a_broken_edit() {
-    let (desk, templates) = desk_with_own_templates("");
+/// `guichet run` in the background, its log lines on a channel; returns
+/// once it says it is running.
+fn start_run(desk: &Desk) -> (std::process::Child, mpsc::Receiver<String>) {
     let mut child =
         desk.command(&["run"]).env("GUICHET_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let (tx, rx) = mpsc::channel();
@@ -209,6 +205,17 @@ fn run_picks_up_edited_templates_and_keeps_the_last_good_ones_on_a_broken_edit()
         }
     });
     wait_for(&rx, "running");
+    (child, rx)
+}
+
+fn ack_subjects(desk: &Desk) -> Vec<String> {
+    desk.queued("acknowledgement").iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn run_picks_up_edited_templates_and_keeps_the_last_good_ones_on_a_broken_edit() {
+    let (desk, templates) = desk_with_own_templates("");
+    let (mut child, rx) = start_run(&desk);
     let subject = templates.join("fr/acknowledgement.subject.hbs");
     write_atomic(&subject, "Bien reçu, version deux : {{ticket.subject}}");
     wait_for(&rx, "templates reloaded");
@@ -282,16 +289,7 @@ fn status_counts_tickets_mail_outbox_and_quarantine() {
 #[test]
 fn run_takes_a_new_technician_without_a_restart_and_keeps_going_on_a_broken_config_edit() {
     let desk = Desk::new();
-    let mut child =
-        desk.command(&["run"]).env("GUICHET_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    wait_for(&rx, "running");
+    let (mut child, rx) = start_run(&desk);
     let original = std::fs::read_to_string(&desk.config).unwrap();
     let added = format!("{original}\n[[technician]]\nemail = \"nora.petit@example.test\"\nname = \"Nora Petit\"\n");
     write_atomic(&desk.config, &added);
