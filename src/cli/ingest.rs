@@ -90,7 +90,7 @@ pub fn print_outcome(name: &str, outcome: &Outcome, json: bool) {
         Outcome::Article { ticket } => format!("added to ticket #{ticket}"),
         Outcome::Automatic { kind, ticket } => format!(
             "automatic mail ({}){}, not answered",
-            serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            kind.as_str(),
             ticket.map(|t| format!(" about ticket #{t}")).unwrap_or_default()
         ),
         Outcome::Quarantined { id, reason } => format!("quarantined (entry {id}): {reason}"),

@@ -28,6 +28,9 @@ pub struct Settings {
     pub templates_dir: PathBuf,
     pub technicians: Vec<Technician>,
     pub limits: Limits,
+    /// Our addresses, X-Loop value and Message-ID domain, worked out once:
+    /// every mail is checked against them.
+    pub own: OwnMarkers,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,17 +166,22 @@ impl Settings {
         raw::validate(text, &base)
             .map(|mut s| {
                 s.path = path.to_path_buf();
+                let mut addresses: Vec<String> = s.mailboxes.iter().map(|m| m.address.clone()).collect();
+                addresses.sort();
+                addresses.dedup();
+                s.own = OwnMarkers {
+                    loop_value: format!("guichet {}", s.desk_address()),
+                    message_id_domain: s.outgoing.message_id_domain.clone(),
+                    addresses,
+                };
                 s
             })
             .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
     }
 
     /// Every address that reaches the desk, lower-case.
-    pub fn our_addresses(&self) -> Vec<String> {
-        let mut all: Vec<String> = self.mailboxes.iter().map(|m| m.address.clone()).collect();
-        all.sort();
-        all.dedup();
-        all
+    pub fn our_addresses(&self) -> &[String] {
+        &self.own.addresses
     }
 
     /// The address our mail comes from: the first mailbox's.
@@ -189,17 +197,8 @@ impl Settings {
         self.technicians.iter().find(|t| t.email.eq_ignore_ascii_case(email))
     }
 
-    /// How our own mail is recognised when it comes back.
-    pub fn own_markers(&self) -> OwnMarkers {
-        OwnMarkers {
-            loop_value: self.loop_value(),
-            message_id_domain: self.outgoing.message_id_domain.clone(),
-            addresses: self.our_addresses(),
-        }
-    }
-
     /// The `X-Loop` header value our mail carries.
-    pub fn loop_value(&self) -> String {
-        format!("guichet {}", self.desk_address())
+    pub fn loop_value(&self) -> &str {
+        &self.own.loop_value
     }
 }

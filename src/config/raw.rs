@@ -253,6 +253,8 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 templates_dir,
                 technicians,
                 limits,
+                // Filled in by `Settings::parse`, once the rest is known.
+                own: OwnMarkers::default(),
             })
         }
         _ => Err(r.problems),

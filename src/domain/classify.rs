@@ -30,6 +30,18 @@ pub enum MailKind {
 }
 
 impl MailKind {
+    /// The name stored and printed, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Human => "human",
+            MailKind::AutoReply => "auto_reply",
+            MailKind::Bounce => "bounce",
+            MailKind::Feedback => "feedback",
+            MailKind::List => "list",
+            MailKind::Own => "own",
+        }
+    }
+
     /// True for every kind written by a machine, which guichet must never
     /// answer automatically: auto-replies, bounces, feedback reports and our
     /// own mail. Mailing-list mail is not automatic (a support address can

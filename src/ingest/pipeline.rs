@@ -251,7 +251,7 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
         Ok(m) => m,
         Err(e) => return Ok(quarantine(conn, mailbox, raw_id, None, &e.to_string(), now)?),
     };
-    let class = classify(&mail.facts, &desk.settings.own_markers());
+    let class = classify(&mail.facts, &desk.settings.own);
     let record = |conn: &mut Conn, outcome: Outcome, reason: &str| -> Result<Outcome, Stop> {
         queries::insert_inbound(
             conn,
@@ -261,7 +261,7 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
                 message_id: mail.message_id.as_deref(),
                 body_sha256: &mail.body_sha256,
                 outcome: outcome.label(),
-                kind: kind_name(class.kind),
+                kind: class.kind.as_str(),
                 reason,
                 ticket_id: outcome.ticket(),
                 created_at: now,
@@ -301,17 +301,6 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
     record(ctx.conn, outcome, &reason)
 }
 
-fn kind_name(kind: MailKind) -> &'static str {
-    match kind {
-        MailKind::Human => "human",
-        MailKind::AutoReply => "auto_reply",
-        MailKind::Bounce => "bounce",
-        MailKind::Feedback => "feedback",
-        MailKind::List => "list",
-        MailKind::Own => "own",
-    }
-}
-
 /// Threading, in order of precedence: subject tag, references, plus address.
 fn find_ticket(conn: &mut Conn, desk: &Desk<'_>, mail: &InboundMail) -> Result<Option<Ticket>, diesel::result::Error> {
     let existing = |conn: &mut Conn, n: Option<i64>| -> Result<Option<i64>, diesel::result::Error> {
@@ -324,7 +313,7 @@ fn find_ticket(conn: &mut Conn, desk: &Desk<'_>, mail: &InboundMail) -> Result<O
     let by_references = queries::ticket_by_message_ids(conn, &mail.references)?;
     let recipients =
         mail.to.iter().chain(&mail.cc).map(|m| m.email.as_str()).chain(mail.delivered_to.iter().map(String::as_str));
-    let plus = threading::plus_address_number(recipients, &desk.settings.our_addresses());
+    let plus = threading::plus_address_number(recipients, desk.settings.our_addresses());
     let by_plus_address = existing(conn, plus)?;
     match (Candidates { by_tag, by_references, by_plus_address }).pick() {
         Some((id, via)) => {

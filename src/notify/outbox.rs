@@ -142,7 +142,7 @@ impl Desk<'_> {
             message_id: message_id.clone(),
             references,
             automatic: notice.automatic,
-            loop_value: self.settings.loop_value(),
+            loop_value: self.settings.loop_value().to_string(),
             date: self.now.into(),
             attachments: notice.article.attachments.clone(),
         };
