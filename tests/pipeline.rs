@@ -227,6 +227,15 @@ fn attachments_are_kept_with_their_digest_and_stored_once() {
     let out = desk.ingest(again.as_bytes());
     let t2 = desk.ticket(as_i64(&out["ticket"]));
     assert_eq!(t2["articles"][0]["attachments"][0]["sha256"], files[0]["sha256"]);
+    use diesel::prelude::*;
+    let mut conn = diesel::sqlite::SqliteConnection::establish(desk.path("var/guichet.db").to_str().unwrap()).unwrap();
+    let (attachments, blobs): (i64, i64) = diesel::select((
+        diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT COUNT(*) FROM attachments)"),
+        diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT COUNT(*) FROM blobs)"),
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!((attachments, blobs), (2, 1), "two attachments, one stored content");
 }
 
 #[test]
@@ -627,4 +636,20 @@ fn our_own_mail_is_recognised_by_its_message_id_when_no_domain_is_configured() {
     let back = format!("From: relay@elsewhere.example\r\n{content}");
     let out = desk.ingest(back.as_bytes());
     assert_eq!(out["kind"], "own", "{out}");
+}
+
+#[test]
+fn mailing_list_mail_opens_a_ticket_that_nobody_acknowledges() {
+    let desk = Desk::new();
+    let raw = mail(
+        "carol@example.test",
+        "Imprimante du 3e",
+        "list1@example.test",
+        "List-Id: <it-help.example.test>\r\nList-Unsubscribe: <mailto:leave@example.test>\r\n",
+        "Bonjour, l'imprimante du 3e est en panne.",
+    );
+    let out = desk.ingest(&raw);
+    assert_eq!(out["outcome"], "ticket", "{out}");
+    assert!(desk.queued("acknowledgement").is_empty(), "a list is never answered");
+    assert_eq!(desk.queued("new_article").len(), 2, "technicians still hear of it");
 }
