@@ -121,9 +121,7 @@ impl Desk<'_> {
         let message_id = self.new_message_id(ticket.id);
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
-        let requester = queries::contact(conn, ticket.requester_id)?;
-        let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some())
-            && !to.iter().any(|m| m.email == requester.email);
+        let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());
         let mut references = queries::thread_message_ids(conn, ticket.id, staff)?;
         if references.len() > 12 {
             // Keep the root and the most recent: enough for every client to thread.
