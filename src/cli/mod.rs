@@ -119,6 +119,11 @@ impl Env {
     }
 }
 
+/// Times as every command prints them: RFC 3339, UTC, to the second.
+pub(crate) fn time(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// `GUICHET_NOW` pins the clock (RFC 3339), for reproducible runs and tests.
 fn clock() -> Result<Box<dyn Clock>, Failure> {
     match std::env::var("GUICHET_NOW") {

@@ -8,7 +8,7 @@ use crate::ingest::retry_quarantined;
 use crate::notify::outbox::Desk;
 use crate::store::queries;
 
-use super::{exit, Env, Failure};
+use super::{exit, time, Env, Failure};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -37,7 +37,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                         json!({
                             "id": q.id, "mailbox": q.mailbox, "reason": q.reason, "state": q.state,
                             "retries": q.retries, "raw_message_id": q.raw_message_id,
-                            "created_at": q.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            "created_at": time(q.created_at),
                         })
                     })
                     .collect();

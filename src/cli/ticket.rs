@@ -2,13 +2,12 @@
 
 use std::process::ExitCode;
 
-use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
 use crate::store::models::Ticket;
 use crate::store::{queries, Conn};
 
-use super::{exit, Env, Failure};
+use super::{exit, time, Env, Failure};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -27,10 +26,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-fn time(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn split(list: &str) -> Vec<&str> {
