@@ -119,7 +119,7 @@ fn every_corpus_mail_is_kept_and_ends_as_a_ticket_an_article_an_automatic_record
 
     // Nothing lost: every file's exact bytes are stored, once, with exactly
     // one record of what became of them.
-    let mut conn = diesel::sqlite::SqliteConnection::establish(desk.path("var/guichet.db").to_str().unwrap()).unwrap();
+    let mut conn = desk.database();
     let raws: Vec<Raw> = diesel::sql_query(
         "SELECT r.sha256, r.content, (SELECT COUNT(*) FROM inbound i WHERE i.raw_message_id = r.id) AS inbound_rows FROM raw_messages r",
     )

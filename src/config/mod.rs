@@ -35,7 +35,39 @@ pub struct Settings {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
-    Sqlite { path: PathBuf, busy_timeout: Duration },
+    Sqlite {
+        path: PathBuf,
+        busy_timeout: Duration,
+    },
+    /// `url` carries the password, if any, from `password_env` or
+    /// `password_file`: never print it, print [`Database::display`].
+    Postgres {
+        url: String,
+        pool_size: u32,
+    },
+}
+
+impl Database {
+    /// Where the data is, without secrets.
+    pub fn display(&self) -> String {
+        match self {
+            Database::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
+            Database::Postgres { url, .. } => hide_password(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn hide_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -24,7 +24,7 @@ impl fmt::Display for Problem {
 }
 
 const TOP: &[&str] = &["database", "mailbox", "outgoing", "tickets", "templates", "technician", "limits"];
-const DATABASE: &[&str] = &["url", "busy_timeout_ms"];
+const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
 const MAILBOX: &[&str] = &["name", "kind", "path", "address", "after", "poll_seconds"];
 const OUTGOING: &[&str] = &[
     "transport",
@@ -156,6 +156,32 @@ impl Reader<'_> {
         }
     }
 
+    /// A secret from `password_env` (an environment variable) or
+    /// `password_file` (a file, trailing line break removed).
+    fn secret(&mut self, t: &Table, path: &str) -> Option<String> {
+        match (self.string(t, path, "password_env"), self.string(t, path, "password_file")) {
+            (Some(_), Some(_)) => {
+                self.problem(join(path, "password_env"), "give either password_env or password_file, not both");
+                None
+            }
+            (Some(var), None) => match std::env::var(&var) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    self.problem(join(path, "password_env"), format!("environment variable `{var}` is not set"));
+                    None
+                }
+            },
+            (None, Some(file)) => match std::fs::read_to_string(self.path(&file)) {
+                Ok(v) => Some(v.trim_end_matches(['\r', '\n']).to_string()),
+                Err(e) => {
+                    self.problem(join(path, "password_file"), format!("cannot read `{file}`: {e}"));
+                    None
+                }
+            },
+            (None, None) => None,
+        }
+    }
+
     fn path(&self, value: &str) -> PathBuf {
         let p = Path::new(value);
         if p.is_absolute() {
@@ -273,11 +299,44 @@ fn read_database(r: &mut Reader, doc: &Table) -> Option<Database> {
         return Some(Database::Sqlite { path: r.path(rest), busy_timeout: Duration::from_millis(busy as u64) });
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        r.problem("database.url", "PostgreSQL is not available in this build; use `sqlite://PATH`");
-    } else {
-        r.problem("database.url", format!("`{url}` is not a database URL (expected `sqlite://PATH`)"));
+        let pool_size = r.integer(t, "database", "pool_size", 1..=64).unwrap_or(8) as u32;
+        let password = r.secret(t, "database");
+        return postgres_url(r, &url, password).map(|url| Database::Postgres { url, pool_size });
     }
+    r.problem(
+        "database.url",
+        format!("`{url}` is not a database URL (expected `sqlite://PATH` or `postgres://USER@HOST/DATABASE`)"),
+    );
     None
+}
+
+/// The URL with the password from `password_env`/`password_file` put in,
+/// percent-encoded. A password written in the URL itself is refused: the
+/// config file is not the place for secrets.
+fn postgres_url(r: &mut Reader, url: &str, password: Option<String>) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let userinfo = authority.rsplit_once('@').map(|(u, _)| u);
+    if userinfo.is_some_and(|u| u.contains(':')) {
+        r.problem("database.url", "holds a password: put it in `password_env` or `password_file` instead");
+        return None;
+    }
+    let Some(password) = password else { return Some(url.to_string()) };
+    let Some(user) = userinfo else {
+        r.problem("database.url", "a password is set: give the user too, as `postgres://USER@HOST/DATABASE`");
+        return None;
+    };
+    let encoded: String = password
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Some(format!("{scheme}://{user}:{encoded}@{}", &rest[user.len() + 1..]))
 }
 
 fn read_mailboxes(r: &mut Reader, doc: &Table) -> Vec<Mailbox> {
@@ -378,27 +437,7 @@ fn read_smtp(r: &mut Reader, t: &Table) -> Option<Transport> {
     };
     let port = r.integer(t, p, "port", 1..=65_535).unwrap_or(default_port) as u16;
     let username = r.string(t, p, "username");
-    let password = match (r.string(t, p, "password_env"), r.string(t, p, "password_file")) {
-        (Some(_), Some(_)) => {
-            r.problem("outgoing.password_env", "give either password_env or password_file, not both");
-            None
-        }
-        (Some(var), None) => match std::env::var(&var) {
-            Ok(v) => Some(v),
-            Err(_) => {
-                r.problem("outgoing.password_env", format!("environment variable `{var}` is not set"));
-                None
-            }
-        },
-        (None, Some(file)) => match std::fs::read_to_string(r.path(&file)) {
-            Ok(v) => Some(v.trim_end_matches(['\r', '\n']).to_string()),
-            Err(e) => {
-                r.problem("outgoing.password_file", format!("cannot read `{file}`: {e}"));
-                None
-            }
-        },
-        (None, None) => None,
-    };
+    let password = r.secret(t, p);
     if password.is_some() && username.is_none() {
         r.problem("outgoing.username", "missing: a password is set but no username");
     }

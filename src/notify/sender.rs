@@ -102,11 +102,7 @@ pub async fn send_due(
     loop {
         let s = store.clone();
         let lease = at + LEASE;
-        let rows = blocking(move || {
-            let mut conn = s.conn()?;
-            Ok(conn.immediate_transaction(|conn| queries::claim_due_outbox(conn, at, lease, BATCH))?)
-        })
-        .await?;
+        let rows = blocking(move || s.write(|conn| Ok(queries::claim_due_outbox(conn, at, lease, BATCH)?))).await?;
         let last_batch = (rows.len() as i64) < BATCH;
         send_batch(store, sender, max_attempts, at, rows, &mut report).await?;
         if last_batch {
@@ -145,16 +141,15 @@ async fn send_batch(
             tracing::warn!(outbox.id = id, attempts, error = %detail, "sending failed");
         }
         blocking(move || {
-            let mut conn = s.conn()?;
-            conn.immediate_transaction(|conn| {
+            s.write(|conn| -> Result<(), StoreError> {
                 queries::record_attempt(conn, id, at, outcome, &detail)?;
                 match outcome {
-                    "sent" => queries::mark_sent(conn, id, at),
-                    "transient" => queries::mark_failed(conn, id, &detail, Some(at + backoff(attempts - 1))),
-                    _ => queries::mark_failed(conn, id, &detail, None),
+                    "sent" => queries::mark_sent(conn, id, at)?,
+                    "transient" => queries::mark_failed(conn, id, &detail, Some(at + backoff(attempts - 1)))?,
+                    _ => queries::mark_failed(conn, id, &detail, None)?,
                 }
-            })?;
-            Ok(())
+                Ok(())
+            })
         })
         .await?;
     }

@@ -1,25 +1,57 @@
-//! The store: diesel over SQLite (WAL). Tables are in [`schema`], the rows
+//! The store: diesel over SQLite (WAL, the embedded default) or PostgreSQL
+//! (several instances on one database). Tables are in [`schema`], the rows
 //! we read and write in [`models`], and the queries each part of guichet
-//! needs beside them. Migrations are embedded and applied on open.
+//! needs beside them. Migrations, one set per backend, are embedded and
+//! applied on open.
 
+pub mod lock;
 pub mod models;
 pub mod queries;
 pub mod schema;
 
-use std::path::Path;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::Database;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend. Queries are written once against it;
+/// the few statements that differ (`ON CONFLICT`, row locks) go through
+/// [`per_backend!`].
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
 
 /// The connection type every query takes.
-pub type Conn = SqliteConnection;
+pub type Conn = AnyConnection;
+
+/// Runs `$body` with `$c` bound to the backend's own connection, for SQL
+/// that diesel only builds per backend.
+macro_rules! per_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::AnyConnection::Postgres($c) => $body,
+            $crate::store::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use per_backend;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 /// A store failure, and whether trying again later may succeed.
 #[derive(Debug, thiserror::Error)]
@@ -61,26 +93,55 @@ fn is_transient_message(m: &str) -> bool {
     .any(|w| m.contains(w))
 }
 
+/// Opens connections the way the config says: no guessing from the URL.
 #[derive(Debug)]
-struct Pragmas {
-    busy_timeout: Duration,
+pub struct Manager {
+    db: Database,
 }
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        // busy_timeout first: switching to WAL itself needs the lock.
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-            self.busy_timeout.as_millis()
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        use diesel::r2d2::Error as E;
+        match &self.db {
+            Database::Sqlite { path, busy_timeout } => {
+                let mut c = SqliteConnection::establish(&path.to_string_lossy()).map_err(E::ConnectionError)?;
+                // busy_timeout first: switching to WAL itself needs the lock.
+                c.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON;",
+                    busy_timeout.as_millis()
+                ))
+                .map_err(E::QueryError)?;
+                Ok(AnyConnection::Sqlite(c))
+            }
+            Database::Postgres { url, .. } => {
+                let mut c = PgConnection::establish(url).map_err(E::ConnectionError)?;
+                // A statement stuck behind a lock fails instead of hanging a
+                // poller or sender forever.
+                c.batch_execute("SET lock_timeout = '30s'; SET idle_in_transaction_session_timeout = '5min';")
+                    .map_err(E::QueryError)?;
+                Ok(AnyConnection::Postgres(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
 /// A pool of connections to the store.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<ConnectionManager<SqliteConnection>>,
+    pool: Pool<Manager>,
+    db: Database,
 }
 
 impl Store {
@@ -94,45 +155,92 @@ impl Store {
 
     /// Opens (creating if needed) the database, without migrating.
     pub fn connect(db: &Database) -> Result<Store, StoreError> {
-        let Database::Sqlite { path, busy_timeout } = db;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", dir.display())))?;
-        }
-        Store::open_sqlite(path, *busy_timeout)
-    }
-
-    fn open_sqlite(path: &Path, busy_timeout: Duration) -> Result<Store, StoreError> {
-        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+        // (max size, idle connections kept, wait for a connection)
+        let (size, idle, timeout) = match db {
+            Database::Sqlite { path, busy_timeout } => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", dir.display())))?;
+                }
+                (4, 1, *busy_timeout + Duration::from_secs(5))
+            }
+            // No connection is opened ahead of need: the pool opens them on
+            // its own threads, and libpq setting up TLS there while the
+            // process exits crashes inside OpenSSL's clean-up.
+            Database::Postgres { pool_size, .. } => (*pool_size, 0, Duration::from_secs(15)),
+        };
         let pool = Pool::builder()
-            .max_size(4)
-            .min_idle(Some(1))
-            .connection_timeout(busy_timeout + Duration::from_secs(5))
-            .connection_customizer(Box::new(Pragmas { busy_timeout }))
-            .build(manager)
-            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
-        Ok(Store { pool })
+            .max_size(size)
+            .min_idle(Some(idle))
+            .connection_timeout(timeout)
+            .build(Manager { db: db.clone() })
+            .map_err(|e| StoreError::Open(format!("{}: {e}", db.display())))?;
+        Ok(Store { pool, db: db.clone() })
     }
 
-    pub fn conn(&self) -> Result<PooledConnection<ConnectionManager<SqliteConnection>>, StoreError> {
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Database::Sqlite { .. } => Backend::Sqlite,
+            Database::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn conn(&self) -> Result<PooledConnection<Manager>, StoreError> {
         self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Applies pending migrations; returns their names.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn()?;
-        let applied =
-            conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))?;
-        Ok(applied.iter().map(|m| m.to_string()).collect())
+        let set = match self.backend() {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        if let AnyConnection::Postgres(c) = &mut *conn {
+            // Two instances starting together must not both migrate.
+            c.batch_execute("SELECT pg_advisory_lock(7317065)").map_err(|e| StoreError::Migration(e.to_string()))?;
+        }
+        let applied = conn.run_pending_migrations(set).map(|m| m.iter().map(|m| m.to_string()).collect());
+        if let AnyConnection::Postgres(c) = &mut *conn {
+            let _ = c.batch_execute("SELECT pg_advisory_unlock(7317065)");
+        }
+        applied.map_err(|e| StoreError::Migration(e.to_string()))
     }
 
-    /// Runs `f` in one write transaction (taken at once, so two writers
-    /// never deadlock upgrading a read lock).
+    /// Runs `f` in one write transaction. On SQLite the write lock is taken
+    /// at once, so two writers never deadlock upgrading a read lock.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError> + From<diesel::result::Error>,
     {
         let mut conn = self.conn()?;
-        conn.immediate_transaction(f)
+        transaction(&mut conn, f)
+    }
+}
+
+/// Runs `f` in a transaction on `conn` (see [`Store::write`]).
+pub fn transaction<T, E>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(v) => {
+            per_backend!(conn, c => AnsiTransactionManager::commit_transaction(c))?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The error that stopped us matters more than a failed rollback;
+            // the pool drops a connection left inside a transaction.
+            let _ = per_backend!(conn, c => AnsiTransactionManager::rollback_transaction(c));
+            Err(e)
+        }
     }
 }

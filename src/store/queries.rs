@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::models::*;
 use super::schema::*;
-use super::Conn;
+use super::{per_backend, AnyConnection, Conn};
 
 type QResult<T> = Result<T, diesel::result::Error>;
 
@@ -41,10 +41,11 @@ pub fn upsert_contact(
         }
         return Ok(c);
     }
-    diesel::insert_into(contacts::table)
-        .values(NewContact { email, name, language, created_at: now })
+    let new = NewContact { email, name, language, created_at: now };
+    per_backend!(conn, c => diesel::insert_into(contacts::table)
+        .values(new)
         .returning(Contact::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 // --- tickets --------------------------------------------------------------
@@ -54,7 +55,10 @@ pub fn ticket(conn: &mut Conn, id: i64) -> QResult<Option<Ticket>> {
 }
 
 pub fn insert_ticket(conn: &mut Conn, new: &NewTicket<'_>) -> QResult<Ticket> {
-    diesel::insert_into(tickets::table).values(new).returning(Ticket::as_returning()).get_result(conn)
+    per_backend!(conn, c => diesel::insert_into(tickets::table)
+        .values(new)
+        .returning(Ticket::as_returning())
+        .get_result(c))
 }
 
 pub fn list_tickets(conn: &mut Conn, status: Option<&str>) -> QResult<Vec<Ticket>> {
@@ -133,11 +137,11 @@ pub fn watchers(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Contact>> {
 }
 
 pub fn add_watcher(conn: &mut Conn, ticket_id: i64, contact_id: i64) -> QResult<()> {
-    diesel::insert_into(ticket_watchers::table)
+    per_backend!(conn, c => diesel::insert_into(ticket_watchers::table)
         .values((ticket_watchers::ticket_id.eq(ticket_id), ticket_watchers::contact_id.eq(contact_id)))
         .on_conflict_do_nothing()
-        .execute(conn)
-        .map(drop)
+        .execute(c)
+        .map(drop))
 }
 
 // --- threading ------------------------------------------------------------
@@ -165,18 +169,19 @@ pub fn record_message_id(
     audience: &str,
     now: NaiveDateTime,
 ) -> QResult<()> {
-    diesel::insert_into(message_ids::table)
-        .values((
-            message_ids::message_id.eq(message_id),
-            message_ids::ticket_id.eq(ticket_id),
-            message_ids::direction.eq(direction),
-            message_ids::audience.eq(audience),
-            message_ids::created_at.eq(now),
-        ))
+    let row = (
+        message_ids::message_id.eq(message_id),
+        message_ids::ticket_id.eq(ticket_id),
+        message_ids::direction.eq(direction),
+        message_ids::audience.eq(audience),
+        message_ids::created_at.eq(now),
+    );
+    per_backend!(conn, c => diesel::insert_into(message_ids::table)
+        .values(row)
         .on_conflict(message_ids::message_id)
         .do_nothing()
-        .execute(conn)
-        .map(drop)
+        .execute(c)
+        .map(drop))
 }
 
 /// Message-IDs of a ticket's thread, oldest first (for `References`):
@@ -215,16 +220,17 @@ pub fn source_seen(conn: &mut Conn, mailbox: &str, key: &str) -> QResult<bool> {
 }
 
 pub fn record_source(conn: &mut Conn, mailbox: &str, key: &str, raw_id: i64, now: NaiveDateTime) -> QResult<()> {
-    diesel::insert_into(source_messages::table)
-        .values((
-            source_messages::mailbox.eq(mailbox),
-            source_messages::source_key.eq(key),
-            source_messages::raw_message_id.eq(raw_id),
-            source_messages::created_at.eq(now),
-        ))
+    let row = (
+        source_messages::mailbox.eq(mailbox),
+        source_messages::source_key.eq(key),
+        source_messages::raw_message_id.eq(raw_id),
+        source_messages::created_at.eq(now),
+    );
+    per_backend!(conn, c => diesel::insert_into(source_messages::table)
+        .values(row)
         .on_conflict_do_nothing()
-        .execute(conn)
-        .map(drop)
+        .execute(c)
+        .map(drop))
 }
 
 pub fn inbound_for_raw(conn: &mut Conn, raw_id: i64) -> QResult<Option<Inbound>> {
@@ -284,10 +290,8 @@ pub fn insert_attachment(
 ) -> QResult<()> {
     let sha = crate::mail::inbound::sha256_hex(content);
     let size = content.len() as i64;
-    diesel::insert_into(blobs::table)
-        .values((blobs::sha256.eq(&sha), blobs::size.eq(size), blobs::content.eq(content)))
-        .on_conflict_do_nothing()
-        .execute(conn)?;
+    let blob = (blobs::sha256.eq(&sha), blobs::size.eq(size), blobs::content.eq(content));
+    per_backend!(conn, c => diesel::insert_into(blobs::table).values(blob).on_conflict_do_nothing().execute(c))?;
     diesel::insert_into(attachments::table)
         .values(NewAttachment { article_id, filename: name, content_type: ctype, size, sha256: &sha, inline })
         .execute(conn)
@@ -347,14 +351,26 @@ pub fn automatic_sent_to(conn: &mut Conn, address: &str, since: NaiveDateTime) -
 /// Takes the due rows for one sender: their next attempt moves to
 /// `lease_until`, so another worker does not send them meanwhile, and a
 /// sender that dies mid-way has them tried again once the lease expires.
-/// Run it in a write transaction.
+/// Run it in a write transaction: on PostgreSQL rows another instance is
+/// claiming are skipped, not waited for; SQLite has one writer at a time.
 pub fn claim_due_outbox(
     conn: &mut Conn,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QResult<Vec<OutboxRow>> {
-    let rows = due_outbox(conn, now, limit)?;
+    let rows = match conn {
+        AnyConnection::Postgres(c) => outbox::table
+            .filter(outbox::state.eq("pending"))
+            .filter(outbox::next_attempt_at.le(now))
+            .order(outbox::id.asc())
+            .limit(limit)
+            .select(OutboxRow::as_select())
+            .for_update()
+            .skip_locked()
+            .load(c)?,
+        AnyConnection::Sqlite(_) => due_outbox(conn, now, limit)?,
+    };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
         .set(outbox::next_attempt_at.eq(lease_until))

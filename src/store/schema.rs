@@ -216,6 +216,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mailbox_health (mailbox) {
+        mailbox -> Text,
+        state -> Text,
+        detail -> Text,
+        holder -> Text,
+        failures -> Integer,
+        last_ok_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> contacts (requester_id));
 diesel::joinable!(articles -> tickets (ticket_id));
 diesel::joinable!(attachments -> articles (article_id));
@@ -239,5 +251,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_attempts,
     sla_timers,
     mailbox_checkpoints,
+    mailbox_health,
     quarantine,
 );

@@ -18,6 +18,45 @@ pub const SUPPORT: &str = "support@example.test";
 pub const MARC: &str = "marc.dupont@example.test";
 pub const SARAH: &str = "sarah.lee@example.test";
 
+/// The `[database]` keys of a test desk: SQLite in the desk's directory,
+/// or, with `GUICHET_TEST_BACKEND=postgres`, a new database of its own on
+/// the server `GUICHET_TEST_PG_URL` names (see `scripts/postgres.sh`).
+/// One database per test: each test runs on a thread of its own, and a
+/// config rewritten during a test keeps pointing at the same database.
+pub fn database_keys() -> String {
+    thread_local! {
+        static PG: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+    }
+    if on_postgres() {
+        PG.with(|pg| format!("url = \"{}\"", pg.get_or_init(new_pg_database)))
+    } else {
+        "url = \"sqlite://var/guichet.db\"\nbusy_timeout_ms = 300".to_string()
+    }
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("GUICHET_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// Creates an empty PostgreSQL database for one test; returns its URL.
+pub fn new_pg_database() -> String {
+    use diesel::{Connection, RunQueryDsl};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let base = std::env::var("GUICHET_TEST_PG_URL")
+        .expect("GUICHET_TEST_PG_URL is not set: run the tests through scripts/test.sh, which starts PostgreSQL");
+    let base = base.trim_end_matches('/');
+    let name = format!(
+        "guichet_t{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::UNIX_EPOCH.elapsed().map(|d| d.subsec_nanos()).unwrap_or(0)
+    );
+    let mut admin = diesel::PgConnection::establish(&format!("{base}/postgres")).expect("connect to PostgreSQL");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+    format!("{base}/{name}")
+}
+
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -37,8 +76,7 @@ impl Desk {
         format!(
             r#"
 [database]
-url = "sqlite://var/guichet.db"
-busy_timeout_ms = 300
+{database}
 
 [[mailbox]]
 name = "support"
@@ -75,7 +113,8 @@ groups = ["reseau"]
 language = "en"
 {extra}
 "#,
-            templates = templates.display()
+            templates = templates.display(),
+            database = database_keys()
         )
     }
 
@@ -87,6 +126,12 @@ language = "en"
         let config = dir.path().join("guichet.toml");
         std::fs::write(&config, text).expect("config");
         Desk { dir, config, now: None }
+    }
+
+    /// A connection to the desk's database, whichever the backend.
+    pub fn database(&self) -> diesel::r2d2::PooledConnection<guichet::store::Manager> {
+        let settings = guichet::config::Settings::load(&self.config).expect("test config");
+        guichet::store::Store::connect(&settings.database).expect("open store").conn().expect("connection")
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

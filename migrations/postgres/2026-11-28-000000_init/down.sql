@@ -1,0 +1,17 @@
+DROP TABLE quarantine;
+DROP TABLE mailbox_checkpoints;
+DROP TABLE sla_timers;
+DROP TABLE outbox_attempts;
+DROP TABLE outbox;
+DROP TABLE events;
+DROP TABLE message_ids;
+DROP TABLE attachments;
+DROP TABLE blobs;
+DROP TABLE articles;
+DROP TABLE source_messages;
+DROP TABLE inbound;
+DROP TABLE raw_messages;
+DROP TABLE ticket_tags;
+DROP TABLE ticket_watchers;
+DROP TABLE tickets;
+DROP TABLE contacts;
