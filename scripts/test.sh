@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit and end-to-end tests
-# through the guichet binary. Installs what it needs first.
+# through the guichet binary, against a real Dovecot, Postfix and
+# PostgreSQL on loopback. Installs and starts what it needs first (Debian
+# packages, as root); quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+scripts/servers.sh start
+servers_dir="${GUICHET_SERVERS_DIR:-/tmp/guichet-servers}"
+# shellcheck source=/dev/null
+source "$servers_dir/env"
+# shellcheck source=/dev/null
+source "$servers_dir/pg.env"
+
+# Databases earlier runs left behind (one per test on PostgreSQL).
+psql "$GUICHET_TEST_PG_URL/postgres" -qAt \
+    -c "SELECT datname FROM pg_database WHERE datname LIKE 'guichet\_t%'" |
+    while read -r db; do psql "$GUICHET_TEST_PG_URL/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
-echo "== cargo test"
+echo "== cargo test (SQLite, real mail servers)"
 cargo test --locked "$@"
+echo "== cargo test (the store's tests again, on PostgreSQL)"
+GUICHET_TEST_BACKEND=postgres cargo test --locked --test pipeline --test corpus_ingest --test cli --test examples "$@"

@@ -280,10 +280,10 @@ fn status_counts_tickets_mail_outbox_and_quarantine() {
     assert_eq!(v["mail"]["automatic"], 1);
     assert_eq!(v["outbox"]["pending"], 3, "an acknowledgement and two notices");
     assert_eq!(v["quarantine_held"], 1);
-    assert_eq!(v["mailboxes"][0]["readable"], true);
+    assert_eq!(v["mailboxes"][0]["state"], "ok");
     std::fs::remove_dir_all(desk.path("maildir")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
-    assert_eq!(v["mailboxes"][0]["readable"], false);
+    assert_eq!(v["mailboxes"][0]["state"], "failing");
 }
 
 #[test]
@@ -330,4 +330,50 @@ fn two_senders_at_once_send_each_mail_once() {
     }
     assert_eq!(files_in(&desk.path("outbox")).len(), queued, "one file per mail, none twice");
     assert!(desk.outbox().iter().all(|m| m["state"] == "sent" && m["attempts"] == 1));
+}
+
+#[test]
+fn check_accepts_the_real_servers_example_once_its_secrets_exist() {
+    let desk = Desk::new();
+    let secret = desk.path("db-password");
+    std::fs::write(&secret, "s3cret:/@\n").unwrap();
+    let text = std::fs::read_to_string(manifest_dir().join("config/examples/imap-smtp-postgres.toml"))
+        .unwrap()
+        .replace("/etc/guichet/db-password", secret.to_str().unwrap())
+        .replace("/usr/share/guichet/templates", manifest_dir().join("templates").to_str().unwrap());
+    std::fs::write(&desk.config, text).unwrap();
+    let out =
+        desk.command(&["check"]).env("GUICHET_IMAP_PASSWORD", "x").env("GUICHET_SMTP_PASSWORD", "y").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Without the secrets, each missing one is named by its key.
+    let out = desk.run(&["check"]);
+    assert_eq!(out.status.code(), Some(78));
+    let err = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(err.contains("mailbox[0].password_env") && err.contains("outgoing.password_env"), "{err}");
+}
+
+#[test]
+fn secrets_in_urls_and_clear_text_passwords_off_this_machine_are_refused() {
+    let desk = Desk::with_config(&Desk::config_text(
+        r#"
+[[mailbox]]
+name = "remote"
+kind = "imap"
+address = "help@example.test"
+host = "imap.example.test"
+tls = "none"
+username = "help"
+password_env = "HOME"
+"#,
+        "",
+    ));
+    let text = std::fs::read_to_string(&desk.config).unwrap();
+    let text = text.replace(&database_keys(), "url = \"postgres://guichet:hunter2@db.example.test/guichet\"");
+    std::fs::write(&desk.config, text).unwrap();
+    let out = desk.run(&["check"]);
+    assert_eq!(out.status.code(), Some(78));
+    let err = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(err.contains("database.url") && err.contains("password_env"), "{err}");
+    assert!(!err.contains("hunter2"), "the password is not echoed: {err}");
+    assert!(err.contains("mailbox[1].tls") && err.contains("allow_plaintext"), "{err}");
 }

@@ -23,7 +23,7 @@ pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
         Err(e) => problems.push(e.to_string()),
         Ok(settings) => {
             for (i, m) in settings.mailboxes.iter().enumerate() {
-                let MailboxKind::Maildir { path: dir } = &m.kind;
+                let MailboxKind::Maildir { path: dir } = &m.kind else { continue };
                 if !dir.join("new").is_dir() {
                     problems.push(format!(
                         "{}: `mailbox[{i}].path`: {} is not a maildir (no new/ directory)",

@@ -17,6 +17,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigError, Settings, DEFAULT_PATH};
+use std::sync::Arc;
+
 use crate::domain::clock::{Clock, SystemClock};
 use crate::notify::templates::Templates;
 use crate::store::{Store, StoreError};
@@ -97,7 +99,7 @@ impl From<diesel::result::Error> for Failure {
 /// What every subcommand that works on the desk needs.
 pub struct Env {
     pub settings: Settings,
-    pub clock: Box<dyn Clock>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Env {
@@ -125,14 +127,14 @@ pub(crate) fn time(t: chrono::NaiveDateTime) -> String {
 }
 
 /// `GUICHET_NOW` pins the clock (RFC 3339), for reproducible runs and tests.
-fn clock() -> Result<Box<dyn Clock>, Failure> {
+fn clock() -> Result<Arc<dyn Clock>, Failure> {
     match std::env::var("GUICHET_NOW") {
         Ok(v) => {
             let at = chrono::DateTime::parse_from_rfc3339(&v)
                 .map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!("GUICHET_NOW `{v}`: {e}")))?;
-            Ok(Box::new(crate::domain::clock::FixedClock(at.with_timezone(&chrono::Utc))))
+            Ok(Arc::new(crate::domain::clock::FixedClock(at.with_timezone(&chrono::Utc))))
         }
-        Err(_) => Ok(Box::new(SystemClock)),
+        Err(_) => Ok(Arc::new(SystemClock)),
     }
 }
 

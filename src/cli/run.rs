@@ -2,11 +2,17 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::Settings;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::config::{Mailbox, MailboxKind, Settings};
+use crate::domain::clock::Clock;
+use crate::ingest::imap::{self, Reader};
 use crate::ingest::maildir::{MaildirSource, PollError};
-use crate::ingest::Outcome;
+use crate::ingest::{Live, Outcome};
 use crate::notify::outbox::Desk;
 use crate::notify::sender::{send_due, SendReport, Sender};
 use crate::notify::templates::Templates;
@@ -15,7 +21,8 @@ use crate::store::Store;
 use super::{exit, Env, Failure};
 
 /// Poll the mailboxes and send the outbox until stopped (SIGINT/SIGTERM).
-/// Edited templates are picked up without a restart.
+/// IMAP mailboxes are watched with IDLE; edited config and templates are
+/// picked up without a restart.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// One pass over every mailbox and the outbox, then exit
@@ -73,6 +80,13 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
             });
         }
         let mut config_stamp = modified(&env.settings.path);
+        let live = |env: &Env, templates: &Templates| {
+            Arc::new(Live { settings: env.settings.clone(), templates: templates.clone() })
+        };
+        let (live_tx, live_rx) = watch::channel(live(&env, &templates));
+        let wake = Arc::new(Notify::new());
+        let mut watchers = Watchers::default();
+        watchers.reconcile(&env.settings, &live_rx, &store, &env.clock, &wake);
         // Logged after the stamps are taken: an edit made once this line is
         // out is always seen.
         tracing::info!(mailboxes = env.settings.mailboxes.len(), "running");
@@ -82,12 +96,16 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
         loop {
             // Technicians, mailboxes, limits and templates change without a
             // restart; a broken edit keeps the running config.
+            let mut changed = false;
             if modified(&env.settings.path) != config_stamp {
                 config_stamp = modified(&env.settings.path);
-                reload(&mut env, &mut templates, &mut sender);
+                changed |= reload(&mut env, &mut templates, &mut sender);
             }
             match templates.reload_if_changed() {
-                Ok(true) => tracing::info!("templates reloaded"),
+                Ok(true) => {
+                    tracing::info!("templates reloaded");
+                    changed = true;
+                }
                 Ok(false) => {}
                 Err(problems) => {
                     for p in problems {
@@ -95,20 +113,30 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
                     }
                 }
             }
+            if changed {
+                live_tx.send_replace(live(&env, &templates));
+                watchers.reconcile(&env.settings, &live_rx, &store, &env.clock, &wake);
+            }
             let pass = cycle(&env, &store, &templates, &sender, &mut polling, false).await;
             for f in &pass.faults {
                 tracing::error!(fault = %f, "will try again");
             }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                // An IMAP watcher stored mail: its acknowledgements go now.
+                _ = wake.notified() => {}
                 _ = tokio::signal::ctrl_c() => break,
                 _ = terminate.recv() => break,
                 _ = hangup.recv() => {
                     tracing::info!("SIGHUP: reloading the config and templates");
-                    reload(&mut env, &mut templates, &mut sender);
+                    if reload(&mut env, &mut templates, &mut sender) {
+                        live_tx.send_replace(live(&env, &templates));
+                        watchers.reconcile(&env.settings, &live_rx, &store, &env.clock, &wake);
+                    }
                 }
             }
         }
+        watchers.stop();
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
@@ -118,14 +146,58 @@ fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
+/// One task per IMAP mailbox, restarted when its settings change.
+#[derive(Default)]
+struct Watchers {
+    running: BTreeMap<String, (Mailbox, JoinHandle<()>)>,
+}
+
+impl Watchers {
+    fn reconcile(
+        &mut self,
+        settings: &Settings,
+        live: &watch::Receiver<Arc<Live>>,
+        store: &Store,
+        clock: &Arc<dyn Clock>,
+        wake: &Arc<Notify>,
+    ) {
+        self.running.retain(|name, (mailbox, task)| {
+            let keep = settings.mailbox(name) == Some(mailbox);
+            if !keep {
+                tracing::info!(mailbox = %name, "mailbox settings changed; reconnecting");
+                task.abort();
+            }
+            keep
+        });
+        for mailbox in &settings.mailboxes {
+            if matches!(mailbox.kind, MailboxKind::Imap(_)) && !self.running.contains_key(&mailbox.name) {
+                let task = tokio::spawn(imap::watch(
+                    mailbox.clone(),
+                    live.clone(),
+                    store.clone(),
+                    clock.clone(),
+                    wake.clone(),
+                ));
+                self.running.insert(mailbox.name.clone(), (mailbox.clone(), task));
+            }
+        }
+    }
+
+    fn stop(self) {
+        for (_, (_, task)) in self.running {
+            task.abort();
+        }
+    }
+}
+
 /// Reads the config again and puts it in use, keeping the database the
-/// process opened (changing it needs a restart).
-fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) {
+/// process opened (changing it needs a restart). Returns whether it did.
+fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) -> bool {
     let fresh = match Settings::load(&env.settings.path) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "config edit rejected; the running config stays in use");
-            return;
+            return false;
         }
     };
     if fresh.database != env.settings.database {
@@ -140,7 +212,7 @@ fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) {
                 for p in problems {
                     tracing::error!(problem = %p, "templates of the new config rejected; config not reloaded");
                 }
-                return;
+                return false;
             }
         }
     };
@@ -148,7 +220,7 @@ fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "outgoing settings rejected; config not reloaded");
-            return;
+            return false;
         }
     };
     if let Some(t) = new_templates {
@@ -158,6 +230,7 @@ fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) {
     let database = env.settings.database.clone();
     env.settings = Settings { database, ..fresh };
     tracing::info!("config reloaded");
+    true
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, Failure> {
@@ -171,6 +244,46 @@ struct Polling {
     sources: BTreeMap<String, MaildirSource>,
 }
 
+/// One pass over an IMAP mailbox, unless another instance holds it.
+async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut Pass) {
+    let MailboxKind::Imap(cfg) = &mailbox.kind else { return };
+    let lock = match tokio::task::block_in_place(|| store.try_lock_mailbox(&mailbox.name)) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            eprintln!("guichet: mailbox `{}` is being polled by another instance; skipped", mailbox.name);
+            return;
+        }
+        Err(e) => {
+            pass.transient = true;
+            pass.faults.push(format!("mailbox `{}`: {e}", mailbox.name));
+            return;
+        }
+    };
+    let result = async {
+        let mut reader = Reader::open(cfg).await?;
+        let report = reader.pass(store, desk, mailbox).await;
+        reader.logout().await;
+        report
+    }
+    .await;
+    drop(lock);
+    match result {
+        Ok(report) => {
+            imap::record(store, &mailbox.name, None, desk.now);
+            for (uid, outcome) in &report.outcomes {
+                tracing::info!(mailbox = %mailbox.name, uid, outcome = label(outcome), "mail stored");
+                *pass.outcomes.entry(label(outcome)).or_default() += 1;
+            }
+        }
+        Err(e) => {
+            imap::record(store, &mailbox.name, Some(&e.to_string()), desk.now);
+            // The server, the network or the store may all be back later.
+            pass.transient = true;
+            pass.faults.push(format!("mailbox `{}`: {e}", mailbox.name));
+        }
+    }
+}
+
 /// Polls the mailboxes that are due, then sends what the outbox holds.
 async fn cycle(
     env: &Env,
@@ -182,6 +295,14 @@ async fn cycle(
 ) -> Pass {
     let mut pass = Pass::default();
     for mailbox in &env.settings.mailboxes {
+        if let MailboxKind::Imap(_) = mailbox.kind {
+            // Watched by their own tasks, except in a single pass.
+            if force {
+                let desk = Desk { settings: &env.settings, templates, now: env.clock.now() };
+                imap_once(store, &desk, mailbox, &mut pass).await;
+            }
+            continue;
+        }
         let due = force || polling.last.get(&mailbox.name).is_none_or(|t| t.elapsed() >= mailbox.poll);
         if !due {
             continue;
@@ -207,7 +328,7 @@ async fn cycle(
             }
         }
     }
-    match send_due(store, sender, env.settings.outgoing.max_attempts, env.clock.now()).await {
+    match send_due(store, sender, env.settings.outgoing.max_attempts, &*env.clock).await {
         Ok(report) => pass.sent = report,
         Err(e) => {
             pass.transient |= e.is_transient();

@@ -24,14 +24,37 @@ fn counts(rows: Vec<(String, i64)>) -> Value {
 pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     let mut conn = store.conn()?;
+    // What the pollers last recorded; a maildir is also checked here.
+    let health = queries::mailbox_health(&mut conn)?;
     let mailboxes: Vec<Value> = env
         .settings
         .mailboxes
         .iter()
         .map(|m| {
-            let MailboxKind::Maildir { path } = &m.kind;
-            let readable = std::fs::read_dir(path.join("new")).is_ok();
-            json!({ "name": m.name, "address": m.address, "path": path.display().to_string(), "readable": readable })
+            let h = health.iter().find(|h| h.mailbox == m.name);
+            let (source, readable) = match &m.kind {
+                MailboxKind::Maildir { path } => {
+                    (path.display().to_string(), Some(std::fs::read_dir(path.join("new")).is_ok()))
+                }
+                MailboxKind::Imap(i) => (format!("imap://{}@{}:{}/{}", i.username, i.host, i.port, i.folder), None),
+            };
+            let state = match (readable, h) {
+                (Some(false), _) => "failing",
+                (_, Some(h)) => h.state.as_str(),
+                (Some(true), None) => "ok",
+                (None, None) => "not polled yet",
+            };
+            json!({
+                "name": m.name,
+                "address": m.address,
+                "source": source,
+                "state": state,
+                "error": h.filter(|h| h.state != "ok").map(|h| h.detail.clone()),
+                "failures": h.map_or(0, |h| h.failures),
+                "polled_by": h.map(|h| h.holder.clone()),
+                "last_ok_at": h.and_then(|h| h.last_ok_at).map(super::time),
+                "checked_at": h.map(|h| super::time(h.updated_at)),
+            })
         })
         .collect();
     let v = json!({
@@ -58,13 +81,15 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     println!("mail out:   {}", line(&v["outbox"]));
     println!("quarantine: {} held", v["quarantine_held"]);
     for m in v["mailboxes"].as_array().into_iter().flatten() {
-        let state = if m["readable"] == Value::Bool(true) { "ok" } else { "CANNOT READ" };
-        println!(
-            "mailbox {} <{}>: {} ({state})",
-            m["name"].as_str().unwrap_or_default(),
-            m["address"].as_str().unwrap_or_default(),
-            m["path"].as_str().unwrap_or_default()
-        );
+        let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
+        let mut state = s("state");
+        if let Some(e) = m["error"].as_str() {
+            state = format!("{state} {}×: {e}", m["failures"]);
+        }
+        if let Some(at) = m["last_ok_at"].as_str() {
+            state = format!("{state}; last good poll {at}");
+        }
+        println!("mailbox {} <{}>: {} ({state})", s("name"), s("address"), s("source"));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -70,7 +70,7 @@ fn hide_password(url: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
     pub name: String,
     pub kind: MailboxKind,
@@ -83,6 +83,25 @@ pub struct Mailbox {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailboxKind {
     Maildir { path: PathBuf },
+    Imap(Imap),
+}
+
+/// An IMAP mailbox: where it is, how to log in, which folder to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imap {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: String,
+    pub password: String,
+    pub folder: String,
+    /// Extra trusted certificates (PEM), beside the usual public roots.
+    pub ca_file: Option<PathBuf>,
+    /// Wait with IDLE when the server offers it (else poll every
+    /// `poll_seconds`).
+    pub idle: bool,
+    /// An IDLE is ended and started again after this long.
+    pub idle_renew: Duration,
 }
 
 /// What becomes of a source message once it is safely stored.
@@ -123,6 +142,8 @@ pub struct Smtp {
     pub tls: Tls,
     pub username: Option<String>,
     pub password: Option<String>,
+    /// Extra trusted certificates (PEM), beside the usual public roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

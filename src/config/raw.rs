@@ -25,7 +25,25 @@ impl fmt::Display for Problem {
 
 const TOP: &[&str] = &["database", "mailbox", "outgoing", "tickets", "templates", "technician", "limits"];
 const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
-const MAILBOX: &[&str] = &["name", "kind", "path", "address", "after", "poll_seconds"];
+const MAILBOX: &[&str] = &[
+    "name",
+    "kind",
+    "path",
+    "address",
+    "after",
+    "poll_seconds",
+    "host",
+    "port",
+    "tls",
+    "username",
+    "password_env",
+    "password_file",
+    "folder",
+    "ca_file",
+    "idle",
+    "idle_renew_seconds",
+    "allow_plaintext",
+];
 const OUTGOING: &[&str] = &[
     "transport",
     "dir",
@@ -38,6 +56,8 @@ const OUTGOING: &[&str] = &[
     "from_name",
     "message_id_domain",
     "max_attempts",
+    "ca_file",
+    "allow_plaintext",
 ];
 const TICKETS: &[&str] = &["subject_tag", "reopen_days", "language", "stranger", "priority_matrix"];
 const TEMPLATES: &[&str] = &["dir"];
@@ -348,12 +368,9 @@ fn read_mailboxes(r: &mut Reader, doc: &Table) -> Vec<Mailbox> {
         let address = r.required(t, &path, "address").and_then(|a| r.address(format!("{path}.address"), a));
         let kind = match r.string(t, &path, "kind").as_deref().unwrap_or("maildir") {
             "maildir" => r.required(t, &path, "path").map(|p| MailboxKind::Maildir { path: r.path(&p) }),
-            "imap" => {
-                r.problem(format!("{path}.kind"), "IMAP sources are not available in this build (use `maildir`)");
-                None
-            }
+            "imap" => read_imap(r, t, &path).map(MailboxKind::Imap),
             other => {
-                r.problem(format!("{path}.kind"), format!("unknown kind `{other}` (expected: maildir)"));
+                r.problem(format!("{path}.kind"), format!("unknown kind `{other}` (expected: maildir, imap)"));
                 None
             }
         };
@@ -385,6 +402,81 @@ fn read_mailboxes(r: &mut Reader, doc: &Table) -> Vec<Mailbox> {
         r.problem("mailbox", "at least one [[mailbox]] is required: it gives the support address");
     }
     out
+}
+
+fn read_tls(r: &mut Reader, t: &Table, path: &str) -> Option<Tls> {
+    match r.string(t, path, "tls").as_deref().unwrap_or("tls") {
+        "none" => Some(Tls::None),
+        "starttls" => Some(Tls::Starttls),
+        "tls" => Some(Tls::Tls),
+        other => {
+            r.problem(join(path, "tls"), format!("unknown TLS mode `{other}` (expected: tls, starttls, none)"));
+            None
+        }
+    }
+}
+
+/// Passwords in clear text only to this machine, unless the admin says so.
+fn check_plaintext(r: &mut Reader, t: &Table, path: &str, host: &str, tls: Tls) {
+    let forced = match t.get("allow_plaintext") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(_) => {
+            r.problem(join(path, "allow_plaintext"), "must be true or false");
+            false
+        }
+    };
+    let loopback = host == "localhost"
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if tls == Tls::None && !loopback && !forced {
+        r.problem(
+            join(path, "tls"),
+            format!("`none` sends the password in clear to {host}: use tls or starttls, or set allow_plaintext = true"),
+        );
+    }
+}
+
+fn read_imap(r: &mut Reader, t: &Table, path: &str) -> Option<Imap> {
+    let host = r.required(t, path, "host");
+    let tls = read_tls(r, t, path);
+    let port = r.integer(t, path, "port", 1..=65_535).map(|p| p as u16);
+    let port = port.unwrap_or(if tls == Some(Tls::Tls) { 993 } else { 143 });
+    let username = r.required(t, path, "username");
+    let password = r.secret(t, path);
+    if password.is_none() && !t.contains_key("password_env") && !t.contains_key("password_file") {
+        r.problem(join(path, "password_env"), "missing: give password_env or password_file");
+    }
+    let folder = r.string(t, path, "folder").unwrap_or_else(|| "INBOX".into());
+    let ca_file = r.string(t, path, "ca_file").map(|f| r.path(&f));
+    if let Some(f) = &ca_file {
+        if !f.is_file() {
+            r.problem(join(path, "ca_file"), format!("no such file: {}", f.display()));
+        }
+    }
+    let idle = match t.get("idle") {
+        None => true,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(_) => {
+            r.problem(join(path, "idle"), "must be true or false");
+            true
+        }
+    };
+    let renew = r.integer(t, path, "idle_renew_seconds", 10..=1740).unwrap_or(600);
+    if let (Some(h), Some(tls)) = (&host, tls) {
+        check_plaintext(r, t, path, h, tls);
+    }
+    Some(Imap {
+        host: host?,
+        port,
+        tls: tls?,
+        username: username?,
+        password: password?,
+        folder,
+        ca_file,
+        idle,
+        idle_renew: Duration::from_secs(renew as u64),
+    })
 }
 
 fn read_outgoing(r: &mut Reader, doc: &Table) -> Option<Outgoing> {
@@ -441,7 +533,16 @@ fn read_smtp(r: &mut Reader, t: &Table) -> Option<Transport> {
     if password.is_some() && username.is_none() {
         r.problem("outgoing.username", "missing: a password is set but no username");
     }
-    Some(Transport::Smtp(Smtp { host: host?, port, tls: tls?, username, password }))
+    let ca_file = r.string(t, p, "ca_file").map(|f| r.path(&f));
+    if let Some(f) = &ca_file {
+        if !f.is_file() {
+            r.problem("outgoing.ca_file", format!("no such file: {}", f.display()));
+        }
+    }
+    if let (Some(h), Some(tls), true) = (&host, tls, username.is_some()) {
+        check_plaintext(r, t, p, h, tls);
+    }
+    Some(Transport::Smtp(Smtp { host: host?, port, tls: tls?, username, password, ca_file }))
 }
 
 fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {

@@ -80,7 +80,9 @@ impl MaildirSource {
 
     /// Ingests every message not yet stored, then applies the `after` action.
     pub fn poll(&mut self, store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PollReport, PollError> {
-        let MailboxKind::Maildir { path: root } = &mailbox.kind;
+        let MailboxKind::Maildir { path: root } = &mailbox.kind else {
+            return Ok(PollReport::default());
+        };
         let keep = mailbox.after == AfterAction::Keep;
         let mut report = PollReport::default();
         for path in list(root)? {

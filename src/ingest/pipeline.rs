@@ -47,7 +47,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn label(&self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             Outcome::Ticket { .. } => "ticket",
             Outcome::Article { .. } => "article",

@@ -33,6 +33,7 @@ pub struct TemplateProblem {
     pub message: String,
 }
 
+#[derive(Clone)]
 pub struct Templates {
     dir: PathBuf,
     plain: Handlebars<'static>,

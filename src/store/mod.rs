@@ -227,20 +227,34 @@ pub fn transaction<T, E>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T,
 where
     E: From<diesel::result::Error>,
 {
-    match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
+    begin(conn)?;
     match f(conn) {
         Ok(v) => {
-            per_backend!(conn, c => AnsiTransactionManager::commit_transaction(c))?;
+            commit(conn)?;
             Ok(v)
         }
         Err(e) => {
             // The error that stopped us matters more than a failed rollback;
             // the pool drops a connection left inside a transaction.
-            let _ = per_backend!(conn, c => AnsiTransactionManager::rollback_transaction(c));
+            let _ = rollback(conn);
             Err(e)
         }
     }
+}
+
+/// Starts a write transaction by hand, for work that awaits in between
+/// (prefer [`transaction`]).
+pub fn begin(conn: &mut Conn) -> diesel::QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
+    }
+}
+
+pub fn commit(conn: &mut Conn) -> diesel::QueryResult<()> {
+    per_backend!(conn, c => AnsiTransactionManager::commit_transaction(c))
+}
+
+pub fn rollback(conn: &mut Conn) -> diesel::QueryResult<()> {
+    per_backend!(conn, c => AnsiTransactionManager::rollback_transaction(c))
 }

@@ -256,3 +256,15 @@ pub struct Quarantined {
     pub created_at: NaiveDateTime,
     pub released_at: Option<NaiveDateTime>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mailbox_health)]
+pub struct MailboxHealth {
+    pub mailbox: String,
+    pub state: String,
+    pub detail: String,
+    pub holder: String,
+    pub failures: i32,
+    pub last_ok_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}

@@ -378,6 +378,24 @@ pub fn claim_due_outbox(
     Ok(rows)
 }
 
+/// PostgreSQL only: the oldest due row no other transaction holds, locked
+/// until the caller's transaction ends.
+pub fn lock_one_due(conn: &mut Conn, now: NaiveDateTime) -> QResult<Option<OutboxRow>> {
+    match conn {
+        AnyConnection::Postgres(c) => outbox::table
+            .filter(outbox::state.eq("pending"))
+            .filter(outbox::next_attempt_at.le(now))
+            .order(outbox::id.asc())
+            .limit(1)
+            .select(OutboxRow::as_select())
+            .for_update()
+            .skip_locked()
+            .first(c)
+            .optional(),
+        AnyConnection::Sqlite(_) => Err(diesel::result::Error::QueryBuilderError("row locks need PostgreSQL".into())),
+    }
+}
+
 pub fn due_outbox(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::state.eq("pending"))
@@ -490,6 +508,79 @@ pub fn requarantine(conn: &mut Conn, id: i64, reason: &str) -> QResult<()> {
         .set((quarantine::reason.eq(reason), quarantine::retries.eq(quarantine::retries + 1)))
         .execute(conn)
         .map(drop)
+}
+
+// --- mailbox sources ------------------------------------------------------------
+
+/// The UIDVALIDITY and last committed UID of an IMAP mailbox.
+pub fn checkpoint(conn: &mut Conn, mailbox: &str) -> QResult<Option<(i64, i64)>> {
+    mailbox_checkpoints::table
+        .find(mailbox)
+        .select((mailbox_checkpoints::uid_validity, mailbox_checkpoints::last_uid))
+        .first(conn)
+        .optional()
+}
+
+pub fn set_checkpoint(
+    conn: &mut Conn,
+    mailbox: &str,
+    uid_validity: i64,
+    last_uid: i64,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    let row = (
+        mailbox_checkpoints::mailbox.eq(mailbox),
+        mailbox_checkpoints::uid_validity.eq(uid_validity),
+        mailbox_checkpoints::last_uid.eq(last_uid),
+        mailbox_checkpoints::updated_at.eq(now),
+    );
+    per_backend!(conn, c => diesel::insert_into(mailbox_checkpoints::table)
+        .values(row)
+        .on_conflict(mailbox_checkpoints::mailbox)
+        .do_update()
+        .set((
+            mailbox_checkpoints::uid_validity.eq(uid_validity),
+            mailbox_checkpoints::last_uid.eq(last_uid),
+            mailbox_checkpoints::updated_at.eq(now),
+        ))
+        .execute(c)
+        .map(drop))
+}
+
+/// Records a good poll (`error` None) or a failed one.
+pub fn record_poll(
+    conn: &mut Conn,
+    mailbox: &str,
+    holder: &str,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    let previous: Option<MailboxHealth> =
+        mailbox_health::table.find(mailbox).select(MailboxHealth::as_select()).first(conn).optional()?;
+    let (state, detail, failures, last_ok) = match error {
+        None => ("ok", "", 0, Some(now)),
+        Some(e) => ("failing", e, previous.as_ref().map_or(0, |p| p.failures) + 1, previous.and_then(|p| p.last_ok_at)),
+    };
+    let row = (
+        mailbox_health::mailbox.eq(mailbox),
+        mailbox_health::state.eq(state),
+        mailbox_health::detail.eq(detail),
+        mailbox_health::holder.eq(holder),
+        mailbox_health::failures.eq(failures),
+        mailbox_health::last_ok_at.eq(last_ok),
+        mailbox_health::updated_at.eq(now),
+    );
+    per_backend!(conn, c => diesel::insert_into(mailbox_health::table)
+        .values(row)
+        .on_conflict(mailbox_health::mailbox)
+        .do_update()
+        .set(row)
+        .execute(c)
+        .map(drop))
+}
+
+pub fn mailbox_health(conn: &mut Conn) -> QResult<Vec<MailboxHealth>> {
+    mailbox_health::table.order(mailbox_health::mailbox.asc()).select(MailboxHealth::as_select()).load(conn)
 }
 
 // --- status ---------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! A desk in a temporary directory, driven through the `guichet` binary.
 #![allow(dead_code)]
 
+pub mod servers;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,491 @@
+//! An IMAP source. Per pass: SELECT the folder, compare UIDVALIDITY with
+//! the checkpoint, `UID FETCH` the messages above the last committed UID in
+//! batches with `BODY.PEEK[]` (which leaves \Seen alone), hand each to the
+//! pipeline, and only once a message is committed apply the mailbox's
+//! `after` action and move the checkpoint. The \Seen flag is never used:
+//! other clients change it.
+//!
+//! Between passes the session waits in IDLE when the server offers it, and
+//! ends and restarts the IDLE every `idle_renew`; without IDLE it polls.
+//! Connection failures are retried with a capped exponential backoff, and
+//! each pass's result is recorded for `guichet status`.
+
+use std::fmt;
+use std::io;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_imap::extensions::idle::IdleResponse;
+use async_imap::types::UnsolicitedResponse;
+use async_imap::{Client, Session};
+use futures_util::TryStreamExt;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+use crate::config::{AfterAction, Imap, Mailbox, MailboxKind, Tls};
+use crate::notify::outbox::Desk;
+use crate::store::{queries, Store};
+
+use super::pipeline::{ingest, IngestError, Outcome};
+
+/// Messages fetched per `UID FETCH`.
+const BATCH: usize = 25;
+/// Connecting, greeting and logging in must end within this.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// One pass (fetch, store, move) must end within this, or the connection
+/// is taken for dead.
+const PASS_TIMEOUT: Duration = Duration::from_secs(600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    #[error("cannot reach {0}")]
+    Connect(String),
+    #[error("TLS with {host}: {message}")]
+    Tls { host: String, message: String },
+    #[error("login refused for {user}: {message}")]
+    Login { user: String, message: String },
+    #[error("IMAP: {0}")]
+    Protocol(String),
+    #[error("no answer from the server within {0:?}")]
+    Timeout(Duration),
+    #[error(transparent)]
+    Store(#[from] IngestError),
+}
+
+impl From<async_imap::error::Error> for ImapError {
+    fn from(e: async_imap::error::Error) -> Self {
+        ImapError::Protocol(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for ImapError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ImapError::Store(e.into())
+    }
+}
+
+/// The stream under a session: TCP, or TLS over TCP.
+#[derive(Debug)]
+pub enum ImapStream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for ImapStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for ImapStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_flush(cx),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+pub type ImapSession = Session<ImapStream>;
+
+/// The public roots, and the certificates of `ca_file` if any.
+pub fn tls_connector(ca_file: Option<&std::path::Path>) -> Result<TlsConnector, String> {
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(file) = ca_file {
+        let certs = CertificateDer::pem_file_iter(file)
+            .map_err(|e| format!("{}: {e}", file.display()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        if certs.is_empty() {
+            return Err(format!("{}: no PEM certificate in it", file.display()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+    }
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+fn server_name(host: &str) -> Result<ServerName<'static>, String> {
+    let bare = host.trim_matches(['[', ']']);
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
+        Err(_) => ServerName::try_from(bare.to_string()).map_err(|e| format!("`{host}`: {e}")),
+    }
+}
+
+async fn tls_wrap(cfg: &Imap, tcp: TcpStream) -> Result<ImapStream, ImapError> {
+    let tls_err = |message: String| ImapError::Tls { host: cfg.host.clone(), message };
+    let connector = tls_connector(cfg.ca_file.as_deref()).map_err(tls_err)?;
+    let name = server_name(&cfg.host).map_err(tls_err)?;
+    let stream = connector.connect(name, tcp).await.map_err(|e| tls_err(e.to_string()))?;
+    Ok(ImapStream::Tls(Box::new(stream)))
+}
+
+/// Connects, reads the greeting, secures the line as configured and logs in.
+pub async fn connect(cfg: &Imap) -> Result<ImapSession, ImapError> {
+    tokio::time::timeout(CONNECT_TIMEOUT, connect_inner(cfg)).await.map_err(|_| ImapError::Timeout(CONNECT_TIMEOUT))?
+}
+
+async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
+    let addr = format!("{}:{}", cfg.host.trim_matches(['[', ']']), cfg.port);
+    let tcp = TcpStream::connect(&addr).await.map_err(|e| ImapError::Connect(format!("{addr}: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+    let stream = match cfg.tls {
+        Tls::Tls => tls_wrap(cfg, tcp).await?,
+        Tls::None | Tls::Starttls => ImapStream::Plain(tcp),
+    };
+    let mut client = Client::new(stream);
+    match client.read_response().await {
+        Ok(Some(_greeting)) => {}
+        Ok(None) => return Err(ImapError::Connect(format!("{addr}: closed before its greeting"))),
+        Err(e) => return Err(ImapError::Connect(format!("{addr}: {e}"))),
+    }
+    if cfg.tls == Tls::Starttls {
+        client.run_command_and_check_ok("STARTTLS", None).await?;
+        let ImapStream::Plain(tcp) = client.into_inner() else {
+            return Err(ImapError::Protocol("STARTTLS on a TLS connection".into()));
+        };
+        client = Client::new(tls_wrap(cfg, tcp).await?);
+    }
+    client
+        .login(&cfg.username, &cfg.password)
+        .await
+        .map_err(|(e, _)| ImapError::Login { user: cfg.username.clone(), message: e.to_string() })
+}
+
+/// What one pass did.
+#[derive(Debug, Default)]
+pub struct PassReport {
+    /// (UID, outcome) of every message stored, in UID order.
+    pub outcomes: Vec<(u32, Outcome)>,
+}
+
+/// Runs `f` (which blocks on the store) off the async workers.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// One connected mailbox: the session and what this connection learned.
+pub struct Reader {
+    session: ImapSession,
+    has_move: bool,
+    has_uidplus: bool,
+    has_idle: bool,
+    folder_ready: bool,
+}
+
+impl Reader {
+    pub async fn open(cfg: &Imap) -> Result<Reader, ImapError> {
+        let mut session = connect(cfg).await?;
+        let caps = session.capabilities().await?;
+        let reader = Reader {
+            has_move: caps.has_str("MOVE"),
+            has_uidplus: caps.has_str("UIDPLUS"),
+            has_idle: caps.has_str("IDLE"),
+            folder_ready: false,
+            session,
+        };
+        Ok(reader)
+    }
+
+    pub fn can_idle(&self) -> bool {
+        self.has_idle
+    }
+
+    /// Stores every message not yet committed, then applies `after`.
+    pub async fn pass(&mut self, store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PassReport, ImapError> {
+        tokio::time::timeout(PASS_TIMEOUT, self.pass_inner(store, desk, mailbox))
+            .await
+            .map_err(|_| ImapError::Timeout(PASS_TIMEOUT))?
+    }
+
+    async fn pass_inner(&mut self, store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PassReport, ImapError> {
+        let MailboxKind::Imap(cfg) = &mailbox.kind else {
+            return Err(ImapError::Protocol(format!("mailbox `{}` is not an IMAP mailbox", mailbox.name)));
+        };
+        let selected = self.session.select(&cfg.folder).await?;
+        let validity = i64::from(selected.uid_validity.unwrap_or(0));
+        let now = desk.now.naive_utc();
+        let last = blocking(|| -> Result<i64, ImapError> {
+            let mut conn = store.conn()?;
+            Ok(match queries::checkpoint(&mut conn, &mailbox.name).map_err(IngestError::from)? {
+                Some((v, last)) if v == validity => last,
+                Some((v, _)) => {
+                    // The server renumbered the folder: read it all again;
+                    // what was stored comes back as duplicates.
+                    tracing::warn!(mailbox = %mailbox.name, old = v, new = validity, "UIDVALIDITY changed; reading the folder again");
+                    0
+                }
+                None => 0,
+            })
+        })?;
+        let mut report = PassReport::default();
+        if selected.exists == 0 {
+            return Ok(report);
+        }
+        // `N:*` always matches the highest UID, even below N: filter.
+        let found = self.session.uid_search(format!("UID {}:*", last + 1)).await?;
+        let mut uids: Vec<u32> = found.into_iter().filter(|u| i64::from(*u) > last).collect();
+        uids.sort_unstable();
+        for chunk in uids.chunks(BATCH) {
+            let set = uid_set(chunk);
+            let fetched: Vec<async_imap::types::Fetch> =
+                self.session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await?;
+            let mut bodies: Vec<(u32, Vec<u8>)> = fetched
+                .iter()
+                .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
+                .filter(|(uid, _)| chunk.contains(uid))
+                .collect();
+            bodies.sort_by_key(|(uid, _)| *uid);
+            let mut committed = Vec::new();
+            let mut failure = None;
+            for (uid, raw) in &bodies {
+                let key = format!("{validity}:{uid}");
+                match blocking(|| ingest(store, desk, mailbox, Some(&key), raw)) {
+                    Ok(outcome) => {
+                        committed.push(*uid);
+                        report.outcomes.push((*uid, outcome));
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            if !committed.is_empty() {
+                self.after(&mailbox.after, &committed).await?;
+                let high = i64::from(*committed.iter().max().unwrap_or(&0));
+                blocking(|| -> Result<(), ImapError> {
+                    let mut conn = store.conn()?;
+                    queries::set_checkpoint(&mut conn, &mailbox.name, validity, high, now)
+                        .map_err(IngestError::from)?;
+                    Ok(())
+                })?;
+            }
+            if let Some(e) = failure {
+                return Err(e.into());
+            }
+        }
+        Ok(report)
+    }
+
+    /// Applies the mailbox's `after` action to committed messages.
+    async fn after(&mut self, action: &AfterAction, uids: &[u32]) -> Result<(), ImapError> {
+        let set = uid_set(uids);
+        match action {
+            AfterAction::Keep => Ok(()),
+            AfterAction::Delete => self.expunge(&set).await,
+            AfterAction::Move(folder) => {
+                if !self.folder_ready {
+                    // Already there is the usual answer: a NO we can ignore.
+                    if let Err(e) = self.session.create(folder).await {
+                        tracing::debug!(folder, error = %e, "CREATE");
+                    }
+                    self.folder_ready = true;
+                }
+                if self.has_move {
+                    self.session.uid_mv(&set, folder).await?;
+                    Ok(())
+                } else {
+                    self.session.uid_copy(&set, folder).await?;
+                    self.expunge(&set).await
+                }
+            }
+        }
+    }
+
+    async fn expunge(&mut self, set: &str) -> Result<(), ImapError> {
+        let _: Vec<_> = self.session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;
+        if self.has_uidplus {
+            let _: Vec<_> = self.session.uid_expunge(set).await?.try_collect().await?;
+        } else {
+            let _: Vec<_> = self.session.expunge().await?.try_collect().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits in IDLE until the server reports a change or `renew` passes.
+    /// Returns whether there may be new mail.
+    pub async fn idle(self, renew: Duration) -> Result<(Reader, bool), ImapError> {
+        let Reader { session, has_move, has_uidplus, has_idle, folder_ready } = self;
+        let unsolicited = session.unsolicited_responses.clone();
+        while unsolicited.try_recv().is_ok() {}
+        let mut handle = session.idle();
+        handle.init().await?;
+        // Mail that arrived between the last command and IDLE is announced
+        // before IDLE's continuation, as an unsolicited EXISTS.
+        let mut early = false;
+        while let Ok(r) = unsolicited.try_recv() {
+            early |= matches!(r, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_));
+        }
+        let news = if early {
+            true
+        } else {
+            let (wait, _stop) = handle.wait_with_timeout(renew);
+            !matches!(wait.await?, IdleResponse::Timeout)
+        };
+        let session = handle.done().await?;
+        Ok((Reader { session, has_move, has_uidplus, has_idle, folder_ready }, news))
+    }
+
+    pub async fn logout(mut self) {
+        let _ = self.session.logout().await;
+    }
+}
+
+/// `1,2,3` — UIDs are few per command.
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+impl fmt::Debug for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reader").field("move", &self.has_move).field("idle", &self.has_idle).finish()
+    }
+}
+
+/// Waits after `failures` failures in a row: 1 s, 2, 4 … capped at 5 min.
+pub fn backoff(failures: u32) -> Duration {
+    Duration::from_secs((1u64 << failures.min(9)).min(300))
+}
+
+/// Who polls: `host:pid`, shown by `guichet status`.
+pub fn holder() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// How long an instance that finds a mailbox taken waits before trying
+/// again: the time another instance needs to take over from a dead one.
+const LOCK_RETRY: Duration = Duration::from_secs(3);
+
+/// Records the result of a pass for `guichet status`; a store that cannot
+/// take it is already failing louder elsewhere.
+pub fn record(store: &Store, mailbox: &str, error: Option<&str>, now: chrono::DateTime<chrono::Utc>) {
+    let holder = holder();
+    let result = blocking(|| -> Result<(), crate::store::StoreError> {
+        let mut conn = store.conn()?;
+        Ok(queries::record_poll(&mut conn, mailbox, &holder, error, now.naive_utc())?)
+    });
+    if let Err(e) = result {
+        tracing::warn!(mailbox, error = %e, "cannot record the mailbox's state");
+    }
+}
+
+/// Watches one IMAP mailbox until the task is aborted: takes the
+/// mailbox's lock, connects, stores what is waiting, then IDLEs (or polls)
+/// and stores again; reconnects after a failure with backoff. `wake` is
+/// told whenever something was stored, so the outbox goes out at once.
+pub async fn watch(
+    mailbox: Mailbox,
+    live: tokio::sync::watch::Receiver<Arc<super::Live>>,
+    store: Store,
+    clock: Arc<dyn crate::domain::clock::Clock>,
+    wake: Arc<tokio::sync::Notify>,
+) {
+    let MailboxKind::Imap(cfg) = &mailbox.kind else { return };
+    let mut failures = 0u32;
+    let mut waiting_logged = false;
+    loop {
+        let mut lock = match blocking(|| store.try_lock_mailbox(&mailbox.name)) {
+            Ok(Some(lock)) => lock,
+            Ok(None) => {
+                if !waiting_logged {
+                    tracing::info!(mailbox = %mailbox.name, "another instance polls this mailbox; standing by");
+                    waiting_logged = true;
+                }
+                tokio::time::sleep(LOCK_RETRY).await;
+                continue;
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::error!(mailbox = %mailbox.name, error = %e, "cannot take the mailbox's lock");
+                tokio::time::sleep(backoff(failures)).await;
+                continue;
+            }
+        };
+        waiting_logged = false;
+        tracing::info!(mailbox = %mailbox.name, host = %cfg.host, "polling");
+        let result = session(&mailbox, cfg, &mut lock, &live, &store, &*clock, &wake, &mut failures).await;
+        drop(lock);
+        if let Err(e) = result {
+            failures += 1;
+            let wait = backoff(failures);
+            tracing::error!(mailbox = %mailbox.name, error = %e, failures, retry_in = ?wait, "mailbox failing");
+            record(&store, &mailbox.name, Some(&e.to_string()), clock.now());
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn session(
+    mailbox: &Mailbox,
+    cfg: &Imap,
+    lock: &mut crate::store::lock::MailboxLock,
+    live: &tokio::sync::watch::Receiver<Arc<super::Live>>,
+    store: &Store,
+    clock: &dyn crate::domain::clock::Clock,
+    wake: &tokio::sync::Notify,
+    failures: &mut u32,
+) -> Result<(), ImapError> {
+    let mut reader = Reader::open(cfg).await?;
+    loop {
+        if !blocking(|| lock.still_held()) {
+            tracing::warn!(mailbox = %mailbox.name, "lost the mailbox's lock (database connection gone)");
+            reader.logout().await;
+            return Ok(());
+        }
+        let snapshot = live.borrow().clone();
+        let desk = Desk { settings: &snapshot.settings, templates: &snapshot.templates, now: clock.now() };
+        let report = reader.pass(store, &desk, mailbox).await?;
+        *failures = 0;
+        record(store, &mailbox.name, None, clock.now());
+        for (uid, outcome) in &report.outcomes {
+            tracing::info!(mailbox = %mailbox.name, uid, outcome = outcome.label(), "mail stored");
+        }
+        if !report.outcomes.is_empty() {
+            wake.notify_one();
+        }
+        if cfg.idle && reader.can_idle() {
+            reader = reader.idle(cfg.idle_renew).await?.0;
+        } else {
+            tokio::time::sleep(mailbox.poll).await;
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! guichet against a real Dovecot (IMAP) and Postfix (SMTP) on loopback,
+//! started by `scripts/mailservers.sh`: people write from their mailboxes,
+//! guichet reads the support mailbox over IMAP and answers through Postfix.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+mod common;
+
+use std::time::Duration;
+
+use common::servers::{header, subject, text_body, Servers};
+use common::*;
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A desk reading `support`'s INBOX over IMAP and sending through Postfix,
+/// with `tech` as its technician.
+fn desk(srv: &Servers, support: &str, tech: &str, after: &str, extra: &str) -> Desk {
+    Desk::with_config(&format!(
+        r#"
+[database]
+{database}
+{mailbox}
+{outgoing}
+
+[tickets]
+subject_tag = "Guichet"
+language = "fr"
+
+[templates]
+dir = "{templates}"
+
+[[technician]]
+email = "{tech}"
+name = "Tess Tech"
+groups = ["poste"]
+language = "fr"
+
+[limits]
+automatic_per_hour = 1000
+{extra}
+"#,
+        database = database_keys(),
+        mailbox = srv.mailbox_toml("support", support, after),
+        outgoing = srv.outgoing_toml(),
+        templates = manifest_dir().join("templates").display(),
+    ))
+}
+
+fn message(from: &str, to: &str, subject: &str, id: &str, extra_headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Sat, 28 Nov 2026 09:00:00 +0100\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n{extra_headers}\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+fn once(desk: &Desk) -> String {
+    desk.ok(&["run", "--once"])
+}
+
+#[test]
+fn a_requester_and_a_technician_talk_through_real_mailboxes() {
+    let srv = Servers::get();
+    let (support, alice, tech) = (srv.user("support"), srv.user("alice"), srv.user("tech"));
+    let desk = desk(&srv, &support, &tech, "move:Processed", "");
+
+    // Alice writes to the desk from her mail client.
+    let first = message(&alice, &support, "Imprimante en panne", "p1@alice.example.test", "", "Elle ne marche plus.");
+    srv.send(&alice, &[&support], &first);
+    srv.wait_for(&support, "INBOX", 1, WAIT);
+    let out = once(&desk);
+    assert!(out.contains("1 new tickets"), "{out}");
+    assert!(out.contains("outbox: 2 sent"), "acknowledgement and technician notice: {out}");
+
+    // Her acknowledgement arrives in her INBOX, tagged and threaded.
+    let inbox = srv.wait_for(&alice, "INBOX", 1, WAIT);
+    let ack = &inbox[0];
+    assert!(subject(ack).starts_with("[Guichet #1] "), "{}", subject(ack));
+    assert_eq!(header(ack, "In-Reply-To").as_deref(), Some("<p1@alice.example.test>"));
+    assert_eq!(header(ack, "Auto-Submitted").as_deref(), Some("auto-replied"));
+    // The processed mail left the support INBOX for its folder.
+    assert!(srv.messages(&support, "INBOX").is_empty());
+    assert_eq!(srv.messages(&support, "Processed").len(), 1);
+
+    // She answers the acknowledgement, having rewritten the subject: the
+    // threading headers alone bring it to her ticket.
+    let ack_id = header(ack, "Message-ID").unwrap();
+    let reply = message(
+        &alice,
+        &support,
+        "toujours rien",
+        "p2@alice.example.test",
+        &format!("In-Reply-To: {ack_id}\r\nReferences: <p1@alice.example.test> {ack_id}\r\n"),
+        "Le voyant clignote en orange.",
+    );
+    srv.send(&alice, &[&support], &reply);
+    srv.wait_for(&support, "INBOX", 1, WAIT);
+    assert!(once(&desk).contains("1 articles"));
+
+    // The technician answers the notice from their own client.
+    let notices = srv.wait_for(&tech, "INBOX", 2, WAIT);
+    let notice = notices.last().unwrap();
+    let notice_id = header(notice, "Message-ID").unwrap();
+    let answer = message(
+        &tech,
+        &support,
+        &format!("Re: {}", subject(notice)),
+        "t1@tech.example.test",
+        &format!("In-Reply-To: {notice_id}\r\n"),
+        "Bonjour, j'ai remplacé le toner.\r\n\r\nTess",
+    );
+    srv.send(&tech, &[&support], &answer);
+    srv.wait_for(&support, "INBOX", 1, WAIT);
+    assert!(once(&desk).contains("1 articles"));
+
+    // Alice receives the technician's answer, on her ticket's thread.
+    let inbox = srv.wait_for(&alice, "INBOX", 2, WAIT);
+    let answer = inbox.last().unwrap();
+    assert!(subject(answer).contains("[Guichet #1]"), "{}", subject(answer));
+    assert!(text_body(answer).contains("remplacé le toner"), "{}", text_body(answer));
+    assert!(header(answer, "References").unwrap().contains("<p1@alice.example.test>"));
+    let t = desk.ticket(1);
+    assert_eq!(t["articles"].as_array().unwrap().len(), 3, "{t}");
+    assert_eq!(desk.tickets().len(), 1);
+    assert_eq!(srv.messages(&support, "Processed").len(), 3);
+}
+
+#[test]
+fn mail_another_client_marked_read_is_not_missed() {
+    let srv = Servers::get();
+    let (support, tech) = (srv.user("support"), srv.user("tech"));
+    let desk = desk(&srv, &support, &tech, "keep", "");
+    let requesters: Vec<String> = (0..3).map(|_| srv.user("seen")).collect();
+    for (i, r) in requesters.iter().enumerate() {
+        srv.append(
+            &support,
+            "INBOX",
+            &message(r, &support, &format!("Demande {i}"), &format!("seen{i}@x.test"), "", "x"),
+        );
+    }
+    srv.mark_all_seen(&support);
+    assert!(once(&desk).contains("3 new tickets"));
+    // `keep` leaves the mail where it is, and a second pass reads nothing
+    // twice: the checkpoint is by UID, not by flag.
+    assert_eq!(srv.messages(&support, "INBOX").len(), 3);
+    let again = once(&desk);
+    assert!(!again.contains("new tickets") && !again.contains("duplicates"), "{again}");
+    // One more arrives, already \Seen: it alone is read.
+    srv.append(&support, "INBOX", &message(&requesters[0], &support, "Encore", "seen9@x.test", "", "y"));
+    srv.mark_all_seen(&support);
+    let third = once(&desk);
+    assert!(third.contains("1 new tickets"), "{third}");
+    assert_eq!(desk.tickets().len(), 4);
+}
+
+#[test]
+fn a_renumbered_folder_is_read_again_without_duplicating_anything() {
+    use diesel::RunQueryDsl;
+    let srv = Servers::get();
+    let (support, tech, bob) = (srv.user("support"), srv.user("tech"), srv.user("bob"));
+    let desk = desk(&srv, &support, &tech, "keep", "");
+    srv.append(&support, "INBOX", &message(&bob, &support, "Écran noir", "uv1@x.test", "", "x"));
+    srv.append(&support, "INBOX", &message(&bob, &support, "Clavier", "uv2@x.test", "", "y"));
+    assert!(once(&desk).contains("2 new tickets"));
+    // As if the server had rebuilt its index: a new UIDVALIDITY.
+    diesel::sql_query("UPDATE mailbox_checkpoints SET uid_validity = uid_validity + 1")
+        .execute(&mut *desk.database())
+        .unwrap();
+    let out = once(&desk);
+    assert!(out.contains("2 duplicates"), "{out}");
+    assert_eq!(desk.tickets().len(), 2);
+    let acks = srv.wait_for(&bob, "INBOX", 2, WAIT);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(srv.messages(&bob, "INBOX").len(), acks.len(), "no acknowledgement sent twice");
+}
+
+#[test]
+fn imap_over_implicit_tls_and_delete_after_reading() {
+    let srv = Servers::get();
+    let (support, tech, carol) = (srv.user("support"), srv.user("tech"), srv.user("carol"));
+    let base = desk(&srv, &support, &tech, "delete", "");
+    let text = std::fs::read_to_string(&base.config)
+        .unwrap()
+        .replace("tls = \"starttls\"\nca_file", "tls = \"tls\"\nca_file")
+        .replace(&format!("port = {}\n", srv.imap_port), &format!("port = {}\n", srv.imaps_port));
+    std::fs::write(&base.config, text).unwrap();
+    srv.append(&support, "INBOX", &message(&carol, &support, "Wifi", "tls1@x.test", "", "Le wifi coupe."));
+    assert!(once(&base).contains("1 new tickets"));
+    assert!(srv.messages(&support, "INBOX").is_empty(), "deleted once stored");
+    assert_eq!(base.tickets().len(), 1);
+}
+
+#[test]
+fn an_unknown_certificate_authority_is_refused() {
+    let srv = Servers::get();
+    let (support, tech) = (srv.user("support"), srv.user("tech"));
+    let desk = desk(&srv, &support, &tech, "keep", "");
+    // Without the test CA, the server's certificate is not trusted.
+    let text = std::fs::read_to_string(&desk.config).unwrap();
+    let ca_line = format!("ca_file = \"{}\"\nusername", srv.ca_file.display());
+    std::fs::write(&desk.config, text.replacen(&ca_line, "username", 1)).unwrap();
+    let out = desk.run(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(75));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TLS") && err.contains("support"), "{err}");
+    let status: Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["mailboxes"][0]["state"], "failing");
+    assert!(status["mailboxes"][0]["error"].as_str().unwrap().contains("TLS"));
+}
+
+#[test]
+fn permanent_and_transient_smtp_refusals_are_told_apart() {
+    let srv = Servers::get();
+    let (support, tech) = (srv.user("support"), srv.user("tech"));
+    let desk = desk(&srv, &support, &tech, "keep", "");
+    srv.append(&support, "INBOX", &message("rejected@example.test", &support, "Refusé", "r1@x.test", "", "x"));
+    srv.append(&support, "INBOX", &message("deferred@example.test", &support, "Différé", "d1@x.test", "", "y"));
+    once(&desk);
+    let rows: Vec<Value> = serde_json::from_str(&desk.ok(&["outbox", "list", "--json"])).unwrap();
+    let ack_to = |who: &str| {
+        rows.iter()
+            .find(|r| r["template"] == "acknowledgement" && r["recipients"][0] == who)
+            .unwrap_or_else(|| panic!("an acknowledgement to {who}: {rows:?}"))
+            .clone()
+    };
+    let rejected = ack_to("rejected@example.test");
+    assert_eq!(rejected["state"], "failed", "{rejected}");
+    assert!(rejected["last_error"].as_str().unwrap().contains("550"), "{rejected}");
+    let deferred = ack_to("deferred@example.test");
+    assert_eq!(deferred["state"], "pending", "{deferred}");
+    assert!(deferred["last_error"].as_str().unwrap().contains("450"), "{deferred}");
+    assert_eq!(deferred["attempts"], 1);
+    // The technicians' notices went through the same connection pool.
+    assert_eq!(rows.iter().filter(|r| r["state"] == "sent").count(), 2);
+}
+
+/// A `guichet run` in the background, killed when dropped.
+struct Running {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl Running {
+    fn start(desk: &Desk, name: &str, env: &[(&str, &str)]) -> Running {
+        let log = desk.path(&format!("{name}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let mut cmd = desk.command(&["run"]);
+        cmd.env("GUICHET_LOG", "info").stdout(std::process::Stdio::null()).stderr(file);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Running { child: cmd.spawn().unwrap(), log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < within, "{what}: not after {within:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn status(desk: &Desk) -> Value {
+    serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap()
+}
+
+#[test]
+fn idle_answers_at_once_and_a_failing_mailbox_does_not_stop_the_others() {
+    let srv = Servers::get();
+    let (support, tech, alice, other) = (srv.user("support"), srv.user("tech"), srv.user("alice"), srv.user("other"));
+    let broken = srv
+        .mailbox_toml("broken", &other, "keep")
+        .replace("password_env = \"GUICHET_TEST_MAIL_PASSWORD\"", "password_file = \"wrong-password\"");
+    // Each mailbox has its own task: the broken one holds up nothing.
+    let desk = desk(&srv, &support, &tech, "move:Processed", &broken);
+    std::fs::write(desk.path("wrong-password"), "not-the-password\n").unwrap();
+    let run = Running::start(&desk, "run", &[]);
+    wait_until("the support mailbox is watched", WAIT, || run.log().contains("polling"));
+
+    srv.send(&alice, &[&support], &message(&alice, &support, "Écran noir", "idle1@x.test", "", "Plus d'image."));
+    let inbox = srv.wait_for(&alice, "INBOX", 1, WAIT);
+    assert!(subject(&inbox[0]).starts_with("[Guichet #1] "));
+    assert!(srv.messages(&support, "INBOX").is_empty());
+
+    let v = status(&desk);
+    let by_name = |n: &str| v["mailboxes"].as_array().unwrap().iter().find(|m| m["name"] == n).unwrap().clone();
+    assert_eq!(by_name("support")["state"], "ok", "{v}");
+    let broken = by_name("broken");
+    assert_eq!(broken["state"], "failing", "{v}");
+    assert!(broken["error"].as_str().unwrap().contains("login refused"), "{broken}");
+    assert!(run.log().contains("mailbox failing"));
+}
+
+#[test]
+fn two_instances_on_one_postgresql_share_a_mailbox_of_200_mails_without_doing_anything_twice() {
+    let srv = Servers::get();
+    let (support, tech) = (srv.user("support"), srv.user("tech"));
+    let requesters: Vec<String> = (0..4).map(|_| srv.user("many")).collect();
+    let desk = desk(&srv, &support, &tech, "move:Processed", "");
+    // Always PostgreSQL here, whatever the suite's backend.
+    let text = std::fs::read_to_string(&desk.config).unwrap();
+    let url = new_pg_database();
+    std::fs::write(&desk.config, text.replace(&database_keys(), &format!("url = \"{url}\""))).unwrap();
+    let mails = |range: std::ops::Range<usize>| -> Vec<Vec<u8>> {
+        range
+            .map(|i| {
+                let from = &requesters[i % requesters.len()];
+                message(from, &support, &format!("Demande {i}"), &format!("many{i}@x.test"), "", "Bonjour")
+            })
+            .collect()
+    };
+    srv.append_all(&support, "INBOX", &mails(0..200));
+    let mut a = Running::start(&desk, "a", &[]);
+    let mut b = Running::start(&desk, "b", &[]);
+    let sent = || status(&desk)["outbox"]["sent"].as_i64().unwrap_or(0);
+    let check = |per_requester: usize, total: i64| {
+        for r in &requesters {
+            srv.wait_for(r, "INBOX", per_requester, Duration::from_secs(120));
+        }
+        wait_until("every notice sent", Duration::from_secs(60), || sent() >= 2 * total);
+        std::thread::sleep(Duration::from_secs(2));
+        let v = status(&desk);
+        assert_eq!(v["tickets"]["new"], total, "{v}");
+        assert_eq!(v["mail"]["ticket"], total, "each mail is one ticket, none twice: {v}");
+        assert!(v["mail"].get("duplicate").is_none(), "{v}");
+        assert_eq!(v["outbox"]["sent"], 2 * total, "an acknowledgement and a technician notice per mail: {v}");
+        for r in &requesters {
+            assert_eq!(srv.messages(r, "INBOX").len(), per_requester, "{r}: one acknowledgement per mail");
+        }
+        assert!(srv.messages(&support, "INBOX").is_empty());
+        assert_eq!(srv.messages(&support, "Processed").len() as i64, total);
+        v
+    };
+    let v = check(50, 200);
+    let holder = v["mailboxes"][0]["polled_by"].as_str().unwrap().to_string();
+    assert!(a.log().contains("mail stored") || b.log().contains("mail stored"));
+
+    // The instance that holds the mailbox dies; the other takes it over.
+    let a_holds = holder.ends_with(&format!(":{}", a.child.id()));
+    if a_holds {
+        a.kill();
+    } else {
+        b.kill();
+    }
+    srv.append_all(&support, "INBOX", &mails(200..220));
+    check(55, 220);
+    let v = status(&desk);
+    assert_ne!(v["mailboxes"][0]["polled_by"].as_str().unwrap(), holder, "taken over: {v}");
+}
