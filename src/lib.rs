@@ -1,15 +1,17 @@
 //! guichet — an e-mail driven ITIL service desk.
 //!
-//! Data flows one way: a source (maildir, stdin, later IMAP) hands raw bytes
+//! Data flows one way: a source (IMAP, maildir, stdin) hands raw bytes
 //! to the ingest pipeline, which parses ([`mail`]), decides ([`domain`]) and
 //! commits everything a mail produced in one transaction ([`store`]): raw
 //! bytes, article, ticket change, events and outbox rows. Only then is the
-//! source message marked done. Workers ([`notify`]) send the outbox.
+//! source message marked done. Workers ([`notify`]) send the outbox. [`net`]
+//! holds the TCP and TLS connections both sides use.
 
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod ingest;
 pub mod mail;
+pub mod net;
 pub mod notify;
 pub mod store;

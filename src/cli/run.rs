@@ -261,7 +261,7 @@ async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut
     };
     let result = async {
         let mut reader = Reader::open(cfg).await?;
-        let report = reader.pass(store, desk, mailbox).await;
+        let report = reader.pass(store, desk, mailbox, &|| {}).await;
         reader.logout().await;
         report
     }

@@ -11,25 +11,17 @@
 //! each pass's result is recorded for `guichet status`.
 
 use std::fmt;
-use std::io;
-use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
 use futures_util::TryStreamExt;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
-use tokio_rustls::TlsConnector;
 
 use crate::config::{AfterAction, Imap, Mailbox, MailboxKind, Tls};
+use crate::net::{self, NetStream};
 use crate::notify::outbox::Desk;
 use crate::store::{queries, Store};
 
@@ -71,86 +63,12 @@ impl From<crate::store::StoreError> for ImapError {
     }
 }
 
-/// The stream under a session: TCP, or TLS over TCP.
-#[derive(Debug)]
-pub enum ImapStream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
+pub type ImapSession = Session<NetStream>;
 
-impl AsyncRead for ImapStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for ImapStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_flush(cx),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
-
-pub type ImapSession = Session<ImapStream>;
-
-/// The public roots, and the certificates of `ca_file` if any.
-pub fn tls_connector(ca_file: Option<&std::path::Path>) -> Result<TlsConnector, String> {
-    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(file) = ca_file {
-        let certs = CertificateDer::pem_file_iter(file)
-            .map_err(|e| format!("{}: {e}", file.display()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("{}: {e}", file.display()))?;
-        if certs.is_empty() {
-            return Err(format!("{}: no PEM certificate in it", file.display()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| format!("{}: {e}", file.display()))?;
-        }
-    }
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(TlsConnector::from(Arc::new(config)))
-}
-
-fn server_name(host: &str) -> Result<ServerName<'static>, String> {
-    let bare = host.trim_matches(['[', ']']);
-    match bare.parse::<IpAddr>() {
-        Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
-        Err(_) => ServerName::try_from(bare.to_string()).map_err(|e| format!("`{host}`: {e}")),
-    }
-}
-
-async fn tls_wrap(cfg: &Imap, tcp: TcpStream) -> Result<ImapStream, ImapError> {
-    let tls_err = |message: String| ImapError::Tls { host: cfg.host.clone(), message };
-    let connector = tls_connector(cfg.ca_file.as_deref()).map_err(tls_err)?;
-    let name = server_name(&cfg.host).map_err(tls_err)?;
-    let stream = connector.connect(name, tcp).await.map_err(|e| tls_err(e.to_string()))?;
-    Ok(ImapStream::Tls(Box::new(stream)))
+async fn tls_wrap(cfg: &Imap, tcp: TcpStream) -> Result<NetStream, ImapError> {
+    net::tls(tcp, &cfg.host, cfg.ca_file.as_deref())
+        .await
+        .map_err(|message| ImapError::Tls { host: cfg.host.clone(), message })
 }
 
 /// Connects, reads the greeting, secures the line as configured and logs in.
@@ -159,12 +77,11 @@ pub async fn connect(cfg: &Imap) -> Result<ImapSession, ImapError> {
 }
 
 async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
-    let addr = format!("{}:{}", cfg.host.trim_matches(['[', ']']), cfg.port);
-    let tcp = TcpStream::connect(&addr).await.map_err(|e| ImapError::Connect(format!("{addr}: {e}")))?;
-    let _ = tcp.set_nodelay(true);
+    let addr = format!("{}:{}", cfg.host, cfg.port);
+    let tcp = net::tcp(&cfg.host, cfg.port).await.map_err(|e| ImapError::Connect(format!("{addr}: {e}")))?;
     let stream = match cfg.tls {
         Tls::Tls => tls_wrap(cfg, tcp).await?,
-        Tls::None | Tls::Starttls => ImapStream::Plain(tcp),
+        Tls::None | Tls::Starttls => NetStream::Plain(tcp),
     };
     let mut client = Client::new(stream);
     match client.read_response().await {
@@ -174,7 +91,7 @@ async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
     }
     if cfg.tls == Tls::Starttls {
         client.run_command_and_check_ok("STARTTLS", None).await?;
-        let ImapStream::Plain(tcp) = client.into_inner() else {
+        let NetStream::Plain(tcp) = client.into_inner() else {
             return Err(ImapError::Protocol("STARTTLS on a TLS connection".into()));
         };
         client = Client::new(tls_wrap(cfg, tcp).await?);
@@ -225,13 +142,26 @@ impl Reader {
     }
 
     /// Stores every message not yet committed, then applies `after`.
-    pub async fn pass(&mut self, store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PassReport, ImapError> {
-        tokio::time::timeout(PASS_TIMEOUT, self.pass_inner(store, desk, mailbox))
+    /// `stored` is called after each commit (the outbox may go at once).
+    pub async fn pass(
+        &mut self,
+        store: &Store,
+        desk: &Desk<'_>,
+        mailbox: &Mailbox,
+        stored: &(dyn Fn() + Sync),
+    ) -> Result<PassReport, ImapError> {
+        tokio::time::timeout(PASS_TIMEOUT, self.pass_inner(store, desk, mailbox, stored))
             .await
             .map_err(|_| ImapError::Timeout(PASS_TIMEOUT))?
     }
 
-    async fn pass_inner(&mut self, store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PassReport, ImapError> {
+    async fn pass_inner(
+        &mut self,
+        store: &Store,
+        desk: &Desk<'_>,
+        mailbox: &Mailbox,
+        stored: &(dyn Fn() + Sync),
+    ) -> Result<PassReport, ImapError> {
         let MailboxKind::Imap(cfg) = &mailbox.kind else {
             return Err(ImapError::Protocol(format!("mailbox `{}` is not an IMAP mailbox", mailbox.name)));
         };
@@ -275,6 +205,7 @@ impl Reader {
                 let key = format!("{validity}:{uid}");
                 match blocking(|| ingest(store, desk, mailbox, Some(&key), raw)) {
                     Ok(outcome) => {
+                        stored();
                         committed.push(*uid);
                         report.outcomes.push((*uid, outcome));
                     }
@@ -465,6 +396,9 @@ async fn session(
     failures: &mut u32,
 ) -> Result<(), ImapError> {
     let mut reader = Reader::open(cfg).await?;
+    // A good poll is written down when the mailbox was failing, and then
+    // once a minute: not on every wake-up.
+    let mut recorded_ok: Option<std::time::Instant> = None;
     loop {
         if !blocking(|| lock.still_held()) {
             tracing::warn!(mailbox = %mailbox.name, "lost the mailbox's lock (database connection gone)");
@@ -473,14 +407,14 @@ async fn session(
         }
         let snapshot = live.borrow().clone();
         let desk = Desk { settings: &snapshot.settings, templates: &snapshot.templates, now: clock.now() };
-        let report = reader.pass(store, &desk, mailbox).await?;
+        let report = reader.pass(store, &desk, mailbox, &|| wake.notify_one()).await?;
         *failures = 0;
-        record(store, &mailbox.name, None, clock.now());
+        if recorded_ok.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            record(store, &mailbox.name, None, clock.now());
+            recorded_ok = Some(std::time::Instant::now());
+        }
         for (uid, outcome) in &report.outcomes {
             tracing::info!(mailbox = %mailbox.name, uid, outcome = outcome.label(), "mail stored");
-        }
-        if !report.outcomes.is_empty() {
-            wake.notify_one();
         }
         if cfg.idle && reader.can_idle() {
             reader = reader.idle(cfg.idle_renew).await?.0;

@@ -4,19 +4,21 @@
 
 use chrono::{Duration, NaiveDateTime};
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 
-use crate::config::{Outgoing, Tls, Transport};
+use crate::config::{Outgoing, Smtp, Tls, Transport};
 use crate::domain::clock::Clock;
+use crate::net::NetStream;
 use crate::store::models::OutboxRow;
 use crate::store::{queries, Backend, Store, StoreError};
 
 /// A configured transport.
 pub enum Sender {
     File(AsyncFileTransport<Tokio1Executor>),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Box<SmtpSender>),
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +34,89 @@ enum Failure {
     Permanent(String),
 }
 
+/// SMTP over one kept connection, opened with Nagle off: lettre writes a
+/// message and its final dot separately, and with Nagle on the dot waits
+/// for the relay's delayed ACK (40 ms a mail on Linux).
+pub struct SmtpSender {
+    cfg: Smtp,
+    hello: ClientId,
+    /// For STARTTLS (lettre upgrades the connection).
+    starttls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    kept: tokio::sync::Mutex<Option<Kept>>,
+}
+
+struct Kept {
+    conn: AsyncSmtpConnection,
+    used: std::time::Instant,
+}
+
+impl lettre::transport::smtp::client::AsyncTokioStream for NetStream {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        NetStream::peer_addr(self)
+    }
+}
+
+/// A kept connection unused for this long is checked (NOOP) before use.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl SmtpSender {
+    async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
+        let s = &self.cfg;
+        let net = |e: String| Failure::Transient(format!("{}:{}: {e}", s.host, s.port));
+        let tcp = crate::net::tcp(&s.host, s.port).await.map_err(|e| net(e.to_string()))?;
+        let stream = match s.tls {
+            Tls::Tls => crate::net::tls(tcp, &s.host, s.ca_file.as_deref()).await.map_err(net)?,
+            Tls::Starttls | Tls::None => NetStream::Plain(tcp),
+        };
+        let smtp = |e: lettre::transport::smtp::Error| classify(&e);
+        let mut conn =
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await.map_err(smtp)?;
+        if let Some(params) = &self.starttls {
+            conn.starttls(params.clone(), &self.hello).await.map_err(smtp)?;
+        }
+        if let Some(creds) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], creds).await.map_err(smtp)?;
+        }
+        Ok(conn)
+    }
+
+    async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), Failure> {
+        let mut kept = self.kept.lock().await;
+        let mut conn = match kept.take() {
+            Some(mut k) => {
+                if k.used.elapsed() < IDLE_CHECK || k.conn.test_connected().await {
+                    k.conn
+                } else {
+                    k.conn.abort().await;
+                    self.connect().await?
+                }
+            }
+            None => self.connect().await?,
+        };
+        match conn.send(envelope, raw).await {
+            Ok(_) => {
+                *kept = Some(Kept { conn, used: std::time::Instant::now() });
+                Ok(())
+            }
+            Err(e) => {
+                // A refused recipient leaves the session mid-transaction:
+                // start afresh next time.
+                conn.abort().await;
+                Err(classify(&e))
+            }
+        }
+    }
+}
+
+fn classify(e: &lettre::transport::smtp::Error) -> Failure {
+    if e.is_permanent() {
+        Failure::Permanent(e.to_string())
+    } else {
+        Failure::Transient(e.to_string())
+    }
+}
+
 impl Sender {
     pub fn new(outgoing: &Outgoing) -> Result<Sender, String> {
         match &outgoing.transport {
@@ -40,9 +125,9 @@ impl Sender {
                 Ok(Sender::File(AsyncFileTransport::new(dir)))
             }
             Transport::Smtp(s) => {
-                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host).port(s.port);
-                if s.tls != Tls::None {
-                    let mut params = TlsParameters::builder(s.host.clone());
+                let mut starttls = None;
+                if s.tls == Tls::Starttls {
+                    let mut params = TlsParameters::builder(s.host.trim_matches(['[', ']']).to_string());
                     if let Some(file) = &s.ca_file {
                         let pem =
                             std::fs::read(file).map_err(|e| format!("outgoing.ca_file {}: {e}", file.display()))?;
@@ -50,13 +135,23 @@ impl Sender {
                             .map_err(|e| format!("outgoing.ca_file {}: {e}", file.display()))?;
                         params = params.add_root_certificate(cert);
                     }
-                    let params = params.build_rustls().map_err(|e| format!("TLS for {}: {e}", s.host))?;
-                    b = b.tls(if s.tls == Tls::Tls { SmtpTls::Wrapper(params) } else { SmtpTls::Required(params) });
+                    starttls = Some(params.build_rustls().map_err(|e| format!("TLS for {}: {e}", s.host))?);
                 }
-                if let (Some(user), Some(pass)) = (&s.username, &s.password) {
-                    b = b.credentials(Credentials::new(user.clone(), pass.clone()));
+                if s.tls == Tls::Tls {
+                    // Checked now, so that a bad CA file is a config error.
+                    crate::net::tls_connector(s.ca_file.as_deref()).map_err(|e| format!("outgoing.ca_file {e}"))?;
                 }
-                Ok(Sender::Smtp(b.build()))
+                let credentials = match (&s.username, &s.password) {
+                    (Some(user), Some(pass)) => Some(Credentials::new(user.clone(), pass.clone())),
+                    _ => None,
+                };
+                Ok(Sender::Smtp(Box::new(SmtpSender {
+                    cfg: s.clone(),
+                    hello: ClientId::default(),
+                    starttls,
+                    credentials,
+                    kept: tokio::sync::Mutex::new(None),
+                })))
             }
         }
     }
@@ -72,13 +167,7 @@ impl Sender {
             Sender::File(t) => {
                 t.send_raw(&envelope, &row.content).await.map(drop).map_err(|e| Failure::Transient(e.to_string()))
             }
-            Sender::Smtp(t) => t.send_raw(&envelope, &row.content).await.map(drop).map_err(|e| {
-                if e.is_permanent() {
-                    Failure::Permanent(e.to_string())
-                } else {
-                    Failure::Transient(e.to_string())
-                }
-            }),
+            Sender::Smtp(t) => t.send(&envelope, &row.content).await,
         }
     }
 }
