@@ -177,19 +177,46 @@ fn a_renumbered_folder_is_read_again_without_duplicating_anything() {
 }
 
 #[test]
-fn imap_over_implicit_tls_and_delete_after_reading() {
+fn implicit_tls_both_ways_and_delete_after_reading() {
     let srv = Servers::get();
     let (support, tech, carol) = (srv.user("support"), srv.user("tech"), srv.user("carol"));
     let base = desk(&srv, &support, &tech, "delete", "");
+    // IMAPS and SMTPS instead of STARTTLS.
     let text = std::fs::read_to_string(&base.config)
         .unwrap()
         .replace("tls = \"starttls\"\nca_file", "tls = \"tls\"\nca_file")
-        .replace(&format!("port = {}\n", srv.imap_port), &format!("port = {}\n", srv.imaps_port));
+        .replace(&format!("port = {}\n", srv.imap_port), &format!("port = {}\n", srv.imaps_port))
+        .replace(&format!("port = {}\n", srv.smtp_port), &format!("port = {}\n", srv.smtps_port));
+    assert_eq!(text.matches("tls = \"tls\"").count(), 2, "{text}");
     std::fs::write(&base.config, text).unwrap();
     srv.append(&support, "INBOX", &message(&carol, &support, "Wifi", "tls1@x.test", "", "Le wifi coupe."));
     assert!(once(&base).contains("1 new tickets"));
     assert!(srv.messages(&support, "INBOX").is_empty(), "deleted once stored");
     assert_eq!(base.tickets().len(), 1);
+    let ack = srv.wait_for(&carol, "INBOX", 1, WAIT);
+    assert!(subject(&ack[0]).starts_with("[Guichet #1] "));
+}
+
+#[test]
+fn without_idle_the_mailbox_is_polled() {
+    let srv = Servers::get();
+    let (support, tech, dave) = (srv.user("support"), srv.user("tech"), srv.user("dave"));
+    let desk = desk(&srv, &support, &tech, "move:Done", "");
+    let text =
+        std::fs::read_to_string(&desk.config).unwrap().replace("poll_seconds = 2", "poll_seconds = 1\nidle = false");
+    std::fs::write(&desk.config, text).unwrap();
+    let run = Running::start(&desk, "run", &[]);
+    wait_until("the mailbox is polled", WAIT, || run.log().contains("polling"));
+    for i in 0..2 {
+        srv.send(
+            &dave,
+            &[&support],
+            &message(&dave, &support, &format!("Souris {i}"), &format!("poll{i}@x.test"), "", "x"),
+        );
+        srv.wait_for(&dave, "INBOX", i + 1, WAIT);
+    }
+    assert_eq!(srv.messages(&support, "Done").len(), 2);
+    assert!(run.log().contains("checking for mail periodically (no IDLE)"), "{}", run.log());
 }
 
 #[test]
@@ -293,7 +320,7 @@ fn idle_answers_at_once_and_a_failing_mailbox_does_not_stop_the_others() {
     let desk = desk(&srv, &support, &tech, "move:Processed", &broken);
     std::fs::write(desk.path("wrong-password"), "not-the-password\n").unwrap();
     let run = Running::start(&desk, "run", &[]);
-    wait_until("the support mailbox is watched", WAIT, || run.log().contains("polling"));
+    wait_until("the support mailbox is watched", WAIT, || run.log().contains("waiting for mail with IDLE"));
 
     srv.send(&alice, &[&support], &message(&alice, &support, "Écran noir", "idle1@x.test", "", "Plus d'image."));
     let inbox = srv.wait_for(&alice, "INBOX", 1, WAIT);

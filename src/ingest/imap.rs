@@ -396,6 +396,11 @@ async fn session(
     failures: &mut u32,
 ) -> Result<(), ImapError> {
     let mut reader = Reader::open(cfg).await?;
+    if cfg.idle && reader.can_idle() {
+        tracing::info!(mailbox = %mailbox.name, renew = ?cfg.idle_renew, "waiting for mail with IDLE");
+    } else {
+        tracing::info!(mailbox = %mailbox.name, every = ?mailbox.poll, "checking for mail periodically (no IDLE)");
+    }
     // A good poll is written down when the mailbox was failing, and then
     // once a minute: not on every wake-up.
     let mut recorded_ok: Option<std::time::Instant> = None;
