@@ -16,6 +16,8 @@
 #   GUICHET_IMAPS_PORT    IMAP over implicit TLS (default 10993)
 #   GUICHET_SMTP_PORT     SMTP, STARTTLS offered (default 10025)
 #   GUICHET_SMTPS_PORT    SMTP over implicit TLS (default 10465)
+#   GUICHET_SUBMISSION_PORT  SMTP submission: STARTTLS, then AUTH required
+#                            (default 10587)
 #
 # Users: domain example.test, password "secret" for everyone. The list lives
 # in $DIR/users, in Dovecot's passwd-file format (read afresh on each lookup,
@@ -29,6 +31,10 @@
 # at once. Postfix accepts any recipient in example.test and leaves the
 # decision to Dovecot: mail for an unknown user is accepted at RCPT time and
 # then bounced to its sender, as a real relay would.
+#
+# The submission port takes mail only from a client that logged in (AUTH
+# PLAIN or LOGIN after STARTTLS, the same users and password, checked by
+# Dovecot); without a login every recipient is refused with 554.
 #
 # Mail for other domains is refused at RCPT time ("554 5.7.1 Relay access
 # denied"). Two fixed test recipients fail at RCPT time:
@@ -47,6 +53,7 @@ IMAP_PORT=${GUICHET_IMAP_PORT:-10143}
 IMAPS_PORT=${GUICHET_IMAPS_PORT:-10993}
 SMTP_PORT=${GUICHET_SMTP_PORT:-10025}
 SMTPS_PORT=${GUICHET_SMTPS_PORT:-10465}
+SUBMISSION_PORT=${GUICHET_SUBMISSION_PORT:-10587}
 DOMAIN=example.test
 PASSWORD=secret
 BASE_USERS="support support2 helpdesk alice bob carol dave erin tech tech2 robot
@@ -343,6 +350,13 @@ service imap-login {
   }
 }
 
+# Postfix's submission port asks this socket whether a login is good.
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}
+
 # Beside auth_failure_delay, the auth process adds a growing penalty
 # (2, 4, 8, 15 s) to every login from an IP address that failed before;
 # the auth process turns it off when it cannot reach this socket.
@@ -447,6 +461,13 @@ EOF
 127.0.0.1:$SMTPS_PORT inet n - n - - smtpd
   -o smtpd_tls_wrappermode=yes
   -o smtpd_tls_security_level=encrypt
+127.0.0.1:$SUBMISSION_PORT inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$DC_RUN/auth-postfix
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -543,6 +564,7 @@ start_postfix() {
     fi
     check_port_free "$SMTP_PORT" SMTP
     check_port_free "$SMTPS_PORT" SMTPS
+    check_port_free "$SUBMISSION_PORT" SUBMISSION
     # Postfix wants its queue_directory (root's) and data_directory (its
     # own) to exist; `postfix check` then makes the queue subdirectories.
     mkdir -p "$PF_QUEUE" "$PF_DATA"
@@ -578,11 +600,11 @@ wait_port() {
 # INBOX, which is deleted again so that tests find the INBOX as it was.
 verify() {
     local p
-    for p in "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT"; do
+    for p in "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT" "$SUBMISSION_PORT"; do
         wait_port "$p" || { log_tails; die "nothing answers on 127.0.0.1:$p"; }
     done
     if ! CA="$TLS/ca.pem" IMAP_PORT=$IMAP_PORT IMAPS_PORT=$IMAPS_PORT \
-         SMTP_PORT=$SMTP_PORT SMTPS_PORT=$SMTPS_PORT DOMAIN=$DOMAIN PASSWORD=$PASSWORD \
+         SMTP_PORT=$SMTP_PORT SMTPS_PORT=$SMTPS_PORT SUBMISSION_PORT=$SUBMISSION_PORT DOMAIN=$DOMAIN PASSWORD=$PASSWORD \
          python3 - <<'PY'
 import imaplib, os, smtplib, ssl, sys, time, uuid
 
@@ -628,6 +650,21 @@ try:
     s = smtplib.SMTP_SSL(host, int(env["SMTPS_PORT"]), context=ctx, timeout=10)
     s.ehlo("check.localhost")
     s.quit()
+    # Submission: refused without a login, accepted with one.
+    s = smtplib.SMTP(host, int(env["SUBMISSION_PORT"]), timeout=10)
+    s.starttls(context=ctx)
+    s.ehlo("check.localhost")
+    s.mail("support@" + dom)
+    code, text = s.rcpt("alice@" + dom)
+    if code < 500:
+        fail("submission without a login: RCPT answered %d %r, want a refusal" % (code, text))
+    s.rset()
+    s.login("support@" + dom, pw)
+    s.mail("support@" + dom)
+    code, text = s.rcpt("alice@" + dom)
+    if code != 250:
+        fail("submission after a login: RCPT answered %d %r" % (code, text))
+    s.quit()
 except Exception as e:
     fail("SMTP: %r" % (e,))
 
@@ -663,6 +700,7 @@ export GUICHET_TEST_IMAP_PORT=$IMAP_PORT
 export GUICHET_TEST_IMAPS_PORT=$IMAPS_PORT
 export GUICHET_TEST_SMTP_PORT=$SMTP_PORT
 export GUICHET_TEST_SMTPS_PORT=$SMTPS_PORT
+export GUICHET_TEST_SUBMISSION_PORT=$SUBMISSION_PORT
 export GUICHET_TEST_CA_FILE=$TLS/ca.pem
 export GUICHET_TEST_MAIL_DOMAIN=$DOMAIN
 export GUICHET_TEST_MAIL_PASSWORD=$PASSWORD
@@ -705,7 +743,7 @@ do_start() {
     start_postfix "$pf_reload"
     verify
     write_env
-    say "running: IMAP 127.0.0.1:$IMAP_PORT, IMAPS :$IMAPS_PORT, SMTP :$SMTP_PORT, SMTPS :$SMTPS_PORT"
+    say "running: IMAP 127.0.0.1:$IMAP_PORT, IMAPS :$IMAPS_PORT, SMTP :$SMTP_PORT, SMTPS :$SMTPS_PORT, submission :$SUBMISSION_PORT"
     say "environment for the tests: source $DIR/env"
 }
 
@@ -748,11 +786,12 @@ do_status() {
         echo "postfix: not running"
     fi
     # The greeting of each port; TLS ones verified against our CA.
-    CA="$TLS/ca.pem" python3 - "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT" <<'PY' || rc=3
+    CA="$TLS/ca.pem" python3 - "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT" "$SUBMISSION_PORT" <<'PY' || rc=3
 import os, socket, ssl, sys
 ok = True
 for name, port, tls in (("IMAP", sys.argv[1], False), ("IMAPS", sys.argv[2], True),
-                        ("SMTP", sys.argv[3], False), ("SMTPS", sys.argv[4], True)):
+                        ("SMTP", sys.argv[3], False), ("SMTPS", sys.argv[4], True),
+                        ("SUBM", sys.argv[5], False)):
     try:
         sock = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
         if tls:

@@ -392,3 +392,67 @@ fn two_instances_on_one_postgresql_share_a_mailbox_of_200_mails_without_doing_an
     let v = status(&desk);
     assert_ne!(v["mailboxes"][0]["polled_by"].as_str().unwrap(), holder, "taken over: {v}");
 }
+
+#[test]
+fn a_dropped_imap_connection_is_reopened_and_nothing_is_missed() {
+    let srv = Servers::get();
+    let (support, tech, erin) = (srv.user("support"), srv.user("tech"), srv.user("erin"));
+    let desk = desk(&srv, &support, &tech, "move:Processed", "");
+    let run = Running::start(&desk, "run", &[]);
+    wait_until("the mailbox is watched", WAIT, || run.log().contains("waiting for mail with IDLE"));
+    // The server drops guichet's session (as on a restart or a network cut).
+    let dovecot_conf =
+        std::path::Path::new(&std::env::var("GUICHET_TEST_SERVERS_DIR").unwrap()).join("dovecot/dovecot.conf");
+    let kicked =
+        std::process::Command::new("doveadm").arg("-c").arg(&dovecot_conf).args(["kick", &support]).output().unwrap();
+    assert!(kicked.status.success(), "{}", String::from_utf8_lossy(&kicked.stderr));
+    // Mail that arrives meanwhile is read once the session is back.
+    srv.send(&erin, &[&support], &message(&erin, &support, "Imprimante", "kick1@x.test", "", "x"));
+    let inbox = srv.wait_for(&erin, "INBOX", 1, WAIT);
+    assert!(subject(&inbox[0]).starts_with("[Guichet #1] "));
+    let log = run.log();
+    assert!(log.contains("mailbox failing"), "{log}");
+    assert_eq!(log.matches("waiting for mail with IDLE").count(), 2, "reconnected once: {log}");
+    assert_eq!(desk.tickets().len(), 1);
+}
+
+#[test]
+fn a_relay_that_wants_a_login_gets_one() {
+    let srv = Servers::get();
+    let (support, tech, frank) = (srv.user("support"), srv.user("tech"), srv.user("frank"));
+    let desk = desk(&srv, &support, &tech, "keep", "");
+    let with_port = |port: u16, login: &str| {
+        let text = std::fs::read_to_string(&desk.config).unwrap();
+        let start = text.find("[outgoing]").unwrap();
+        let end = start + text[start..].find("[tickets]").unwrap();
+        let outgoing =
+            srv.outgoing_toml().replace(&format!("port = {}\n", srv.smtp_port), &format!("port = {port}\n{login}"));
+        std::fs::write(&desk.config, format!("{}{outgoing}\n{}", &text[..start], &text[end..])).unwrap();
+    };
+    // Without a login the submission port refuses the mail: it waits.
+    with_port(srv.submission_port, "");
+    srv.append(&support, "INBOX", &message(&frank, &support, "Badge", "auth1@x.test", "", "x"));
+    once(&desk);
+    let rows: Vec<Value> = serde_json::from_str(&desk.ok(&["outbox", "list", "--json"])).unwrap();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        // It waits (not failed for good), and says what to set.
+        assert_eq!(r["state"], "pending", "{rows:?}");
+        assert!(r["last_error"].as_str().unwrap().contains("set [outgoing] username"), "{rows:?}");
+    }
+    // With the support account's login it goes.
+    let login = format!("username = \"{support}\"\npassword_env = \"GUICHET_TEST_MAIL_PASSWORD\"\n");
+    with_port(srv.submission_port, &login);
+    desk.ok(&["check"]);
+    let mut retry = desk.command(&["run", "--once"]);
+    // The refused attempts wait for their backoff: run later than that.
+    retry.env("GUICHET_NOW", "2099-01-01T00:00:00Z");
+    let out = retry.output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("outbox: 2 sent"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inbox = srv.wait_for(&frank, "INBOX", 1, WAIT);
+    assert!(subject(&inbox[0]).starts_with("[Guichet #1] "));
+}

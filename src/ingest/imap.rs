@@ -285,7 +285,12 @@ impl Reader {
             true
         } else {
             let (wait, _stop) = handle.wait_with_timeout(renew);
-            !matches!(wait.await?, IdleResponse::Timeout)
+            // The server's keep-alives ("OK Still here") restart
+            // async-imap's own timeout: bound the whole wait as well.
+            match tokio::time::timeout(renew, wait).await {
+                Ok(response) => !matches!(response?, IdleResponse::Timeout),
+                Err(_) => false,
+            }
         };
         let session = handle.done().await?;
         Ok((Reader { session, has_move, has_uidplus, has_idle, folder_ready }, news))

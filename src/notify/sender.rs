@@ -69,7 +69,10 @@ impl SmtpSender {
             Tls::Tls => crate::net::tls(tcp, &s.host, s.ca_file.as_deref()).await.map_err(net)?,
             Tls::Starttls | Tls::None => NetStream::Plain(tcp),
         };
-        let smtp = |e: lettre::transport::smtp::Error| classify(&e);
+        // Whatever fails before a mail is given (greeting, STARTTLS, a
+        // refused login) is the relay's or the settings' fault, never the
+        // mail's: the mail waits for it to be mended.
+        let smtp = |e: lettre::transport::smtp::Error| net(e.to_string());
         let mut conn =
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await.map_err(smtp)?;
         if let Some(params) = &self.starttls {
@@ -100,20 +103,31 @@ impl SmtpSender {
                 Ok(())
             }
             Err(e) => {
+                let offers_auth =
+                    conn.server_info().get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login]).is_some();
                 // A refused recipient leaves the session mid-transaction:
                 // start afresh next time.
                 conn.abort().await;
-                Err(classify(&e))
+                Err(classify(&e, self.credentials.is_none() && offers_auth))
             }
         }
     }
 }
 
-fn classify(e: &lettre::transport::smtp::Error) -> Failure {
-    if e.is_permanent() {
-        Failure::Permanent(e.to_string())
+/// A permanent refusal is the mail's fault, except a policy refusal (530,
+/// or an enhanced code 5.7.x) from a relay that offers a login guichet did
+/// not use: that one is the settings' fault, and the mail waits.
+fn classify(e: &lettre::transport::smtp::Error, anonymous_on_auth_relay: bool) -> Failure {
+    let text = e.to_string();
+    let policy = e.status().is_some_and(|c| c.to_string() == "530") || text.contains(" 5.7.");
+    if e.is_permanent() && anonymous_on_auth_relay && policy {
+        Failure::Transient(format!(
+            "{text} (the relay offers a login and none was given: set [outgoing] username and a password)"
+        ))
+    } else if e.is_permanent() {
+        Failure::Permanent(text)
     } else {
-        Failure::Transient(e.to_string())
+        Failure::Transient(text)
     }
 }
 

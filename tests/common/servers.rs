@@ -15,6 +15,8 @@ pub struct Servers {
     pub imaps_port: u16,
     pub smtp_port: u16,
     pub smtps_port: u16,
+    /// Submission: STARTTLS and AUTH required.
+    pub submission_port: u16,
     pub ca_file: PathBuf,
     passwd_file: PathBuf,
     pub password: String,
@@ -41,6 +43,7 @@ impl Servers {
             imaps_port: port("GUICHET_TEST_IMAPS_PORT"),
             smtp_port: port("GUICHET_TEST_SMTP_PORT"),
             smtps_port: port("GUICHET_TEST_SMTPS_PORT"),
+            submission_port: port("GUICHET_TEST_SUBMISSION_PORT"),
             ca_file: PathBuf::from(var("GUICHET_TEST_CA_FILE")),
             passwd_file: PathBuf::from(var("GUICHET_TEST_PASSWD_FILE")),
             password: var("GUICHET_TEST_MAIL_PASSWORD"),
