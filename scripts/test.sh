@@ -26,4 +26,4 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test (SQLite, real mail servers)"
 cargo test --locked "$@"
 echo "== cargo test (the store's tests again, on PostgreSQL)"
-GUICHET_TEST_BACKEND=postgres cargo test --locked --test pipeline --test corpus_ingest --test cli --test examples "$@"
+GUICHET_TEST_BACKEND=postgres cargo test --locked --test pipeline --test corpus_ingest --test cli --test examples --test itil "$@"

@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -170,42 +167,6 @@ fn template_preview_renders_against_a_real_ticket() {
     let bad = desk.run(&["template", "preview", "nope"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("acknowledgement"));
-}
-
-/// Waits for a line on the child's stderr that contains `needle`.
-fn wait_for(lines: &mpsc::Receiver<String>, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match lines.recv_timeout(left) {
-            Ok(line) if line.contains(needle) => return,
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    panic!("`{needle}` never appeared in the log");
-}
-
-/// As an editor saves: the reloader never sees a half-written file.
-fn write_atomic(path: &std::path::Path, text: &str) {
-    let tmp = path.with_extension("tmp~");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
-/// `guichet run` in the background, its log lines on a channel; returns
-/// once it says it is running.
-fn start_run(desk: &Desk) -> (std::process::Child, mpsc::Receiver<String>) {
-    let mut child =
-        desk.command(&["run"]).env("GUICHET_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    wait_for(&rx, "running");
-    (child, rx)
 }
 
 fn ack_subjects(desk: &Desk) -> Vec<String> {

@@ -55,6 +55,13 @@ fn the_sample_mailbox_becomes_six_tickets_with_their_story() {
     assert_eq!(roles, ["requester", "requester", "automatic", "stranger"]);
     assert!(desk.outbox().iter().all(|m| !m["recipients"].to_string().contains("mallory")));
 
+    // The shipped rules route printers and network trouble to their
+    // group, where the only technician takes them.
+    assert_eq!(t1["category"], "impression");
+    let t4 = desk.ticket(4);
+    assert_eq!((t4["group"].as_str(), t4["assignee"].as_str()), (Some("reseau"), Some("sarah.lee@example.test")));
+    assert_eq!(desk.ticket(6)["tags"], serde_json::json!(["reseau"]));
+
     // #3: Latin-1 decoded, resolved by `#resolve`, the requester told.
     let t3 = desk.ticket(3);
     assert_eq!(t3["subject"], "Problème d'accès à la messagerie");

@@ -40,8 +40,24 @@ pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
             if !settings.templates_dir.is_dir() {
                 let dir = settings.templates_dir.display();
                 problems.push(format!("{}: `templates.dir`: {dir} is not a directory", path.display()));
-            } else if let Err(p) = Templates::load(&settings.templates_dir) {
-                problems.extend(p.iter().map(|p| p.to_string()));
+            } else {
+                match Templates::load(&settings.templates_dir) {
+                    Err(p) => problems.extend(p.iter().map(|p| p.to_string())),
+                    Ok(t) => {
+                        // A rule naming a template that does not exist would
+                        // hold every mail it matches.
+                        for (i, rule) in settings.rules.iter().enumerate() {
+                            if let Some(name) = rule.then.template.as_deref().filter(|n| !t.has(n)) {
+                                problems.push(format!(
+                                    "{}: `rule[{i}].then.template`: no template `{name}` in {} (known: {})",
+                                    path.display(),
+                                    settings.templates_dir.display(),
+                                    t.names().join(", ")
+                                ));
+                            }
+                        }
+                    }
+                }
             }
         }
     }

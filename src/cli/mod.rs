@@ -6,6 +6,7 @@ mod ingest;
 mod migrate;
 mod outbox;
 mod quarantine;
+mod rules;
 mod run;
 mod status;
 mod template;
@@ -48,6 +49,8 @@ pub enum Command {
     Template(template::Command),
     #[command(subcommand)]
     Outbox(outbox::Command),
+    #[command(subcommand)]
+    Rules(rules::Command),
     Status(status::Args),
 }
 
@@ -149,6 +152,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Quarantine(cmd) => quarantine::run(Env::load(config)?, cmd),
         Command::Template(cmd) => template::run(Env::load(config)?, cmd),
         Command::Outbox(cmd) => outbox::run(Env::load(config)?, cmd),
+        Command::Rules(cmd) => rules::run(Env::load(config)?, cmd),
         Command::Status(args) => status::run(Env::load(config)?, args),
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::domain::ticket::Lang;
 use crate::mail::inbound::Mailbox;
 use crate::notify::outbox::{ArticleView, ChangeView, Desk, Notice};
-use crate::notify::templates::{sample_context, NAMES};
+use crate::notify::templates::sample_context;
 use crate::store::queries;
 
 use super::{exit, Env, Failure};
@@ -27,11 +27,13 @@ pub enum Command {
 
 pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     let Command::Preview { name, ticket, lang } = cmd;
-    let Some(template) = NAMES.iter().find(|n| **n == name) else {
-        return Err(Failure::new(2, anyhow::anyhow!("unknown template `{name}` (known: {})", NAMES.join(", "))));
-    };
     let lang: Option<Lang> = lang.map(|l| l.parse()).transpose().map_err(|e| Failure::new(2, e))?;
     let templates = env.templates()?;
+    if !templates.has(&name) {
+        let known = templates.names().join(", ");
+        return Err(Failure::new(2, anyhow::anyhow!("unknown template `{name}` (known: {known})")));
+    }
+    let template = &name;
     let settings = &env.settings;
     let (lang, ctx) = match ticket {
         None => {
@@ -62,7 +64,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             let status = t.status.parse().ok();
             let recipient = Mailbox { email: requester.email, name: requester.name };
             let notice = Notice {
-                template,
+                template: template.clone(),
                 lang,
                 to: vec![recipient.clone()],
                 cc: Vec::new(),

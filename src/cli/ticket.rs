@@ -26,6 +26,38 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Open a ticket by hand: a call taken by phone (with --requester, who
+    /// gets the usual acknowledgement), or a problem a technician noticed
+    /// (without). The description is read from standard input.
+    Open {
+        /// Who called (an address)
+        #[arg(long)]
+        requester: Option<String>,
+        /// Their name, as they gave it
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        subject: String,
+        /// The technician recording it [default: $GUICHET_TECHNICIAN]
+        #[arg(long, env = "GUICHET_TECHNICIAN")]
+        by: String,
+        /// incident, request, problem or event [default: incident with a
+        /// requester, problem without]
+        #[arg(long = "type")]
+        ticket_type: Option<String>,
+        #[arg(long)]
+        impact: Option<i32>,
+        #[arg(long)]
+        urgency: Option<i32>,
+        /// Hand it to this group (someone of it is chosen)
+        #[arg(long)]
+        group: Option<String>,
+        /// Assign it to this technician (an address, or `me`)
+        #[arg(long)]
+        assign: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn split(list: &str) -> Vec<&str> {
@@ -41,6 +73,8 @@ fn ticket_json(conn: &mut Conn, t: &Ticket) -> Result<Value, diesel::result::Err
         .iter()
         .map(|s| json!({ "kind": s.kind, "due_at": time(s.due_at), "state": s.state }))
         .collect();
+    let tags = queries::tags(conn, t.id)?;
+    let children = queries::children(conn, t.id)?;
     Ok(json!({
         "number": t.id,
         "subject": t.subject,
@@ -56,7 +90,13 @@ fn ticket_json(conn: &mut Conn, t: &Ticket) -> Result<Value, diesel::result::Err
         "assignee": t.assignee,
         "group": t.group_name,
         "parent": t.parent_id,
+        "children": children,
         "related": t.related_id,
+        "category": t.category,
+        "tags": tags,
+        "planned_at": t.planned_at.map(time),
+        "event_key": t.event_key,
+        "event_count": t.event_count,
         "language": t.language,
         "created_at": time(t.created_at),
         "updated_at": time(t.updated_at),
@@ -66,6 +106,10 @@ fn ticket_json(conn: &mut Conn, t: &Ticket) -> Result<Value, diesel::result::Err
 }
 
 pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
+    if let Command::Open { requester, name, subject, by, ticket_type, impact, urgency, group, assign, json } = cmd {
+        let opts = OpenArgs { requester, name, subject, by, ticket_type, impact, urgency, group, assign };
+        return open(env, opts, json);
+    }
     let store = env.store()?;
     let mut conn = store.conn()?;
     match cmd {
@@ -97,6 +141,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                 }
             }
         }
+        Command::Open { .. } => {}
         Command::Show { number, json } => {
             let Some(t) = queries::ticket(&mut conn, number)? else {
                 return Err(Failure::new(exit::FAILURE, anyhow::anyhow!("there is no ticket {number}")));
@@ -149,6 +194,94 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+struct OpenArgs {
+    requester: Option<String>,
+    name: String,
+    subject: String,
+    by: String,
+    ticket_type: Option<String>,
+    impact: Option<i32>,
+    urgency: Option<i32>,
+    group: Option<String>,
+    assign: Option<String>,
+}
+
+fn open(env: Env, a: OpenArgs, json: bool) -> Result<ExitCode, Failure> {
+    use crate::domain::commands::{Assignee, Command as Cmd};
+    use crate::domain::ticket::TicketType;
+    let usage = |m: String| Failure::new(2, anyhow::anyhow!(m));
+    let settings = &env.settings;
+    let by = settings
+        .technician(&a.by)
+        .cloned()
+        .ok_or_else(|| usage(format!("--by `{}` is not a [[technician]] of this desk", a.by)))?;
+    if a.subject.trim().is_empty() {
+        return Err(usage("--subject must not be empty".into()));
+    }
+    let requester = match &a.requester {
+        Some(r) => {
+            let email = r.trim().to_ascii_lowercase();
+            if !matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.')) {
+                return Err(usage(format!("--requester `{r}` is not an e-mail address")));
+            }
+            Some(crate::mail::inbound::Mailbox { email, name: a.name.trim().to_string() })
+        }
+        None => None,
+    };
+    let mut commands = Vec::new();
+    let default_type = if requester.is_some() { None } else { Some(TicketType::Problem) };
+    match a.ticket_type.as_deref().map(str::parse::<TicketType>).transpose().map_err(|e| usage(e.to_string()))? {
+        Some(t) => commands.push(Cmd::Type(t)),
+        None => commands.extend(default_type.map(Cmd::Type)),
+    }
+    for (flag, v, make) in [("impact", a.impact, Cmd::Impact as fn(i32) -> Cmd), ("urgency", a.urgency, Cmd::Urgency)] {
+        match v {
+            Some(n @ 1..=5) => commands.push(make(n)),
+            Some(n) => return Err(usage(format!("--{flag} takes a level from 1 (highest) to 5, not {n}"))),
+            None => {}
+        }
+    }
+    if let Some(g) = a.group {
+        if settings.group_members(&g).next().is_none() {
+            return Err(usage(format!("--group: no technician is in group `{g}`")));
+        }
+        commands.push(Cmd::Assign(Assignee::Group(g)));
+    }
+    if let Some(who) = a.assign {
+        let who = who.trim().to_ascii_lowercase();
+        commands.push(Cmd::Assign(if who == "me" {
+            Assignee::Me
+        } else if settings.technician(&who).is_some() {
+            Assignee::Technician(who)
+        } else {
+            return Err(usage(format!("--assign `{who}` is not a [[technician]] of this desk")));
+        }));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("reading the description from stdin: {e}")))?;
+    let store = env.store()?;
+    let templates = env.templates()?;
+    let desk = crate::notify::outbox::Desk { settings, templates: &templates, now: env.clock.now() };
+    let call = crate::ingest::pipeline::Call { requester, by, subject: a.subject, text, commands };
+    let outcome = crate::ingest::pipeline::open_by_hand(&store, &desk, &call).map_err(|e| {
+        let code = if e.is_transient() { exit::TEMPFAIL } else { exit::FAILURE };
+        Failure::new(code, e)
+    })?;
+    let crate::ingest::Outcome::Ticket { ticket } = outcome else {
+        return Err(Failure::new(exit::FAILURE, anyhow::anyhow!("no ticket was opened: {outcome:?}")));
+    };
+    if json {
+        let mut conn = store.conn()?;
+        let t = queries::ticket(&mut conn, ticket)?
+            .ok_or_else(|| Failure::new(exit::FAILURE, anyhow::anyhow!("ticket {ticket} vanished")))?;
+        println!("{}", serde_json::to_string_pretty(&ticket_json(&mut conn, &t)?).unwrap_or_default());
+    } else {
+        println!("opened ticket #{ticket}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -179,6 +312,24 @@ fn print_ticket(v: &Value) {
     println!("  requester {} · assignee {} · group {}", s(&v["requester"]), s(&v["assignee"]), s(&v["group"]));
     if let Some(w) = v["watchers"].as_array().filter(|w| !w.is_empty()) {
         println!("  watchers {}", w.iter().map(s).collect::<Vec<_>>().join(", "));
+    }
+    if let Some(tags) = v["tags"].as_array().filter(|t| !t.is_empty()) {
+        println!("  tags {}", tags.iter().map(s).collect::<Vec<_>>().join(", "));
+    }
+    if !v["category"].is_null() {
+        println!("  category {}", s(&v["category"]));
+    }
+    if !v["planned_at"].is_null() {
+        println!("  planned for {}", s(&v["planned_at"]));
+    }
+    if !v["parent"].is_null() {
+        println!("  child of ticket #{}", s(&v["parent"]));
+    }
+    if let Some(c) = v["children"].as_array().filter(|c| !c.is_empty()) {
+        println!("  children {}", c.iter().map(|n| format!("#{}", s(n))).collect::<Vec<_>>().join(", "));
+    }
+    if !v["event_key"].is_null() {
+        println!("  monitoring event {} ({} alerts)", s(&v["event_key"]), s(&v["event_count"]));
     }
     if !v["related"].is_null() {
         println!("  follows ticket #{}", s(&v["related"]));

@@ -7,9 +7,12 @@ mod raw;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::domain::assign::Presence;
 use crate::domain::classify::OwnMarkers;
+use crate::domain::rules::{AddressPattern, Rule};
 use crate::domain::threading::SubjectTag;
 use crate::domain::ticket::{Lang, PriorityMatrix};
+use crate::domain::urgency::Keywords;
 
 pub use raw::Problem;
 
@@ -27,6 +30,11 @@ pub struct Settings {
     pub tickets: Tickets,
     pub templates_dir: PathBuf,
     pub technicians: Vec<Technician>,
+    /// Requesters known by address or domain: a group name for rules, and
+    /// the VIP flag.
+    pub requester_groups: Vec<RequesterGroup>,
+    /// `[[rule]]`, in order.
+    pub rules: Vec<Rule>,
     pub limits: Limits,
     /// Our addresses, X-Loop value and Message-ID domain, worked out once:
     /// every mail is checked against them.
@@ -78,6 +86,8 @@ pub struct Mailbox {
     pub address: String,
     pub after: AfterAction,
     pub poll: Duration,
+    /// Technician group that gets this mailbox's new tickets.
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +180,11 @@ pub struct Tickets {
     pub language: Lang,
     pub stranger: StrangerPolicy,
     pub priority_matrix: PriorityMatrix,
+    /// Words that raise urgency or impact of a new ticket.
+    pub keywords: Keywords,
+    /// A technician whose auto-reply reaches the desk gets no new ticket
+    /// for this long (or until they write again).
+    pub away_after_auto_reply: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +195,15 @@ pub struct Technician {
     pub groups: Vec<String>,
     pub skills: Vec<String>,
     pub language: Option<Lang>,
+    /// Working hours, time zone and days away.
+    pub presence: Presence,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequesterGroup {
+    pub name: String,
+    pub members: Vec<AddressPattern>,
+    pub vip: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -248,6 +272,20 @@ impl Settings {
 
     pub fn technician(&self, email: &str) -> Option<&Technician> {
         self.technicians.iter().find(|t| t.email.eq_ignore_ascii_case(email))
+    }
+
+    /// Technicians of a group, in config order.
+    pub fn group_members(&self, group: &str) -> impl Iterator<Item = &Technician> {
+        let group = group.to_string();
+        self.technicians.iter().filter(move |t| t.groups.contains(&group))
+    }
+
+    /// The requester groups an address belongs to, and whether any makes
+    /// it a VIP.
+    pub fn requester_groups_of(&self, email: &str) -> (Vec<&str>, bool) {
+        let groups: Vec<&RequesterGroup> =
+            self.requester_groups.iter().filter(|g| g.members.iter().any(|m| m.matches(email))).collect();
+        (groups.iter().map(|g| g.name.as_str()).collect(), groups.iter().any(|g| g.vip))
     }
 
     /// The `X-Loop` header value our mail carries.

@@ -10,6 +10,8 @@ use toml::{Table, Value};
 
 use super::*;
 
+mod routing;
+
 /// One thing wrong in the config, with the key it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -23,7 +25,8 @@ impl fmt::Display for Problem {
     }
 }
 
-const TOP: &[&str] = &["database", "mailbox", "outgoing", "tickets", "templates", "technician", "limits"];
+const TOP: &[&str] =
+    &["database", "mailbox", "outgoing", "tickets", "templates", "technician", "limits", "rule", "requester_group"];
 const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
 const MAILBOX: &[&str] = &[
     "name",
@@ -43,6 +46,7 @@ const MAILBOX: &[&str] = &[
     "idle",
     "idle_renew_seconds",
     "allow_plaintext",
+    "group",
 ];
 const OUTGOING: &[&str] = &[
     "transport",
@@ -59,9 +63,18 @@ const OUTGOING: &[&str] = &[
     "ca_file",
     "allow_plaintext",
 ];
-const TICKETS: &[&str] = &["subject_tag", "reopen_days", "language", "stranger", "priority_matrix"];
+const TICKETS: &[&str] = &[
+    "subject_tag",
+    "reopen_days",
+    "language",
+    "stranger",
+    "priority_matrix",
+    "urgency_words",
+    "impact_words",
+    "away_after_auto_reply_hours",
+];
 const TEMPLATES: &[&str] = &["dir"];
-const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language"];
+const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
 const LIMITS: &[&str] = &["max_message_bytes", "automatic_per_hour"];
 
 struct Reader<'a> {
@@ -271,6 +284,17 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         r.path(&dir)
     };
     let technicians = read_technicians(&mut r, &doc);
+    let mut groups: Vec<String> = technicians.iter().flat_map(|t| t.groups.iter().cloned()).collect();
+    groups.sort();
+    groups.dedup();
+    for (i, m) in mailboxes.iter().enumerate() {
+        if let Some(g) = m.group.as_deref().filter(|g| !groups.iter().any(|x| x == g)) {
+            r.problem(format!("mailbox[{i}].group"), format!("no technician is in group `{g}`"));
+        }
+    }
+    let requester_groups = routing::read_requester_groups(&mut r, &doc);
+    let emails: Vec<String> = technicians.iter().map(|t| t.email.clone()).collect();
+    let rules = routing::read_rules(&mut r, &doc, &groups, &emails, &requester_groups);
     let limits = {
         let t = r.table(&doc, "", "limits");
         if let Some(t) = t {
@@ -298,6 +322,8 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 tickets,
                 templates_dir,
                 technicians,
+                requester_groups,
+                rules,
                 limits,
                 // Filled in by `Settings::parse`, once the rest is known.
                 own: OwnMarkers::default(),
@@ -395,7 +421,8 @@ fn read_mailboxes(r: &mut Reader, doc: &Table) -> Vec<Mailbox> {
             }
         }
         if let (Some(name), Some(address), Some(kind), Some(after)) = (name, address, kind, after) {
-            out.push(Mailbox { name, kind, address, after, poll: Duration::from_secs(poll as u64) });
+            let group = r.string(t, &path, "group");
+            out.push(Mailbox { name, kind, address, after, poll: Duration::from_secs(poll as u64), group });
         }
     }
     if out.is_empty() && r.problems.is_empty() {
@@ -578,7 +605,23 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
             }
         },
     };
-    Some(Tickets { subject_tag: SubjectTag::new(&subject_tag), reopen_days, language, stranger, priority_matrix })
+    let mut keywords = Keywords::default();
+    if t.contains_key("urgency_words") {
+        keywords.urgency = r.strings(t, p, "urgency_words");
+    }
+    if t.contains_key("impact_words") {
+        keywords.impact = r.strings(t, p, "impact_words");
+    }
+    let away_hours = r.integer(t, p, "away_after_auto_reply_hours", 0..=24 * 60).unwrap_or(24);
+    Some(Tickets {
+        subject_tag: SubjectTag::new(&subject_tag),
+        reopen_days,
+        language,
+        stranger,
+        priority_matrix,
+        keywords,
+        away_after_auto_reply: Duration::from_secs(away_hours as u64 * 3600),
+    })
 }
 
 fn matrix(v: &Value) -> Option<[[u8; 5]; 5]> {
@@ -613,12 +656,13 @@ fn read_technicians(r: &mut Reader, doc: &Table) -> Vec<Technician> {
         let skills = r.strings(t, &path, "skills");
         let language = r.string(t, &path, "language");
         let language = r.lang(format!("{path}.language"), language);
+        let presence = routing::read_presence(r, t, &path);
         if let Some(email) = email {
             if out.iter().any(|x| x.email == email) {
                 r.problem(format!("{path}.email"), format!("`{email}` is listed twice"));
             }
             let name = if name.is_empty() { email.clone() } else { name };
-            out.push(Technician { email, name, groups, skills, language });
+            out.push(Technician { email, name, groups, skills, language, presence });
         }
     }
     out

@@ -2,6 +2,8 @@
 //! (`#resolve`, `#status pending`, `#internal`, …). Parsing splits them from
 //! the text; the pipeline applies them.
 
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
 use super::ticket::{Status, TicketType};
 
 /// One command, parsed and checked for shape (not yet for legality).
@@ -17,6 +19,40 @@ pub enum Command {
     Type(TicketType),
     Parent(i64),
     Kb,
+    /// Major incident flag on (`#major`) or off (`#major off`).
+    Major(bool),
+    /// Intervention planned then, in the technician's time zone.
+    Plan(NaiveDateTime),
+    /// The ticket is for someone else (a call, a forwarded mail).
+    Requester(String),
+    Watch(String),
+    Unwatch(String),
+}
+
+impl Command {
+    /// The command as a technician would write it.
+    pub fn line(&self) -> String {
+        match self {
+            Command::Status(s) => format!("#status {s}"),
+            Command::Resolve => "#resolve".into(),
+            Command::Unresolved => "#unresolved".into(),
+            Command::Internal => "#internal".into(),
+            Command::Kb => "#kb".into(),
+            Command::Assign(Assignee::Me) => "#assign me".into(),
+            Command::Assign(Assignee::Technician(e)) => format!("#assign {e}"),
+            Command::Assign(Assignee::Group(g)) => format!("#assign group:{g}"),
+            Command::Impact(n) => format!("#impact {n}"),
+            Command::Urgency(n) => format!("#urgency {n}"),
+            Command::Type(t) => format!("#type {t}"),
+            Command::Parent(p) => format!("#parent {p}"),
+            Command::Major(true) => "#major".into(),
+            Command::Major(false) => "#major off".into(),
+            Command::Plan(at) => format!("#plan {}", at.format("%Y-%m-%d %H:%M")),
+            Command::Requester(a) => format!("#requester {a}"),
+            Command::Watch(a) => format!("#watch {a}"),
+            Command::Unwatch(a) => format!("#unwatch {a}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +113,10 @@ pub fn parse(text: &str) -> Parsed {
 fn parse_one(rest: &str) -> Result<Command, String> {
     let mut words = rest.split_whitespace();
     let name = words.next().unwrap_or_default().to_ascii_lowercase();
+    if name == "plan" {
+        let when: Vec<&str> = words.collect();
+        return plan(&when.join(" ")).map(Command::Plan);
+    }
     let arg = words.next();
     let extra = words.next();
     if extra.is_some() {
@@ -100,6 +140,22 @@ fn parse_one(rest: &str) -> Result<Command, String> {
         "unresolved" => none(Command::Unresolved),
         "internal" => none(Command::Internal),
         "kb" => none(Command::Kb),
+        "major" => match arg.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("on") | Some("yes") => Ok(Command::Major(true)),
+            Some("off") | Some("no") => Ok(Command::Major(false)),
+            Some(a) => Err(format!("`#major` takes nothing, `on` or `off`, not `{a}`")),
+        },
+        "requester" | "watch" | "unwatch" => {
+            let a = arg.ok_or_else(missing)?.trim_matches(['<', '>']).to_ascii_lowercase();
+            if !is_address(&a) {
+                return Err(format!("`#{name}` takes an e-mail address, not `{a}`"));
+            }
+            Ok(match name.as_str() {
+                "requester" => Command::Requester(a),
+                "watch" => Command::Watch(a),
+                _ => Command::Unwatch(a),
+            })
+        }
         "impact" => level(arg).map(Command::Impact),
         "urgency" => level(arg).map(Command::Urgency),
         "type" => arg.ok_or_else(missing)?.parse().map(Command::Type).map_err(|e| e.to_string()),
@@ -123,9 +179,32 @@ fn parse_one(rest: &str) -> Result<Command, String> {
             }))
         }
         _ => Err(format!(
-            "unknown command `#{name}` (known: #status, #assign, #impact, #urgency, #type, #parent, #internal, #resolve, #unresolved, #kb)"
+            "unknown command `#{name}` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb)"
         )),
     }
+}
+
+fn is_address(a: &str) -> bool {
+    matches!(a.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace))
+}
+
+/// `2026-12-01`, `2026-12-01 14:30`, `01/12/2026 14h30`: a day alone
+/// means 09:00.
+fn plan(when: &str) -> Result<NaiveDateTime, String> {
+    let bad = || format!("`#plan` takes a date like 2026-12-01 or 2026-12-01 14:30, not `{when}`");
+    let mut parts = when.split_whitespace();
+    let day = parts.next().ok_or_else(bad)?;
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(day, "%d/%m/%Y"))
+        .map_err(|_| bad())?;
+    let time = match parts.next() {
+        None => NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+        Some(t) => NaiveTime::parse_from_str(&t.replace('h', ":"), "%H:%M").map_err(|_| bad())?,
+    };
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok(day.and_time(time))
 }
 
 #[cfg(test)]
@@ -172,5 +251,44 @@ mod tests {
         assert_eq!(p.commands.len(), 10);
         assert!(p.is_internal());
         assert_eq!(p.commands[6], Command::Parent(123));
+    }
+
+    #[test]
+    fn itil_commands_take_their_arguments() {
+        let p = parse(
+            "#major
+#major off
+#plan 2026-12-01 14:30
+#plan 02/12/2026
+#requester <Alice@Example.test>
+#watch bob@example.test
+#unwatch carol@example.test
+Merci",
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let day = |d: u32, h: u32, m: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap().and_hms_opt(h, m, 0).unwrap();
+        assert_eq!(
+            p.commands,
+            vec![
+                Command::Major(true),
+                Command::Major(false),
+                Command::Plan(day(1, 14, 30)),
+                Command::Plan(day(2, 9, 0)),
+                Command::Requester("alice@example.test".into()),
+                Command::Watch("bob@example.test".into()),
+                Command::Unwatch("carol@example.test".into()),
+            ]
+        );
+        assert_eq!(p.text, "Merci");
+        for c in &p.commands {
+            assert_eq!(parse(&c.line()).commands, vec![c.clone()], "{}", c.line());
+        }
+        for (line, want) in [
+            ("#plan tomorrow", "`#plan` takes a date"),
+            ("#requester bob", "an e-mail address"),
+            ("#major maybe", "`on` or `off`"),
+        ] {
+            assert!(parse(line).errors[0].reason.contains(want), "{line}");
+        }
     }
 }

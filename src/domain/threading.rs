@@ -84,6 +84,24 @@ pub fn is_robot_address(address: &str) -> bool {
     ROBOT.is_match(address)
 }
 
+/// The display name a forwarded mail gives `email`, from its header block
+/// (`From: Alice Martin <alice@example.test>`, `De : …`).
+pub fn forwarded_name(text: &str, email: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let (key, value) = line.trim_start_matches(['>', ' ', '*']).split_once(':')?;
+        let key = key.trim().trim_matches('*').to_lowercase();
+        if !matches!(key.as_str(), "from" | "de" | "von" | "van") {
+            return None;
+        }
+        let (name, addr) = value.rsplit_once('<')?;
+        if !addr.trim().trim_end_matches('>').trim().eq_ignore_ascii_case(email) {
+            return None;
+        }
+        let name = name.trim_matches(['"', '*', ' ']);
+        (!name.is_empty()).then(|| name.to_string())
+    })
+}
+
 /// How a mail was tied to a ticket, in order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -144,6 +162,16 @@ pub fn on_closed(status: Status, closed_at: Option<DateTime<Utc>>, now: DateTime
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forwarded_header_block_gives_the_senders_name() {
+        let text =
+            "Voici.\n\n---------- Forwarded message ---------\nDe : Alice Martin <alice@example.test>\nDate: lun.\n";
+        assert_eq!(forwarded_name(text, "alice@example.test").as_deref(), Some("Alice Martin"));
+        let outlook = "> *From:* \"Bob Durand\" <BOB@example.test>\n";
+        assert_eq!(forwarded_name(outlook, "bob@example.test").as_deref(), Some("Bob Durand"));
+        assert_eq!(forwarded_name(text, "carol@example.test"), None);
+    }
 
     #[test]
     fn subject_tag_is_found_across_prefixes_and_spacing() {

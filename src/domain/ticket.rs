@@ -54,6 +54,11 @@ macro_rules! named_enum {
                 f.write_str(self.as_str())
             }
         }
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
         impl FromStr for $ty {
             type Err = UnknownName;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -136,6 +141,33 @@ impl Status {
             (Lang::En, Pending) => "pending",
             (Lang::En, Resolved) => "closed (resolved)",
             (Lang::En, Unresolved) => "closed (unresolved)",
+        }
+    }
+}
+
+impl Status {
+    /// What the status means for the requester, in plain words.
+    pub fn meaning(self, lang: Lang) -> &'static str {
+        use Status::*;
+        match (lang, self) {
+            (Lang::Fr, New) => "votre demande est enregistrée ; un technicien va la prendre en charge.",
+            (Lang::Fr, Assigned) => "un technicien s'occupe de votre demande.",
+            (Lang::Fr, Planned) => "une intervention est prévue ; nous vous tiendrons au courant.",
+            (Lang::Fr, Pending) => {
+                "nous attendons une information ou une action de votre part : répondez simplement à ce message."
+            }
+            (Lang::Fr, Resolved) => "nous considérons que le problème est réglé.",
+            (Lang::Fr, Unresolved) => {
+                "nous n'avons pas pu régler le problème ; le message du technicien explique pourquoi."
+            }
+            (Lang::En, New) => "your request is recorded; a technician will take it up.",
+            (Lang::En, Assigned) => "a technician is working on your request.",
+            (Lang::En, Planned) => "work on it is scheduled; we will keep you informed.",
+            (Lang::En, Pending) => {
+                "we are waiting for information or an action from you: simply reply to this message."
+            }
+            (Lang::En, Resolved) => "we consider the problem solved.",
+            (Lang::En, Unresolved) => "we could not solve the problem; the technician's message explains why.",
         }
     }
 }

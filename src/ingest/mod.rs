@@ -4,6 +4,7 @@
 pub mod imap;
 pub mod maildir;
 pub mod pipeline;
+pub mod routing;
 
 pub use pipeline::{ingest, retry_quarantined, IngestError, Outcome};
 

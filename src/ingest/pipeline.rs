@@ -7,7 +7,8 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::config::{Mailbox as SourceMailbox, StrangerPolicy};
+use super::routing::{auto_assign, route, Routing};
+use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
 use crate::domain::commands::{self, Assignee, Command};
 use crate::domain::threading::{self, Candidates, OnClosed};
@@ -73,6 +74,9 @@ pub enum IngestError {
     /// Retrying it again would store the mail twice.
     #[error("quarantine entry {0} was already released")]
     AlreadyReleased(i64),
+    /// A ticket opened by hand could not be recorded.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<diesel::result::Error> for IngestError {
@@ -85,7 +89,7 @@ impl IngestError {
     pub fn is_transient(&self) -> bool {
         match self {
             IngestError::Store(e) => e.is_transient(),
-            IngestError::AlreadyReleased(_) => false,
+            IngestError::AlreadyReleased(_) | IngestError::Refused(_) => false,
         }
     }
 }
@@ -174,6 +178,110 @@ fn already_stored(
     }
     let ticket = queries::inbound_for_raw(conn, raw_id)?.and_then(|i| i.ticket_id);
     Ok(Some(Outcome::Duplicate { ticket }))
+}
+
+/// A ticket opened by hand: a call taken by phone, or a problem a
+/// technician noticed. The words are kept as a mail of their own, so the
+/// record is the same as for any ticket.
+pub struct Call {
+    /// Who called; `None`: the technician records it for themselves.
+    pub requester: Option<Mailbox>,
+    pub by: Technician,
+    pub subject: String,
+    pub text: String,
+    /// `#type`, `#impact`, `#assign group:…` as the technician would write them.
+    pub commands: Vec<Command>,
+}
+
+/// The mailbox name calls are recorded under (rules can match it).
+pub const PHONE: &str = "phone";
+
+pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outcome, IngestError> {
+    let now = desk.now.naive_utc();
+    let requester =
+        call.requester.clone().unwrap_or(Mailbox { email: call.by.email.clone(), name: call.by.name.clone() });
+    let raw = call_mail(desk, &requester, call);
+    let sha = sha256_hex(&raw);
+    let result = store.write(|conn| -> Result<Outcome, Stop> {
+        let raw_id = queries::insert_raw(
+            conn,
+            &NewRawMessage { sha256: &sha, size: raw.len() as i64, content: &raw, received_at: now },
+        )?;
+        let mail = InboundMail::parse(&raw).map_err(|e| Stop::Quarantine(e.to_string()))?;
+        let routing = route(desk.settings, PHONE, &mail, &requester.email);
+        let opening = Opening {
+            requester: requester.clone(),
+            by: Some(call.by.clone()),
+            commands: call.commands.clone(),
+            errors: Vec::new(),
+            text: call.text.clone(),
+            channel: PHONE,
+        };
+        let mut ctx = Ctx { conn, desk, mail: &mail, raw_id, mailbox: PHONE, now, list: false };
+        let id = ctx.open_ticket(None, opening, routing, call.requester.is_some())?;
+        let outcome = Outcome::Ticket { ticket: id };
+        let reason = format!("recorded by {}", call.by.email);
+        queries::insert_inbound(
+            ctx.conn,
+            &NewInbound {
+                raw_message_id: raw_id,
+                mailbox: PHONE,
+                message_id: mail.message_id.as_deref(),
+                body_sha256: &mail.body_sha256,
+                outcome: outcome.label(),
+                kind: MailKind::Human.as_str(),
+                reason: &reason,
+                ticket_id: Some(id),
+                created_at: now,
+            },
+        )?;
+        Ok(outcome)
+    });
+    match result {
+        Ok(o) => Ok(o),
+        Err(Stop::Store(e)) => Err(IngestError::Store(e)),
+        Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
+        Err(Stop::Quarantine(reason)) => Err(IngestError::Refused(reason)),
+    }
+}
+
+fn call_mail(desk: &Desk<'_>, requester: &Mailbox, call: &Call) -> Vec<u8> {
+    let nanos = desk.now.timestamp_nanos_opt().unwrap_or_default();
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = one_line(&requester.name).replace(['"', '\\'], "");
+    let from = if name.is_empty() { requester.email.clone() } else { format!("\"{name}\" <{}>", requester.email) };
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <call.{nanos:x}.{pid}@{domain}>\r\nX-Guichet-Recorded-By: {by}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n",
+        to = desk.settings.desk_address(),
+        subject = encode_subject(&one_line(&call.subject)),
+        date = desk.now.to_rfc2822(),
+        pid = std::process::id(),
+        domain = desk.settings.outgoing.message_id_domain,
+        by = call.by.email,
+        text = call.text.replace("\r\n", "\n").replace('\n', "\r\n"),
+    )
+    .into_bytes()
+}
+
+/// RFC 2047 for a subject that is not plain ASCII.
+fn encode_subject(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_string()
+    } else {
+        use std::fmt::Write;
+        let mut out = String::from("=?utf-8?q?");
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(b as char);
+            } else if b == b' ' {
+                out.push('_');
+            } else {
+                let _ = write!(out, "={b:02X}");
+            }
+        }
+        out.push_str("?=");
+        out
+    }
 }
 
 /// Processes a quarantined mail again (after a config or template fix).
@@ -277,6 +385,21 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
     }
 
     let found = find_ticket(conn, desk, &mail)?;
+    // A technician's own auto-reply says they are away: no new tickets for
+    // them for a while; their next mail of their own says they are back.
+    if let Some(tech) = desk.settings.technician(&mail.from.email) {
+        match class.kind {
+            MailKind::AutoReply => {
+                let until = desk.now + desk.settings.tickets.away_after_auto_reply;
+                queries::set_away(conn, &tech.email, until.naive_utc(), &mail.subject, now)?;
+                tracing::info!(technician = %tech.email, "auto-reply from a technician: away for new tickets");
+            }
+            MailKind::Human if queries::clear_away(conn, &tech.email)? => {
+                tracing::info!(technician = %tech.email, "technician back: takes new tickets again");
+            }
+            _ => {}
+        }
+    }
     let mut ctx = Ctx { conn, desk, mail: &mail, raw_id, mailbox, now, list: class.kind == MailKind::List };
     let (outcome, reason) = match class.kind {
         MailKind::Own => {
@@ -295,7 +418,19 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
         }
         MailKind::Human | MailKind::List => {
             let answer = class.kind.may_be_answered();
-            ctx.person_mail(found, answer)?
+            match found {
+                Some(ticket) => ctx.person_mail(ticket, answer)?,
+                None => {
+                    let opening = Opening::of_mail(desk.settings, &mail, ctx.list);
+                    let routing = route(desk.settings, mailbox, &mail, &opening.requester.email);
+                    if let Some(why) = &routing.quarantine {
+                        let rule = routing.matched().last().cloned().unwrap_or_default();
+                        let reason = format!("held by rule `{rule}`: {why}");
+                        return Ok(quarantine(ctx.conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?);
+                    }
+                    ctx.new_mail(opening, routing, answer)?
+                }
+            }
         }
     };
     record(ctx.conn, outcome, &reason)
@@ -438,11 +573,7 @@ impl Ctx<'_, '_> {
         Ok(Role::Stranger)
     }
 
-    fn person_mail(&mut self, found: Option<Ticket>, answer: bool) -> Result<(Outcome, String), Stop> {
-        let Some(ticket) = found else {
-            let id = self.open_ticket(None, answer)?;
-            return Ok((Outcome::Ticket { ticket: id }, "new ticket".into()));
-        };
+    fn person_mail(&mut self, ticket: Ticket, answer: bool) -> Result<(Outcome, String), Stop> {
         let role = self.role(&ticket)?;
         let reason = format!("{} on ticket {}", role.as_str(), ticket.id);
         match role {
@@ -460,7 +591,7 @@ impl Ctx<'_, '_> {
                     Ok((Outcome::Article { ticket: ticket.id }, format!("{reason}: kept internal")))
                 }
                 StrangerPolicy::NewTicket => {
-                    let id = self.open_ticket(None, answer)?;
+                    let id = self.open_routed(None, answer)?;
                     Ok((Outcome::Ticket { ticket: id }, format!("{reason}: opened a separate ticket")))
                 }
             },
@@ -469,7 +600,7 @@ impl Ctx<'_, '_> {
                 let closed_at = ticket.closed_at.map(|t| t.and_utc());
                 match threading::on_closed(status, closed_at, self.desk.now, self.desk.settings.tickets.reopen_days) {
                     OnClosed::NewLinked => {
-                        let id = self.open_ticket(Some(ticket.id), answer)?;
+                        let id = self.open_routed(Some(ticket.id), answer)?;
                         Ok((
                             Outcome::Ticket { ticket: id },
                             format!("{reason}: closed too long ago, new linked ticket"),
@@ -515,21 +646,76 @@ impl Ctx<'_, '_> {
         self.event(ticket.id, actor, kind, Some(from.as_str()), Some(to.as_str()), None)
     }
 
-    fn open_ticket(&mut self, related: Option<i64>, answer: bool) -> Result<i64, Stop> {
+    /// A mail that threads onto no ticket: held by a rule, gathered on a
+    /// monitoring event, or a new ticket.
+    fn new_mail(&mut self, opening: Opening, routing: Routing, answer: bool) -> Result<(Outcome, String), Stop> {
+        if let Some(key) = routing.event_key.clone() {
+            return self.monitoring_event(&key, opening, routing, answer);
+        }
+        let how = match &opening.by {
+            Some(t) if t.email != opening.requester.email => {
+                format!("new ticket, opened by {} for its requester", t.email)
+            }
+            _ => "new ticket".to_string(),
+        };
+        let id = self.open_ticket(None, opening, routing, answer)?;
+        Ok((Outcome::Ticket { ticket: id }, how))
+    }
+
+    /// Monitoring: one open ticket per key. A repeated alert is counted on
+    /// it; a recovery resolves it.
+    fn monitoring_event(
+        &mut self,
+        key: &str,
+        opening: Opening,
+        routing: Routing,
+        answer: bool,
+    ) -> Result<(Outcome, String), Stop> {
+        let open = queries::open_event_ticket(self.conn, key)?;
+        let actor = self.mail.from.email.clone();
+        match (open, routing.event_recovery) {
+            (Some(ticket), recovery) => {
+                let trimmed = trim_reply(&self.mail.text);
+                let article = self.article(&ticket, "in", "internal", "automatic", &trimmed)?;
+                if recovery {
+                    let status: Status = ticket.status.parse().unwrap_or(Status::New);
+                    self.set_status(&ticket, status, Status::Resolved, &actor, "status")?;
+                    self.event(ticket.id, &actor, "event_recovered", None, Some(key), Some(article))?;
+                    let current = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
+                    let view = self.article_view(&trimmed, false, true);
+                    self.notify_technicians(&current, "new_article", view)?;
+                    self.resolve_children(&current, &actor, "", Status::Resolved)?;
+                    Ok((Outcome::Article { ticket: current.id }, format!("monitoring `{key}` recovered")))
+                } else {
+                    let n = queries::count_event(self.conn, ticket.id, self.now)?;
+                    self.event(ticket.id, &actor, "event_repeated", None, Some(&n.to_string()), Some(article))?;
+                    Ok((Outcome::Article { ticket: ticket.id }, format!("monitoring `{key}` repeated ({n} alerts)")))
+                }
+            }
+            (None, true) => Ok((
+                Outcome::Automatic { kind: MailKind::Human, ticket: None },
+                format!("monitoring `{key}` recovered, but no ticket of it is open"),
+            )),
+            (None, false) => {
+                let id = self.open_ticket(None, opening, routing, answer)?;
+                Ok((Outcome::Ticket { ticket: id }, format!("new monitoring event `{key}`")))
+            }
+        }
+    }
+
+    /// Opens a ticket for this mail, routed by the rules.
+    fn open_routed(&mut self, related: Option<i64>, answer: bool) -> Result<i64, Stop> {
+        let opening = Opening::of_mail(self.desk.settings, self.mail, self.list);
+        let routing = route(self.desk.settings, self.mailbox, self.mail, &opening.requester.email);
+        self.open_ticket(related, opening, routing, answer)
+    }
+
+    fn open_ticket(&mut self, related: Option<i64>, opening: Opening, r: Routing, answer: bool) -> Result<i64, Stop> {
         let m = self.mail;
         let settings = self.desk.settings;
-        let said = m.language.or_else(|| crate::domain::language::guess(&format!("{}\n{}", m.subject, m.text)));
-        let lang_tag = said.map(Lang::as_str);
-        // A form or a system writing from a no-reply address on someone's
-        // behalf names them in Reply-To: they are the requester. A person's
-        // own Reply-To, or a list's, does not change who asked.
-        let ours = settings.our_addresses();
-        let who = m
-            .reply_to
-            .as_ref()
-            .filter(|r| !ours.contains(&r.email) && !self.list && threading::is_robot_address(&m.from.email))
-            .unwrap_or(&m.from);
-        let requester = queries::upsert_contact(self.conn, &who.email, &who.name, lang_tag, self.now)?;
+        let said = m.language.or_else(|| crate::domain::language::guess(&format!("{}\n{}", m.subject, opening.text)));
+        let who = &opening.requester;
+        let requester = queries::upsert_contact(self.conn, &who.email, &who.name, said.map(Lang::as_str), self.now)?;
         let lang =
             requester.language.as_deref().and_then(|l| l.parse().ok()).or(said).unwrap_or(settings.tickets.language);
         let mut subject = settings.tickets.subject_tag.clean(&m.subject);
@@ -539,38 +725,88 @@ impl Ctx<'_, '_> {
                 Lang::En => "(no subject)".into(),
             };
         }
-        let (impact, urgency) = (3, 3);
-        let priority = settings.tickets.priority_matrix.priority(impact, urgency);
         let ticket = queries::insert_ticket(
             self.conn,
             &NewTicket {
                 subject: &subject,
-                ticket_type: TicketType::Incident.as_str(),
+                ticket_type: r.ticket_type.as_str(),
                 status: Status::New.as_str(),
-                impact,
-                urgency,
-                priority,
+                impact: r.impact,
+                urgency: r.urgency,
+                priority: r.priority,
                 related_id: related,
                 requester_id: requester.id,
+                major: r.major,
+                assignee: None,
+                group_name: r.group.as_deref(),
+                category: r.category.as_deref(),
+                event_key: r.event_key.as_deref(),
+                event_count: i32::from(r.event_key.is_some()),
                 language: lang.as_str(),
                 mailbox: self.mailbox,
                 created_at: self.now,
                 updated_at: self.now,
             },
         )?;
-        let actor = m.from.email.clone();
-        self.event(ticket.id, &actor, "created", None, Some(Status::New.as_str()), None)?;
+        let actor = opening.by.as_ref().map_or(m.from.email.clone(), |t| t.email.clone());
+        self.event(ticket.id, &actor, "created", None, Some(opening.channel), None)?;
+        for rule in r.matched() {
+            self.event(ticket.id, "guichet", "rule", None, Some(&rule), None)?;
+        }
+        for hint in &r.hints {
+            self.event(ticket.id, "guichet", "classified", None, Some(hint), None)?;
+        }
+        if let Some(g) = &r.group {
+            self.event(ticket.id, "guichet", "group", None, Some(g), None)?;
+        }
+        for tag in &r.tags {
+            queries::add_tag(self.conn, ticket.id, tag)?;
+        }
         if let Some(old) = related {
             self.event(ticket.id, &actor, "related", None, Some(&old.to_string()), None)?;
             self.event(old, &actor, "followed_by", None, Some(&ticket.id.to_string()), None)?;
         }
         self.add_watchers(&ticket, &requester.email)?;
-        let trimmed = trim_reply(&m.text);
-        self.article(&ticket, "in", "public", "requester", &trimmed)?;
-        let view = self.article_view(&trimmed, true, false);
-        if answer {
+        let trimmed = trim_reply(&opening.text);
+        let internal = r.internal;
+        let role = if opening.by.is_some() { "technician" } else { "requester" };
+        self.article(&ticket, "in", if internal { "internal" } else { "public" }, role, &trimmed)?;
+
+        // A technician's commands (a forward, a call) come next; then a rule's
+        // assignee; then the automatic choice in the group.
+        let mut ticket = ticket;
+        if let Some(tech) = &opening.by {
+            let applied = self.apply_commands(&ticket, tech, &opening.commands, opening.errors.clone(), false)?;
+            ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
+            self.refuse(&ticket, tech, &applied.errors, &trimmed, internal)?;
+        }
+        if ticket.assignee.is_none() {
+            let chosen = match (&r.assignee, &ticket.group_name) {
+                (Some(a), _) => {
+                    Some((a.clone(), format!("rule `{}`", r.matched().last().cloned().unwrap_or_default())))
+                }
+                (None, Some(g)) => {
+                    let choice =
+                        auto_assign(Some(self.conn), settings, self.desk.now, g, r.category.as_deref(), &r.tags)?;
+                    self.event(ticket.id, "guichet", "assignment", None, Some(&choice.why), None)?;
+                    choice.assignee.map(|a| (a, choice.why))
+                }
+                (None, None) => None,
+            };
+            if let Some((who, _why)) = chosen {
+                queries::set_assignment(self.conn, ticket.id, Some(&who), ticket.group_name.as_deref(), self.now)?;
+                self.event(ticket.id, "guichet", "assignee", None, Some(&who), None)?;
+                if ticket.status == Status::New.as_str() {
+                    self.set_status(&ticket, Status::New, Status::Assigned, "guichet", "status")?;
+                }
+                ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
+            }
+        }
+        let view = self.article_view(&trimmed, true, internal);
+        let requester_is_staff = settings.technician(&requester.email).is_some();
+        if answer && r.acknowledge && !internal && !requester_is_staff {
             let notice = Notice {
-                template: "acknowledgement",
+                template: r.template.clone(),
                 lang,
                 to: vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }],
                 cc: Vec::new(),
@@ -583,8 +819,33 @@ impl Ctx<'_, '_> {
             };
             self.desk.queue(self.conn, &ticket, notice)?;
         }
-        self.notify_technicians(&ticket, "new_article", view)?;
+        if let Some(a) = ticket.assignee.clone() {
+            if a != actor {
+                self.notify_assignee(&ticket, &a, view.clone())?;
+            }
+        } else {
+            self.notify_technicians(&ticket, "new_article", view)?;
+        }
         Ok(ticket.id)
+    }
+
+    /// Tells a technician a ticket is now theirs.
+    fn notify_assignee(&mut self, ticket: &Ticket, email: &str, article: ArticleView) -> Result<(), Stop> {
+        let settings = self.desk.settings;
+        let Some(tech) = settings.technician(email) else { return Ok(()) };
+        let notice = Notice {
+            template: "assigned".into(),
+            lang: tech.language.unwrap_or(settings.tickets.language),
+            to: vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }],
+            cc: Vec::new(),
+            from_name: settings.outgoing.from_name.clone(),
+            automatic: true,
+            article,
+            change: ChangeView::default(),
+            error: None,
+        };
+        self.desk.queue(self.conn, ticket, notice)?;
+        Ok(())
     }
 
     /// Everyone else a participant wrote to follows the ticket from now on.
@@ -608,20 +869,21 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    /// Tells the assignee, or every technician when nobody has the ticket,
-    /// one mail per language.
-    fn notify_technicians(
-        &mut self,
-        ticket: &Ticket,
-        template: &'static str,
-        article: ArticleView,
-    ) -> Result<(), Stop> {
+    /// Tells the assignee; or, when nobody has the ticket, its group's
+    /// technicians (every technician when it has no group); one mail per
+    /// language.
+    fn notify_technicians(&mut self, ticket: &Ticket, template: &str, article: ArticleView) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let sender = &self.mail.from.email;
+        let group = ticket.group_name.as_deref().filter(|g| settings.group_members(g).next().is_some());
         let techs: Vec<_> = settings
             .technicians
             .iter()
-            .filter(|t| ticket.assignee.as_deref().is_none_or(|a| a == t.email))
+            .filter(|t| match (&ticket.assignee, group) {
+                (Some(a), _) => *a == t.email,
+                (None, Some(g)) => t.groups.iter().any(|x| x == g),
+                (None, None) => true,
+            })
             .filter(|t| &t.email != sender)
             .collect();
         for lang in [Lang::Fr, Lang::En] {
@@ -634,7 +896,7 @@ impl Ctx<'_, '_> {
                 continue;
             }
             let notice = Notice {
-                template,
+                template: template.into(),
                 lang,
                 to,
                 cc: Vec::new(),
@@ -659,9 +921,135 @@ impl Ctx<'_, '_> {
         let internal = parsed.is_internal();
         let visibility = if internal { "internal" } else { "public" };
         self.article(ticket, "out", visibility, "technician", &trimmed)?;
+        let errors: Vec<(String, String)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
+        let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
 
-        let mut errors: Vec<(String, String)> =
-            parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
+        let current = queries::ticket(self.conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
+        let requester = queries::contact(self.conn, current.requester_id)?;
+        let lang: Lang = current.language.parse().unwrap_or(settings.tickets.language);
+        let watchers: Vec<Mailbox> = queries::watchers(self.conn, ticket.id)?
+            .into_iter()
+            .map(|c| Mailbox { email: c.email, name: c.name })
+            .collect();
+        let mut view = self.article_view(&trimmed, false, internal);
+        view.from_name = tech.name.clone();
+        let from_name = format!("{} ({})", tech.name, settings.outgoing.from_name);
+        let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
+        // Only a status the technician asked for is worth a mail of its own;
+        // taking the ticket (new -> assigned) rides along with the reply.
+        if !internal && applied.commanded {
+            let notice = Notice {
+                template: "status_changed".into(),
+                lang,
+                to,
+                cc: watchers,
+                from_name,
+                automatic: trimmed.is_empty(),
+                article: view,
+                change: ChangeView {
+                    old: Some(applied.old_status),
+                    new: Some(applied.status),
+                    by_name: tech.name.clone(),
+                },
+                error: None,
+            };
+            self.desk.queue(self.conn, &current, notice)?;
+        } else if !internal && !trimmed.is_empty() {
+            let notice = Notice {
+                template: "reply".into(),
+                lang,
+                to,
+                cc: watchers,
+                from_name,
+                automatic: false,
+                article: view,
+                change: ChangeView::default(),
+                error: None,
+            };
+            self.desk.queue(self.conn, &current, notice)?;
+        }
+        if let Some(a) = &applied.handed_to {
+            if *a != tech.email {
+                let view = self.article_view(&trimmed, false, internal);
+                self.notify_assignee(&current, a, view)?;
+            }
+        }
+        if applied.status.is_closed() && applied.status != applied.old_status {
+            let text = if internal { "" } else { trimmed.as_str() };
+            self.resolve_children(&current, &tech.email, text, applied.status)?;
+        }
+        self.refuse(&current, &tech, &applied.errors, &trimmed, internal)
+    }
+
+    /// Answers each refused command to the technician, with the reason.
+    fn refuse(
+        &mut self,
+        ticket: &Ticket,
+        tech: &Technician,
+        errors: &[(String, String)],
+        text: &str,
+        internal: bool,
+    ) -> Result<(), Stop> {
+        let settings = self.desk.settings;
+        let tech_lang = tech.language.unwrap_or(settings.tickets.language);
+        for (command, reason) in errors {
+            self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(reason), None)?;
+            let notice = Notice {
+                template: "command_error".into(),
+                lang: tech_lang,
+                to: vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }],
+                cc: Vec::new(),
+                from_name: settings.outgoing.from_name.clone(),
+                automatic: true,
+                article: ArticleView { attachments: Vec::new(), ..self.article_view(text, false, internal) },
+                change: ChangeView::default(),
+                error: Some((command.clone(), reason.clone())),
+            };
+            self.desk.queue(self.conn, ticket, notice)?;
+        }
+        Ok(())
+    }
+
+    /// Closing a parent (a problem, a major incident) closes its open
+    /// children the same way, and tells each requester.
+    fn resolve_children(&mut self, parent: &Ticket, actor: &str, text: &str, to: Status) -> Result<(), Stop> {
+        let settings = self.desk.settings;
+        for child in queries::open_children(self.conn, parent.id)? {
+            let from: Status = child.status.parse().unwrap_or(Status::New);
+            self.set_status(&child, from, to, actor, "status")?;
+            self.event(child.id, actor, "closed_with_parent", None, Some(&parent.id.to_string()), None)?;
+            let child = queries::ticket(self.conn, child.id)?.unwrap_or(child);
+            let requester = queries::contact(self.conn, child.requester_id)?;
+            let lang: Lang = child.language.parse().unwrap_or(settings.tickets.language);
+            let by_name = settings.technician(actor).map_or(String::new(), |t| t.name.clone());
+            let notice = Notice {
+                template: "status_changed".into(),
+                lang,
+                to: vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }],
+                cc: Vec::new(),
+                from_name: settings.outgoing.from_name.clone(),
+                automatic: true,
+                article: ArticleView { text: text.to_string(), ..ArticleView::default() },
+                change: ChangeView { old: Some(from), new: Some(to), by_name },
+                error: None,
+            };
+            self.desk.queue(self.conn, &child, notice)?;
+        }
+        Ok(())
+    }
+
+    /// Carries out a technician's commands on a ticket and records each
+    /// change. `take` lets the technician take an unowned ticket by
+    /// answering it.
+    fn apply_commands(
+        &mut self,
+        ticket: &Ticket,
+        tech: &Technician,
+        commands: &[Command],
+        mut errors: Vec<(String, String)>,
+        take: bool,
+    ) -> Result<Applied, Stop> {
+        let settings = self.desk.settings;
         let old_status: Status = ticket.status.parse().unwrap_or(Status::New);
         let mut status = old_status;
         let mut assignee = ticket.assignee.clone();
@@ -669,41 +1057,43 @@ impl Ctx<'_, '_> {
         let (mut impact, mut urgency) = (ticket.impact, ticket.urgency);
         let mut ttype: TicketType = ticket.ticket_type.parse().unwrap_or(TicketType::Incident);
         let mut explicit_assign = false;
+        let mut regroup = false;
         let actor = tech.email.clone();
 
-        for cmd in &parsed.commands {
-            let line = command_line(cmd);
+        for cmd in commands {
+            let line = cmd.line();
+            let step = |status: &mut Status, to: Status, errors: &mut Vec<(String, String)>| match status.transition(to)
+            {
+                Ok(next) => *status = next,
+                Err(e) => errors.push((line.clone(), e.to_string())),
+            };
             match cmd {
-                Command::Status(to) => match status.transition(*to) {
-                    Ok(next) => status = next,
-                    Err(e) => errors.push((line, e.to_string())),
-                },
-                Command::Resolve | Command::Unresolved => {
-                    let to = if *cmd == Command::Resolve { Status::Resolved } else { Status::Unresolved };
-                    match status.transition(to) {
-                        Ok(next) => status = next,
-                        Err(e) => errors.push((line, e.to_string())),
-                    }
-                }
+                Command::Status(to) => step(&mut status, *to, &mut errors),
+                Command::Resolve => step(&mut status, Status::Resolved, &mut errors),
+                Command::Unresolved => step(&mut status, Status::Unresolved, &mut errors),
                 Command::Internal => {}
                 Command::Kb => self.event(ticket.id, &actor, "kb_requested", None, None, None)?,
-                Command::Assign(who) => {
-                    explicit_assign = true;
-                    match who {
-                        Assignee::Me => assignee = Some(tech.email.clone()),
-                        Assignee::Technician(email) => match settings.technician(email) {
-                            Some(t) => assignee = Some(t.email.clone()),
-                            None => errors.push((line, format!("`{email}` is not a technician of this desk"))),
-                        },
-                        Assignee::Group(g) => {
-                            if settings.technicians.iter().any(|t| t.groups.contains(g)) {
-                                group = Some(g.clone());
-                            } else {
-                                errors.push((line, format!("no technician is in group `{g}`")));
-                            }
+                Command::Assign(who) => match who {
+                    Assignee::Me => {
+                        explicit_assign = true;
+                        assignee = Some(tech.email.clone());
+                    }
+                    Assignee::Technician(email) => match settings.technician(email) {
+                        Some(t) => {
+                            explicit_assign = true;
+                            assignee = Some(t.email.clone());
+                        }
+                        None => errors.push((line, format!("`{email}` is not a technician of this desk"))),
+                    },
+                    Assignee::Group(g) => {
+                        if settings.group_members(g).next().is_some() {
+                            group = Some(g.clone());
+                            regroup = true;
+                        } else {
+                            errors.push((line, format!("no technician is in group `{g}`")));
                         }
                     }
-                }
+                },
                 Command::Impact(n) => impact = *n,
                 Command::Urgency(n) => urgency = *n,
                 Command::Type(t) => ttype = *t,
@@ -714,30 +1104,76 @@ impl Ctx<'_, '_> {
                         errors.push((line, format!("there is no ticket {p}")));
                     } else {
                         queries::set_parent(self.conn, ticket.id, *p, self.now)?;
-                        self.event(
-                            ticket.id,
-                            &actor,
-                            "parent",
-                            ticket.parent_id.map(|x| x.to_string()).as_deref(),
-                            Some(&p.to_string()),
-                            None,
-                        )?;
+                        let old = ticket.parent_id.map(|x| x.to_string());
+                        self.event(ticket.id, &actor, "parent", old.as_deref(), Some(&p.to_string()), None)?;
+                        self.event(*p, &actor, "child", None, Some(&ticket.id.to_string()), None)?;
+                    }
+                }
+                Command::Major(on) => {
+                    if *on != ticket.major {
+                        queries::set_major(self.conn, ticket.id, *on, self.now)?;
+                        let (old, new) = (ticket.major.to_string(), on.to_string());
+                        self.event(ticket.id, &actor, "major", Some(&old), Some(&new), None)?;
+                    }
+                }
+                Command::Plan(local) => {
+                    let at =
+                        local.and_local_timezone(tech.presence.tz).earliest().map(|t| t.naive_utc()).unwrap_or(*local);
+                    queries::set_planned(self.conn, ticket.id, Some(at), self.now)?;
+                    let old = ticket.planned_at.map(|p| p.and_utc().to_rfc3339());
+                    self.event(ticket.id, &actor, "planned", old.as_deref(), Some(&at.and_utc().to_rfc3339()), None)?;
+                    if status != Status::Planned {
+                        step(&mut status, Status::Planned, &mut errors);
+                    }
+                }
+                Command::Requester(email) => {
+                    let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
+                    if c.id != ticket.requester_id {
+                        let old = queries::contact(self.conn, ticket.requester_id)?.email;
+                        queries::set_requester(self.conn, ticket.id, c.id, self.now)?;
+                        self.event(ticket.id, &actor, "requester", Some(&old), Some(email), None)?;
+                    }
+                }
+                Command::Watch(email) => {
+                    let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
+                    queries::add_watcher(self.conn, ticket.id, c.id)?;
+                    self.event(ticket.id, &actor, "watcher_added", None, Some(email), None)?;
+                }
+                Command::Unwatch(email) => {
+                    let removed = match queries::contact_by_email(self.conn, email)? {
+                        Some(c) => queries::remove_watcher(self.conn, ticket.id, c.id)?,
+                        None => false,
+                    };
+                    if removed {
+                        self.event(ticket.id, &actor, "watcher_removed", Some(email), None, None)?;
+                    } else {
+                        errors.push((line, format!("`{email}` does not follow this ticket")));
                     }
                 }
             }
         }
 
-        // Only a status the technician asked for is worth a mail of its own;
-        // taking the ticket (new -> assigned) rides along with the reply.
         let commanded = status != old_status;
+        // Handed to a group: someone of that group takes it, unless the
+        // same mail named the technician.
+        if regroup && !explicit_assign {
+            assignee = None;
+            if let Some(g) = &group {
+                let choice = auto_assign(Some(self.conn), settings, self.desk.now, g, ticket.category.as_deref(), &[])?;
+                self.event(ticket.id, &actor, "assignment", None, Some(&choice.why), None)?;
+                assignee = choice.assignee;
+            }
+        }
         // The first technician to answer takes an unowned ticket.
-        if !internal && !explicit_assign && assignee.is_none() {
+        if take && !explicit_assign && !regroup && assignee.is_none() {
             assignee = Some(tech.email.clone());
         }
+        let mut handed_to = None;
         if assignee != ticket.assignee || group != ticket.group_name {
             queries::set_assignment(self.conn, ticket.id, assignee.as_deref(), group.as_deref(), self.now)?;
             if assignee != ticket.assignee {
                 self.event(ticket.id, &actor, "assignee", ticket.assignee.as_deref(), assignee.as_deref(), None)?;
+                handed_to = assignee.clone();
             }
             if group != ticket.group_name {
                 self.event(ticket.id, &actor, "group", ticket.group_name.as_deref(), group.as_deref(), None)?;
@@ -764,78 +1200,78 @@ impl Ctx<'_, '_> {
         if status != old_status {
             self.set_status(ticket, old_status, status, &actor, "status")?;
         }
-
-        let current = queries::ticket(self.conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
-        let requester = queries::contact(self.conn, ticket.requester_id)?;
-        let lang: Lang = current.language.parse().unwrap_or(settings.tickets.language);
-        let watchers: Vec<Mailbox> = queries::watchers(self.conn, ticket.id)?
-            .into_iter()
-            .map(|c| Mailbox { email: c.email, name: c.name })
-            .collect();
-        let mut view = self.article_view(&trimmed, false, internal);
-        view.from_name = tech.name.clone();
-        let from_name = format!("{} ({})", tech.name, settings.outgoing.from_name);
-        let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
-        if !internal && commanded {
-            let notice = Notice {
-                template: "status_changed",
-                lang,
-                to,
-                cc: watchers,
-                from_name,
-                automatic: trimmed.is_empty(),
-                article: view,
-                change: ChangeView { old: Some(old_status), new: Some(status), by_name: tech.name.clone() },
-                error: None,
-            };
-            self.desk.queue(self.conn, &current, notice)?;
-        } else if !internal && !trimmed.is_empty() {
-            let notice = Notice {
-                template: "reply",
-                lang,
-                to,
-                cc: watchers,
-                from_name,
-                automatic: false,
-                article: view,
-                change: ChangeView::default(),
-                error: None,
-            };
-            self.desk.queue(self.conn, &current, notice)?;
-        }
-        let tech_lang = tech.language.unwrap_or(settings.tickets.language);
-        for (command, reason) in errors {
-            self.event(ticket.id, &actor, "command_refused", Some(&command), Some(&reason), None)?;
-            let notice = Notice {
-                template: "command_error",
-                lang: tech_lang,
-                to: vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }],
-                cc: Vec::new(),
-                from_name: settings.outgoing.from_name.clone(),
-                automatic: true,
-                article: ArticleView { attachments: Vec::new(), ..self.article_view(&trimmed, false, internal) },
-                change: ChangeView::default(),
-                error: Some((command, reason)),
-            };
-            self.desk.queue(self.conn, &current, notice)?;
-        }
-        Ok(())
+        Ok(Applied { old_status, status, commanded, handed_to, errors })
     }
 }
 
-fn command_line(cmd: &Command) -> String {
-    match cmd {
-        Command::Status(s) => format!("#status {s}"),
-        Command::Resolve => "#resolve".into(),
-        Command::Unresolved => "#unresolved".into(),
-        Command::Internal => "#internal".into(),
-        Command::Kb => "#kb".into(),
-        Command::Assign(Assignee::Me) => "#assign me".into(),
-        Command::Assign(Assignee::Technician(e)) => format!("#assign {e}"),
-        Command::Assign(Assignee::Group(g)) => format!("#assign group:{g}"),
-        Command::Impact(n) => format!("#impact {n}"),
-        Command::Urgency(n) => format!("#urgency {n}"),
-        Command::Type(t) => format!("#type {t}"),
-        Command::Parent(p) => format!("#parent {p}"),
+/// What a technician's commands did.
+struct Applied {
+    old_status: Status,
+    status: Status,
+    /// The status moved because they asked (not just taken).
+    commanded: bool,
+    /// The ticket's new assignee, when it changed.
+    handed_to: Option<String>,
+    errors: Vec<(String, String)>,
+}
+
+/// Who a new ticket is for and what opened it.
+pub(crate) struct Opening {
+    pub requester: Mailbox,
+    /// The technician who opened it (a forward with `#requester`, a call,
+    /// a problem they noticed); their commands apply.
+    pub by: Option<Technician>,
+    pub commands: Vec<Command>,
+    pub errors: Vec<(String, String)>,
+    /// The words of the request, commands removed.
+    pub text: String,
+    /// mail | phone
+    pub channel: &'static str,
+}
+
+impl Opening {
+    /// From a mail: its sender, or whom a form speaks for; or, from a
+    /// technician, whom their `#requester` names.
+    pub fn of_mail(settings: &Settings, m: &InboundMail, list: bool) -> Opening {
+        if let Some(tech) = settings.technician(&m.from.email) {
+            let parsed = commands::parse(&m.text);
+            let named = parsed.commands.iter().rev().find_map(|c| match c {
+                Command::Requester(a) => Some(a.clone()),
+                _ => None,
+            });
+            let requester = match named {
+                Some(email) => {
+                    // The forwarded mail names them: take their name from it.
+                    let name = threading::forwarded_name(&parsed.text, &email).unwrap_or_default();
+                    Mailbox { email, name }
+                }
+                None => Mailbox { email: tech.email.clone(), name: tech.name.clone() },
+            };
+            return Opening {
+                requester,
+                by: Some(tech.clone()),
+                commands: parsed.commands.into_iter().filter(|c| !matches!(c, Command::Requester(_))).collect(),
+                errors: parsed.errors.into_iter().map(|e| (e.line, e.reason)).collect(),
+                text: parsed.text,
+                channel: "mail",
+            };
+        }
+        // A form or a system writing from a no-reply address on someone's
+        // behalf names them in Reply-To: they are the requester. A person's
+        // own Reply-To, or a list's, does not change who asked.
+        let ours = settings.our_addresses();
+        let who = m
+            .reply_to
+            .as_ref()
+            .filter(|r| !ours.contains(&r.email) && !list && threading::is_robot_address(&m.from.email))
+            .unwrap_or(&m.from);
+        Opening {
+            requester: who.clone(),
+            by: None,
+            commands: Vec::new(),
+            errors: Vec::new(),
+            text: m.text.clone(),
+            channel: "mail",
+        }
     }
 }

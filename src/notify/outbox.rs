@@ -40,7 +40,7 @@ pub struct ChangeView {
 /// One mail to queue.
 #[derive(Debug, Clone)]
 pub struct Notice {
-    pub template: &'static str,
+    pub template: String,
     pub lang: Lang,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
@@ -112,8 +112,8 @@ impl Desk<'_> {
             return Ok(None);
         };
         let ctx = self.context(conn, ticket, &notice, &recipient)?;
-        let rendered = self.templates.render(notice.template, notice.lang, &ctx).map_err(|message| {
-            QueueError::Template { template: notice.template.to_string(), lang: notice.lang, message }
+        let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
+            QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
         })?;
         let tag = self.tag(ticket.id);
         let subject =
@@ -151,7 +151,7 @@ impl Desk<'_> {
             conn,
             &NewOutbox {
                 ticket_id: Some(ticket.id),
-                template: notice.template,
+                template: &notice.template,
                 message_id: &message_id,
                 envelope_from: &desk_address,
                 recipients: &recipients.join(","),
@@ -232,6 +232,8 @@ impl Desk<'_> {
                 "requester_email": requester.email,
                 "assignee_name": assignee_name,
                 "group": t.group_name.clone().unwrap_or_default(),
+                "major": t.major,
+                "planned_at": t.planned_at.map(|p| p.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
                 "created_at": t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             },
             "article": {
@@ -248,6 +250,7 @@ impl Desk<'_> {
             "change": {
                 "old_label": n.change.old.map(|s| s.label(lang)).unwrap_or_default(),
                 "new_label": n.change.new.map(|s| s.label(lang)).unwrap_or_default(),
+                "new_meaning": n.change.new.map(|s| s.meaning(lang)).unwrap_or_default(),
                 "by_name": n.change.by_name,
                 "closed": n.change.new.is_some_and(Status::is_closed),
             },

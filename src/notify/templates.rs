@@ -12,9 +12,10 @@ use serde_json::{json, Value};
 
 use crate::domain::ticket::Lang;
 
-/// Every template guichet sends.
+/// Every template guichet sends. Admins may add their own beside them
+/// (a rule's `template` names one): each needs all parts in every language.
 pub const NAMES: &[&str] =
-    &["acknowledgement", "reply", "new_article", "status_changed", "stranger_alert", "command_error"];
+    &["acknowledgement", "reply", "new_article", "status_changed", "stranger_alert", "command_error", "assigned"];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
 
@@ -39,16 +40,35 @@ pub struct Templates {
     plain: Handlebars<'static>,
     html: Handlebars<'static>,
     stamp: Vec<(PathBuf, Option<SystemTime>)>,
+    names: Vec<String>,
 }
 
 fn key(lang: Lang, name: &str, part: &str) -> String {
     format!("{lang}/{name}.{part}")
 }
 
+/// Ours, then every other `<name>.subject.hbs` found, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut extra = Vec::new();
+    for lang in LANGS {
+        let Ok(entries) = std::fs::read_dir(dir.join(lang.as_str())) else { continue };
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().to_string();
+            if let Some(name) = file.strip_suffix(".subject.hbs") {
+                if !NAMES.contains(&name) && !extra.iter().any(|x| x == name) {
+                    extra.push(name.to_string());
+                }
+            }
+        }
+    }
+    extra.sort();
+    NAMES.iter().map(|s| s.to_string()).chain(extra).collect()
+}
+
 fn stamp(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>)> {
     let mut out = Vec::new();
     for lang in LANGS {
-        for name in NAMES {
+        for name in names(dir) {
             for part in PARTS {
                 let path = dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
                 let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
@@ -86,7 +106,7 @@ impl Templates {
                 problems.push(TemplateProblem { file, message: e.to_string() });
             }
         }
-        let templates = Templates { dir: dir.to_path_buf(), plain, html, stamp };
+        let templates = Templates { dir: dir.to_path_buf(), plain, html, stamp, names: names(dir) };
         if problems.is_empty() {
             problems = templates.check();
         }
@@ -102,7 +122,7 @@ impl Templates {
         let mut problems = Vec::new();
         for lang in LANGS {
             let ctx = sample_context(*lang);
-            for name in NAMES {
+            for name in &self.names {
                 for part in PARTS {
                     if let Err(e) = self.render_part(*lang, name, part, &ctx) {
                         let file = self.dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
@@ -126,6 +146,15 @@ impl Templates {
                 _ => e.to_string(),
             }
         })
+    }
+
+    /// Every template name in use, ours first.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
     }
 
     pub fn render(&self, name: &str, lang: Lang, ctx: &Value) -> Result<Rendered, String> {
@@ -173,14 +202,14 @@ pub fn sample_context(lang: Lang) -> Value {
             "priority": 3, "priority_label": crate::domain::ticket::priority_label(3, lang),
             "impact": 3, "urgency": 3,
             "requester_name": "Alice Martin", "requester_email": "alice@example.test",
-            "assignee_name": "Marc Dupont", "group": "", "created_at": "2026-11-28 09:12 UTC"
+            "assignee_name": "Marc Dupont", "group": "", "major": false, "planned_at": "", "created_at": "2026-11-28 09:12 UTC"
         },
         "article": {
             "from_name": "Alice Martin", "from_email": "alice@example.test", "subject": subject,
             "text": text, "lines": text.lines().collect::<Vec<_>>(), "html": "", "has_html": false,
             "is_new_ticket": true, "internal": false
         },
-        "change": { "old_label": crate::domain::ticket::Status::Assigned.label(lang), "new_label": crate::domain::ticket::Status::Resolved.label(lang), "by_name": "Marc Dupont", "closed": true },
+        "change": { "old_label": crate::domain::ticket::Status::Assigned.label(lang), "new_label": crate::domain::ticket::Status::Resolved.label(lang), "new_meaning": crate::domain::ticket::Status::Resolved.meaning(lang), "by_name": "Marc Dupont", "closed": true },
         "error": { "command": "#status closed", "reason": "unknown status `closed`" }
     })
 }

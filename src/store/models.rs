@@ -48,6 +48,9 @@ pub struct Ticket {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    pub planned_at: Option<NaiveDateTime>,
+    pub event_key: Option<String>,
+    pub event_count: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -61,6 +64,12 @@ pub struct NewTicket<'a> {
     pub priority: i32,
     pub related_id: Option<i64>,
     pub requester_id: i64,
+    pub major: bool,
+    pub assignee: Option<&'a str>,
+    pub group_name: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub event_key: Option<&'a str>,
+    pub event_count: i32,
     pub language: &'a str,
     pub mailbox: &'a str,
     pub created_at: NaiveDateTime,

@@ -1,6 +1,15 @@
 //! Diesel table definitions, kept in step with `migrations/` by hand.
 
 diesel::table! {
+    technician_away (email) {
+        email -> Text,
+        away_until -> Timestamp,
+        reason -> Text,
+        noticed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     contacts (id) {
         id -> BigInt,
         email -> Text,
@@ -33,6 +42,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        planned_at -> Nullable<Timestamp>,
+        event_key -> Nullable<Text>,
+        event_count -> Integer,
     }
 }
 

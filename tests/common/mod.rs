@@ -255,3 +255,44 @@ pub fn parsed(row: &Value) -> guichet::mail::inbound::InboundMail {
 pub fn body(row: &Value) -> String {
     parsed(row).text
 }
+
+/// Waits for a line on the child's stderr that contains `needle`.
+pub fn wait_for(lines: &std::sync::mpsc::Receiver<String>, needle: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    panic!("`{needle}` never appeared in the log");
+}
+
+/// As an editor saves: the reloader never sees a half-written file.
+pub fn write_atomic(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, text).expect("run guichet");
+    std::fs::rename(&tmp, path).expect("run guichet");
+}
+
+/// `guichet run` in the background, its log lines on a channel; returns
+/// once it says it is running.
+pub fn start_run(desk: &Desk) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = desk
+        .command(&["run"])
+        .env("GUICHET_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run guichet");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().expect("run guichet");
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    wait_for(&rx, "running");
+    (child, rx)
+}

@@ -1,0 +1,140 @@
+//! `guichet rules test FILE`: what the rules make of a mail, storing
+//! nothing.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use crate::ingest::pipeline::Opening;
+use crate::ingest::routing::{auto_assign, route};
+use crate::mail::inbound::InboundMail;
+use crate::store::Store;
+
+use super::{exit, Env, Failure};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Show which rules match a mail, in order, and the ticket they would
+    /// make. Nothing is stored and nothing is sent.
+    Test {
+        /// The mail (.eml, as received)
+        file: PathBuf,
+        /// The mailbox it arrives in [default: the first one]
+        #[arg(long)]
+        mailbox: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
+    let Command::Test { file, mailbox, json } = cmd;
+    let settings = &env.settings;
+    let raw = std::fs::read(&file)
+        .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot read {}: {e}", file.display())))?;
+    let mail = InboundMail::parse(&raw).map_err(|e| {
+        Failure::new(exit::FAILURE, anyhow::anyhow!("{}: {e} (it would be quarantined)", file.display()))
+    })?;
+    let mailbox = match mailbox {
+        Some(m) if settings.mailbox(&m).is_some() || m == crate::ingest::pipeline::PHONE => m,
+        Some(m) => return Err(Failure::new(2, anyhow::anyhow!("no mailbox is named `{m}`"))),
+        None => settings.mailboxes.first().map(|m| m.name.clone()).unwrap_or_default(),
+    };
+    let opening = Opening::of_mail(settings, &mail, false);
+    let r = route(settings, &mailbox, &mail, &opening.requester.email);
+    // Who would get it depends on everyone's load: read it if the
+    // database is there, never create or change it.
+    let assignment = match (&r.assignee, &r.group) {
+        (Some(a), _) => Some((Some(a.clone()), "named by a rule".to_string())),
+        (None, Some(g)) => {
+            let exists = match &settings.database {
+                crate::config::Database::Sqlite { path, .. } => path.exists(),
+                crate::config::Database::Postgres { .. } => true,
+            };
+            let (now, category) = (env.clock.now(), r.category.as_deref());
+            let read = exists.then(|| Store::connect(&settings.database).ok()).flatten().and_then(|store| {
+                let mut conn = store.conn().ok()?;
+                auto_assign(Some(&mut conn), settings, now, g, category, &r.tags).ok()
+            });
+            let choice = read.or_else(|| {
+                // No database yet (or not readable): nobody has a ticket.
+                let mut c = auto_assign(None, settings, now, g, category, &r.tags).ok()?;
+                c.why.push_str(" (no ticket history read)");
+                Some(c)
+            });
+            Some(match choice {
+                Some(c) => (c.assignee, c.why),
+                None => (None, "cannot be worked out".to_string()),
+            })
+        }
+        (None, None) => None,
+    };
+    if json {
+        let v = json!({
+            "mailbox": mailbox,
+            "requester": opening.requester.email,
+            "rules": r.decision.trace,
+            "ticket": r,
+            "assignment": assignment.as_ref().map(|(who, why)| json!({ "assignee": who, "why": why })),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} (mailbox {mailbox}, from {})", file.display(), mail.from.email);
+    println!("Rules, in order:");
+    if r.decision.trace.is_empty() {
+        println!("  (no [[rule]] in the config)");
+    }
+    for (i, t) in r.decision.trace.iter().enumerate() {
+        let how = if t.matched {
+            if t.stopped {
+                "matched, stop".to_string()
+            } else {
+                "matched".to_string()
+            }
+        } else {
+            format!("no ({} does not match)", t.failed.as_deref().unwrap_or("?"))
+        };
+        println!("  {:>2}. {:<32} {how}", i + 1, t.rule);
+    }
+    if r.decision.trace.len() < settings.rules.len() {
+        println!("      ({} rule(s) after the stop not looked at)", settings.rules.len() - r.decision.trace.len());
+    }
+    if let Some(q) = &r.quarantine {
+        println!("Result: held in quarantine: {q}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Result:");
+    println!("  requester  {}", opening.requester.email);
+    println!("  type       {}", r.ticket_type);
+    println!(
+        "  impact     {}   urgency {}   priority {}{}",
+        r.impact,
+        r.urgency,
+        r.priority,
+        if r.major { "   MAJOR" } else { "" }
+    );
+    for h in &r.hints {
+        println!("             ({h})");
+    }
+    if let Some(g) = &r.group {
+        let from = r.group_from.map(|f| format!("{f:?}").to_lowercase()).unwrap_or_default();
+        println!("  group      {g} (from the {from})");
+    }
+    if let Some((who, why)) = &assignment {
+        println!("  assignee   {} ({why})", who.as_deref().unwrap_or("nobody yet"));
+    }
+    if !r.tags.is_empty() {
+        println!("  tags       {}", r.tags.join(", "));
+    }
+    if let Some(c) = &r.category {
+        println!("  category   {c}");
+    }
+    if let Some(k) = &r.event_key {
+        println!("  event      {k}{}", if r.event_recovery { " (recovery: resolves it)" } else { "" });
+    }
+    let ack = if !r.acknowledge || r.internal { "none".to_string() } else { format!("template `{}`", r.template) };
+    println!("  answer     {ack}{}", if r.internal { "   (internal only)" } else { "" });
+    Ok(ExitCode::SUCCESS)
+}
