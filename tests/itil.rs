@@ -341,6 +341,18 @@ tags = ["imprimante"]
     desk.now = Some("2026-11-30T14:30:00Z".into());
     let n = new_ticket(&desk, "dave@example.test", "Souris", "a4@x.test", "Bonjour");
     assert_eq!(desk.ticket(n)["assignee"], LEA);
+    // Each technician lists their own open tickets.
+    let mine = |who: &str| -> Vec<i64> {
+        let v: Vec<Value> =
+            serde_json::from_str(&desk.ok(&["ticket", "list", "--assignee", who, "--open", "--json"])).unwrap();
+        v.iter().map(|t| as_i64(&t["number"])).collect()
+    };
+    assert_eq!(mine(PAUL), [1, 3]);
+    assert_eq!(mine(LEA), [4]);
+    desk.ingest(&tech_mail(PAUL, 1, "a5@x.test", "#resolve\nRéparée."));
+    assert_eq!(mine(PAUL), [3]);
+    let poste: Vec<Value> = serde_json::from_str(&desk.ok(&["ticket", "list", "--group", "poste", "--json"])).unwrap();
+    assert_eq!(poste.len(), 4);
 }
 
 #[test]
@@ -513,6 +525,12 @@ fn major_plan_watch_unwatch_and_requester_commands() {
     let refused = desk.queued("command_error");
     assert_eq!(refused.len(), 1);
     assert!(body(&refused[0]).contains("`dave@example.test` does not follow this ticket"), "{}", body(&refused[0]));
+    // A closed ticket cannot be planned: refused, and nothing planned.
+    desk.ingest(&tech_mail(MARC, n, "m4@x.test", "#resolve\nC'est fait."));
+    desk.ingest(&tech_mail(MARC, n, "m5@x.test", "#plan 2026-12-03\n#internal\nEncore ?"));
+    let t = desk.ticket(n);
+    assert_eq!(t["planned_at"], "2026-12-01T14:30:00Z");
+    assert!(body(&desk.queued("command_error")[1]).contains("cannot go from `resolved` to `planned`"));
     let kinds = history_kinds(&t);
     for k in ["major", "planned", "watcher_added", "requester", "watcher_removed"] {
         assert!(kinds.contains(&k.to_string()), "{k} in {kinds:?}");

@@ -82,6 +82,11 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("{} (mailbox {mailbox}, from {})", file.display(), mail.from.email);
+    if let Some(n) = settings.tickets.subject_tag.number(&mail.subject) {
+        println!(
+            "Note: its subject carries ticket #{n}: if that ticket exists, the mail joins it and no rule applies."
+        );
+    }
     println!("Rules, in order:");
     if r.decision.trace.is_empty() {
         println!("  (no [[rule]] in the config)");

@@ -16,6 +16,15 @@ pub enum Command {
         /// Only tickets with this status
         #[arg(long)]
         status: Option<String>,
+        /// Only tickets assigned to this technician (an address)
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Only tickets of this group
+        #[arg(long)]
+        group: Option<String>,
+        /// Only tickets still open
+        #[arg(long)]
+        open: bool,
         /// A JSON array instead of a table
         #[arg(long)]
         json: bool,
@@ -113,11 +122,17 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     let mut conn = store.conn()?;
     match cmd {
-        Command::List { status, json } => {
+        Command::List { status, assignee, group, open, json } => {
             if let Some(s) = &status {
                 s.parse::<crate::domain::ticket::Status>().map_err(|e| Failure::new(2, e))?;
             }
-            let tickets = queries::list_tickets(&mut conn, status.as_deref())?;
+            let filter = queries::TicketFilter {
+                status,
+                assignee: assignee.map(|a| a.trim().to_ascii_lowercase()),
+                group,
+                open,
+            };
+            let tickets = queries::list_tickets(&mut conn, &filter)?;
             if json {
                 let all = tickets.iter().map(|t| ticket_json(&mut conn, t)).collect::<Result<Vec<_>, _>>()?;
                 println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());

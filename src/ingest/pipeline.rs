@@ -1116,6 +1116,9 @@ impl Ctx<'_, '_> {
                         self.event(ticket.id, &actor, "major", Some(&old), Some(&new), None)?;
                     }
                 }
+                Command::Plan(_) if status != Status::Planned && status.transition(Status::Planned).is_err() => {
+                    step(&mut status, Status::Planned, &mut errors);
+                }
                 Command::Plan(local) => {
                     let at =
                         local.and_local_timezone(tech.presence.tz).earliest().map(|t| t.naive_utc()).unwrap_or(*local);

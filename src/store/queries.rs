@@ -61,10 +61,29 @@ pub fn insert_ticket(conn: &mut Conn, new: &NewTicket<'_>) -> QResult<Ticket> {
         .get_result(c))
 }
 
-pub fn list_tickets(conn: &mut Conn, status: Option<&str>) -> QResult<Vec<Ticket>> {
+/// Tickets, oldest first, narrowed by whichever filters are given.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub status: Option<String>,
+    pub assignee: Option<String>,
+    pub group: Option<String>,
+    /// Only tickets still open.
+    pub open: bool,
+}
+
+pub fn list_tickets(conn: &mut Conn, f: &TicketFilter) -> QResult<Vec<Ticket>> {
     let mut q = tickets::table.select(Ticket::as_select()).order(tickets::id.asc()).into_boxed();
-    if let Some(s) = status {
-        q = q.filter(tickets::status.eq(s.to_string()));
+    if let Some(s) = &f.status {
+        q = q.filter(tickets::status.eq(s.clone()));
+    }
+    if let Some(a) = &f.assignee {
+        q = q.filter(tickets::assignee.eq(a.clone()));
+    }
+    if let Some(g) = &f.group {
+        q = q.filter(tickets::group_name.eq(g.clone()));
+    }
+    if f.open {
+        q = q.filter(tickets::status.ne_all(CLOSED));
     }
     q.load(conn)
 }
