@@ -91,6 +91,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     if r.decision.trace.is_empty() {
         println!("  (no [[rule]] in the config)");
     }
+    let width = r.decision.trace.iter().map(|t| t.rule.chars().count()).max().unwrap_or(0);
     for (i, t) in r.decision.trace.iter().enumerate() {
         let how = if t.matched {
             if t.stopped {
@@ -101,7 +102,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         } else {
             format!("no ({} does not match)", t.failed.as_deref().unwrap_or("?"))
         };
-        println!("  {:>2}. {:<32} {how}", i + 1, t.rule);
+        println!("  {:>2}. {:<width$}  {how}", i + 1, t.rule);
     }
     if r.decision.trace.len() < settings.rules.len() {
         println!("      ({} rule(s) after the stop not looked at)", settings.rules.len() - r.decision.trace.len());
