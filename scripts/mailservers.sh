@@ -12,7 +12,9 @@
 #
 # Environment (all optional):
 #   GUICHET_SERVERS_DIR   state directory        (default /tmp/guichet-servers)
-#   GUICHET_IMAP_PORT     IMAP, STARTTLS offered (default 10143)
+#   GUICHET_IMAP_PORT     IMAP, STARTTLS offered (default 10143); the same
+#                         port on 127.0.0.2 acts as an older server, with
+#                         neither MOVE nor UIDPLUS
 #   GUICHET_IMAPS_PORT    IMAP over implicit TLS (default 10993)
 #   GUICHET_SMTP_PORT     SMTP, STARTTLS offered (default 10025)
 #   GUICHET_SMTPS_PORT    SMTP over implicit TLS (default 10465)
@@ -348,6 +350,18 @@ service imap-login {
     port = $IMAPS_PORT
     ssl = yes
   }
+  # The same IMAP on 127.0.0.2, as an older server: no MOVE, no UIDPLUS
+  # (see the local block below), for the fallbacks guichet has for them.
+  inet_listener imap_basic {
+    address = 127.0.0.2
+    port = $IMAP_PORT
+  }
+}
+
+local 127.0.0.2 {
+  protocol imap {
+    imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ NAMESPACE UNSELECT CHILDREN
+  }
 }
 
 # Postfix's submission port asks this socket whether a login is good.
@@ -632,6 +646,16 @@ def login(kind):
 for kind in ("plain", "starttls", "imaps"):
     login(kind).logout()
 
+try:
+    c = imaplib.IMAP4("127.0.0.2", int(env["IMAP_PORT"]), timeout=10)
+    c.login("support@" + dom, pw)
+    typ, caps = c.capability()
+    c.logout()
+except Exception as e:
+    fail("IMAP LOGIN support on 127.0.0.2: %r" % (e,))
+if b"MOVE" in caps[0].split() or b"UIDPLUS" in caps[0].split():
+    fail("127.0.0.2 should offer neither MOVE nor UIDPLUS: %r" % (caps,))
+
 msgid = "<check-%s@%s>" % (uuid.uuid4().hex, dom)
 body = ("From: support@%s\r\nTo: alice@%s\r\nSubject: mailservers.sh check\r\n"
         "Message-ID: %s\r\n\r\nDelivery check, deleted again.\r\n" % (dom, dom, msgid))
@@ -698,6 +722,8 @@ write_env() {
 export GUICHET_TEST_SERVERS=1
 export GUICHET_TEST_IMAP_PORT=$IMAP_PORT
 export GUICHET_TEST_IMAPS_PORT=$IMAPS_PORT
+# The IMAP port on this address offers neither MOVE nor UIDPLUS.
+export GUICHET_TEST_IMAP_BASIC_HOST=127.0.0.2
 export GUICHET_TEST_SMTP_PORT=$SMTP_PORT
 export GUICHET_TEST_SMTPS_PORT=$SMTPS_PORT
 export GUICHET_TEST_SUBMISSION_PORT=$SUBMISSION_PORT

@@ -198,6 +198,35 @@ fn implicit_tls_both_ways_and_delete_after_reading() {
 }
 
 #[test]
+fn a_server_without_move_or_uidplus_gets_copy_and_expunge() {
+    let srv = Servers::get();
+    let (support, tech, erin) = (srv.user("support"), srv.user("tech"), srv.user("erin"));
+    let base = desk(&srv, &support, &tech, "move:Processed", "");
+    let text = std::fs::read_to_string(&base.config).unwrap().replace(
+        &srv.mailbox_toml("support", &support, "move:Processed"),
+        &srv.basic_mailbox_toml("support", &support, "move:Processed"),
+    );
+    assert!(text.contains("127.0.0.2"), "{text}");
+    std::fs::write(&base.config, text).unwrap();
+    for i in 0..3 {
+        let m = message(&erin, &support, &format!("Écran {i}"), &format!("basic{i}@x.test"), "", "x");
+        srv.append(&support, "INBOX", &m);
+    }
+    let out = base.command(&["run", "--once"]).env("GUICHET_LOG", "info").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 new tickets"));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("older IMAP server: moving by COPY then expunging"), "{log}");
+    // Copied to the folder, then removed from the INBOX: nothing lost, nothing left.
+    assert!(srv.messages(&support, "INBOX").is_empty());
+    assert_eq!(srv.messages(&support, "Processed").len(), 3);
+    // A second pass finds nothing to do.
+    let again = once(&base);
+    assert!(!again.contains("new tickets"), "{again}");
+    assert_eq!(base.tickets().len(), 3);
+    assert_eq!(srv.messages(&support, "Processed").len(), 3);
+}
+
+#[test]
 fn without_idle_the_mailbox_is_polled() {
     let srv = Servers::get();
     let (support, tech, dave) = (srv.user("support"), srv.user("tech"), srv.user("dave"));

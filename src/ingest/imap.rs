@@ -134,6 +134,14 @@ impl Reader {
             folder_ready: false,
             session,
         };
+        if !reader.has_move || !reader.has_uidplus {
+            tracing::info!(
+                host = %cfg.host,
+                r#move = reader.has_move,
+                uidplus = reader.has_uidplus,
+                "older IMAP server: moving by COPY then expunging"
+            );
+        }
         Ok(reader)
     }
 

@@ -92,6 +92,16 @@ impl Servers {
     }
 
     /// The `[[mailbox]]` keys that read `user`'s INBOX over IMAP.
+    /// The same mailbox read through the address where the IMAP server
+    /// offers neither MOVE nor UIDPLUS (plain text: its certificate does
+    /// not name that address; it is loopback all the same).
+    pub fn basic_mailbox_toml(&self, name: &str, user: &str, after: &str) -> String {
+        let host = var("GUICHET_TEST_IMAP_BASIC_HOST");
+        self.mailbox_toml(name, user, after)
+            .replace("host = \"127.0.0.1\"", &format!("host = \"{host}\""))
+            .replace("tls = \"starttls\"", "tls = \"none\"")
+    }
+
     pub fn mailbox_toml(&self, name: &str, user: &str, after: &str) -> String {
         format!(
             r#"
