@@ -292,6 +292,38 @@ fn permanent_and_transient_smtp_refusals_are_told_apart() {
     assert_eq!(rows.iter().filter(|r| r["state"] == "sent").count(), 2);
 }
 
+#[test]
+fn a_refused_watcher_does_not_keep_the_reply_from_the_requester() {
+    let srv = Servers::get();
+    let (support, tech, alice) = (srv.user("support"), srv.user("tech"), srv.user("alice"));
+    let desk = desk(&srv, &support, &tech, "keep", "");
+    // Alice copies two addresses the relay will not take: one for good, one for now.
+    let first = String::from_utf8(message(&alice, &support, "Écran", "w1@x.test", "", "Il clignote."))
+        .unwrap()
+        .replacen("\r\n", "\r\nCc: rejected@example.test, deferred@example.test\r\n", 1);
+    srv.append(&support, "INBOX", first.as_bytes());
+    once(&desk);
+    assert_eq!(desk.ticket(1)["watchers"].as_array().unwrap().len(), 2);
+    srv.append(
+        &support,
+        "INBOX",
+        &message(&tech, &support, "RE: [Guichet #1] Écran", "w2@x.test", "", "Je change le câble."),
+    );
+    once(&desk);
+    // Alice has the acknowledgement and the reply.
+    let inbox = srv.wait_for(&alice, "INBOX", 2, WAIT);
+    assert!(inbox.iter().any(|m| text_body(m).contains("Je change le câble.")));
+    let rows: Vec<Value> = serde_json::from_str(&desk.ok(&["outbox", "list", "--json"])).unwrap();
+    let reply = rows.iter().find(|r| r["template"] == "reply").unwrap();
+    // Only the deferred address is left to try; the refusal is on record.
+    assert_eq!(reply["state"], "pending", "{reply}");
+    assert_eq!(reply["recipients"], serde_json::json!(["deferred@example.test"]));
+    let error = reply["last_error"].as_str().unwrap();
+    assert!(error.contains(&format!("sent to {alice}")), "{error}");
+    assert!(error.contains("rejected@example.test refused") && error.contains("550"), "{error}");
+    assert!(error.contains("deferred@example.test deferred") && error.contains("450"), "{error}");
+}
+
 /// A `guichet run` in the background, killed when dropped.
 struct Running {
     child: std::process::Child,

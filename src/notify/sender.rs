@@ -6,7 +6,8 @@ use chrono::{Duration, NaiveDateTime};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 
 use crate::config::{Outgoing, Smtp, Tls, Transport};
@@ -26,6 +27,17 @@ pub struct SendReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+}
+
+/// Recipients the relay did not take, when it took the mail for others.
+#[derive(Debug, Default)]
+struct Delivery {
+    /// Taken by the relay. Empty when the transport does not say (files).
+    accepted: Vec<String>,
+    /// Refused for good (5xx at RCPT), with the relay's answer.
+    refused: Vec<(String, String)>,
+    /// Refused for now (4xx at RCPT): to be tried again.
+    deferred: Vec<(String, String)>,
 }
 
 /// How a failed attempt ends.
@@ -84,7 +96,7 @@ impl SmtpSender {
         Ok(conn)
     }
 
-    async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), Failure> {
+    async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<Delivery, Failure> {
         let mut kept = self.kept.lock().await;
         let mut conn = match kept.take() {
             Some(mut k) => {
@@ -97,21 +109,76 @@ impl SmtpSender {
             }
             None => self.connect().await?,
         };
-        match conn.send(envelope, raw).await {
-            Ok(_) => {
+        match transaction(&mut conn, envelope, raw).await {
+            Ok(delivery) => {
                 *kept = Some(Kept { conn, used: std::time::Instant::now() });
-                Ok(())
+                Ok(delivery)
             }
             Err(e) => {
                 let offers_auth =
                     conn.server_info().get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login]).is_some();
-                // A refused recipient leaves the session mid-transaction:
-                // start afresh next time.
+                // A refused transaction leaves the session half-way: start
+                // afresh next time.
                 conn.abort().await;
-                Err(classify(&e, self.credentials.is_none() && offers_auth))
+                Err(match e {
+                    TxError::Smtp(e) => classify(&e, self.credentials.is_none() && offers_auth),
+                    TxError::Unsupported(why) => Failure::Permanent(why.to_string()),
+                })
             }
         }
     }
+}
+
+/// One SMTP transaction, recipient by recipient: one refused address does
+/// not keep the mail from the others. All refused: the whole attempt failed,
+/// as the first refusal says (a transient one wins, so it is tried again).
+async fn transaction(conn: &mut AsyncSmtpConnection, envelope: &Envelope, raw: &[u8]) -> Result<Delivery, TxError> {
+    let info = conn.server_info();
+    let mut options = Vec::new();
+    if envelope.to().iter().chain(envelope.from()).any(|a| !a.to_string().is_ascii()) {
+        if !info.supports_feature(Extension::SmtpUtfEight) {
+            return Err(TxError::Unsupported("an address is not ASCII and the relay has no SMTPUTF8"));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !raw.is_ascii() {
+        if !info.supports_feature(Extension::EightBitMime) {
+            return Err(TxError::Unsupported("the mail is not ASCII and the relay has no 8BITMIME"));
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    conn.command(Mail::new(envelope.from().cloned(), options)).await.map_err(TxError::Smtp)?;
+    let mut delivery = Delivery::default();
+    let mut first_error = None;
+    let mut accepted = 0;
+    for to in envelope.to() {
+        match conn.command(Rcpt::new(to.clone(), vec![])).await {
+            Ok(_) => {
+                accepted += 1;
+                delivery.accepted.push(to.to_string());
+            }
+            Err(e) if e.is_permanent() || e.is_transient() => {
+                let list = if e.is_permanent() { &mut delivery.refused } else { &mut delivery.deferred };
+                list.push((to.to_string(), e.to_string()));
+                if first_error.is_none() || e.is_transient() {
+                    first_error = Some(e);
+                }
+            }
+            Err(e) => return Err(TxError::Smtp(e)),
+        }
+    }
+    if accepted == 0 {
+        return Err(first_error.map_or(TxError::Unsupported("no recipient"), TxError::Smtp));
+    }
+    conn.command(Data).await.map_err(TxError::Smtp)?;
+    conn.message(raw).await.map_err(TxError::Smtp)?;
+    Ok(delivery)
+}
+
+enum TxError {
+    Smtp(lettre::transport::smtp::Error),
+    /// The mail cannot go through this relay as it is.
+    Unsupported(&'static str),
 }
 
 /// A permanent refusal is the mail's fault, except a policy refusal (530,
@@ -170,7 +237,7 @@ impl Sender {
         }
     }
 
-    async fn send(&self, row: &OutboxRow) -> Result<(), Failure> {
+    async fn send(&self, row: &OutboxRow) -> Result<Delivery, Failure> {
         let from = row.envelope_from.parse().map_err(|e| Failure::Permanent(format!("sender address: {e}")))?;
         let mut to = Vec::new();
         for r in row.recipients.split(',').filter(|r| !r.is_empty()) {
@@ -178,9 +245,11 @@ impl Sender {
         }
         let envelope = Envelope::new(Some(from), to).map_err(|e| Failure::Permanent(e.to_string()))?;
         match self {
-            Sender::File(t) => {
-                t.send_raw(&envelope, &row.content).await.map(drop).map_err(|e| Failure::Transient(e.to_string()))
-            }
+            Sender::File(t) => t
+                .send_raw(&envelope, &row.content)
+                .await
+                .map(|_| Delivery::default())
+                .map_err(|e| Failure::Transient(e.to_string())),
             Sender::Smtp(t) => t.send(&envelope, &row.content).await,
         }
     }
@@ -292,36 +361,57 @@ struct Verdict {
     attempts: i32,
     outcome: &'static str,
     detail: String,
+    /// Recipients still to be tried, when the relay deferred only some.
+    remaining: Option<String>,
 }
 
 impl Verdict {
-    fn of(row: &OutboxRow, result: Result<(), Failure>, max_attempts: u32, report: &mut SendReport) -> Verdict {
+    fn of(row: &OutboxRow, result: Result<Delivery, Failure>, max_attempts: u32, report: &mut SendReport) -> Verdict {
         let attempts = row.attempts + 1;
-        let outcome = match &result {
-            Ok(()) => "sent",
-            Err(Failure::Transient(_)) if attempts < max_attempts as i32 => "transient",
-            Err(_) => "permanent",
+        let may_retry = attempts < max_attempts as i32;
+        let refusals = |d: &Delivery| {
+            std::iter::once(format!("sent to {}", d.accepted.join(", ")))
+                .chain(d.refused.iter().map(|(a, why)| format!("{a} refused: {why}")))
+                .chain(d.deferred.iter().map(|(a, why)| format!("{a} deferred: {why}")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let (outcome, detail, remaining) = match result {
+            Ok(d) if d.refused.is_empty() && d.deferred.is_empty() => ("sent", String::new(), None),
+            // Delivered to the others; what the relay deferred waits its turn.
+            Ok(d) if !d.deferred.is_empty() && may_retry => {
+                let rest = d.deferred.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>().join(",");
+                ("partial", refusals(&d), Some(rest))
+            }
+            Ok(d) => ("sent", refusals(&d), None),
+            Err(Failure::Transient(m)) if may_retry => ("transient", m, None),
+            Err(Failure::Transient(m)) | Err(Failure::Permanent(m)) => ("permanent", m, None),
         };
         match outcome {
             "sent" => report.sent += 1,
-            "transient" => report.retrying += 1,
+            "partial" | "transient" => report.retrying += 1,
             _ => report.failed += 1,
         }
-        let detail = match result {
-            Ok(()) => String::new(),
-            Err(Failure::Transient(m)) | Err(Failure::Permanent(m)) => m,
-        };
         if !detail.is_empty() {
-            tracing::warn!(outbox.id = row.id, attempts, error = %detail, "sending failed");
+            tracing::warn!(outbox.id = row.id, attempts, error = %detail, "sending failed for some or all recipients");
         }
-        Verdict { id: row.id, attempts, outcome, detail }
+        Verdict { id: row.id, attempts, outcome, detail, remaining }
     }
 
     fn record(&self, conn: &mut crate::store::Conn, at: NaiveDateTime) -> Result<(), StoreError> {
-        let Verdict { id, attempts, outcome, detail } = self;
+        let Verdict { id, attempts, outcome, detail, remaining } = self;
         queries::record_attempt(conn, *id, at, outcome, detail)?;
         match *outcome {
-            "sent" => queries::mark_sent(conn, *id, at)?,
+            "sent" => {
+                queries::mark_sent(conn, *id, at)?;
+                if !detail.is_empty() {
+                    queries::note_outbox_error(conn, *id, detail)?;
+                }
+            }
+            "partial" => {
+                queries::set_outbox_recipients(conn, *id, remaining.as_deref().unwrap_or_default())?;
+                queries::mark_failed(conn, *id, detail, Some(at + backoff(attempts - 1)))?;
+            }
             "transient" => queries::mark_failed(conn, *id, detail, Some(at + backoff(attempts - 1)))?,
             _ => queries::mark_failed(conn, *id, detail, None)?,
         }

@@ -454,6 +454,16 @@ pub fn mark_sent(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QResult<()> {
 }
 
 /// Records a failed attempt: retried at `retry_at`, or given up (`None`).
+/// Recipients still to be sent to (the relay took the mail for the others).
+pub fn set_outbox_recipients(conn: &mut Conn, id: i64, recipients: &str) -> QResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::recipients.eq(recipients)).execute(conn).map(drop)
+}
+
+/// Keeps what went wrong for some recipients of a mail sent to the others.
+pub fn note_outbox_error(conn: &mut Conn, id: i64, error: &str) -> QResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::last_error.eq(error)).execute(conn).map(drop)
+}
+
 pub fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at: Option<NaiveDateTime>) -> QResult<()> {
     let q = diesel::update(outbox::table.find(id));
     match retry_at {
