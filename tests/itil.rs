@@ -145,6 +145,15 @@ group = "poste"
     assert_eq!(v["rules"][0]["matched"], true);
     assert_eq!(v["rules"][1]["failed"], "subject");
     assert_eq!(v["assignment"]["assignee"], SARAH);
+    // Mail the pipeline sets aside before any rule says so.
+    let ooo = desk.path("ooo.eml");
+    std::fs::write(
+        &ooo,
+        mail("bob@example.test", "Absent", "a2@x.test", "Auto-Submitted: auto-replied\r\n", "Absent."),
+    )
+    .unwrap();
+    let text = desk.ok(&["rules", "test", ooo.to_str().unwrap()]);
+    assert!(text.contains("auto_reply mail") && text.contains("opens no ticket"), "{text}");
     // Nothing was stored: not even a database was made.
     if !on_postgres() {
         assert!(!desk.path("var/guichet.db").exists());

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
+use crate::domain::classify::MailKind;
 use crate::ingest::pipeline::Opening;
 use crate::ingest::routing::{auto_assign, route};
 use crate::mail::inbound::InboundMail;
@@ -41,7 +42,27 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         Some(m) => return Err(Failure::new(2, anyhow::anyhow!("no mailbox is named `{m}`"))),
         None => settings.mailboxes.first().map(|m| m.name.clone()).unwrap_or_default(),
     };
-    let opening = Opening::of_mail(settings, &mail, false);
+    // What the pipeline decides before any rule.
+    let class = crate::domain::classify::classify(&mail.facts, &settings.own);
+    let before = match class.kind {
+        MailKind::Human | MailKind::List if mail.from.email.is_empty() => {
+            Some(format!("held in quarantine: {}", crate::mail::inbound::Unusable::NoSender))
+        }
+        MailKind::Human | MailKind::List => None,
+        kind => Some(format!("{} mail ({}): recorded, opens no ticket, no rule applies", kind.as_str(), class.reason)),
+    };
+    if let Some(what) = before {
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "mailbox": mailbox, "result": what })).unwrap_or_default()
+            );
+        } else {
+            println!("{}: {what}", file.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let opening = Opening::of_mail(settings, &mail, class.kind == MailKind::List);
     let r = route(settings, &mailbox, &mail, &opening.requester.email);
     // Who would get it depends on everyone's load: read it if the
     // database is there, never create or change it.

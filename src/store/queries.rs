@@ -664,16 +664,20 @@ pub fn away(conn: &mut Conn, email: &str, now: NaiveDateTime) -> QResult<Option<
 }
 
 pub fn set_away(conn: &mut Conn, email: &str, until: NaiveDateTime, reason: &str, now: NaiveDateTime) -> QResult<()> {
-    diesel::delete(technician_away::table.find(email)).execute(conn)?;
-    diesel::insert_into(technician_away::table)
-        .values((
-            technician_away::email.eq(email),
-            technician_away::away_until.eq(until),
-            technician_away::reason.eq(reason),
-            technician_away::noticed_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+    let row = (
+        technician_away::email.eq(email),
+        technician_away::away_until.eq(until),
+        technician_away::reason.eq(reason),
+        technician_away::noticed_at.eq(now),
+    );
+    // Two instances may notice the same auto-reply's siblings at once.
+    per_backend!(conn, c => diesel::insert_into(technician_away::table)
+        .values(row)
+        .on_conflict(technician_away::email)
+        .do_update()
+        .set(row)
+        .execute(c)
+        .map(drop))
 }
 
 /// Returns whether they had been noticed away.
