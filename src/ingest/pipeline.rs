@@ -200,7 +200,18 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
     let now = desk.now.naive_utc();
     let requester =
         call.requester.clone().unwrap_or(Mailbox { email: call.by.email.clone(), name: call.by.name.clone() });
-    let raw = call_mail(desk, &requester, call);
+    let nanos = desk.now.timestamp_nanos_opt().unwrap_or_default();
+    let message_id = format!("call.{nanos:x}.{}@{}", std::process::id(), desk.settings.outgoing.message_id_domain);
+    let raw = crate::mail::outbound::call_record(
+        &requester,
+        desk.settings.desk_address(),
+        &call.subject,
+        &call.text,
+        &message_id,
+        &call.by.email,
+        desk.now.into(),
+    )
+    .map_err(|e| IngestError::Refused(e.to_string()))?;
     let sha = sha256_hex(&raw);
     let result = store.write(|conn| -> Result<Outcome, Stop> {
         let raw_id = queries::insert_raw(
@@ -242,45 +253,6 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
         Err(Stop::Store(e)) => Err(IngestError::Store(e)),
         Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
         Err(Stop::Quarantine(reason)) => Err(IngestError::Refused(reason)),
-    }
-}
-
-fn call_mail(desk: &Desk<'_>, requester: &Mailbox, call: &Call) -> Vec<u8> {
-    let nanos = desk.now.timestamp_nanos_opt().unwrap_or_default();
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let name = one_line(&requester.name).replace(['"', '\\'], "");
-    let from = if name.is_empty() { requester.email.clone() } else { format!("\"{name}\" <{}>", requester.email) };
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <call.{nanos:x}.{pid}@{domain}>\r\nX-Guichet-Recorded-By: {by}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n",
-        to = desk.settings.desk_address(),
-        subject = encode_subject(&one_line(&call.subject)),
-        date = desk.now.to_rfc2822(),
-        pid = std::process::id(),
-        domain = desk.settings.outgoing.message_id_domain,
-        by = call.by.email,
-        text = call.text.replace("\r\n", "\n").replace('\n', "\r\n"),
-    )
-    .into_bytes()
-}
-
-/// RFC 2047 for a subject that is not plain ASCII.
-fn encode_subject(s: &str) -> String {
-    if s.is_ascii() {
-        s.to_string()
-    } else {
-        use std::fmt::Write;
-        let mut out = String::from("=?utf-8?q?");
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() {
-                out.push(b as char);
-            } else if b == b' ' {
-                out.push('_');
-            } else {
-                let _ = write!(out, "={b:02X}");
-            }
-        }
-        out.push_str("?=");
-        out
     }
 }
 

@@ -101,6 +101,31 @@ impl Draft {
     }
 }
 
+/// The record of a call a technician took: a plain text mail from the
+/// caller to the desk, kept as the ticket's raw message. It carries none of
+/// our loop headers: it is not mail we send.
+pub fn call_record(
+    caller: &Mailbox,
+    desk: &str,
+    subject: &str,
+    text: &str,
+    message_id: &str,
+    recorded_by: &str,
+    date: SystemTime,
+) -> Result<Vec<u8>, BuildError> {
+    let desk = Mailbox { email: desk.to_string(), name: String::new() };
+    let message = Message::builder()
+        .from(lettre_mailbox(caller)?)
+        .to(lettre_mailbox(&desk)?)
+        .subject(one_line(subject))
+        .date(date)
+        .message_id(Some(format!("<{message_id}>")))
+        .raw_header(header("X-Guichet-Recorded-By", recorded_by))
+        .singlepart(SinglePart::plain(text.to_string()))
+        .map_err(|e| BuildError::Message(e.to_string()))?;
+    Ok(message.formatted())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
