@@ -64,15 +64,8 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             let status = t.status.parse().ok();
             let recipient = Mailbox { email: requester.email, name: requester.name };
             let notice = Notice {
-                template: template.clone(),
-                lang,
-                to: vec![recipient.clone()],
-                cc: Vec::new(),
-                from_name: settings.outgoing.from_name.clone(),
-                automatic: true,
-                article,
                 change: ChangeView { old: status, new: status, by_name: String::new() },
-                error: None,
+                ..Notice::automatic(template, lang, vec![recipient.clone()], &settings.outgoing.from_name, article)
             };
             let desk = Desk { settings, templates: &templates, now: env.clock.now() };
             let ctx = desk.context(&mut conn, &t, &notice, &recipient)?;

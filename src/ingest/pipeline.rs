@@ -754,18 +754,16 @@ impl Ctx<'_, '_> {
         }
         if ticket.assignee.is_none() {
             let chosen = match (&r.assignee, &ticket.group_name) {
-                (Some(a), _) => {
-                    Some((a.clone(), format!("rule `{}`", r.matched().last().cloned().unwrap_or_default())))
-                }
+                (Some(a), _) => Some(a.clone()),
                 (None, Some(g)) => {
                     let choice =
                         auto_assign(Some(self.conn), settings, self.desk.now, g, r.category.as_deref(), &r.tags)?;
                     self.event(ticket.id, "guichet", "assignment", None, Some(&choice.why), None)?;
-                    choice.assignee.map(|a| (a, choice.why))
+                    choice.assignee
                 }
                 (None, None) => None,
             };
-            if let Some((who, _why)) = chosen {
+            if let Some(who) = chosen {
                 queries::set_assignment(self.conn, ticket.id, Some(&who), ticket.group_name.as_deref(), self.now)?;
                 self.event(ticket.id, "guichet", "assignee", None, Some(&who), None)?;
                 if ticket.status == Status::New.as_str() {
@@ -777,18 +775,10 @@ impl Ctx<'_, '_> {
         let view = self.article_view(&trimmed, true, internal);
         let requester_is_staff = settings.technician(&requester.email).is_some();
         if answer && r.acknowledge && !internal && !requester_is_staff {
-            let notice = Notice {
-                template: r.template.clone(),
-                lang,
-                to: vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }],
-                cc: Vec::new(),
-                from_name: settings.outgoing.from_name.clone(),
-                automatic: true,
-                // Their own files are not sent back to them.
-                article: ArticleView { attachments: Vec::new(), ..view.clone() },
-                change: ChangeView::default(),
-                error: None,
-            };
+            let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
+            // Their own files are not sent back to them.
+            let article = ArticleView { attachments: Vec::new(), ..view.clone() };
+            let notice = Notice::automatic(r.template.clone(), lang, to, &settings.outgoing.from_name, article);
             self.desk.queue(self.conn, &ticket, notice)?;
         }
         if let Some(a) = ticket.assignee.clone() {
@@ -805,17 +795,9 @@ impl Ctx<'_, '_> {
     fn notify_assignee(&mut self, ticket: &Ticket, email: &str, article: ArticleView) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let Some(tech) = settings.technician(email) else { return Ok(()) };
-        let notice = Notice {
-            template: "assigned".into(),
-            lang: tech.language.unwrap_or(settings.tickets.language),
-            to: vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }],
-            cc: Vec::new(),
-            from_name: settings.outgoing.from_name.clone(),
-            automatic: true,
-            article,
-            change: ChangeView::default(),
-            error: None,
-        };
+        let lang = tech.language.unwrap_or(settings.tickets.language);
+        let to = vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }];
+        let notice = Notice::automatic("assigned", lang, to, &settings.outgoing.from_name, article);
         self.desk.queue(self.conn, ticket, notice)?;
         Ok(())
     }
@@ -867,17 +849,7 @@ impl Ctx<'_, '_> {
             if to.is_empty() {
                 continue;
             }
-            let notice = Notice {
-                template: template.into(),
-                lang,
-                to,
-                cc: Vec::new(),
-                from_name: settings.outgoing.from_name.clone(),
-                automatic: true,
-                article: article.clone(),
-                change: ChangeView::default(),
-                error: None,
-            };
+            let notice = Notice::automatic(template, lang, to, &settings.outgoing.from_name, article.clone());
             self.desk.queue(self.conn, ticket, notice)?;
         }
         Ok(())
@@ -966,16 +938,11 @@ impl Ctx<'_, '_> {
         let tech_lang = tech.language.unwrap_or(settings.tickets.language);
         for (command, reason) in errors {
             self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(reason), None)?;
+            let to = vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }];
+            let article = ArticleView { attachments: Vec::new(), ..self.article_view(text, false, internal) };
             let notice = Notice {
-                template: "command_error".into(),
-                lang: tech_lang,
-                to: vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }],
-                cc: Vec::new(),
-                from_name: settings.outgoing.from_name.clone(),
-                automatic: true,
-                article: ArticleView { attachments: Vec::new(), ..self.article_view(text, false, internal) },
-                change: ChangeView::default(),
                 error: Some((command.clone(), reason.clone())),
+                ..Notice::automatic("command_error", tech_lang, to, &settings.outgoing.from_name, article)
             };
             self.desk.queue(self.conn, ticket, notice)?;
         }
@@ -994,16 +961,11 @@ impl Ctx<'_, '_> {
             let requester = queries::contact(self.conn, child.requester_id)?;
             let lang: Lang = child.language.parse().unwrap_or(settings.tickets.language);
             let by_name = settings.technician(actor).map_or(String::new(), |t| t.name.clone());
+            let recipient = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
+            let article = ArticleView { text: text.to_string(), ..ArticleView::default() };
             let notice = Notice {
-                template: "status_changed".into(),
-                lang,
-                to: vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }],
-                cc: Vec::new(),
-                from_name: settings.outgoing.from_name.clone(),
-                automatic: true,
-                article: ArticleView { text: text.to_string(), ..ArticleView::default() },
                 change: ChangeView { old: Some(from), new: Some(to), by_name },
-                error: None,
+                ..Notice::automatic("status_changed", lang, recipient, &settings.outgoing.from_name, article)
             };
             self.desk.queue(self.conn, &child, notice)?;
         }
@@ -1088,18 +1050,19 @@ impl Ctx<'_, '_> {
                         self.event(ticket.id, &actor, "major", Some(&old), Some(&new), None)?;
                     }
                 }
-                Command::Plan(_) if status != Status::Planned && status.transition(Status::Planned).is_err() => {
-                    step(&mut status, Status::Planned, &mut errors);
-                }
                 Command::Plan(local) => {
+                    // Nothing is planned on a ticket that cannot become planned.
+                    if status != Status::Planned {
+                        step(&mut status, Status::Planned, &mut errors);
+                        if status != Status::Planned {
+                            continue;
+                        }
+                    }
                     let at =
                         local.and_local_timezone(tech.presence.tz).earliest().map(|t| t.naive_utc()).unwrap_or(*local);
                     queries::set_planned(self.conn, ticket.id, Some(at), self.now)?;
                     let old = ticket.planned_at.map(|p| p.and_utc().to_rfc3339());
                     self.event(ticket.id, &actor, "planned", old.as_deref(), Some(&at.and_utc().to_rfc3339()), None)?;
-                    if status != Status::Planned {
-                        step(&mut status, Status::Planned, &mut errors);
-                    }
                 }
                 Command::Requester(email) => {
                     let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;

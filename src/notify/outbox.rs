@@ -52,6 +52,30 @@ pub struct Notice {
     pub error: Option<(String, String)>,
 }
 
+impl Notice {
+    /// Automatic mail to `to` under the desk's name: no Cc, no status
+    /// change, no error (set those on the result when needed).
+    pub fn automatic(
+        template: impl Into<String>,
+        lang: Lang,
+        to: Vec<Mailbox>,
+        from_name: &str,
+        article: ArticleView,
+    ) -> Notice {
+        Notice {
+            template: template.into(),
+            lang,
+            to,
+            cc: Vec::new(),
+            from_name: from_name.to_string(),
+            automatic: true,
+            article,
+            change: ChangeView::default(),
+            error: None,
+        }
+    }
+}
+
 /// Everything queuing needs besides the connection.
 pub struct Desk<'a> {
     pub settings: &'a Settings,
