@@ -150,13 +150,9 @@ async fn transaction(conn: &mut AsyncSmtpConnection, envelope: &Envelope, raw: &
     conn.command(Mail::new(envelope.from().cloned(), options)).await.map_err(TxError::Smtp)?;
     let mut delivery = Delivery::default();
     let mut first_error = None;
-    let mut accepted = 0;
     for to in envelope.to() {
         match conn.command(Rcpt::new(to.clone(), vec![])).await {
-            Ok(_) => {
-                accepted += 1;
-                delivery.accepted.push(to.to_string());
-            }
+            Ok(_) => delivery.accepted.push(to.to_string()),
             Err(e) if e.is_permanent() || e.is_transient() => {
                 let list = if e.is_permanent() { &mut delivery.refused } else { &mut delivery.deferred };
                 list.push((to.to_string(), e.to_string()));
@@ -167,7 +163,7 @@ async fn transaction(conn: &mut AsyncSmtpConnection, envelope: &Envelope, raw: &
             Err(e) => return Err(TxError::Smtp(e)),
         }
     }
-    if accepted == 0 {
+    if delivery.accepted.is_empty() {
         return Err(first_error.map_or(TxError::Unsupported("no recipient"), TxError::Smtp));
     }
     conn.command(Data).await.map_err(TxError::Smtp)?;

@@ -65,10 +65,10 @@ fn names(dir: &Path) -> Vec<String> {
     NAMES.iter().map(|s| s.to_string()).chain(extra).collect()
 }
 
-fn stamp(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>)> {
+fn stamp(dir: &Path, names: &[String]) -> Vec<(PathBuf, Option<SystemTime>)> {
     let mut out = Vec::new();
     for lang in LANGS {
-        for name in names(dir) {
+        for name in names {
             for part in PARTS {
                 let path = dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
                 let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
@@ -82,7 +82,8 @@ fn stamp(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>)> {
 impl Templates {
     /// Loads and checks every template; all problems are returned together.
     pub fn load(dir: &Path) -> Result<Templates, Vec<TemplateProblem>> {
-        let stamp = stamp(dir);
+        let names = names(dir);
+        let stamp = stamp(dir, &names);
         let mut plain = Handlebars::new();
         plain.set_strict_mode(true);
         plain.register_escape_fn(handlebars::no_escape);
@@ -106,7 +107,7 @@ impl Templates {
                 problems.push(TemplateProblem { file, message: e.to_string() });
             }
         }
-        let templates = Templates { dir: dir.to_path_buf(), plain, html, stamp, names: names(dir) };
+        let templates = Templates { dir: dir.to_path_buf(), plain, html, stamp, names };
         if problems.is_empty() {
             problems = templates.check();
         }
@@ -169,7 +170,9 @@ impl Templates {
     /// Reloads when a file changed. `Ok(true)` when a new set is in use;
     /// on a broken edit the current set stays and the problems are returned.
     pub fn reload_if_changed(&mut self) -> Result<bool, Vec<TemplateProblem>> {
-        if stamp(&self.dir) == self.stamp {
+        // Looked at every second: the directories are listed once.
+        let now = stamp(&self.dir, &names(&self.dir));
+        if now == self.stamp {
             return Ok(false);
         }
         match Templates::load(&self.dir) {
@@ -179,7 +182,7 @@ impl Templates {
             }
             Err(problems) => {
                 // Do not retry the same broken files on every tick.
-                self.stamp = stamp(&self.dir);
+                self.stamp = now;
                 Err(problems)
             }
         }
