@@ -236,7 +236,7 @@ fn open(env: Env, a: OpenArgs, json: bool) -> Result<ExitCode, Failure> {
     let requester = match &a.requester {
         Some(r) => {
             let email = r.trim().to_ascii_lowercase();
-            if !matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.')) {
+            if !crate::domain::is_address(&email) {
                 return Err(usage(format!("--requester `{r}` is not an e-mail address")));
             }
             Some(crate::mail::inbound::Mailbox { email, name: a.name.trim().to_string() })

@@ -226,14 +226,11 @@ impl Reader<'_> {
 
     fn address(&mut self, key: String, value: String) -> Option<String> {
         let v = value.trim().to_ascii_lowercase();
-        match v.split_once('@') {
-            Some((local, domain)) if !local.is_empty() && domain.contains('.') && !v.contains(char::is_whitespace) => {
-                Some(v)
-            }
-            _ => {
-                self.problem(key, format!("`{value}` is not an e-mail address"));
-                None
-            }
+        if crate::domain::is_address(&v) {
+            Some(v)
+        } else {
+            self.problem(key, format!("`{value}` is not an e-mail address"));
+            None
         }
     }
 

@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::is_address;
 use super::ticket::{Status, TicketType};
 
 /// One command, parsed and checked for shape (not yet for legality).
@@ -182,10 +183,6 @@ fn parse_one(rest: &str) -> Result<Command, String> {
             "unknown command `#{name}` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb)"
         )),
     }
-}
-
-fn is_address(a: &str) -> bool {
-    matches!(a.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace))
 }
 
 /// `2026-12-01`, `2026-12-01 14:30`, `01/12/2026 14h30`: a day alone

@@ -12,3 +12,9 @@ pub mod threading;
 pub mod ticket;
 pub mod trim;
 pub mod urgency;
+
+/// `local@domain.tld`, with no white space: the shape every address a
+/// person types (config, commands, the command line) must have.
+pub fn is_address(a: &str) -> bool {
+    matches!(a.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace))
+}
