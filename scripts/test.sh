@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 scripts/servers.sh start
+scripts/browser.sh
 servers_dir="${GUICHET_SERVERS_DIR:-/tmp/guichet-servers}"
 # shellcheck source=/dev/null
 source "$servers_dir/env"
 # shellcheck source=/dev/null
 source "$servers_dir/pg.env"
+# shellcheck source=/dev/null
+source "$servers_dir/browser.env"
 
 # Databases earlier runs left behind (one per test on PostgreSQL).
 psql "$GUICHET_TEST_PG_URL/postgres" -qAt \
@@ -26,4 +29,4 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test (SQLite, real mail servers)"
 cargo test --locked "$@"
 echo "== cargo test (the store's tests again, on PostgreSQL)"
-GUICHET_TEST_BACKEND=postgres cargo test --locked --test pipeline --test corpus_ingest --test cli --test examples --test itil "$@"
+GUICHET_TEST_BACKEND=postgres cargo test --locked --test pipeline --test corpus_ingest --test cli --test examples --test itil --test sla --test survey_web "$@"

@@ -10,8 +10,10 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod ingest;
 pub mod mail;
 pub mod net;
 pub mod notify;
+pub mod sla;
 pub mod store;

@@ -8,6 +8,7 @@ mod outbox;
 mod quarantine;
 mod rules;
 mod run;
+mod serve;
 mod status;
 mod template;
 mod ticket;
@@ -52,6 +53,7 @@ pub enum Command {
     #[command(subcommand)]
     Rules(rules::Command),
     Status(status::Args),
+    Serve(serve::Args),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -154,6 +156,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Outbox(cmd) => outbox::run(Env::load(config)?, cmd),
         Command::Rules(cmd) => rules::run(Env::load(config)?, cmd),
         Command::Status(args) => status::run(Env::load(config)?, args),
+        Command::Serve(args) => serve::run(Env::load(config)?, args),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::ingest::{Live, Outcome};
 use crate::notify::outbox::Desk;
 use crate::notify::sender::{send_due, SendReport, Sender};
 use crate::notify::templates::Templates;
+use crate::sla::{sweep, SweepReport};
 use crate::store::Store;
 
 use super::{exit, Env, Failure};
@@ -35,6 +36,7 @@ pub struct Args {
 struct Pass {
     outcomes: BTreeMap<&'static str, usize>,
     sent: SendReport,
+    swept: SweepReport,
     faults: Vec<String>,
     transient: bool,
 }
@@ -67,6 +69,11 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
             for (what, n) in &pass.outcomes {
                 println!("{n} {what}");
             }
+            let w = &pass.swept;
+            println!(
+                "timers: {} warned, {} breached, {} reminded, {} closed unanswered, {} surveys sent",
+                w.warned, w.breached, w.reminded, w.closed, w.surveys
+            );
             println!("outbox: {} sent, {} to retry, {} failed", pass.sent.sent, pass.sent.retrying, pass.sent.failed);
             for f in &pass.faults {
                 eprintln!("guichet: {f}");
@@ -85,6 +92,23 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
         };
         let (live_tx, live_rx) = watch::channel(live(&env, &templates));
         let wake = Arc::new(Notify::new());
+        let web = match &env.settings.http {
+            Some(http) => {
+                let listener = super::serve::bind(http.listen).await?;
+                let web = crate::http::Web { store: store.clone(), live: live_rx.clone(), clock: env.clock.clone() };
+                let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+                let task = tokio::spawn(async move {
+                    let stop = async move {
+                        let _ = stop_rx.await;
+                    };
+                    if let Err(e) = crate::http::serve(listener, web, stop).await {
+                        tracing::error!(error = %e, "http server stopped");
+                    }
+                });
+                Some((stop_tx, task))
+            }
+            None => None,
+        };
         let mut watchers = Watchers::default();
         watchers.reconcile(&env.settings, &live_rx, &store, &env.clock, &wake);
         // Logged after the stamps are taken: an edit made once this line is
@@ -137,6 +161,10 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
             }
         }
         watchers.stop();
+        if let Some((stop, task)) = web {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
@@ -326,6 +354,20 @@ async fn cycle(
                     tracing::warn!(mailbox = %mailbox.name, "pass stopped at a mail that could not be stored");
                 }
             }
+        }
+    }
+    // Timers first: what they queue goes out in the same pass.
+    let desk = Desk { settings: &env.settings, templates, now: env.clock.now() };
+    match tokio::task::block_in_place(|| sweep(store, &desk)) {
+        Ok(report) => {
+            if !report.is_empty() {
+                tracing::info!(?report, "timers fired");
+            }
+            pass.swept = report;
+        }
+        Err(e) => {
+            pass.transient |= e.is_transient();
+            pass.faults.push(format!("timers: {e}"));
         }
     }
     match send_due(store, sender, env.settings.outgoing.max_attempts, &*env.clock).await {

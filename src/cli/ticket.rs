@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use crate::config::Settings;
 use crate::store::models::Ticket;
 use crate::store::{queries, Conn};
 
@@ -75,13 +77,27 @@ fn split(list: &str) -> Vec<&str> {
 
 /// A ticket's fields as `ticket list --json` prints them; `show` adds the
 /// articles and the history.
-fn ticket_json(conn: &mut Conn, t: &Ticket) -> Result<Value, diesel::result::Error> {
+fn ticket_json(
+    conn: &mut Conn,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    t: &Ticket,
+) -> Result<Value, diesel::result::Error> {
     let requester = queries::contact(conn, t.requester_id)?;
     let watchers: Vec<String> = queries::watchers(conn, t.id)?.into_iter().map(|c| c.email).collect();
-    let sla: Vec<Value> = queries::sla_timers(conn, t.id)?
-        .iter()
-        .map(|s| json!({ "kind": s.kind, "due_at": time(s.due_at), "state": s.state }))
-        .collect();
+    let sla: Vec<Value> =
+        queries::sla_timers(conn, t.id)?.iter().map(|s| crate::sla::describe(settings, s, now)).collect();
+    let survey = queries::survey_of(conn, t.id)?.map(|s| {
+        json!({
+            "state": s.state,
+            "due_at": time(s.due_at),
+            "sent_at": s.sent_at.map(time),
+            "rating": s.rating,
+            "comment": s.comment,
+            "answered_via": s.answered_via,
+            "answered_at": s.answered_at.map(time),
+        })
+    });
     let tags = queries::tags(conn, t.id)?;
     let children = queries::children(conn, t.id)?;
     Ok(json!({
@@ -111,6 +127,8 @@ fn ticket_json(conn: &mut Conn, t: &Ticket) -> Result<Value, diesel::result::Err
         "updated_at": time(t.updated_at),
         "closed_at": t.closed_at.map(time),
         "sla": sla,
+        "survey": survey,
+        "rating": survey.as_ref().and_then(|s| s["rating"].as_i64()),
     }))
 }
 
@@ -134,7 +152,10 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             };
             let tickets = queries::list_tickets(&mut conn, &filter)?;
             if json {
-                let all = tickets.iter().map(|t| ticket_json(&mut conn, t)).collect::<Result<Vec<_>, _>>()?;
+                let all = tickets
+                    .iter()
+                    .map(|t| ticket_json(&mut conn, &env.settings, env.clock.now(), t))
+                    .collect::<Result<Vec<_>, _>>()?;
                 println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
                 println!(
@@ -161,7 +182,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             let Some(t) = queries::ticket(&mut conn, number)? else {
                 return Err(Failure::new(exit::FAILURE, anyhow::anyhow!("there is no ticket {number}")));
             };
-            let mut v = ticket_json(&mut conn, &t)?;
+            let mut v = ticket_json(&mut conn, &env.settings, env.clock.now(), &t)?;
             let articles = queries::articles(&mut conn, t.id)?;
             let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
             let attachments = queries::attachments_of(&mut conn, &ids)?;
@@ -290,7 +311,11 @@ fn open(env: Env, a: OpenArgs, json: bool) -> Result<ExitCode, Failure> {
         let mut conn = store.conn()?;
         let t = queries::ticket(&mut conn, ticket)?
             .ok_or_else(|| Failure::new(exit::FAILURE, anyhow::anyhow!("ticket {ticket} vanished")))?;
-        println!("{}", serde_json::to_string_pretty(&ticket_json(&mut conn, &t)?).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&ticket_json(&mut conn, &env.settings, env.clock.now(), &t)?)
+                .unwrap_or_default()
+        );
     } else {
         println!("opened ticket #{ticket}");
     }
@@ -350,6 +375,17 @@ fn print_ticket(v: &Value) {
         println!("  follows ticket #{}", s(&v["related"]));
     }
     println!("  opened {} · updated {}", s(&v["created_at"]), s(&v["updated_at"]));
+    for t in v["sla"].as_array().into_iter().flatten() {
+        let left = t["left_business_minutes"].as_i64().unwrap_or(0);
+        let when = if t["due_at"].is_null() { String::new() } else { format!(", due {}", s(&t["due_at"])) };
+        let left = if left >= 0 { format!("{left} business min left") } else { format!("{} business min late", -left) };
+        println!("  SLA {} ({}): {}{when}, {left}", s(&t["kind"]), s(&t["policy"]), s(&t["state"]));
+    }
+    if let Some(r) = v["survey"].as_object() {
+        let rating =
+            r.get("rating").filter(|x| !x.is_null()).map(|x| format!(", rated {}/5", s(x))).unwrap_or_default();
+        println!("  survey {}{rating}", s(&r["state"]));
+    }
     for a in v["articles"].as_array().into_iter().flatten() {
         println!();
         println!(

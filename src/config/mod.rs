@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::domain::assign::Presence;
+use crate::domain::calendar::Calendar;
 use crate::domain::classify::OwnMarkers;
 use crate::domain::rules::{AddressPattern, Rule};
 use crate::domain::threading::SubjectTag;
-use crate::domain::ticket::{Lang, PriorityMatrix};
+use crate::domain::ticket::{Lang, PriorityMatrix, TicketType};
 use crate::domain::urgency::Keywords;
 
 pub use raw::Problem;
@@ -36,6 +37,14 @@ pub struct Settings {
     /// `[[rule]]`, in order.
     pub rules: Vec<Rule>,
     pub limits: Limits,
+    /// `[[group]]`: who leads each group (told of breaches and low ratings).
+    pub groups: Vec<Group>,
+    /// `[[sla]]`, in order: the first that fits a ticket applies.
+    pub sla: Vec<SlaPolicy>,
+    pub pending: Pending,
+    pub survey: Survey,
+    /// `[http]`: survey links and `/healthz`; `None` when not served.
+    pub http: Option<Http>,
     /// Our addresses, X-Loop value and Message-ID domain, worked out once:
     /// every mail is checked against them.
     pub own: OwnMarkers,
@@ -216,6 +225,80 @@ pub struct Limits {
     pub automatic_per_hour: u32,
 }
 
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    /// Told when a ticket of the group breaches its SLA or gets a low
+    /// rating; without one, the group's technicians are.
+    pub lead: Option<String>,
+}
+
+/// A service level: which tickets it covers, its targets in business
+/// minutes, counted on its calendar, and what a breach sets off.
+#[derive(Debug, Clone)]
+pub struct SlaPolicy {
+    pub name: String,
+    /// Empty: any.
+    pub priorities: Vec<i32>,
+    pub types: Vec<TicketType>,
+    pub groups: Vec<String>,
+    pub calendar: Calendar,
+    pub first_response: Option<i64>,
+    pub resolution: Option<i64>,
+    /// Share of a target at which the assignee is warned.
+    pub warn_percent: u8,
+    pub escalation: Escalation,
+}
+
+impl SlaPolicy {
+    pub fn covers(&self, priority: i32, ticket_type: TicketType, group: Option<&str>) -> bool {
+        (self.priorities.is_empty() || self.priorities.contains(&priority))
+            && (self.types.is_empty() || self.types.contains(&ticket_type))
+            && (self.groups.is_empty() || group.is_some_and(|g| self.groups.iter().any(|x| x == g)))
+    }
+}
+
+/// What happens when a target is missed, besides telling the group lead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Escalation {
+    /// One step up (priority 3 becomes 2), never above 1.
+    pub raise_priority: bool,
+    pub group: Option<String>,
+    pub assignee: Option<String>,
+}
+
+/// Tickets waiting for their requester.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// Remind the requester after this long without an answer.
+    pub remind_after: Option<chrono::Duration>,
+    /// Then close the ticket `unresolved` after this long.
+    pub close_after: Option<chrono::Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    pub enabled: bool,
+    /// Sent this long after the ticket is resolved (and still is).
+    pub delay: chrono::Duration,
+    /// Share of resolved tickets asked, 0..=100.
+    pub share_percent: u8,
+    /// A rating at or below this alerts the group lead.
+    pub low_rating: u8,
+    /// How long a link in the survey mail works.
+    pub link_valid: chrono::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Http {
+    pub listen: std::net::SocketAddr,
+    /// How links in mail begin, e.g. `https://desk.example.test`.
+    pub base_url: String,
+    /// Key that signs survey links; when absent the desk makes one and
+    /// keeps it in the database.
+    pub secret: Option<String>,
+}
+
 /// A config that could not be read or has problems.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -275,6 +358,24 @@ impl Settings {
     }
 
     /// Technicians of a group, in config order.
+    /// The SLA policy a ticket falls under, if any.
+    pub fn sla_policy(&self, priority: i32, ticket_type: TicketType, group: Option<&str>) -> Option<&SlaPolicy> {
+        self.sla.iter().find(|p| p.covers(priority, ticket_type, group))
+    }
+
+    /// Whom to tell about a group's tickets going wrong: its lead, else
+    /// its technicians, else every technician.
+    pub fn group_lead(&self, group: Option<&str>) -> Vec<&Technician> {
+        let lead = group.and_then(|g| self.groups.iter().find(|x| x.name == g)).and_then(|g| g.lead.as_deref());
+        if let Some(t) = lead.and_then(|l| self.technician(l)) {
+            return vec![t];
+        }
+        match group {
+            Some(g) if self.group_members(g).next().is_some() => self.group_members(g).collect(),
+            _ => self.technicians.iter().collect(),
+        }
+    }
+
     pub fn group_members(&self, group: &str) -> impl Iterator<Item = &Technician> {
         let group = group.to_string();
         self.technicians.iter().filter(move |t| t.groups.contains(&group))

@@ -11,6 +11,7 @@ use toml::{Table, Value};
 use super::*;
 
 mod routing;
+mod service;
 
 /// One thing wrong in the config, with the key it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +26,23 @@ impl fmt::Display for Problem {
     }
 }
 
-const TOP: &[&str] =
-    &["database", "mailbox", "outgoing", "tickets", "templates", "technician", "limits", "rule", "requester_group"];
+const TOP: &[&str] = &[
+    "database",
+    "mailbox",
+    "outgoing",
+    "tickets",
+    "templates",
+    "technician",
+    "limits",
+    "rule",
+    "requester_group",
+    "group",
+    "calendar",
+    "sla",
+    "pending",
+    "survey",
+    "http",
+];
 const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
 const MAILBOX: &[&str] = &[
     "name",
@@ -192,22 +208,28 @@ impl Reader<'_> {
     /// A secret from `password_env` (an environment variable) or
     /// `password_file` (a file, trailing line break removed).
     fn secret(&mut self, t: &Table, path: &str) -> Option<String> {
-        match (self.string(t, path, "password_env"), self.string(t, path, "password_file")) {
+        self.named_secret(t, path, "password_env", "password_file")
+    }
+
+    /// A secret from the variable named by `env_key` or the file named by
+    /// `file_key`.
+    fn named_secret(&mut self, t: &Table, path: &str, env_key: &str, file_key: &str) -> Option<String> {
+        match (self.string(t, path, env_key), self.string(t, path, file_key)) {
             (Some(_), Some(_)) => {
-                self.problem(join(path, "password_env"), "give either password_env or password_file, not both");
+                self.problem(join(path, env_key), format!("give either {env_key} or {file_key}, not both"));
                 None
             }
             (Some(var), None) => match std::env::var(&var) {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    self.problem(join(path, "password_env"), format!("environment variable `{var}` is not set"));
+                    self.problem(join(path, env_key), format!("environment variable `{var}` is not set"));
                     None
                 }
             },
             (None, Some(file)) => match std::fs::read_to_string(self.path(&file)) {
                 Ok(v) => Some(v.trim_end_matches(['\r', '\n']).to_string()),
                 Err(e) => {
-                    self.problem(join(path, "password_file"), format!("cannot read `{file}`: {e}"));
+                    self.problem(join(path, file_key), format!("cannot read `{file}`: {e}"));
                     None
                 }
             },
@@ -292,6 +314,11 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     let requester_groups = routing::read_requester_groups(&mut r, &doc);
     let emails: Vec<String> = technicians.iter().map(|t| t.email.clone()).collect();
     let rules = routing::read_rules(&mut r, &doc, &groups, &emails, &requester_groups);
+    let group_leads = service::read_groups(&mut r, &doc, &groups, &emails);
+    let sla = service::read_sla(&mut r, &doc, &groups, &emails);
+    let pending = service::read_pending(&mut r, &doc);
+    let survey = service::read_survey(&mut r, &doc);
+    let http = service::read_http(&mut r, &doc);
     let limits = {
         let t = r.table(&doc, "", "limits");
         if let Some(t) = t {
@@ -322,6 +349,11 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 requester_groups,
                 rules,
                 limits,
+                groups: group_leads,
+                sla,
+                pending,
+                survey,
+                http,
                 // Filled in by `Settings::parse`, once the rest is known.
                 own: OwnMarkers::default(),
             })

@@ -2,14 +2,18 @@
 //! I/O or imports tokio, diesel or lettre.
 
 pub mod assign;
+pub mod calendar;
 pub mod classify;
 pub mod clock;
 pub mod commands;
 pub mod facts;
 pub mod language;
 pub mod rules;
+pub mod sla;
+pub mod survey;
 pub mod threading;
 pub mod ticket;
+pub mod token;
 pub mod trim;
 pub mod urgency;
 

@@ -11,11 +11,13 @@ use super::routing::{auto_assign, route, Routing};
 use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
 use crate::domain::commands::{self, Assignee, Command};
+use crate::domain::survey;
 use crate::domain::threading::{self, Candidates, OnClosed};
 use crate::domain::ticket::{Lang, Status, TicketType};
 use crate::domain::trim::trim_reply;
 use crate::mail::inbound::{sha256_hex, InboundMail, Mailbox, Unusable};
 use crate::notify::outbox::{ArticleView, ChangeView, Desk, Notice, QueueError};
+use crate::sla::{self, SlaError};
 use crate::store::models::{NewArticle, NewEvent, NewInbound, NewRawMessage, NewTicket, Ticket};
 use crate::store::{queries, Conn, Store, StoreError};
 
@@ -112,6 +114,15 @@ impl From<QueueError> for Stop {
         match e {
             QueueError::Store(e) => e.into(),
             other => Stop::Quarantine(format!("cannot write the outgoing mail: {other}")),
+        }
+    }
+}
+
+impl From<SlaError> for Stop {
+    fn from(e: SlaError) -> Self {
+        match e {
+            SlaError::Store(e) => Stop::Store(e),
+            SlaError::Mail(m) => Stop::Quarantine(m),
         }
     }
 }
@@ -568,6 +579,11 @@ impl Ctx<'_, '_> {
                 }
             },
             Role::Requester | Role::Watcher => {
+                if role == Role::Requester {
+                    if let Some(done) = self.survey_answer(&ticket, &reason)? {
+                        return Ok(done);
+                    }
+                }
                 let status: Status = ticket.status.parse().unwrap_or(Status::New);
                 let closed_at = ticket.closed_at.map(|t| t.and_utc());
                 match threading::on_closed(status, closed_at, self.desk.now, self.desk.settings.tickets.reopen_days) {
@@ -587,6 +603,7 @@ impl Ctx<'_, '_> {
                             let next = Status::reopened(ticket.assignee.is_some());
                             let kind = if how == OnClosed::Reopen { "reopened" } else { "status" };
                             self.set_status(&ticket, status, next, &self.mail.from.email.clone(), kind)?;
+                            self.timers(ticket.id, false)?;
                         }
                         let view = self.article_view(&trimmed, false, false);
                         self.notify_technicians(&ticket, "new_article", view)?;
@@ -595,6 +612,30 @@ impl Ctx<'_, '_> {
                 }
             }
         }
+    }
+
+    /// The requester answers the satisfaction survey: the rating (a digit,
+    /// or words that leave no doubt) and their words are recorded, and the
+    /// ticket stays closed — unless they say the problem is back, which
+    /// goes on as any reply to the ticket. `None`: not an answer.
+    fn survey_answer(&mut self, ticket: &Ticket, reason: &str) -> Result<Option<(Outcome, String)>, Stop> {
+        let Some(survey) = queries::survey_by_message_ids(self.conn, &self.mail.references)? else { return Ok(None) };
+        if survey.ticket_id != ticket.id {
+            return Ok(None);
+        }
+        let trimmed = trim_reply(&self.mail.text);
+        let said = survey::read_answer(&trimmed);
+        if said.problem_back {
+            self.event(ticket.id, &self.mail.from.email.clone(), "survey_problem_back", None, None, None)?;
+            return Ok(None);
+        }
+        self.article(ticket, "in", "public", Role::Requester.as_str(), &trimmed)?;
+        sla::survey::answer(self.conn, self.desk, &survey, said.rating, &trimmed, "mail")?;
+        let how = match said.rating {
+            Some(r) => format!("{reason}: survey answered, rating {r}"),
+            None => format!("{reason}: survey answered without a clear rating, kept as a comment"),
+        };
+        Ok(Some((Outcome::Article { ticket: ticket.id }, how)))
     }
 
     fn article_view(&self, text: &str, is_new_ticket: bool, internal: bool) -> ArticleView {
@@ -610,6 +651,14 @@ impl Ctx<'_, '_> {
             // Signature logos and other inline images stay behind.
             attachments: m.attachments.iter().filter(|a| !a.inline).cloned().collect(),
         }
+    }
+
+    /// Keeps the ticket's SLA timers and survey in step with its new state.
+    fn timers(&mut self, ticket: i64, responded: bool) -> Result<(), Stop> {
+        if let Some(t) = queries::ticket(self.conn, ticket)? {
+            sla::sync(self.conn, self.desk.settings, &t, responded, self.desk.now)?;
+        }
+        Ok(())
     }
 
     fn set_status(&mut self, ticket: &Ticket, from: Status, to: Status, actor: &str, kind: &str) -> Result<(), Stop> {
@@ -653,6 +702,7 @@ impl Ctx<'_, '_> {
                     let status: Status = ticket.status.parse().unwrap_or(Status::New);
                     self.set_status(&ticket, status, Status::Resolved, &actor, "status")?;
                     self.event(ticket.id, &actor, "event_recovered", None, Some(key), Some(article))?;
+                    self.timers(ticket.id, false)?;
                     let current = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
                     let view = self.article_view(&trimmed, false, true);
                     self.notify_technicians(&current, "new_article", view)?;
@@ -788,6 +838,7 @@ impl Ctx<'_, '_> {
         } else {
             self.notify_technicians(&ticket, "new_article", view)?;
         }
+        self.timers(ticket.id, false)?;
         Ok(ticket.id)
     }
 
@@ -867,6 +918,9 @@ impl Ctx<'_, '_> {
         self.article(ticket, "out", visibility, "technician", &trimmed)?;
         let errors: Vec<(String, String)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
         let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
+        // A public answer, or a status the requester is told of, is a response.
+        let responded = !internal && (applied.commanded || !trimmed.is_empty());
+        self.timers(ticket.id, responded)?;
 
         let current = queries::ticket(self.conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
         let requester = queries::contact(self.conn, current.requester_id)?;
@@ -896,6 +950,7 @@ impl Ctx<'_, '_> {
                     by_name: tech.name.clone(),
                 },
                 error: None,
+                details: serde_json::Value::Null,
             };
             self.desk.queue(self.conn, &current, notice)?;
         } else if !internal && !trimmed.is_empty() {
@@ -909,6 +964,7 @@ impl Ctx<'_, '_> {
                 article: view,
                 change: ChangeView::default(),
                 error: None,
+                details: serde_json::Value::Null,
             };
             self.desk.queue(self.conn, &current, notice)?;
         }
@@ -957,6 +1013,7 @@ impl Ctx<'_, '_> {
             let from: Status = child.status.parse().unwrap_or(Status::New);
             self.set_status(&child, from, to, actor, "status")?;
             self.event(child.id, actor, "closed_with_parent", None, Some(&parent.id.to_string()), None)?;
+            self.timers(child.id, false)?;
             let child = queries::ticket(self.conn, child.id)?.unwrap_or(child);
             let requester = queries::contact(self.conn, child.requester_id)?;
             let lang: Lang = child.language.parse().unwrap_or(settings.tickets.language);

@@ -50,6 +50,9 @@ pub struct Notice {
     pub article: ArticleView,
     pub change: ChangeView,
     pub error: Option<(String, String)>,
+    /// Extra template variables by section (`sla`, `pending`, `survey`,
+    /// `rating`), over the empty defaults every template sees.
+    pub details: Value,
 }
 
 impl Notice {
@@ -72,6 +75,7 @@ impl Notice {
             article,
             change: ChangeView::default(),
             error: None,
+            details: Value::Null,
         }
     }
 }
@@ -232,7 +236,7 @@ impl Desk<'_> {
             .unwrap_or_default();
         let a = &n.article;
         let (command, reason) = n.error.clone().unwrap_or_default();
-        Ok(json!({
+        let mut ctx = json!({
             "desk": {
                 "name": self.settings.outgoing.from_name,
                 "address": self.settings.desk_address(),
@@ -279,6 +283,30 @@ impl Desk<'_> {
                 "closed": n.change.new.is_some_and(Status::is_closed),
             },
             "error": { "command": command, "reason": reason },
-        }))
+            "sla": {
+                "kind_label": "", "policy": "", "due_at": "", "left_label": "", "overdue_label": "",
+                "raised_priority_label": "", "moved_to_group": "", "reassigned_to_name": "",
+            },
+            "pending": { "since": "", "days": 0, "close_after_days": 0, "closes_on": "" },
+            "survey": { "has_links": false, "links": [], "valid_days": 0 },
+            "rating": { "value": 0, "comment": "" },
+        });
+        merge_details(&mut ctx, &n.details);
+        Ok(ctx)
+    }
+}
+
+/// Lays `details` (`{"sla": {...}, ...}`) over the sections of `ctx`.
+pub fn merge_details(ctx: &mut Value, details: &Value) {
+    let Some(sections) = details.as_object() else { return };
+    for (section, values) in sections {
+        match (ctx.get_mut(section).and_then(Value::as_object_mut), values.as_object()) {
+            (Some(target), Some(values)) => {
+                for (k, v) in values {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+            _ => ctx[section.as_str()] = values.clone(),
+        }
     }
 }

@@ -14,8 +14,21 @@ use crate::domain::ticket::Lang;
 
 /// Every template guichet sends. Admins may add their own beside them
 /// (a rule's `template` names one): each needs all parts in every language.
-pub const NAMES: &[&str] =
-    &["acknowledgement", "reply", "new_article", "status_changed", "stranger_alert", "command_error", "assigned"];
+pub const NAMES: &[&str] = &[
+    "acknowledgement",
+    "reply",
+    "new_article",
+    "status_changed",
+    "stranger_alert",
+    "command_error",
+    "assigned",
+    "sla_warning",
+    "sla_breached",
+    "pending_reminder",
+    "auto_closed",
+    "survey",
+    "low_rating",
+];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
 
@@ -213,6 +226,23 @@ pub fn sample_context(lang: Lang) -> Value {
             "is_new_ticket": true, "internal": false
         },
         "change": { "old_label": crate::domain::ticket::Status::Assigned.label(lang), "new_label": crate::domain::ticket::Status::Resolved.label(lang), "new_meaning": crate::domain::ticket::Status::Resolved.meaning(lang), "by_name": "Marc Dupont", "closed": true },
-        "error": { "command": "#status closed", "reason": "unknown status `closed`" }
+        "error": { "command": "#status closed", "reason": "unknown status `closed`" },
+        "sla": {
+            "kind_label": crate::domain::sla::TimerKind::FirstResponse.label(lang), "policy": "standard",
+            "due_at": "2026-11-30 10:00 (Europe/Paris)", "left_label": "45 min", "overdue_label": "10 min",
+            "raised_priority_label": crate::domain::ticket::priority_label(2, lang), "moved_to_group": "niveau-2",
+            "reassigned_to_name": "Marc Dupont"
+        },
+        "pending": { "since": "2026-11-25", "days": 3, "close_after_days": 7, "closes_on": "2026-12-02" },
+        "survey": {
+            "has_links": true,
+            "links": (1..=5).rev().map(|r| json!({
+                "rating": r,
+                "url": format!("https://desk.example.test/survey/1.1767225600.0f1e2d?r={r}"),
+                "label": crate::domain::survey::rating_label(r, lang),
+            })).collect::<Vec<_>>(),
+            "valid_days": 30
+        },
+        "rating": { "value": 2, "comment": "Trop long." }
     })
 }

@@ -51,6 +51,8 @@ pub struct Ticket {
     pub planned_at: Option<NaiveDateTime>,
     pub event_key: Option<String>,
     pub event_count: i32,
+    pub pending_since: Option<NaiveDateTime>,
+    pub reminded_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -251,6 +253,49 @@ pub struct SlaTimer {
     pub warned_at: Option<NaiveDateTime>,
     pub breached_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    pub target_minutes: i64,
+    pub used_minutes: i64,
+    pub running_since: Option<NaiveDateTime>,
+    pub warn_percent: i32,
+    pub warn_at: Option<NaiveDateTime>,
+    pub met_at: Option<NaiveDateTime>,
+}
+
+/// A timer as written back after a change: everything but its identity.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = sla_timers, treat_none_as_null = true)]
+pub struct TimerRow<'a> {
+    pub ticket_id: i64,
+    pub kind: &'a str,
+    pub policy: &'a str,
+    pub due_at: NaiveDateTime,
+    pub state: &'a str,
+    pub remaining_minutes: Option<i64>,
+    pub warned_at: Option<NaiveDateTime>,
+    pub breached_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub target_minutes: i64,
+    pub used_minutes: i64,
+    pub running_since: Option<NaiveDateTime>,
+    pub warn_percent: i32,
+    pub warn_at: Option<NaiveDateTime>,
+    pub met_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = surveys)]
+pub struct Survey {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub state: String,
+    pub due_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub message_id: Option<String>,
+    pub rating: Option<i32>,
+    pub comment: String,
+    pub answered_via: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

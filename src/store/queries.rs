@@ -10,6 +10,11 @@ use super::{per_backend, AnyConnection, Conn};
 
 type QResult<T> = Result<T, diesel::result::Error>;
 
+/// A round trip to the database, for health checks.
+pub fn ping(conn: &mut Conn) -> QResult<()> {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).execute(conn).map(drop)
+}
+
 // --- contacts -------------------------------------------------------------
 
 pub fn contact_by_email(conn: &mut Conn, email: &str) -> QResult<Option<Contact>> {
@@ -95,8 +100,16 @@ pub fn set_status(
     closed_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QResult<()> {
+    // Waiting for the requester starts the reminder clock afresh.
+    let pending_since = (status == "pending").then_some(now);
     diesel::update(tickets::table.find(id))
-        .set((tickets::status.eq(status), tickets::closed_at.eq(closed_at), tickets::updated_at.eq(now)))
+        .set((
+            tickets::status.eq(status),
+            tickets::closed_at.eq(closed_at),
+            tickets::updated_at.eq(now),
+            tickets::pending_since.eq(pending_since),
+            tickets::reminded_at.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)
         .map(drop)
 }
@@ -343,6 +356,199 @@ pub fn sla_timers(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<SlaTimer>> {
         .load(conn)
 }
 
+/// Writes a timer: a new row, or the one with `id`.
+pub fn save_timer(conn: &mut Conn, id: Option<i64>, row: &TimerRow<'_>) -> QResult<()> {
+    match id {
+        Some(id) => diesel::update(sla_timers::table.find(id)).set(row).execute(conn).map(drop),
+        None => diesel::insert_into(sla_timers::table).values(row).execute(conn).map(drop),
+    }
+}
+
+/// Tickets with work due at `now`: a timer to warn about or breached, a
+/// pending ticket to remind or close, a survey to send. Sorted, once each.
+pub fn tickets_with_work_due(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    remind_before: Option<NaiveDateTime>,
+    close_before: Option<NaiveDateTime>,
+) -> QResult<Vec<i64>> {
+    let mut ids: Vec<i64> = sla_timers::table
+        .filter(sla_timers::state.eq("running"))
+        .filter(sla_timers::due_at.le(now).or(sla_timers::warned_at.is_null().and(sla_timers::warn_at.le(now))))
+        .select(sla_timers::ticket_id)
+        .load(conn)?;
+    let cut = match (remind_before, close_before) {
+        (Some(r), Some(c)) => Some((Some(r), c.max(r))),
+        (Some(r), None) => Some((Some(r), r)),
+        (None, Some(c)) => Some((None, c)),
+        (None, None) => None,
+    };
+    if let Some((remind, latest)) = cut {
+        // Everything pending since before the later cut, then filtered here.
+        let pending: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = tickets::table
+            .filter(tickets::status.eq("pending"))
+            .filter(tickets::pending_since.le(latest))
+            .select((tickets::id, tickets::pending_since, tickets::reminded_at))
+            .load(conn)?;
+        for (id, since, reminded) in pending {
+            let Some(since) = since else { continue };
+            let remind_due = remind.is_some_and(|r| since <= r) && reminded.is_none();
+            let close_due = close_before.is_some_and(|c| since <= c);
+            if remind_due || close_due {
+                ids.push(id);
+            }
+        }
+    }
+    ids.extend(
+        surveys::table
+            .filter(surveys::state.eq("scheduled"))
+            .filter(surveys::due_at.le(now))
+            .select(surveys::ticket_id)
+            .load::<i64>(conn)?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The ticket, locked for this transaction; `None` when another instance
+/// holds it (PostgreSQL) — it is that instance's work.
+pub fn lock_ticket(conn: &mut Conn, id: i64) -> QResult<Option<Ticket>> {
+    match conn {
+        AnyConnection::Postgres(c) => {
+            tickets::table.find(id).select(Ticket::as_select()).for_update().skip_locked().first(c).optional()
+        }
+        // One writer at a time: the caller's write transaction is the lock.
+        AnyConnection::Sqlite(_) => ticket(conn, id),
+    }
+}
+
+/// Records what the sweeper did with a timer.
+pub fn mark_timer(
+    conn: &mut Conn,
+    id: i64,
+    warned_at: Option<NaiveDateTime>,
+    breached_at: Option<NaiveDateTime>,
+    state: &str,
+) -> QResult<()> {
+    diesel::update(sla_timers::table.find(id))
+        .set((
+            sla_timers::warned_at.eq(warned_at),
+            sla_timers::breached_at.eq(breached_at),
+            sla_timers::state.eq(state),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_priority(conn: &mut Conn, id: i64, priority: i32, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::priority.eq(priority), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn mark_reminded(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id)).set(tickets::reminded_at.eq(Some(now))).execute(conn).map(drop)
+}
+
+// --- surveys ----------------------------------------------------------------
+
+pub fn survey_of(conn: &mut Conn, ticket_id: i64) -> QResult<Option<Survey>> {
+    surveys::table.filter(surveys::ticket_id.eq(ticket_id)).select(Survey::as_select()).first(conn).optional()
+}
+
+pub fn survey(conn: &mut Conn, id: i64) -> QResult<Option<Survey>> {
+    surveys::table.find(id).select(Survey::as_select()).first(conn).optional()
+}
+
+/// The sent survey one of `message_ids` is.
+pub fn survey_by_message_ids(conn: &mut Conn, message_ids: &[String]) -> QResult<Option<Survey>> {
+    if message_ids.is_empty() {
+        return Ok(None);
+    }
+    surveys::table.filter(surveys::message_id.eq_any(message_ids)).select(Survey::as_select()).first(conn).optional()
+}
+
+pub fn insert_survey(
+    conn: &mut Conn,
+    ticket_id: i64,
+    state: &str,
+    due_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    diesel::insert_into(surveys::table)
+        .values((
+            surveys::ticket_id.eq(ticket_id),
+            surveys::state.eq(state),
+            surveys::due_at.eq(due_at),
+            surveys::comment.eq(""),
+            surveys::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn reschedule_survey(conn: &mut Conn, id: i64, due_at: NaiveDateTime) -> QResult<()> {
+    diesel::update(surveys::table.find(id)).set(surveys::due_at.eq(due_at)).execute(conn).map(drop)
+}
+
+pub fn set_survey_state(conn: &mut Conn, id: i64, state: &str) -> QResult<()> {
+    diesel::update(surveys::table.find(id)).set(surveys::state.eq(state)).execute(conn).map(drop)
+}
+
+pub fn survey_sent(conn: &mut Conn, id: i64, message_id: &str, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(surveys::table.find(id))
+        .set((surveys::state.eq("sent"), surveys::message_id.eq(Some(message_id)), surveys::sent_at.eq(Some(now))))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records an answer: a rating (kept once given, unless a new one comes)
+/// and a comment (added to what was said before).
+pub fn answer_survey(
+    conn: &mut Conn,
+    id: i64,
+    rating: Option<i32>,
+    comment: &str,
+    via: &str,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    let Some(current) = survey(conn, id)? else { return Ok(()) };
+    let comment = match (current.comment.trim(), comment.trim()) {
+        (old, "") => old.to_string(),
+        ("", new) => new.to_string(),
+        (old, new) if old == new => old.to_string(),
+        (old, new) => format!("{old}\n\n{new}"),
+    };
+    diesel::update(surveys::table.find(id))
+        .set((
+            surveys::state.eq("answered"),
+            surveys::rating.eq(rating.or(current.rating)),
+            surveys::comment.eq(comment),
+            surveys::answered_via.eq(Some(via)),
+            surveys::answered_at.eq(Some(now)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+// --- secrets ----------------------------------------------------------------
+
+/// A key the desk made for itself, made by `make` the first time. Two
+/// instances asking at once agree on the first one stored.
+pub fn desk_secret(conn: &mut Conn, name: &str, make: impl FnOnce() -> String, now: NaiveDateTime) -> QResult<String> {
+    let stored =
+        |conn: &mut Conn| desk_secrets::table.find(name).select(desk_secrets::value).first::<String>(conn).optional();
+    if let Some(v) = stored(conn)? {
+        return Ok(v);
+    }
+    let value = make();
+    let row = (desk_secrets::name.eq(name), desk_secrets::value.eq(&value), desk_secrets::created_at.eq(now));
+    per_backend!(conn, c => diesel::insert_into(desk_secrets::table).values(row).on_conflict_do_nothing().execute(c))?;
+    Ok(stored(conn)?.unwrap_or(value))
+}
+
 // --- outbox -----------------------------------------------------------------
 
 pub fn insert_outbox(conn: &mut Conn, new: &NewOutbox<'_>) -> QResult<i64> {
@@ -423,6 +629,10 @@ pub fn due_outbox(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QResult<Ve
         .limit(limit)
         .select(OutboxRow::as_select())
         .load(conn)
+}
+
+pub fn outbox_message_id(conn: &mut Conn, id: i64) -> QResult<String> {
+    outbox::table.find(id).select(outbox::message_id).first(conn)
 }
 
 pub fn list_outbox(conn: &mut Conn) -> QResult<Vec<OutboxRow>> {

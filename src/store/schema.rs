@@ -45,6 +45,8 @@ diesel::table! {
         planned_at -> Nullable<Timestamp>,
         event_key -> Nullable<Text>,
         event_count -> Integer,
+        pending_since -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -203,6 +205,36 @@ diesel::table! {
         warned_at -> Nullable<Timestamp>,
         breached_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        target_minutes -> BigInt,
+        used_minutes -> BigInt,
+        running_since -> Nullable<Timestamp>,
+        warn_percent -> Integer,
+        warn_at -> Nullable<Timestamp>,
+        met_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    surveys (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        state -> Text,
+        due_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        message_id -> Nullable<Text>,
+        rating -> Nullable<Integer>,
+        comment -> Text,
+        answered_via -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    desk_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -245,6 +277,8 @@ diesel::joinable!(articles -> tickets (ticket_id));
 diesel::joinable!(attachments -> articles (article_id));
 diesel::joinable!(ticket_watchers -> contacts (contact_id));
 diesel::joinable!(quarantine -> raw_messages (raw_message_id));
+diesel::joinable!(sla_timers -> tickets (ticket_id));
+diesel::joinable!(surveys -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
@@ -262,6 +296,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     outbox_attempts,
     sla_timers,
+    surveys,
+    desk_secrets,
     mailbox_checkpoints,
     mailbox_health,
     quarantine,

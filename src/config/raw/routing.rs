@@ -44,7 +44,7 @@ impl Reader<'_> {
     }
 
     /// A string or an array of strings.
-    fn one_or_many(&mut self, t: &Table, path: &str, key: &str) -> Vec<String> {
+    pub(super) fn one_or_many(&mut self, t: &Table, path: &str, key: &str) -> Vec<String> {
         match t.get(key) {
             Some(Value::String(s)) => vec![s.clone()],
             _ => self.strings(t, path, key),

@@ -1,0 +1,12 @@
+DROP TABLE desk_secrets;
+DROP TABLE surveys;
+DROP INDEX tickets_pending;
+ALTER TABLE tickets DROP COLUMN reminded_at;
+ALTER TABLE tickets DROP COLUMN pending_since;
+DROP INDEX sla_timers_warn;
+ALTER TABLE sla_timers DROP COLUMN met_at;
+ALTER TABLE sla_timers DROP COLUMN warn_at;
+ALTER TABLE sla_timers DROP COLUMN warn_percent;
+ALTER TABLE sla_timers DROP COLUMN running_since;
+ALTER TABLE sla_timers DROP COLUMN used_minutes;
+ALTER TABLE sla_timers DROP COLUMN target_minutes;

@@ -1,0 +1,84 @@
+//! Signed, expiring tokens for the links in survey mail:
+//! `<survey id>.<expiry, unix seconds>.<HMAC-SHA256, 128 bits, hex>`.
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Why a token is not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the link is incomplete or was altered")]
+    Malformed,
+    #[error("the link was not made by this desk")]
+    Forged,
+    #[error("the link has expired")]
+    Expired,
+}
+
+fn mac(key: &[u8], survey: i64, expires: i64) -> Hmac<Sha256> {
+    // HMAC takes keys of any length: this cannot fail.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key"));
+    m.update(format!("survey:{survey}:{expires}").as_bytes());
+    m
+}
+
+pub fn sign(key: &[u8], survey: i64, expires: DateTime<Utc>) -> String {
+    let expires = expires.timestamp();
+    let tag = mac(key, survey, expires).finalize().into_bytes();
+    format!("{survey}.{expires}.{}", hex::encode(&tag[..16]))
+}
+
+/// The survey a token is for, if it is ours and still valid at `now`.
+pub fn verify(key: &[u8], token: &str, now: DateTime<Utc>) -> Result<i64, TokenError> {
+    let mut parts = token.trim().splitn(3, '.');
+    let (Some(id), Some(expires), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(TokenError::Malformed);
+    };
+    let id: i64 = id.parse().map_err(|_| TokenError::Malformed)?;
+    let expires: i64 = expires.parse().map_err(|_| TokenError::Malformed)?;
+    let tag = hex::decode(tag).map_err(|_| TokenError::Malformed)?;
+    if tag.len() != 16 {
+        return Err(TokenError::Malformed);
+    }
+    // Constant-time comparison of the truncated tag.
+    mac(key, id, expires).verify_truncated_left(&tag).map_err(|_| TokenError::Forged)?;
+    if now.timestamp() > expires {
+        return Err(TokenError::Expired);
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const KEY: &[u8] = b"a key of the desk, long enough";
+
+    fn at(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, d, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_token_is_accepted_until_it_expires() {
+        let t = sign(KEY, 42, at(10));
+        assert_eq!(verify(KEY, &t, at(1)), Ok(42));
+        assert_eq!(verify(KEY, &t, at(10)), Ok(42));
+        assert_eq!(verify(KEY, &t, at(11)), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn altered_or_foreign_tokens_are_refused() {
+        let t = sign(KEY, 42, at(10));
+        let other_survey = t.replacen("42.", "43.", 1);
+        assert_eq!(verify(KEY, &other_survey, at(1)), Err(TokenError::Forged));
+        let later = sign(KEY, 42, at(20));
+        let stretched = format!("{}.{}", &later[..later.rfind('.').unwrap()], &t[t.rfind('.').unwrap() + 1..]);
+        assert_eq!(verify(KEY, &stretched, at(1)), Err(TokenError::Forged));
+        assert_eq!(verify(b"another desk's key, long enough", &t, at(1)), Err(TokenError::Forged));
+        for bad in ["", "42", "42.1767", "x.1.00", "42.1.zz", "42.1.00ff"] {
+            assert_eq!(verify(KEY, bad, at(1)), Err(TokenError::Malformed), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! guichet's small web side: `/healthz` and the survey links. Pages are
+//! plain HTML with inline style, no script, readable on a phone.
+
+mod pages;
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::domain::clock::Clock;
+use crate::domain::ticket::Lang;
+use crate::domain::token::{self, TokenError};
+use crate::ingest::Live;
+use crate::notify::outbox::Desk;
+use crate::sla::{self, SlaError};
+use crate::store::{queries, Store};
+
+pub use pages::Page;
+
+/// What the handlers share: the store, the config and templates in use
+/// (replaced when edited), and the clock.
+#[derive(Clone)]
+pub struct Web {
+    pub store: Store,
+    pub live: watch::Receiver<Arc<Live>>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub fn router(web: Web) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/survey/{token}", get(survey_page).post(survey_comment))
+        .fallback(not_found)
+        .with_state(web)
+}
+
+/// Serves until `stop` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    web: Web,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(web)).with_graceful_shutdown(stop).await
+}
+
+async fn healthz(State(web): State<Web>) -> Response {
+    let store = web.store.clone();
+    let ok =
+        tokio::task::spawn_blocking(move || store.conn().and_then(|mut c| queries::ping(&mut c).map_err(Into::into)))
+            .await;
+    match ok {
+        Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+async fn not_found(headers: HeaderMap, State(web): State<Web>) -> Response {
+    let lang = preferred(&headers, &web);
+    page(StatusCode::NOT_FOUND, Page::NotFound.render(lang))
+}
+
+/// The visitor's language when no ticket tells it.
+fn preferred(headers: &HeaderMap, web: &Web) -> Lang {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let first = accept.split(',').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if first.starts_with("en") {
+        Lang::En
+    } else if first.starts_with("fr") {
+        Lang::Fr
+    } else {
+        web.live.borrow().settings.tickets.language
+    }
+}
+
+fn page(status: StatusCode, html: String) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Choice {
+    r: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Comment {
+    #[serde(default)]
+    comment: String,
+    r: Option<String>,
+}
+
+/// What a visit did, for the page to say.
+enum Visit {
+    Refused(TokenError),
+    Shown { lang: Lang, number: i64, subject: String, rating: Option<u8>, commented: bool, token: String },
+}
+
+/// Checks the token, records what was given, and reads back the survey.
+fn visit(web: &Web, token: &str, rating: Option<u8>, comment: &str) -> Result<Visit, SlaError> {
+    let live = web.live.borrow().clone();
+    let settings = &live.settings;
+    let now = web.clock.now();
+    let key = {
+        let mut conn = web.store.conn()?;
+        sla::survey::link_key(&mut conn, settings, now)?
+    };
+    let id = match token::verify(&key, token, now) {
+        Ok(id) => id,
+        Err(e) => return Ok(Visit::Refused(e)),
+    };
+    let desk = Desk { settings, templates: &live.templates, now };
+    web.store.write(|conn| -> Result<Visit, SlaError> {
+        let Some(survey) = queries::survey(conn, id)? else { return Ok(Visit::Refused(TokenError::Forged)) };
+        if rating.is_some() || !comment.trim().is_empty() {
+            sla::survey::answer(conn, &desk, &survey, rating, comment, "link")?;
+        }
+        let survey = queries::survey(conn, id)?.unwrap_or(survey);
+        let ticket = queries::ticket(conn, survey.ticket_id)?;
+        let lang = ticket.as_ref().and_then(|t| t.language.parse().ok()).unwrap_or(settings.tickets.language);
+        Ok(Visit::Shown {
+            lang,
+            number: survey.ticket_id,
+            subject: ticket.map(|t| t.subject).unwrap_or_default(),
+            rating: survey.rating.and_then(|r| u8::try_from(r).ok()),
+            commented: !survey.comment.trim().is_empty(),
+            token: token.to_string(),
+        })
+    })
+}
+
+fn rating_of(r: Option<&str>) -> Option<u8> {
+    r.and_then(|r| r.trim().parse::<u8>().ok()).filter(|r| (1..=5).contains(r))
+}
+
+async fn answer(
+    web: Web,
+    headers: HeaderMap,
+    token: String,
+    rating: Option<u8>,
+    comment: String,
+    posted: bool,
+) -> Response {
+    let lang = preferred(&headers, &web);
+    let w = web.clone();
+    let done = tokio::task::spawn_blocking(move || visit(&w, &token, rating, &comment)).await;
+    match done {
+        Ok(Ok(Visit::Refused(e))) => {
+            let status = if e == TokenError::Expired { StatusCode::GONE } else { StatusCode::BAD_REQUEST };
+            page(status, Page::Refused(e).render(lang))
+        }
+        Ok(Ok(Visit::Shown { lang, number, subject, rating, commented, token })) => {
+            let p =
+                Page::Survey { number, subject, rating, commented, token, thanked_for_comment: posted && commented };
+            page(StatusCode::OK, p.render(lang))
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "survey answer not recorded");
+            page(StatusCode::SERVICE_UNAVAILABLE, Page::Unavailable.render(lang))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "survey handler failed");
+            page(StatusCode::INTERNAL_SERVER_ERROR, Page::Unavailable.render(lang))
+        }
+    }
+}
+
+async fn survey_page(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(choice): Query<Choice>,
+) -> Response {
+    let rating = rating_of(choice.r.as_deref());
+    answer(web, headers, token, rating, String::new(), false).await
+}
+
+async fn survey_comment(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<Comment>,
+) -> Response {
+    let rating = rating_of(form.r.as_deref());
+    // A comment is a few lines, not a document.
+    let comment: String = form.comment.chars().take(4000).collect();
+    answer(web, headers, token, rating, comment, true).await
+}
