@@ -31,3 +31,13 @@ $guichet outbox show 1
 echo
 echo "== guichet status"
 $guichet status
+echo
+later=$(date -u -d '+10 days' +%Y-%m-%dT%H:%M:%SZ)
+echo "== ten days later (GUICHET_NOW=$later): SLA warnings and breaches, surveys"
+GUICHET_NOW=$later GUICHET_LOG=warn $guichet run --once
+echo
+echo "== guichet outbox list   (what the timers sent)"
+$guichet outbox list | awk 'NR == 1 || /sla_|survey|pending|auto_closed/'
+echo
+echo "== guichet status"
+GUICHET_NOW=$later $guichet status

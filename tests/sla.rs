@@ -364,3 +364,27 @@ listen = "localhost"
         assert!(err.contains(&format!("`{key}`")), "{key} not named in:\n{err}");
     }
 }
+
+#[test]
+fn two_instances_sweeping_at_once_fire_each_step_once() {
+    let mut desk = Desk::with(SERVICE);
+    let tickets: Vec<i64> =
+        (0..30).map(|i| open(&mut desk, "2026-11-30T09:00:00Z", &format!("many-{i}@example.test"))).collect();
+    // Monday 11:40 in Paris: 100 of 120 minutes used on each ticket.
+    at(&mut desk, "2026-11-30T10:40:00Z");
+    let both: Vec<_> = (0..2).map(|_| desk.command(&["run", "--once"]).output().expect("run")).collect();
+    let mut warned = 0;
+    for out in &both {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let n: usize = text.split("timers: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+        warned += n;
+    }
+    assert_eq!(warned, 30, "each ticket warned by one instance or the other");
+    assert_eq!(desk.queued("sla_warning").len(), 30);
+    for n in tickets {
+        assert_eq!(history(&desk.ticket(n), "sla_warning").len(), 1, "ticket {n}");
+    }
+    let status: Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["sla_timers"]["running"], 60);
+}

@@ -153,6 +153,24 @@ fn a_link_records_the_rating_and_a_comment_and_bad_links_change_nothing() {
     assert_eq!(request(port, "GET", "/nowhere", None).0, 404);
 }
 
+#[test]
+fn run_serves_the_links_when_http_is_configured() {
+    let port = free_port();
+    let mut desk = desk(port);
+    let (n, links) = surveyed(&mut desk, port);
+    let (mut child, _lines) = start_run(&desk);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "guichet run does not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(request(port, "GET", "/healthz", None), (200, "ok\n".to_string()));
+    assert_eq!(request(port, "GET", &links[2], None).0, 200);
+    assert_eq!(survey_of(&desk, n)["rating"], 3);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 fn chromium() -> PathBuf {
     let bin = std::env::var("GUICHET_TEST_CHROMIUM").unwrap_or_else(|_| "chromium".into());
     PathBuf::from(bin)

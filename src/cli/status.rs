@@ -10,7 +10,8 @@ use crate::store::queries;
 use super::{Env, Failure};
 
 /// Counts at a glance: tickets by status, mail by outcome, the outbox by
-/// state, quarantine, and whether each mailbox can be read.
+/// state, quarantine, SLA timers and surveys by state, and whether each
+/// mailbox can be read.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[arg(long)]
@@ -62,6 +63,8 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         "mail": counts(queries::inbound_outcomes(&mut conn)?),
         "outbox": counts(queries::outbox_by_state(&mut conn)?),
         "quarantine_held": queries::quarantine_held(&mut conn)?,
+        "sla_timers": counts(queries::timers_by_state(&mut conn)?),
+        "surveys": counts(queries::surveys_by_state(&mut conn)?),
         "mailboxes": mailboxes,
     });
     if args.json {
@@ -80,6 +83,8 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     println!("mail in:    {}", line(&v["mail"]));
     println!("mail out:   {}", line(&v["outbox"]));
     println!("quarantine: {} held", v["quarantine_held"]);
+    println!("SLA timers: {}", line(&v["sla_timers"]));
+    println!("surveys:    {}", line(&v["surveys"]));
     for m in v["mailboxes"].as_array().into_iter().flatten() {
         let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
         let mut state = s("state");

@@ -14,7 +14,7 @@ use super::{exit, Env, Failure};
 pub enum Command {
     /// Render a template: against a real ticket, or a sample one.
     Preview {
-        /// acknowledgement, reply, new_article, status_changed, stranger_alert, command_error
+        /// A template name: acknowledgement, reply, new_article, status_changed, assigned, sla_warning, sla_breached, pending_reminder, auto_closed, survey, low_rating, … (`guichet check` lists problems)
         name: String,
         /// Use this ticket and its last article
         #[arg(long)]

@@ -178,3 +178,20 @@ pub fn answer(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sampled;
+
+    #[test]
+    fn the_sample_is_the_share_asked_for_and_always_the_same_tickets() {
+        assert!((1..=1000).all(|id| sampled(id, 100)));
+        assert!((1..=1000).all(|id| !sampled(id, 0)));
+        let in_sample = (1..=1000).filter(|&id| sampled(id, 30)).count();
+        assert!((250..=350).contains(&in_sample), "{in_sample} of 1000 for 30%");
+        let again = (1..=1000).filter(|&id| sampled(id, 30)).count();
+        assert_eq!(in_sample, again);
+        // A larger share keeps the tickets a smaller one had.
+        assert!((1..=1000).filter(|&id| sampled(id, 30)).all(|id| sampled(id, 60)));
+    }
+}

@@ -51,7 +51,10 @@ pub fn sweep(store: &Store, desk: &Desk<'_>) -> Result<SweepReport, SlaError> {
 fn sweep_ticket(conn: &mut Conn, desk: &Desk<'_>, id: i64, report: &mut SweepReport) -> Result<(), SlaError> {
     let Some(ticket) = queries::lock_ticket(conn, id)? else { return Ok(()) };
     let now = desk.now;
-    for row in queries::sla_timers(conn, id)? {
+    let kinds: Vec<i64> = queries::sla_timers(conn, id)?.iter().map(|r| r.id).collect();
+    for timer in kinds {
+        // Read afresh: a breach just before may have re-targeted this one.
+        let Some(row) = queries::sla_timers(conn, id)?.into_iter().find(|r| r.id == timer) else { continue };
         if row.state != "running" {
             continue;
         }

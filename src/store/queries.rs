@@ -840,6 +840,22 @@ pub fn outbox_by_state(conn: &mut Conn) -> QResult<Vec<(String, i64)>> {
         .load(conn)
 }
 
+pub fn timers_by_state(conn: &mut Conn) -> QResult<Vec<(String, i64)>> {
+    sla_timers::table
+        .group_by(sla_timers::state)
+        .select((sla_timers::state, diesel::dsl::count_star()))
+        .order(sla_timers::state)
+        .load(conn)
+}
+
+pub fn surveys_by_state(conn: &mut Conn) -> QResult<Vec<(String, i64)>> {
+    surveys::table
+        .group_by(surveys::state)
+        .select((surveys::state, diesel::dsl::count_star()))
+        .order(surveys::state)
+        .load(conn)
+}
+
 pub fn quarantine_held(conn: &mut Conn) -> QResult<i64> {
     quarantine::table.filter(quarantine::state.eq("held")).count().get_result(conn)
 }
