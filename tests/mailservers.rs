@@ -517,3 +517,148 @@ fn a_relay_that_wants_a_login_gets_one() {
     let inbox = srv.wait_for(&frank, "INBOX", 1, WAIT);
     assert!(subject(&inbox[0]).starts_with("[Guichet #1] "));
 }
+
+/// Waits for a mail in `user`'s INBOX whose subject contains `needle`.
+fn wait_for_subject(srv: &Servers, user: &str, needle: &str) -> Vec<u8> {
+    let mut found = None;
+    wait_until(&format!("a mail to {user} with `{needle}` in its subject"), WAIT, || {
+        found = srv.messages(user, "INBOX").into_iter().find(|m| subject(m).contains(needle));
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+fn timer<'a>(t: &'a Value, kind: &str) -> &'a Value {
+    t["sla"].as_array().unwrap().iter().find(|s| s["kind"] == kind).unwrap_or_else(|| panic!("no {kind} timer: {t}"))
+}
+
+#[test]
+fn sla_warning_breach_and_a_survey_answered_by_mail_go_through_real_mailboxes() {
+    let srv = Servers::get();
+    let (support, tech, lead, alice) = (srv.user("support"), srv.user("tech"), srv.user("lead"), srv.user("alice"));
+    // Office hours in Paris; the rule gives printers to `tech`; `lead` leads
+    // the group; surveys go out as soon as a ticket is resolved.
+    let service = format!(
+        r#"
+[[technician]]
+email = "{lead}"
+name = "Léa Lead"
+groups = ["poste"]
+language = "fr"
+
+[[group]]
+name = "poste"
+lead = "{lead}"
+
+[[calendar]]
+name = "bureau"
+time_zone = "Europe/Paris"
+working_hours = "mon-fri 09:00-18:00"
+
+[[sla]]
+name = "standard"
+priority = [3, 4, 5]
+calendar = "bureau"
+first_response = "2h"
+resolution = "8h"
+warn_percent = 75
+
+[[rule]]
+name = "imprimantes"
+[rule.when]
+subject = "(?i)imprimante"
+[rule.then]
+group = "poste"
+assignee = "{tech}"
+
+[survey]
+delay_hours = 0
+"#
+    );
+    let mut desk = desk(&srv, &support, &tech, "move:Processed", &service);
+    desk.ok(&["check"]);
+
+    // Monday 30 November 2026, 10:00 in Paris: Alice writes from her client.
+    desk.now = Some("2026-11-30T09:00:00Z".into());
+    let first = message(&alice, &support, "Imprimante en panne", "sla1@alice.example.test", "", "Erreur 52.");
+    srv.send(&alice, &[&support], &first);
+    srv.wait_for(&support, "INBOX", 1, WAIT);
+    let out = once(&desk);
+    assert!(out.contains("1 new tickets"), "{out}");
+    let t = desk.ticket(1);
+    assert_eq!(t["assignee"], tech.as_str(), "{t}");
+    let first_response = timer(&t, "first_response");
+    assert_eq!(first_response["policy"], "standard", "{t}");
+    assert_eq!(first_response["due_at"], "2026-11-30T11:00:00+00:00", "{t}");
+    assert_eq!(timer(&t, "resolution")["due_at"], "2026-11-30T17:00:00+00:00", "{t}");
+
+    // 11:40 in Paris: 100 of 120 minutes used, past 75%. Tess is warned.
+    desk.now = Some("2026-11-30T10:40:00Z".into());
+    let out = once(&desk);
+    assert!(out.contains("timers: 1 warned, 0 breached"), "{out}");
+    let warning = wait_for_subject(&srv, &tech, "Plus que");
+    assert!(subject(&warning).contains("[Guichet #1]"), "{}", subject(&warning));
+    assert!(text_body(&warning).contains("standard"), "{}", text_body(&warning));
+
+    // 12:05 in Paris: the first response is late. Léa, the lead, is told.
+    desk.now = Some("2026-11-30T11:05:00Z".into());
+    let out = once(&desk);
+    assert!(out.contains("timers: 0 warned, 1 breached"), "{out}");
+    let breach = wait_for_subject(&srv, &lead, "dépassé");
+    assert!(subject(&breach).contains("[Guichet #1]"), "{}", subject(&breach));
+    assert!(!srv.messages(&lead, "INBOX").iter().any(|m| subject(m).contains("Plus que")), "the warning is Tess's");
+    assert_eq!(timer(&desk.ticket(1), "first_response")["state"], "breached");
+
+    // 12:30: Tess resolves the ticket from her own client.
+    desk.now = Some("2026-11-30T11:30:00Z".into());
+    let resolve = message(
+        &tech,
+        &support,
+        "RE: [Guichet #1] Imprimante en panne",
+        "sla2@tech.example.test",
+        "",
+        "#resolve\r\nLe toner était mal engagé, c'est réparé.",
+    );
+    srv.send(&tech, &[&support], &resolve);
+    srv.wait_for(&support, "INBOX", 1, WAIT);
+    // With no delay the survey is due at once: the timer sweep that follows
+    // the ingestion in the same pass queues it, and the outbox sends it.
+    let out = once(&desk);
+    assert!(out.contains("1 articles"), "{out}");
+    assert!(out.contains("1 surveys sent"), "{out}");
+    let t = desk.ticket(1);
+    assert_eq!(t["status"], "resolved", "{t}");
+    assert_eq!(timer(&t, "resolution")["state"], "met", "{t}");
+
+    // A later pass sends no second survey; the one sent reaches Alice.
+    desk.now = Some("2026-11-30T11:35:00Z".into());
+    let out = once(&desk);
+    assert!(out.contains("0 surveys sent"), "{out}");
+    let survey = wait_for_subject(&srv, &alice, "Votre avis");
+    assert!(subject(&survey).contains("[Guichet #1]"), "{}", subject(&survey));
+    let survey_id = header(&survey, "Message-ID").unwrap();
+    let queued = desk.queued("survey");
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(format!("<{}>", queued[0]["message_id"].as_str().unwrap()), survey_id);
+
+    // 13:00: Alice answers the survey from her client, above the quote.
+    desk.now = Some("2026-11-30T12:00:00Z".into());
+    let answer = message(
+        &alice,
+        &support,
+        &format!("Re: {}", subject(&survey)),
+        "sla3@alice.example.test",
+        &format!("In-Reply-To: {survey_id}\r\nReferences: <sla1@alice.example.test> {survey_id}\r\n"),
+        "5 merci\r\n\r\n> Êtes-vous satisfait de la façon dont votre demande n° 1 a été traitée ?",
+    );
+    srv.send(&alice, &[&support], &answer);
+    srv.wait_for(&support, "INBOX", 1, WAIT);
+    let out = once(&desk);
+    assert!(out.contains("1 articles"), "{out}");
+    let t = desk.ticket(1);
+    assert_eq!(t["rating"], 5, "{t}");
+    assert_eq!(t["survey"]["answered_via"], "mail", "{t}");
+    assert_eq!(t["survey"]["state"], "answered", "{t}");
+    assert_eq!(t["status"], "resolved", "a rating does not reopen: {t}");
+    assert_eq!(srv.messages(&support, "Processed").len(), 3);
+}

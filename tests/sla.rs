@@ -388,3 +388,24 @@ fn two_instances_sweeping_at_once_fire_each_step_once() {
     let status: Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
     assert_eq!(status["sla_timers"]["running"], 60);
 }
+
+#[test]
+fn rules_test_says_which_policy_a_mail_would_start_under_and_when_it_falls_due() {
+    let mut desk = Desk::with(SERVICE);
+    at(&mut desk, "2026-11-27T16:00:00Z");
+    let file = desk.path("printer.eml");
+    std::fs::write(&file, mail(ALICE, "L'imprimante ne marche plus", "rules-sla@example.test", "", "Erreur 52."))
+        .unwrap();
+    let text = desk.ok(&["rules", "test", file.to_str().unwrap()]);
+    assert!(text.contains("SLA        standard: first response 2 h (due 2026-11-30T09:00:00+00:00)"), "{text}");
+    let v: Value = serde_json::from_str(&desk.ok(&["rules", "test", "--json", file.to_str().unwrap()])).unwrap();
+    assert_eq!(v["sla"]["resolution_due"], "2026-11-30T15:00:00+00:00");
+    // Nothing is stored.
+    assert!(desk.tickets().is_empty());
+
+    let other = desk.path("question.eml");
+    std::fs::write(&other, mail(ALICE, "Question", "rules-sla-2@example.test", "", "Urgent et bloquant !")).unwrap();
+    let v: Value = serde_json::from_str(&desk.ok(&["rules", "test", "--json", other.to_str().unwrap()])).unwrap();
+    assert!(v["ticket"]["priority"].as_i64().unwrap() < 3, "{v}");
+    assert!(v["sla"].is_null(), "no policy for priority 1-2 here: {v}");
+}

@@ -91,8 +91,21 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         }
         (None, None) => None,
     };
+    // The service level the ticket would start under, and its due times.
+    let now = env.clock.now();
+    let sla = settings.sla_policy(r.priority, r.ticket_type, r.group.as_deref()).map(|p| {
+        let due = |m: Option<i64>| m.map(|m| p.calendar.add(now, m).to_rfc3339());
+        json!({
+            "policy": p.name,
+            "first_response_minutes": p.first_response,
+            "first_response_due": due(p.first_response),
+            "resolution_minutes": p.resolution,
+            "resolution_due": due(p.resolution),
+        })
+    });
     if json {
         let v = json!({
+            "sla": sla,
             "mailbox": mailbox,
             "requester": opening.requester.email,
             "rules": r.decision.trace,
@@ -160,6 +173,21 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     }
     if let Some(k) = &r.event_key {
         println!("  event      {k}{}", if r.event_recovery { " (recovery: resolves it)" } else { "" });
+    }
+    match &sla {
+        Some(p) => {
+            let part = |what: &str, m: &serde_json::Value, due: &serde_json::Value| match (m.as_i64(), due.as_str()) {
+                (Some(m), Some(d)) => format!("{what} {} (due {d})", crate::sla::minutes_label(m)),
+                _ => format!("no {what} target"),
+            };
+            println!(
+                "  SLA        {}: {}, {}",
+                p["policy"].as_str().unwrap_or_default(),
+                part("first response", &p["first_response_minutes"], &p["first_response_due"]),
+                part("resolution", &p["resolution_minutes"], &p["resolution_due"])
+            );
+        }
+        None => println!("  SLA        none (no [[sla]] covers it)"),
     }
     let ack = if !r.acknowledge || r.internal { "none".to_string() } else { format!("template `{}`", r.template) };
     println!("  answer     {ack}{}", if r.internal { "   (internal only)" } else { "" });
