@@ -409,3 +409,111 @@ fn rules_test_says_which_policy_a_mail_would_start_under_and_when_it_falls_due()
     assert!(v["ticket"]["priority"].as_i64().unwrap() < 3, "{v}");
     assert!(v["sla"].is_null(), "no policy for priority 1-2 here: {v}");
 }
+
+#[test]
+fn a_call_taken_by_a_technician_is_a_first_response_already() {
+    let mut desk = Desk::with(SERVICE);
+    at(&mut desk, "2026-11-30T09:00:00Z");
+    let mut open = desk.command(&[
+        "ticket",
+        "open",
+        "--requester",
+        ALICE,
+        "--subject",
+        "Imprimante bloquée",
+        "--by",
+        MARC,
+        "--json",
+    ]);
+    open.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = open.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"Appel : bourrage papier.").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let n = as_i64(&serde_json::from_slice::<Value>(&out.stdout).unwrap()["number"]);
+    let t = desk.ticket(n);
+    assert_eq!(timer(&t, "first_response")["state"], "met");
+    assert_eq!(timer(&t, "resolution")["state"], "running");
+}
+
+#[test]
+fn a_breach_can_move_the_ticket_to_another_group_or_hand_it_to_someone() {
+    let mut desk = Desk::with(
+        r#"
+[[technician]]
+email = "paul.martin@example.test"
+name = "Paul Martin"
+groups = ["poste"]
+
+[[group]]
+name = "poste"
+lead = "paul.martin@example.test"
+
+[[sla]]
+name = "demandes"
+type = "request"
+first_response = "1h"
+escalate_to = "sarah.lee@example.test"
+
+[[sla]]
+name = "incidents"
+first_response = "1h"
+escalate_group = "reseau"
+
+[[rule]]
+name = "demandes"
+[rule.when]
+subject = "(?i)^demande"
+[rule.then]
+type = "request"
+group = "poste"
+assignee = "marc.dupont@example.test"
+
+[[rule]]
+name = "pannes"
+[rule.when]
+subject = "(?i)^panne"
+[rule.then]
+group = "poste"
+assignee = "marc.dupont@example.test"
+"#,
+    );
+    at(&mut desk, "2026-11-30T09:00:00Z");
+    let request = as_i64(&desk.ingest(&mail(ALICE, "Demande d'un écran", "req@example.test", "", "Merci."))["ticket"]);
+    let incident = as_i64(&desk.ingest(&mail(ALICE, "Panne du scanner", "inc@example.test", "", "HS."))["ticket"]);
+    at(&mut desk, "2026-11-30T10:01:00Z");
+    assert!(once(&desk).contains("0 warned, 2 breached"));
+
+    // Handed to Sarah: she is told, with the lead.
+    let t = desk.ticket(request);
+    assert_eq!(
+        (t["assignee"].as_str(), t["group"].as_str(), t["status"].as_str()),
+        (Some(SARAH), Some("poste"), Some("assigned"))
+    );
+    let to_request: Vec<Vec<String>> =
+        desk.queued("sla_breached").iter().filter(|m| m["ticket"] == request).map(recipients).collect();
+    assert!(to_request.iter().any(|r| r.contains(&SARAH.to_string())), "{to_request:?}");
+    assert!(to_request.iter().any(|r| r.contains(&PAUL.to_string())), "{to_request:?}");
+    assert!(desk.queued("sla_breached").iter().any(|m| m["ticket"] == request && body(m).contains("Sarah Lee")));
+
+    // Moved to `reseau`: nobody has it until one of them answers; the
+    // group is told.
+    let t = desk.ticket(incident);
+    assert_eq!(
+        (t["assignee"].as_str(), t["group"].as_str(), t["status"].as_str()),
+        (None, Some("reseau"), Some("new"))
+    );
+    let to_incident: Vec<String> =
+        desk.queued("sla_breached").iter().filter(|m| m["ticket"] == incident).flat_map(recipients).collect();
+    assert!(to_incident.contains(&SARAH.to_string()) && to_incident.contains(&PAUL.to_string()), "{to_incident:?}");
+    let moved = history(&t, "group");
+    assert_eq!(
+        (moved.last().unwrap()["new"].as_str(), moved.last().unwrap()["actor"].as_str()),
+        (Some("reseau"), Some("guichet"))
+    );
+    assert_eq!(history(&t, "assignee").last().unwrap()["old"], MARC);
+    let reply =
+        mail(SARAH, &format!("RE: [Guichet #{incident}] Panne du scanner"), "sarah-1@example.test", "", "Je regarde.");
+    desk.ingest(&reply);
+    assert_eq!(desk.ticket(incident)["assignee"], SARAH, "the first to answer takes it");
+}

@@ -735,6 +735,9 @@ impl Ctx<'_, '_> {
     fn open_ticket(&mut self, related: Option<i64>, opening: Opening, r: Routing, answer: bool) -> Result<i64, Stop> {
         let m = self.mail;
         let settings = self.desk.settings;
+        // A call is the requester talking to a technician: answered already.
+        let talked =
+            opening.channel == PHONE && opening.by.as_ref().is_some_and(|t| t.email != opening.requester.email);
         let said = m.language.or_else(|| crate::domain::language::guess(&format!("{}\n{}", m.subject, opening.text)));
         let who = &opening.requester;
         let requester = queries::upsert_contact(self.conn, &who.email, &who.name, said.map(Lang::as_str), self.now)?;
@@ -838,7 +841,7 @@ impl Ctx<'_, '_> {
         } else {
             self.notify_technicians(&ticket, "new_article", view)?;
         }
-        self.timers(ticket.id, false)?;
+        self.timers(ticket.id, talked)?;
         Ok(ticket.id)
     }
 

@@ -161,11 +161,10 @@ pub fn sync(
         match (row, wanted) {
             (None, None) => {}
             (None, Some((p, minutes))) => {
-                if status.is_closed() || (kind == TimerKind::FirstResponse && responded) {
-                    continue;
-                }
                 let mut timer = Timer::start(kind, minutes, p.warn_percent, now);
-                if status == Status::Pending {
+                if status.is_closed() || (kind == TimerKind::FirstResponse && responded) {
+                    timer.meet(&p.calendar, now);
+                } else if status == Status::Pending {
                     timer.pause(&p.calendar, now);
                 }
                 let stored = row_of(ticket.id, &p.name, &timer, &p.calendar, None, now);

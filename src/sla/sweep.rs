@@ -100,7 +100,8 @@ fn details(desk: &Desk<'_>, row: &SlaTimer, lang: Lang) -> serde_json::Value {
         "policy": row.policy,
         "due_at": when(cal, row.due_at.and_utc()),
         "left_label": minutes_label(left),
-        "overdue_label": minutes_label(-left),
+        // Fired on time, a breach is not yet late by a minute.
+        "overdue_label": if left < 0 { minutes_label(-left) } else { String::new() },
     }})
 }
 
@@ -169,9 +170,15 @@ fn breach(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> 
     }
     if moved.is_some() || handed.is_some() {
         queries::set_assignment(conn, ticket.id, assignee.as_deref(), group.as_deref(), now.naive_utc())?;
-        if ticket.status == Status::New.as_str() && assignee.is_some() {
-            queries::set_status(conn, ticket.id, Status::Assigned.as_str(), None, now.naive_utc())?;
-            event(conn, ticket.id, "status", Some("new"), Some("assigned"), now)?;
+        // `assigned` means someone has it: the status follows the assignee.
+        let to = match (ticket.status.as_str(), &assignee) {
+            ("new", Some(_)) => Some(Status::Assigned),
+            ("assigned", None) => Some(Status::New),
+            _ => None,
+        };
+        if let Some(to) = to {
+            queries::set_status(conn, ticket.id, to.as_str(), None, now.naive_utc())?;
+            event(conn, ticket.id, "status", Some(&ticket.status), Some(to.as_str()), now)?;
         }
     }
     let current = queries::ticket(conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
