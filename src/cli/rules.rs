@@ -62,7 +62,9 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let opening = Opening::of_mail(settings, &mail, class.kind == MailKind::List);
+    let authentication = mail.facts.header_all("authentication-results");
+    let staff = settings.technician_sender(&mail.from.email, authentication).ok().flatten();
+    let opening = Opening::of_mail(settings, &mail, staff, class.kind == MailKind::List);
     let r = route(settings, &mailbox, &mail, &opening.requester.email);
     // Who would get it depends on everyone's load: read it if the
     // database is there, never create or change it.

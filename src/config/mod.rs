@@ -194,6 +194,10 @@ pub struct Tickets {
     /// A technician whose auto-reply reaches the desk gets no new ticket
     /// for this long (or until they write again).
     pub away_after_auto_reply: Duration,
+    /// When not empty, mail from a technician's address is theirs only
+    /// when one of these servers' `Authentication-Results` shows a DKIM,
+    /// SPF or DMARC pass for its domain; otherwise it is a stranger's.
+    pub trusted_authserv_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -358,6 +362,23 @@ impl Settings {
     }
 
     /// Technicians of a group, in config order.
+    /// The technician a mail comes from: its sender is one and, when
+    /// `trusted_authserv_ids` is set, our MTA's `Authentication-Results`
+    /// prove the address. `Err` says why a technician's address is not
+    /// taken as theirs.
+    pub fn technician_sender<'a>(
+        &self,
+        from: &str,
+        auth_results: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Option<&Technician>, String> {
+        let Some(tech) = self.technician(from) else { return Ok(None) };
+        let trusted = &self.tickets.trusted_authserv_ids;
+        if trusted.is_empty() {
+            return Ok(Some(tech));
+        }
+        crate::domain::auth::sender_proven(auth_results, from, trusted).map(|_| Some(tech))
+    }
+
     /// The SLA policy a ticket falls under, if any.
     pub fn sla_policy(&self, priority: i32, ticket_type: TicketType, group: Option<&str>) -> Option<&SlaPolicy> {
         self.sla.iter().find(|p| p.covers(priority, ticket_type, group))

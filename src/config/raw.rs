@@ -88,6 +88,7 @@ const TICKETS: &[&str] = &[
     "urgency_words",
     "impact_words",
     "away_after_auto_reply_hours",
+    "trusted_authserv_ids",
 ];
 const TEMPLATES: &[&str] = &["dir"];
 const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
@@ -642,6 +643,11 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
         keywords.impact = r.strings(t, p, "impact_words");
     }
     let away_hours = r.integer(t, p, "away_after_auto_reply_hours", 0..=24 * 60).unwrap_or(24);
+    let trusted_authserv_ids: Vec<String> =
+        r.strings(t, p, "trusted_authserv_ids").into_iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+    if let Some(i) = trusted_authserv_ids.iter().position(|s| s.is_empty() || s.contains(char::is_whitespace)) {
+        r.problem(format!("tickets.trusted_authserv_ids[{i}]"), "an authserv-id is one word, like mx.example.test");
+    }
     Some(Tickets {
         subject_tag: SubjectTag::new(&subject_tag),
         reopen_days,
@@ -650,6 +656,7 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
         priority_matrix,
         keywords,
         away_after_auto_reply: Duration::from_secs(away_hours as u64 * 3600),
+        trusted_authserv_ids,
     })
 }
 

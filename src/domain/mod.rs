@@ -2,6 +2,7 @@
 //! I/O or imports tokio, diesel or lettre.
 
 pub mod assign;
+pub mod auth;
 pub mod calendar;
 pub mod classify;
 pub mod clock;

@@ -239,7 +239,7 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
             text: call.text.clone(),
             channel: PHONE,
         };
-        let mut ctx = Ctx { conn, desk, mail: &mail, raw_id, mailbox: PHONE, now, list: false };
+        let mut ctx = Ctx { conn, desk, mail: &mail, staff: Some(&call.by), raw_id, mailbox: PHONE, now, list: false };
         let id = ctx.open_ticket(None, opening, routing, call.requester.is_some())?;
         let outcome = Outcome::Ticket { ticket: id };
         let reason = format!("recorded by {}", call.by.email);
@@ -368,9 +368,35 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
     }
 
     let found = find_ticket(conn, desk, &mail)?;
+    // A technician's address with no proof (when proof is asked for) is
+    // anybody's: handled as a stranger's mail, and said so.
+    let authentication = mail.facts.header_all("authentication-results");
+    let (staff, unproven) = match desk.settings.technician_sender(&mail.from.email, authentication) {
+        Ok(t) => (t, None),
+        Err(why) => {
+            tracing::warn!(from = %mail.from.email, %why, "mail from a technician's address without proof: handled as a stranger's");
+            (None, Some(format!("from a technician's address without proof: {why}")))
+        }
+    };
+    let record = |conn: &mut Conn, outcome: Outcome, reason: &str| -> Result<Outcome, Stop> {
+        let Some(u) = &unproven else { return record(conn, outcome, reason) };
+        if let Some(ticket) = outcome.ticket() {
+            let event = NewEvent {
+                ticket_id: ticket,
+                actor: &mail.from.email,
+                kind: "sender_unproven",
+                old_value: None,
+                new_value: Some(u),
+                article_id: None,
+                created_at: now,
+            };
+            queries::insert_event(conn, &event)?;
+        }
+        record(conn, outcome, &format!("{reason}; {u}"))
+    };
     // A technician's own auto-reply says they are away: no new tickets for
     // them for a while; their next mail of their own says they are back.
-    if let Some(tech) = desk.settings.technician(&mail.from.email) {
+    if let Some(tech) = staff {
         match class.kind {
             MailKind::AutoReply => {
                 let until = desk.now + desk.settings.tickets.away_after_auto_reply;
@@ -383,7 +409,7 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
             _ => {}
         }
     }
-    let mut ctx = Ctx { conn, desk, mail: &mail, raw_id, mailbox, now, list: class.kind == MailKind::List };
+    let mut ctx = Ctx { conn, desk, mail: &mail, staff, raw_id, mailbox, now, list: class.kind == MailKind::List };
     let (outcome, reason) = match class.kind {
         MailKind::Own => {
             (Outcome::Automatic { kind: class.kind, ticket: found.as_ref().map(|t| t.id) }, class.reason.clone())
@@ -404,7 +430,7 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
             match found {
                 Some(ticket) => ctx.person_mail(ticket, answer)?,
                 None => {
-                    let opening = Opening::of_mail(desk.settings, &mail, ctx.list);
+                    let opening = Opening::of_mail(desk.settings, &mail, staff, ctx.list);
                     let routing = route(desk.settings, mailbox, &mail, &opening.requester.email);
                     if let Some(why) = &routing.quarantine {
                         let rule = routing.matched().last().cloned().unwrap_or_default();
@@ -466,6 +492,8 @@ struct Ctx<'c, 'd> {
     conn: &'c mut Conn,
     desk: &'d Desk<'d>,
     mail: &'d InboundMail,
+    /// The technician who wrote it, proven as the config asks.
+    staff: Option<&'d Technician>,
     raw_id: i64,
     mailbox: &'d str,
     now: NaiveDateTime,
@@ -544,7 +572,7 @@ impl Ctx<'_, '_> {
 
     fn role(&mut self, ticket: &Ticket) -> Result<Role, Stop> {
         let sender = &self.mail.from.email;
-        if self.desk.settings.technician(sender).is_some() {
+        if self.staff.is_some() {
             return Ok(Role::Technician);
         }
         if &queries::contact(self.conn, ticket.requester_id)?.email == sender {
@@ -727,7 +755,7 @@ impl Ctx<'_, '_> {
 
     /// Opens a ticket for this mail, routed by the rules.
     fn open_routed(&mut self, related: Option<i64>, answer: bool) -> Result<i64, Stop> {
-        let opening = Opening::of_mail(self.desk.settings, self.mail, self.list);
+        let opening = Opening::of_mail(self.desk.settings, self.mail, self.staff, self.list);
         let routing = route(self.desk.settings, self.mailbox, self.mail, &opening.requester.email);
         self.open_ticket(related, opening, routing, answer)
     }
@@ -913,7 +941,7 @@ impl Ctx<'_, '_> {
     /// as an article, and send it on to the requester unless internal.
     fn technician_mail(&mut self, ticket: &Ticket) -> Result<(), Stop> {
         let settings = self.desk.settings;
-        let Some(tech) = settings.technician(&self.mail.from.email).cloned() else { return Ok(()) };
+        let Some(tech) = self.staff.cloned() else { return Ok(()) };
         let parsed = commands::parse(&self.mail.text);
         let trimmed = trim_reply(&parsed.text);
         let internal = parsed.is_internal();
@@ -1230,8 +1258,8 @@ pub(crate) struct Opening {
 impl Opening {
     /// From a mail: its sender, or whom a form speaks for; or, from a
     /// technician, whom their `#requester` names.
-    pub fn of_mail(settings: &Settings, m: &InboundMail, list: bool) -> Opening {
-        if let Some(tech) = settings.technician(&m.from.email) {
+    pub fn of_mail(settings: &Settings, m: &InboundMail, staff: Option<&Technician>, list: bool) -> Opening {
+        if let Some(tech) = staff {
             let parsed = commands::parse(&m.text);
             let named = parsed.commands.iter().rev().find_map(|c| match c {
                 Command::Requester(a) => Some(a.clone()),
