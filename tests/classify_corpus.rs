@@ -322,3 +322,62 @@ fn stalwart_corpus_never_panics_facts_or_classification() {
     }
     assert!(panics.is_empty(), "panicked on: {panics:?}");
 }
+
+/// Per message: whether sisimai calls every bounced recipient a hard
+/// bounce, or none of them (mixed messages are left out).
+fn hardness() -> BTreeMap<String, bool> {
+    let path = fixtures().join("sisimai/EXPECTED_from_sisimai_tests.json");
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("JSON");
+    let mut out = BTreeMap::new();
+    for (key, entry) in json["expected"].as_object().expect("object") {
+        let recipients = entry["recipients"].as_array().expect("recipients");
+        let bounces: Vec<&serde_json::Value> = recipients
+            .iter()
+            .filter(|r| !["vacation", "feedback", "delivered"].contains(&r["reason"].as_str().unwrap_or_default()))
+            .collect();
+        if bounces.is_empty() || bounces.len() != recipients.len() {
+            continue;
+        }
+        let hard: Vec<bool> = bounces.iter().map(|r| r["hardbounce"].as_bool().unwrap_or(false)).collect();
+        if hard.iter().all(|h| *h) {
+            out.insert(key.clone(), true);
+        } else if hard.iter().all(|h| !*h) {
+            out.insert(key.clone(), false);
+        }
+    }
+    out
+}
+
+#[test]
+fn sisimai_failed_recipients_are_read_from_the_reports() {
+    let root = fixtures().join("sisimai");
+    let (mut hard, mut hard_found, mut soft, mut soft_marked, mut unreadable) = (0, 0, 0, 0, 0);
+    for (key, is_hard) in hardness() {
+        let Ok(raw) = fs::read(root.join(&key)) else { continue };
+        let Ok(mail) = guichet::mail::inbound::InboundMail::parse(&raw) else {
+            unreadable += 1;
+            continue;
+        };
+        let permanent = mail.report.failures.iter().any(|f| f.bad_address);
+        if is_hard {
+            hard += 1;
+            hard_found += usize::from(permanent);
+        } else {
+            soft += 1;
+            soft_marked += usize::from(permanent);
+        }
+    }
+    let share = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+    eprintln!(
+        "hard bounces whose address is read as bad: {hard_found}/{hard} ({:.1} %); \
+         soft bounces wrongly read so: {soft_marked}/{soft} ({:.1} %); unparsable {unreadable}",
+        share(hard_found, hard),
+        share(soft_marked, soft)
+    );
+    assert!(hard >= 100 && soft >= 50, "the corpus is there: {hard} hard, {soft} soft");
+    // A standard report (RFC 3464, or Exim's header) names the recipient;
+    // the many vendor formats that only say it in prose are not read, so
+    // their address is not marked: the safe side.
+    assert!(share(hard_found, hard) >= 45.0, "{hard_found}/{hard}");
+    assert!(share(soft_marked, soft) <= 10.0, "{soft_marked}/{soft}");
+}

@@ -227,6 +227,9 @@ pub struct Limits {
     /// address may receive in an hour; more is suppressed, which ends a
     /// loop with an autoresponder that hides what it is.
     pub automatic_per_hour: u32,
+    /// An address a delivery report says is permanently failing gets no
+    /// automatic mail for this long (0: never marked).
+    pub undeliverable_for: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]

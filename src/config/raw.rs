@@ -92,7 +92,7 @@ const TICKETS: &[&str] = &[
 ];
 const TEMPLATES: &[&str] = &["dir"];
 const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
-const LIMITS: &[&str] = &["max_message_bytes", "automatic_per_hour"];
+const LIMITS: &[&str] = &["max_message_bytes", "automatic_per_hour", "undeliverable_days"];
 
 struct Reader<'a> {
     base: &'a Path,
@@ -327,9 +327,11 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         }
         let max = t.and_then(|t| r.integer(t, "limits", "max_message_bytes", 1024..=1 << 32));
         let per_hour = t.and_then(|t| r.integer(t, "limits", "automatic_per_hour", 1..=10_000));
+        let undeliverable = t.and_then(|t| r.integer(t, "limits", "undeliverable_days", 0..=3650));
         Limits {
             max_message_bytes: max.map_or(64 << 20, |n| n as usize),
             automatic_per_hour: per_hour.unwrap_or(10) as u32,
+            undeliverable_for: chrono::Duration::days(undeliverable.unwrap_or(7)),
         }
     };
 

@@ -3,6 +3,7 @@
 
 pub mod assign;
 pub mod auth;
+pub mod bounce;
 pub mod calendar;
 pub mod classify;
 pub mod clock;

@@ -414,18 +414,35 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
         MailKind::Own => {
             (Outcome::Automatic { kind: class.kind, ticket: found.as_ref().map(|t| t.id) }, class.reason.clone())
         }
-        MailKind::AutoReply | MailKind::Bounce | MailKind::Feedback => match &found {
-            Some(ticket) => {
-                ctx.article(ticket, "in", "internal", "automatic", &mail.text)?;
-                (Outcome::Article { ticket: ticket.id }, class.reason.clone())
+        MailKind::AutoReply | MailKind::Bounce | MailKind::Feedback => {
+            let bounce = class.kind == MailKind::Bounce;
+            // A report returns our mail: its Message-ID names the ticket.
+            let found = match found {
+                None if bounce => match queries::ticket_by_message_ids(ctx.conn, &mail.report.returned)? {
+                    Some(id) => queries::ticket(ctx.conn, id)?,
+                    None => None,
+                },
+                other => other,
+            };
+            let failed = if bounce { ctx.delivery_failed(found.as_ref())? } else { String::new() };
+            let reason = format!("{}{failed}", class.reason);
+            match &found {
+                Some(ticket) => {
+                    ctx.article(ticket, "in", "internal", "automatic", &mail.text)?;
+                    (Outcome::Article { ticket: ticket.id }, reason)
+                }
+                None => (Outcome::Automatic { kind: class.kind, ticket: None }, reason),
             }
-            None => (Outcome::Automatic { kind: class.kind, ticket: None }, class.reason.clone()),
-        },
+        }
         MailKind::Human | MailKind::List if mail.from.email.is_empty() => {
             let reason = Unusable::NoSender.to_string();
             return Ok(quarantine(ctx.conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?);
         }
         MailKind::Human | MailKind::List => {
+            // They wrote: whatever bounced before, their address works.
+            if queries::clear_undeliverable(ctx.conn, &mail.from.email)? {
+                tracing::info!(from = %mail.from.email, "address known to fail wrote to us: deliverable again");
+            }
             let answer = class.kind.may_be_answered();
             match found {
                 Some(ticket) => ctx.person_mail(ticket, answer)?,
@@ -905,10 +922,72 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
+    /// A delivery report: each recipient failing for good is marked
+    /// undeliverable (no automatic mail for `limits.undeliverable_days`);
+    /// on the ticket of the returned mail each failure is an event, and the
+    /// technicians are told. Returns what to add to the mail's reason.
+    fn delivery_failed(&mut self, ticket: Option<&Ticket>) -> Result<String, Stop> {
+        let settings = self.desk.settings;
+        let ours = settings.our_addresses();
+        let report = &self.mail.report;
+        let failures: Vec<_> = report.failures.iter().filter(|f| !ours.contains(&f.recipient)).cloned().collect();
+        if failures.is_empty() {
+            return Ok(String::new());
+        }
+        let mut marked = Vec::new();
+        if settings.limits.undeliverable_for > chrono::Duration::zero() {
+            let until = (self.desk.now + settings.limits.undeliverable_for).naive_utc();
+            for f in failures.iter().filter(|f| f.bad_address) {
+                queries::set_undeliverable(self.conn, &f.recipient, until, self.now)?;
+                marked.push(f.recipient.clone());
+            }
+        }
+        if let Some(t) = ticket {
+            let returned = report.returned.first().cloned();
+            for f in &failures {
+                let kind = if f.permanent { "delivery_failed" } else { "delivery_delayed" };
+                let what = [f.recipient.as_str(), f.status.as_str(), f.diagnostic.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.event(t.id, "guichet", kind, returned.as_deref(), Some(&what), None)?;
+            }
+            if failures.iter().any(|f| f.permanent) {
+                let list: Vec<serde_json::Value> = failures
+                    .iter()
+                    .filter(|f| f.permanent)
+                    .map(|f| serde_json::json!({ "recipient": f.recipient, "status": f.status, "diagnostic": f.diagnostic }))
+                    .collect();
+                let details = serde_json::json!({ "bounce": {
+                    "failures": list,
+                    "undeliverable_days": settings.limits.undeliverable_for.num_days(),
+                }});
+                let view = ArticleView { attachments: Vec::new(), ..self.article_view("", false, true) };
+                self.notify_technicians_with(t, "delivery_failed", view, &details)?;
+            }
+        }
+        Ok(match marked.is_empty() {
+            true => String::new(),
+            false => format!("; undeliverable: {}", marked.join(", ")),
+        })
+    }
+
     /// Tells the assignee; or, when nobody has the ticket, its group's
     /// technicians (every technician when it has no group); one mail per
     /// language.
     fn notify_technicians(&mut self, ticket: &Ticket, template: &str, article: ArticleView) -> Result<(), Stop> {
+        self.notify_technicians_with(ticket, template, article, &serde_json::Value::Null)
+    }
+
+    fn notify_technicians_with(
+        &mut self,
+        ticket: &Ticket,
+        template: &str,
+        article: ArticleView,
+        details: &serde_json::Value,
+    ) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let sender = &self.mail.from.email;
         let group = ticket.group_name.as_deref().filter(|g| settings.group_members(g).next().is_some());
@@ -931,7 +1010,10 @@ impl Ctx<'_, '_> {
             if to.is_empty() {
                 continue;
             }
-            let notice = Notice::automatic(template, lang, to, &settings.outgoing.from_name, article.clone());
+            let notice = Notice {
+                details: details.clone(),
+                ..Notice::automatic(template, lang, to, &settings.outgoing.from_name, article.clone())
+            };
             self.desk.queue(self.conn, ticket, notice)?;
         }
         Ok(())

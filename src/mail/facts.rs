@@ -124,7 +124,7 @@ fn bare_message_id(raw: &str) -> Option<String> {
     (!id.is_empty()).then(|| id.to_owned())
 }
 
-fn part_type(part: &MessagePart<'_>) -> String {
+pub(crate) fn part_type(part: &MessagePart<'_>) -> String {
     let declared =
         part.headers.iter().find(|h| h.name == HeaderName::ContentType).and_then(|h| h.value.as_content_type());
     match declared {

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
-use super::facts::MailFacts;
+use super::facts::{part_type, MailFacts};
+use crate::domain::bounce::{self, Failure};
+use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::ticket::Lang;
 
 /// A mailbox: address (lower-case) and display name.
@@ -53,6 +55,52 @@ pub struct InboundMail {
     /// sha256 of everything after the header block: the same mail relayed
     /// along another path has other `Received` lines but the same body.
     pub body_sha256: String,
+    /// What a delivery report in it says (empty for other mail).
+    pub report: Report,
+}
+
+/// The failures a delivery report lists and the Message-IDs of ours it
+/// returns (from the returned message or its headers quoted as text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub failures: Vec<Failure>,
+    pub returned: Vec<String>,
+}
+
+fn report(msg: &mail_parser::Message<'_>, raw: &[u8]) -> Report {
+    let mut r = Report::default();
+    for part in &msg.parts {
+        let ty = part_type(part);
+        if ty == "message/delivery-status" || ty == "message/global-delivery-status" {
+            r.failures.extend(bounce::delivery_status(&String::from_utf8_lossy(part.contents())));
+        }
+        let text = match &part.body {
+            mail_parser::PartType::Message(m) => String::from_utf8_lossy(m.raw_message()).into_owned(),
+            _ if ty.starts_with("text/") || ty.starts_with("message/") => {
+                String::from_utf8_lossy(part.contents()).into_owned()
+            }
+            _ => continue,
+        };
+        for id in bounce::our_message_ids(&text, OWN_MESSAGE_ID_PREFIX) {
+            if !r.returned.contains(&id) {
+                r.returned.push(id);
+            }
+        }
+    }
+    for id in bounce::our_message_ids(&String::from_utf8_lossy(raw), OWN_MESSAGE_ID_PREFIX) {
+        if !r.returned.contains(&id) {
+            r.returned.push(id);
+        }
+    }
+    let words = msg.body_text(0).unwrap_or_default();
+    for h in msg.headers().iter().filter(|h| h.name().eq_ignore_ascii_case("X-Failed-Recipients")) {
+        for f in h.value().as_text().map(|v| bounce::failed_recipients_header(v, &words)).unwrap_or_default() {
+            if !r.failures.iter().any(|x| x.recipient == f.recipient) {
+                r.failures.push(f);
+            }
+        }
+    }
+    r
 }
 
 /// Why a mail cannot be processed (it goes to quarantine with this).
@@ -196,6 +244,7 @@ impl InboundMail {
             attachments,
             language,
             body_sha256: body_hash(&raw[body_start..]),
+            report: report(&msg, raw),
             facts,
         })
     }

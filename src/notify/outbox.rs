@@ -196,29 +196,38 @@ impl Desk<'_> {
     }
 
     /// Drops outside recipients who had their hourly share of automatic
-    /// mail, and says so in the ticket's history.
+    /// mail or whose address is known to fail, and says so in the ticket's
+    /// history.
     fn within_rate(&self, conn: &mut Conn, ticket: &Ticket, list: Vec<Mailbox>) -> Result<Vec<Mailbox>, QueueError> {
         let limit = i64::from(self.settings.limits.automatic_per_hour);
         let since = (self.now - chrono::Duration::hours(1)).naive_utc();
         let mut kept = Vec::new();
+        let now = self.now.naive_utc();
         for m in list {
-            if self.settings.technician(&m.email).is_some()
-                || queries::automatic_sent_to(conn, &m.email, since)? < limit
-            {
-                kept.push(m);
+            let why = if self.settings.technician(&m.email).is_some() {
+                None
+            } else if let Some(until) = queries::undeliverable_until(conn, &m.email, now)? {
+                Some(format!("undeliverable until {}", until.and_utc().to_rfc3339()))
+            } else if queries::automatic_sent_to(conn, &m.email, since)? >= limit {
+                Some("hourly limit reached".to_string())
             } else {
-                tracing::warn!(ticket.number = ticket.id, "automatic mail suppressed: hourly limit reached");
-                let event = NewEvent {
-                    ticket_id: ticket.id,
-                    actor: "guichet",
-                    kind: "automatic_mail_suppressed",
-                    old_value: None,
-                    new_value: Some(&m.email),
-                    article_id: None,
-                    created_at: self.now.naive_utc(),
-                };
-                queries::insert_event(conn, &event)?;
-            }
+                None
+            };
+            let Some(why) = why else {
+                kept.push(m);
+                continue;
+            };
+            tracing::warn!(ticket.number = ticket.id, %why, "automatic mail suppressed");
+            let event = NewEvent {
+                ticket_id: ticket.id,
+                actor: "guichet",
+                kind: "automatic_mail_suppressed",
+                old_value: Some(&why),
+                new_value: Some(&m.email),
+                article_id: None,
+                created_at: now,
+            };
+            queries::insert_event(conn, &event)?;
         }
         Ok(kept)
     }
@@ -290,6 +299,7 @@ impl Desk<'_> {
             "pending": { "since": "", "days": 0, "close_after_days": 0, "closes_on": "" },
             "survey": { "has_links": false, "links": [], "valid_days": 0 },
             "rating": { "value": 0, "comment": "" },
+            "bounce": { "failures": [], "undeliverable_days": 0 },
         });
         merge_details(&mut ctx, &n.details);
         Ok(ctx)

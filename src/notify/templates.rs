@@ -243,6 +243,10 @@ pub fn sample_context(lang: Lang) -> Value {
             })).collect::<Vec<_>>(),
             "valid_days": 30
         },
-        "rating": { "value": 2, "comment": "Trop long." }
+        "rating": { "value": 2, "comment": "Trop long." },
+        "bounce": {
+            "failures": [{ "recipient": "alice@example.test", "status": "5.1.1", "diagnostic": "550 5.1.1 User unknown" }],
+            "undeliverable_days": 7
+        }
     })
 }

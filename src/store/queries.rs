@@ -21,6 +21,36 @@ pub fn contact_by_email(conn: &mut Conn, email: &str) -> QResult<Option<Contact>
     contacts::table.filter(contacts::email.eq(email)).select(Contact::as_select()).first(conn).optional()
 }
 
+/// Marks `email` as failing until `until` (a contact is made if needed).
+pub fn set_undeliverable(conn: &mut Conn, email: &str, until: NaiveDateTime, now: NaiveDateTime) -> QResult<()> {
+    let c = upsert_contact(conn, email, "", None, now)?;
+    diesel::update(contacts::table.find(c.id))
+        .set(contacts::undeliverable_until.eq(Some(until)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// They wrote to us: their address works again. True when it was marked.
+pub fn clear_undeliverable(conn: &mut Conn, email: &str) -> QResult<bool> {
+    diesel::update(
+        contacts::table.filter(contacts::email.eq(email)).filter(contacts::undeliverable_until.is_not_null()),
+    )
+    .set(contacts::undeliverable_until.eq(None::<NaiveDateTime>))
+    .execute(conn)
+    .map(|n| n > 0)
+}
+
+/// Until when `email` is known to fail, if it is now.
+pub fn undeliverable_until(conn: &mut Conn, email: &str, now: NaiveDateTime) -> QResult<Option<NaiveDateTime>> {
+    contacts::table
+        .filter(contacts::email.eq(email))
+        .filter(contacts::undeliverable_until.gt(now))
+        .select(contacts::undeliverable_until)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
 pub fn contact(conn: &mut Conn, id: i64) -> QResult<Contact> {
     contacts::table.find(id).select(Contact::as_select()).first(conn)
 }
