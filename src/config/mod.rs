@@ -227,6 +227,9 @@ pub struct Limits {
     /// address may receive in an hour; more is suppressed, which ends a
     /// loop with an autoresponder that hides what it is.
     pub automatic_per_hour: u32,
+    /// Overrides of that number for an address or a domain, in config
+    /// order (the first that matches).
+    pub automatic_per_hour_for: Vec<(AddressPattern, u32)>,
     /// An address a delivery report says is permanently failing gets no
     /// automatic mail for this long (0: never marked).
     pub undeliverable_for: chrono::Duration,
@@ -380,6 +383,12 @@ impl Settings {
             return Ok(Some(tech));
         }
         crate::domain::auth::sender_proven(auth_results, from, trusted).map(|_| Some(tech))
+    }
+
+    /// How much automatic mail `email` may get in an hour.
+    pub fn automatic_limit(&self, email: &str) -> u32 {
+        let l = &self.limits;
+        l.automatic_per_hour_for.iter().find(|(p, _)| p.matches(email)).map_or(l.automatic_per_hour, |(_, n)| *n)
     }
 
     /// The SLA policy a ticket falls under, if any.

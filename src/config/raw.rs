@@ -92,7 +92,7 @@ const TICKETS: &[&str] = &[
 ];
 const TEMPLATES: &[&str] = &["dir"];
 const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
-const LIMITS: &[&str] = &["max_message_bytes", "automatic_per_hour", "undeliverable_days"];
+const LIMITS: &[&str] = &["max_message_bytes", "automatic_per_hour", "automatic_per_hour_for", "undeliverable_days"];
 
 struct Reader<'a> {
     base: &'a Path,
@@ -328,9 +328,22 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         let max = t.and_then(|t| r.integer(t, "limits", "max_message_bytes", 1024..=1 << 32));
         let per_hour = t.and_then(|t| r.integer(t, "limits", "automatic_per_hour", 1..=10_000));
         let undeliverable = t.and_then(|t| r.integer(t, "limits", "undeliverable_days", 0..=3650));
+        let mut per_address = Vec::new();
+        if let Some(overrides) = t.and_then(|t| r.table(t, "limits", "automatic_per_hour_for")) {
+            for (pattern, value) in overrides {
+                let key = format!("limits.automatic_per_hour_for.\"{pattern}\"");
+                let parsed = AddressPattern::parse(pattern);
+                match (parsed, value.as_integer()) {
+                    (Ok(p), Some(n @ 0..=10_000)) => per_address.push((p, n as u32)),
+                    (Err(e), _) => r.problem(key, e),
+                    (_, _) => r.problem(key, "expected a number of mails an hour, 0..=10000 (0: none)"),
+                }
+            }
+        }
         Limits {
             max_message_bytes: max.map_or(64 << 20, |n| n as usize),
             automatic_per_hour: per_hour.unwrap_or(10) as u32,
+            automatic_per_hour_for: per_address,
             undeliverable_for: chrono::Duration::days(undeliverable.unwrap_or(7)),
         }
     };

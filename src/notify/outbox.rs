@@ -199,7 +199,6 @@ impl Desk<'_> {
     /// mail or whose address is known to fail, and says so in the ticket's
     /// history.
     fn within_rate(&self, conn: &mut Conn, ticket: &Ticket, list: Vec<Mailbox>) -> Result<Vec<Mailbox>, QueueError> {
-        let limit = i64::from(self.settings.limits.automatic_per_hour);
         let since = (self.now - chrono::Duration::hours(1)).naive_utc();
         let mut kept = Vec::new();
         let now = self.now.naive_utc();
@@ -208,7 +207,9 @@ impl Desk<'_> {
                 None
             } else if let Some(until) = queries::undeliverable_until(conn, &m.email, now)? {
                 Some(format!("undeliverable until {}", until.and_utc().to_rfc3339()))
-            } else if queries::automatic_sent_to(conn, &m.email, since)? >= limit {
+            } else if queries::automatic_sent_to(conn, &m.email, since)?
+                >= i64::from(self.settings.automatic_limit(&m.email))
+            {
                 Some("hourly limit reached".to_string())
             } else {
                 None

@@ -280,6 +280,11 @@ pub async fn send_due(
         send_locked(store, sender, max_attempts, clock, &mut report).await?;
         return Ok(report);
     }
+    // Another process sends (SQLite): its rows are its own.
+    let s = store.clone();
+    if !blocking(move || s.outbox_sender()).await? {
+        return Ok(report);
+    }
     let at: NaiveDateTime = clock.now().naive_utc();
     loop {
         let s = store.clone();

@@ -64,6 +64,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// SQLite: whether this process sends the outbox (one process at a
+    /// time, by a file lock). The process that takes the lock gives back
+    /// the rows a sender that is gone had claimed, at once rather than when
+    /// their lease ends. PostgreSQL needs none of this: rows are sent under
+    /// row locks that end with their holder.
+    pub fn outbox_sender(&self) -> Result<bool, StoreError> {
+        if let Database::Postgres { .. } = self.database() {
+            return Ok(true);
+        }
+        let mut held = self.sender.lock().unwrap_or_else(|e| e.into_inner());
+        if held.is_some() {
+            return Ok(true);
+        }
+        let Some(lock) = self.try_lock_mailbox("outbox sender")? else { return Ok(false) };
+        *held = Some(lock);
+        drop(held);
+        let released = self.write(|conn| -> Result<usize, StoreError> { Ok(super::queries::release_leases(conn)?) })?;
+        if released > 0 {
+            tracing::warn!(rows = released, "outbox rows claimed by a sender that stopped are due again");
+        }
+        Ok(true)
+    }
+}
+
 impl MailboxLock {
     /// Whether the lock is still ours: false once the connection that holds
     /// a PostgreSQL lock is gone (the server then released it).

@@ -142,6 +142,12 @@ impl ManageConnection for Manager {
 pub struct Store {
     pool: Pool<Manager>,
     db: Database,
+    /// SQLite: the lock that makes this process the outbox's one sender,
+    /// once taken; and a queue for this process's write transactions, so
+    /// that they take turns at once instead of in SQLite's busy-wait
+    /// sleeps (which would leave a sent mail unrecorded for longer).
+    sender: std::sync::Arc<std::sync::Mutex<Option<lock::MailboxLock>>>,
+    writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -175,7 +181,7 @@ impl Store {
             .connection_timeout(timeout)
             .build(Manager { db: db.clone() })
             .map_err(|e| StoreError::Open(format!("{}: {e}", db.display())))?;
-        Ok(Store { pool, db: db.clone() })
+        Ok(Store { pool, db: db.clone(), sender: Default::default(), writer: Default::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -218,6 +224,10 @@ impl Store {
         E: From<StoreError> + From<diesel::result::Error>,
     {
         let mut conn = self.conn()?;
+        let _turn = match self.db {
+            Database::Sqlite { .. } => Some(self.writer.lock().unwrap_or_else(|e| e.into_inner())),
+            Database::Postgres { .. } => None,
+        };
         transaction(&mut conn, f)
     }
 }

@@ -618,6 +618,7 @@ pub fn claim_due_outbox(
         AnyConnection::Postgres(c) => outbox::table
             .filter(outbox::state.eq("pending"))
             .filter(outbox::next_attempt_at.le(now))
+            .filter(outbox::leased_until.is_null().or(outbox::leased_until.le(now)))
             .order(outbox::id.asc())
             .limit(limit)
             .select(OutboxRow::as_select())
@@ -628,9 +629,17 @@ pub fn claim_due_outbox(
     };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-        .set(outbox::next_attempt_at.eq(lease_until))
+        .set(outbox::leased_until.eq(Some(lease_until)))
         .execute(conn)?;
     Ok(rows)
+}
+
+/// Gives back the rows a sender that is gone had claimed (SQLite: called
+/// by the process that now holds the sender lock). Returns how many.
+pub fn release_leases(conn: &mut Conn) -> QResult<usize> {
+    diesel::update(outbox::table.filter(outbox::leased_until.is_not_null()))
+        .set(outbox::leased_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
 }
 
 /// PostgreSQL only: the oldest due row no other transaction holds, locked
@@ -655,6 +664,7 @@ pub fn due_outbox(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QResult<Ve
     outbox::table
         .filter(outbox::state.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
+        .filter(outbox::leased_until.is_null().or(outbox::leased_until.le(now)))
         .order(outbox::id.asc())
         .limit(limit)
         .select(OutboxRow::as_select())
@@ -688,6 +698,7 @@ pub fn mark_sent(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QResult<()> {
             outbox::sent_at.eq(at),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::last_error.eq(None::<String>),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)
         .map(drop)
@@ -712,10 +723,16 @@ pub fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at: Option<Naive
                 outbox::attempts.eq(outbox::attempts + 1),
                 outbox::last_error.eq(error),
                 outbox::next_attempt_at.eq(at),
+                outbox::leased_until.eq(None::<NaiveDateTime>),
             ))
             .execute(conn),
         None => q
-            .set((outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(error), outbox::state.eq("failed")))
+            .set((
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(error),
+                outbox::state.eq("failed"),
+                outbox::leased_until.eq(None::<NaiveDateTime>),
+            ))
             .execute(conn),
     }
     .map(drop)

@@ -180,6 +180,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        leased_until -> Nullable<Timestamp>,
     }
 }
 
