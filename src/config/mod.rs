@@ -233,6 +233,9 @@ pub struct Limits {
     /// An address a delivery report says is permanently failing gets no
     /// automatic mail for this long (0: never marked).
     pub undeliverable_for: chrono::Duration,
+    /// People copied on a ticket, at most: a mail to hundreds of addresses
+    /// does not copy them all on every answer.
+    pub max_watchers: usize,
 }
 
 #[derive(Debug, Clone)]

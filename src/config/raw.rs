@@ -92,7 +92,8 @@ const TICKETS: &[&str] = &[
 ];
 const TEMPLATES: &[&str] = &["dir"];
 const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
-const LIMITS: &[&str] = &["max_message_bytes", "automatic_per_hour", "automatic_per_hour_for", "undeliverable_days"];
+const LIMITS: &[&str] =
+    &["max_message_bytes", "automatic_per_hour", "automatic_per_hour_for", "undeliverable_days", "max_watchers"];
 
 struct Reader<'a> {
     base: &'a Path,
@@ -328,6 +329,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         let max = t.and_then(|t| r.integer(t, "limits", "max_message_bytes", 1024..=1 << 32));
         let per_hour = t.and_then(|t| r.integer(t, "limits", "automatic_per_hour", 1..=10_000));
         let undeliverable = t.and_then(|t| r.integer(t, "limits", "undeliverable_days", 0..=3650));
+        let max_watchers = t.and_then(|t| r.integer(t, "limits", "max_watchers", 0..=10_000));
         let mut per_address = Vec::new();
         if let Some(overrides) = t.and_then(|t| r.table(t, "limits", "automatic_per_hour_for")) {
             for (pattern, value) in overrides {
@@ -341,10 +343,11 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
             }
         }
         Limits {
-            max_message_bytes: max.map_or(64 << 20, |n| n as usize),
+            max_message_bytes: max.map_or(100 << 20, |n| n as usize),
             automatic_per_hour: per_hour.unwrap_or(10) as u32,
             automatic_per_hour_for: per_address,
             undeliverable_for: chrono::Duration::days(undeliverable.unwrap_or(7)),
+            max_watchers: max_watchers.unwrap_or(50) as usize,
         }
     };
 

@@ -905,8 +905,11 @@ impl Ctx<'_, '_> {
     fn add_watchers(&mut self, ticket: &Ticket, requester: &str) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let ours = settings.our_addresses();
-        let known: Vec<String> = queries::watchers(self.conn, ticket.id)?.into_iter().map(|c| c.email).collect();
+        let mut known: std::collections::HashSet<String> =
+            queries::watchers(self.conn, ticket.id)?.into_iter().map(|c| c.email).collect();
         let m = self.mail;
+        let cap = settings.limits.max_watchers;
+        let mut left_out = 0usize;
         for w in m.to.iter().chain(&m.cc) {
             let skip = ours.contains(&w.email)
                 || w.email == requester
@@ -915,9 +918,19 @@ impl Ctx<'_, '_> {
             if skip {
                 continue;
             }
+            // A mail to a whole company does not copy the company on every answer.
+            if known.len() >= cap {
+                left_out += 1;
+                continue;
+            }
             let c = queries::upsert_contact(self.conn, &w.email, &w.name, None, self.now)?;
             queries::add_watcher(self.conn, ticket.id, c.id)?;
             self.event(ticket.id, &m.from.email, "watcher_added", None, Some(&c.email), None)?;
+            known.insert(c.email);
+        }
+        if left_out > 0 {
+            let what = format!("{left_out} more address(es) not added: limits.max_watchers = {cap}");
+            self.event(ticket.id, "guichet", "watchers_capped", None, Some(&what), None)?;
         }
         Ok(())
     }

@@ -1,0 +1,130 @@
+//! Hostile mail through the binary: each one is kept and handled, none
+//! crashes guichet or reaches anyone it should not.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn history(t: &Value, kind: &str) -> Vec<Value> {
+    t["history"].as_array().unwrap().iter().filter(|e| e["kind"] == kind).cloned().collect()
+}
+
+#[test]
+fn ten_thousand_addresses_in_cc_do_not_all_follow_the_ticket() {
+    let desk = Desk::new();
+    let cc: Vec<String> = (0..10_000).map(|i| format!("person{i}@corp.example.test")).collect();
+    let headers = format!("Cc: {}\r\n", cc.join(",\r\n "));
+    let out = desk.ingest(&mail("alice@example.test", "À tous", "all@example.test", &headers, "Bonjour à tous"));
+    assert_eq!(out["outcome"], "ticket");
+    let t = desk.ticket(as_i64(&out["ticket"]));
+    assert_eq!(t["watchers"].as_array().unwrap().len(), 50, "limits.max_watchers");
+    let capped = history(&t, "watchers_capped");
+    assert_eq!(capped.len(), 1);
+    assert!(capped[0]["new"].as_str().unwrap().starts_with("9950 more"), "{}", capped[0]);
+    // The acknowledgement goes to the requester alone.
+    let ack = &desk.queued("acknowledgement")[0];
+    assert_eq!(ack["recipients"], serde_json::json!(["alice@example.test"]));
+    // A technician's answer copies the 50, no more.
+    desk.ingest(&mail(MARC, "RE: [Guichet #1] À tous", "marc-1@example.test", "", "Je regarde."));
+    let reply = &desk.queued("reply")[0];
+    assert_eq!(reply["recipients"].as_array().unwrap().len(), 51);
+}
+
+#[test]
+fn deep_multipart_nesting_is_stored_without_a_crash() {
+    let desk = Desk::new();
+    let depth = 2_000;
+    let mut raw = String::from(
+        "From: alice@example.test\r\nTo: support@example.test\r\nSubject: Poupées russes\r\nMessage-ID: <deep@example.test>\r\nMIME-Version: 1.0\r\n",
+    );
+    for i in 0..depth {
+        raw.push_str(&format!("Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"));
+    }
+    raw.push_str("Content-Type: text/plain\r\n\r\nau fond\r\n");
+    for i in (0..depth).rev() {
+        raw.push_str(&format!("--b{i}--\r\n"));
+    }
+    let out = desk.ingest(raw.as_bytes());
+    assert!(["ticket", "quarantined"].contains(&out["outcome"].as_str().unwrap()), "{out}");
+    let again = desk.ingest(raw.as_bytes());
+    assert_eq!(again["outcome"], "duplicate", "kept once: {again}");
+}
+
+#[test]
+fn a_fifty_megabyte_attachment_is_kept_whole() {
+    let desk = Desk::new();
+    let size = 50 * 1024 * 1024;
+    let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    let sha = guichet::mail::inbound::sha256_hex(&content);
+    let mut b64 = String::with_capacity(size * 4 / 3 + size / 38);
+    {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (n, chunk) in content.chunks(3).enumerate() {
+            let v = (u32::from(chunk[0]) << 16)
+                | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*chunk.get(2).unwrap_or(&0));
+            for k in 0..4 {
+                b64.push(if k > chunk.len() { '=' } else { T[(v >> (18 - 6 * k) & 63) as usize] as char });
+            }
+            if n % 19 == 18 {
+                b64.push_str("\r\n");
+            }
+        }
+    }
+    let raw = format!(
+        "From: alice@example.test\r\nTo: support@example.test\r\nSubject: Le fichier\r\nMessage-ID: <big@example.test>\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nCi-joint.\r\n\
+--m\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"data.bin\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--m--\r\n"
+    );
+    let out = desk.ingest(raw.as_bytes());
+    assert_eq!(out["outcome"], "ticket", "{out}");
+    let t = desk.ticket(as_i64(&out["ticket"]));
+    let file = &t["articles"][0]["attachments"][0];
+    assert_eq!(file["size"], size);
+    assert_eq!(file["sha256"], sha.as_str());
+}
+
+#[test]
+fn an_encoded_display_name_injects_no_header_into_our_mail() {
+    let desk = Desk::new();
+    let raw = "From: =?UTF-8?Q?Eve=0D=0ABcc:_victim@evil.example=0D=0AX-Evil:_1?= <eve@example.test>\r\n\
+To: support@example.test\r\nSubject: Bonjour\r\nMessage-ID: <inj-name@example.test>\r\n\r\nAide svp\r\n";
+    desk.ingest(raw.as_bytes());
+    desk.ingest(&mail(MARC, "RE: [Guichet #1] Bonjour", "marc-2@example.test", "", "Bonjour Eve."));
+    for m in desk.outbox() {
+        let content = m["content"].as_str().unwrap();
+        let head = content.split("\r\n\r\n").next().unwrap();
+        assert!(!head.lines().any(|l| l.starts_with("Bcc:") || l.starts_with("X-Evil")), "{head}");
+        assert!(!m["recipients"].to_string().contains("evil.example"));
+    }
+}
+
+#[test]
+fn megabytes_of_hostile_html_are_stored_clean() {
+    let desk = Desk::new();
+    let block = "<div onclick=\"steal()\" style=\"background:url(javascript:alert(1))\"><script>alert(1)</script>\
+<a href=\"javascript:alert(2)\">x</a><img src=\"data:image/svg+xml;base64,PHN2Zz4=\" onerror=\"alert(3)\">\
+<style>body{display:none}</style><iframe src=\"https://evil.example\"></iframe>texte utile</div>\n";
+    let html = block.repeat(4 * 1024 * 1024 / block.len());
+    let raw = format!(
+        "From: alice@example.test\r\nTo: support@example.test\r\nSubject: Page\r\nMessage-ID: <html-big@example.test>\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}</body></html>\r\n"
+    );
+    let out = desk.ingest(raw.as_bytes());
+    assert_eq!(out["outcome"], "ticket");
+    let mut db = desk.database();
+    let stored: Vec<Option<String>> = {
+        use diesel::prelude::*;
+        use guichet::store::schema::articles;
+        articles::table.select(articles::body_html).load(&mut *db).unwrap()
+    };
+    let clean = stored[0].as_deref().unwrap();
+    for bad in ["<script", "onclick", "onerror", "javascript:", "<iframe", "<style", "data:image"] {
+        assert!(!clean.contains(bad), "{bad} left in the stored HTML");
+    }
+    assert!(clean.contains("texte utile"));
+}
