@@ -8,53 +8,12 @@ mod common;
 
 use std::time::Duration;
 
+use common::running::{desk, message, status, wait_until, Running};
 use common::servers::{header, subject, text_body, Servers};
 use common::*;
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A desk reading `support`'s INBOX over IMAP and sending through Postfix,
-/// with `tech` as its technician.
-fn desk(srv: &Servers, support: &str, tech: &str, after: &str, extra: &str) -> Desk {
-    Desk::with_config(&format!(
-        r#"
-[database]
-{database}
-{mailbox}
-{outgoing}
-
-[tickets]
-subject_tag = "Guichet"
-language = "fr"
-
-[templates]
-dir = "{templates}"
-
-[[technician]]
-email = "{tech}"
-name = "Tess Tech"
-groups = ["poste"]
-language = "fr"
-
-[limits]
-automatic_per_hour = 1000
-{extra}
-"#,
-        database = database_keys(),
-        mailbox = srv.mailbox_toml("support", support, after),
-        outgoing = srv.outgoing_toml(),
-        templates = manifest_dir().join("templates").display(),
-    ))
-}
-
-fn message(from: &str, to: &str, subject: &str, id: &str, extra_headers: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Sat, 28 Nov 2026 09:00:00 +0100\r\n\
-         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n{extra_headers}\r\n{body}\r\n"
-    )
-    .into_bytes()
-}
 
 fn once(desk: &Desk) -> String {
     desk.ok(&["run", "--once"])
@@ -322,52 +281,6 @@ fn a_refused_watcher_does_not_keep_the_reply_from_the_requester() {
     assert!(error.contains(&format!("sent to {alice}")), "{error}");
     assert!(error.contains("rejected@example.test refused") && error.contains("550"), "{error}");
     assert!(error.contains("deferred@example.test deferred") && error.contains("450"), "{error}");
-}
-
-/// A `guichet run` in the background, killed when dropped.
-struct Running {
-    child: std::process::Child,
-    log: std::path::PathBuf,
-}
-
-impl Running {
-    fn start(desk: &Desk, name: &str, env: &[(&str, &str)]) -> Running {
-        let log = desk.path(&format!("{name}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let mut cmd = desk.command(&["run"]);
-        cmd.env("GUICHET_LOG", "info").stdout(std::process::Stdio::null()).stderr(file);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        Running { child: cmd.spawn().unwrap(), log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !done() {
-        assert!(start.elapsed() < within, "{what}: not after {within:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn status(desk: &Desk) -> Value {
-    serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap()
 }
 
 #[test]

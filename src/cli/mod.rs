@@ -126,6 +126,16 @@ impl Env {
     }
 }
 
+/// The tokio runtime of `run` and `serve`: two workers, as many cores as
+/// the machines guichet is sized for.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot start the runtime: {e}")))
+}
+
 /// Times as every command prints them: RFC 3339, UTC, to the second.
 pub(crate) fn time(t: chrono::NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -54,11 +54,7 @@ fn label(o: &Outcome) -> &'static str {
 pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     let mut templates = env.templates()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot start the runtime: {e}")))?;
+    let runtime = super::runtime()?;
     runtime.block_on(async {
         // The SMTP pool needs the runtime to exist.
         let mut sender =

@@ -33,11 +33,7 @@ pub fn run(env: Env, _args: Args) -> Result<ExitCode, Failure> {
     };
     let store = env.store()?;
     let templates = env.templates()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot start the runtime: {e}")))?;
+    let runtime = super::runtime()?;
     runtime.block_on(async {
         let listener = bind(http.listen).await?;
         let (_live_tx, live) = watch::channel(Arc::new(Live { settings: env.settings.clone(), templates }));
