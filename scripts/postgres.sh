@@ -42,6 +42,11 @@ write_env() {
     local tmp
     tmp=$(mktemp "$DIR/pg.env.XXXXXX")
     echo "export GUICHET_TEST_PG_URL=$URL" > "$tmp"
+    # The local cluster serving it, for the outage test's restart:
+    #   pg_ctlcluster --skip-systemctl-redirect $GUICHET_TEST_PG_CLUSTER restart
+    local cluster
+    cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PORT" '$3 == p {print $1 " " $2; exit}') || true
+    echo "export GUICHET_TEST_PG_CLUSTER=\"${cluster:-}\"" >> "$tmp"
     chmod 644 "$tmp"
     mv -f "$tmp" "$DIR/pg.env"
 }

@@ -17,6 +17,17 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    // A panic inside the MIME parser is caught and the mail quarantined
+    // with the reason: one log line, not a trace that reads like a crash.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if guichet::mail::inbound::parser_guarded() {
+            let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+            tracing::warn!(at, "the MIME parser gave up on a mail; it goes to quarantine");
+        } else {
+            report(info);
+        }
+    }));
     match guichet::cli::run(cli) {
         Ok(code) => code,
         Err(failure) => {

@@ -195,8 +195,8 @@ fn run_picks_up_edited_templates_and_keeps_the_last_good_ones_on_a_broken_edit()
 }
 
 #[test]
-fn an_unreachable_smtp_relay_is_retried_with_backoff_then_given_up_and_recorded() {
-    // A port nobody listens on: connection refused, a transient failure.
+fn an_unreachable_smtp_relay_keeps_mail_waiting_uncharged_and_says_so() {
+    // A port nobody listens on: connection refused, the relay's fault.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let text = Desk::config_text("", "").replace(
         "transport = \"file\"\ndir = \"outbox\"",
@@ -205,21 +205,23 @@ fn an_unreachable_smtp_relay_is_retried_with_backoff_then_given_up_and_recorded(
     let mut desk = Desk::with_config(&text);
     desk.now = Some("2026-11-16T09:00:00Z".into());
     desk.ingest(&mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour"));
-    let out = desk.ok(&["run", "--once"]);
-    assert!(out.contains("0 sent, 3 to retry, 0 failed"), "{out}");
+    // Three passes, a day apart: more than max_attempts, and nothing fails.
+    for day in ["16", "17", "18"] {
+        desk.now = Some(format!("2026-11-{day}T09:00:00Z"));
+        let out = desk.run(&["run", "--once"]);
+        assert_eq!(out.status.code(), Some(75), "try again later");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("outgoing relay: 127.0.0.1:{port}")), "{stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("0 sent, 0 to retry, 0 failed"));
+    }
     let ack = desk.queued("acknowledgement").remove(0);
     assert_eq!(ack["state"], "pending");
-    assert_eq!(ack["attempts"], 1);
-    assert!(ack["last_error"].as_str().unwrap().to_lowercase().contains("connect"), "{}", ack["last_error"]);
-    // Not due again before the backoff has passed.
-    let out = desk.ok(&["run", "--once"]);
-    assert!(out.contains("0 sent, 0 to retry, 0 failed"), "{out}");
-    desk.now = Some("2026-11-16T09:05:00Z".into());
-    let out = desk.ok(&["run", "--once"]);
-    assert!(out.contains("0 sent, 0 to retry, 3 failed"), "{out}");
-    let ack = desk.queued("acknowledgement").remove(0);
-    assert_eq!(ack["state"], "failed");
-    assert_eq!(ack["attempts"], 2);
+    assert_eq!(ack["attempts"], 0, "the mail is not charged for the relay");
+    let v: serde_json::Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
+    assert_eq!(v["outgoing"]["state"], "failing");
+    assert_eq!(v["outgoing"]["failures"], 3);
+    assert!(v["outgoing"]["error"].as_str().unwrap().to_lowercase().contains("connect"), "{v:#}");
+    assert!(desk.ok(&["status"]).contains("relay:      failing 3×"));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use common::running::{desk, message, status, wait_until, Running};
+use common::running::{copies, desk, message, status, wait_until, Running};
 use common::servers::{header, subject, Servers};
 use common::Desk;
 use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
@@ -132,16 +132,6 @@ fn outbox_rows(desk: &Desk) -> Vec<OutboxLine> {
         ))
         .load(&mut *desk.database())
         .unwrap()
-}
-
-/// Copies of each message, by Message-ID, in `user`'s `folder`.
-fn copies(srv: &Servers, user: &str, folder: &str) -> BTreeMap<String, usize> {
-    let mut by_id = BTreeMap::new();
-    for m in srv.messages(user, folder) {
-        let id = header(&m, "Message-ID").unwrap_or_default();
-        *by_id.entry(id.trim_matches(['<', '>']).to_string()).or_default() += 1;
-    }
-    by_id
 }
 
 #[test]

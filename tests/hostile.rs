@@ -128,3 +128,138 @@ MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>{
     }
     assert!(clean.contains("texte utile"));
 }
+
+/// A desk with a second support address and a 100 kB limit.
+fn small_limit_desk() -> Desk {
+    let desk = Desk::with(
+        r#"
+[[mailbox]]
+name = "it"
+path = "maildir-it"
+address = "it-help@example.test"
+after = "keep"
+
+[limits]
+max_message_bytes = 100000
+"#,
+    );
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(desk.path("maildir-it").join(sub)).unwrap();
+    }
+    desk
+}
+
+fn oversized(from: &str, to: &str, id: &str, headers: &str) -> Vec<u8> {
+    format!(
+        "From: Alice Martin <{from}>\r\nTo: {to}\r\nSubject: Photos du sinistre\r\nMessage-ID: <{id}>\r\n{headers}\
+MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+        "Voici les photos.\r\n".repeat(10_000)
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_mail_over_the_size_limit_is_kept_and_its_sender_told_from_the_address_it_was_sent_to() {
+    let desk = small_limit_desk();
+    let raw = oversized("alice@example.test", "it-help@example.test", "big@example.test", "");
+    let out = {
+        let mut child = desk
+            .command(&["ingest", "--json", "--mailbox", "it"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), &raw).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(out["outcome"], "quarantined", "{out}");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(reason.contains("over limits.max_message_bytes = 100000"), "{reason}");
+    assert!(reason.contains("alice@example.test was told"), "{reason}");
+    assert!(desk.tickets().is_empty(), "no ticket for it");
+
+    // The notice: to her, from the address she wrote to, threaded under her
+    // mail, in her language, with the sizes.
+    let notices = desk.queued("too_large");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let n = &notices[0];
+    assert_eq!(n["recipients"], serde_json::json!(["alice@example.test"]));
+    assert!(n["ticket"].is_null());
+    let content = n["content"].as_str().unwrap();
+    let head = content.split("\r\n\r\n").next().unwrap();
+    assert!(head.contains("From: Support <it-help@example.test>"), "{head}");
+    assert!(head.contains("In-Reply-To: <big@example.test>"), "{head}");
+    assert!(head.contains("Auto-Submitted: auto-replied"), "{head}");
+    let text = body(n);
+    assert!(text.contains("Bonjour Alice Martin"), "{text}");
+    assert!(text.contains("0.1 MB") && text.contains("Photos du sinistre"), "{text}");
+
+    // Kept whole, and retrying it neither makes a ticket nor tells her twice.
+    let list = desk.ok(&["quarantine", "list", "--json"]);
+    let entries: Vec<Value> = serde_json::from_str(&list).unwrap();
+    assert_eq!(entries.len(), 1);
+    let id = entries[0]["id"].to_string();
+    assert_eq!(entries[0]["size"].as_i64(), Some(raw.len() as i64), "{list}");
+    let exported = desk.run(&["quarantine", "export", &id]);
+    assert_eq!(exported.stdout, raw, "the bytes as they came");
+    desk.ok(&["quarantine", "retry", &id]);
+    assert_eq!(desk.queued("too_large").len(), 1);
+}
+
+#[test]
+fn an_automatic_mail_over_the_size_limit_is_kept_without_a_notice() {
+    let desk = small_limit_desk();
+    let raw = oversized("alice@example.test", SUPPORT, "big-auto@example.test", "Auto-Submitted: auto-replied\r\n");
+    let out = desk.ingest(&raw);
+    assert_eq!(out["outcome"], "quarantined");
+    assert!(!out["reason"].as_str().unwrap().contains("was told"), "{out}");
+    assert!(desk.queued("too_large").is_empty());
+}
+
+#[test]
+fn html_over_the_limit_is_not_cleaned_and_the_text_is_kept() {
+    let desk = Desk::with("[limits]\nmax_html_bytes = 100000\n");
+    let html = "<p>ligne du rapport <b>importante</b></p>\n".repeat(5_000);
+    let raw = format!(
+        "From: alice@example.test\r\nTo: {SUPPORT}\r\nSubject: Rapport\r\nMessage-ID: <html-over@example.test>\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n\
+--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLe rapport en texte.\r\n\
+--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}</body></html>\r\n--alt--\r\n"
+    );
+    let out = desk.ingest(raw.as_bytes());
+    assert_eq!(out["outcome"], "ticket");
+    let t = desk.ticket(as_i64(&out["ticket"]));
+    let article = &t["articles"][0];
+    assert!(article["text"].as_str().unwrap().contains("Le rapport en texte."), "{article}");
+    assert!(article["html"].is_null(), "{article}");
+    let note = history(&t, "html_not_kept");
+    assert_eq!(note.len(), 1, "{t:#}");
+    assert!(note[0]["old"].as_str().unwrap().contains("over limits.max_html_bytes = 100000"), "{}", note[0]);
+}
+
+/// A mail on which the MIME parser's own checks fire (a panic in a debug
+/// build): found by the fuzz target. Kept in quarantine with the reason,
+/// and the next mail is handled as usual.
+#[test]
+fn a_mail_that_breaks_the_mime_parser_is_kept_and_the_next_one_handled() {
+    let desk = Desk::new();
+    let raw = fixture("third_party/stalwart/derived/parser-panic-rfc-000.eml");
+    desk.deliver("1-hostile.eml", &raw);
+    desk.deliver("2-normal.eml", &mail("alice@example.test", "Imprimante", "next@example.test", "", "En panne."));
+    let out = desk.run(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let held: Vec<Value> = serde_json::from_str(&desk.ok(&["quarantine", "list", "--json"])).unwrap();
+    // Debug builds (the tests) hit the parser's check; a release build
+    // reads the mail as best it can and opens a ticket for it.
+    if cfg!(debug_assertions) {
+        assert_eq!(held.len(), 1, "{stdout}");
+        let reason = held[0]["reason"].as_str().unwrap();
+        assert!(reason.starts_with("the MIME parser failed on it: Invalid part ID"), "{reason}");
+        assert_eq!(held[0]["size"].as_i64(), Some(raw.len() as i64));
+    }
+    let tickets = desk.tickets();
+    assert!(tickets.iter().any(|t| t["subject"] == "Imprimante"), "{tickets:?}");
+}

@@ -22,6 +22,9 @@ pub enum Command {
     },
     /// Process a quarantined mail again (after fixing what held it).
     Retry { id: i64 },
+    /// Write a quarantined mail's bytes, exactly as they came, to stdout
+    /// (to read it, or hand it on: `> mail.eml`).
+    Export { id: i64 },
 }
 
 pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
@@ -37,6 +40,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                         json!({
                             "id": q.id, "mailbox": q.mailbox, "reason": q.reason, "state": q.state,
                             "retries": q.retries, "raw_message_id": q.raw_message_id,
+                            "size": queries::raw_size(&mut conn, q.raw_message_id).unwrap_or_default(),
                             "created_at": time(q.created_at),
                         })
                     })
@@ -55,6 +59,16 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                     );
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { id } => {
+            let mut conn = store.conn()?;
+            let Some(entry) = queries::quarantine_entry(&mut conn, id)? else {
+                return Err(Failure::new(exit::FAILURE, anyhow::anyhow!("there is no quarantine entry {id}")));
+            };
+            let raw = queries::raw_content(&mut conn, entry.raw_message_id)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &raw)
+                .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("writing to stdout: {e}")))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Retry { id } => {

@@ -39,6 +39,8 @@ struct Pass {
     swept: SweepReport,
     faults: Vec<String>,
     transient: bool,
+    /// Why the outgoing relay could not be reached, when it could not.
+    relay_down: Option<String>,
 }
 
 fn label(o: &Outcome) -> &'static str {
@@ -71,10 +73,10 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
                 w.warned, w.breached, w.reminded, w.closed, w.surveys
             );
             println!("outbox: {} sent, {} to retry, {} failed", pass.sent.sent, pass.sent.retrying, pass.sent.failed);
-            for f in &pass.faults {
+            for f in pass.faults.iter().chain(&pass.relay_down) {
                 eprintln!("guichet: {f}");
             }
-            return Ok(if pass.transient {
+            return Ok(if pass.transient || pass.relay_down.is_some() {
                 ExitCode::from(exit::TEMPFAIL)
             } else if pass.faults.is_empty() {
                 ExitCode::SUCCESS
@@ -138,11 +140,16 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
                 watchers.reconcile(&env.settings, &live_rx, &store, &env.clock, &wake);
             }
             let pass = cycle(&env, &store, &templates, &sender, &mut polling, false).await;
+            // A fault (the database down or full, a maildir unreadable) is
+            // tried again after 1 s, 2, 4 … at most 30 s; the relay has its
+            // own clock (see `cycle`), and IMAP mailboxes their own tasks.
+            polling.faulty_passes = if pass.faults.is_empty() { 0 } else { polling.faulty_passes + 1 };
+            let pause = backoff(polling.faulty_passes, Duration::from_secs(30));
             for f in &pass.faults {
-                tracing::error!(fault = %f, "will try again");
+                tracing::error!(fault = %f, retry_in_s = pause.as_secs(), "will try again");
             }
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = tokio::time::sleep(pause) => {}
                 // An IMAP watcher stored mail: its acknowledgements go now.
                 _ = wake.notified() => {}
                 _ = tokio::signal::ctrl_c() => break,
@@ -261,12 +268,28 @@ fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::
     tokio::signal::unix::signal(kind).map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("signal handler: {e}")))
 }
 
-/// Per mailbox: when it was last polled, and its source's memory.
+/// Per mailbox: when it was last polled, and its source's memory; how
+/// long faults have lasted.
 #[derive(Default)]
 struct Polling {
     last: BTreeMap<String, Instant>,
     sources: BTreeMap<String, MaildirSource>,
+    /// Passes in a row that met a fault.
+    faulty_passes: u32,
+    /// Passes in a row that found the relay down, and when to try it next.
+    relay_failures: u32,
+    relay_next: Option<Instant>,
 }
+
+/// The pause after `failures` failures in a row: 1 s (also the pause
+/// between passes without one), then twice as long each time, up to `max`.
+fn backoff(failures: u32, max: Duration) -> Duration {
+    Duration::from_secs(1u64 << failures.saturating_sub(1).min(10)).min(max)
+}
+
+/// The name the relay's state is kept under beside the mailboxes' (no
+/// mailbox name has brackets).
+pub const RELAY_HEALTH: &str = "[outgoing relay]";
 
 /// One pass over an IMAP mailbox, unless another instance holds it.
 async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut Pass) {
@@ -366,8 +389,41 @@ async fn cycle(
             pass.faults.push(format!("timers: {e}"));
         }
     }
+    // While the relay is down, it is tried again after 1 s, 2, 4 … at
+    // most 30 s: a probe costs one connection, and mail flows again soon
+    // after it is back. Rows are not charged for it.
+    if !force && polling.relay_next.is_some_and(|t| Instant::now() < t) {
+        return pass;
+    }
     match send_due(store, sender, env.settings.outgoing.max_attempts, &*env.clock).await {
-        Ok(report) => pass.sent = report,
+        Ok(report) => {
+            let now = env.clock.now();
+            match &report.relay_down {
+                Some(why) => {
+                    polling.relay_failures += 1;
+                    let wait = backoff(polling.relay_failures, Duration::from_secs(30));
+                    polling.relay_next = Some(Instant::now() + wait);
+                    tracing::error!(error = %why, failures = polling.relay_failures, retry_in_s = wait.as_secs(), "outgoing relay unreachable; mail waits in the outbox");
+                    imap::record(store, RELAY_HEALTH, Some(why), now);
+                    pass.relay_down = Some(format!("outgoing relay: {why}"));
+                }
+                None => {
+                    if polling.relay_failures > 0 {
+                        tracing::info!(
+                            failures = polling.relay_failures,
+                            sent = report.sent,
+                            "outgoing relay reachable again"
+                        );
+                    }
+                    if polling.relay_failures > 0 || report.sent > 0 {
+                        imap::record(store, RELAY_HEALTH, None, now);
+                    }
+                    polling.relay_failures = 0;
+                    polling.relay_next = None;
+                }
+            }
+            pass.sent = report;
+        }
         Err(e) => {
             pass.transient |= e.is_transient();
             pass.faults.push(format!("outbox: {e}"));

@@ -18,6 +18,20 @@ pub struct Args {
     json: bool,
 }
 
+/// Bytes an unprivileged writer may still use on the file system of
+/// `file` (or of its directory, before it exists).
+fn free_bytes(file: &std::path::Path) -> Option<u64> {
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some(s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+/// The row the write probe keeps beside the mailboxes'.
+const DATABASE_PROBE: &str = "[database]";
+
 fn counts(rows: Vec<(String, i64)>) -> Value {
     Value::Object(rows.into_iter().map(|(k, n)| (k, Value::from(n))).collect::<Map<_, _>>())
 }
@@ -58,7 +72,44 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
             })
         })
         .collect();
+    // The relay's state as `run` last found it.
+    let relay = health.iter().find(|h| h.mailbox == super::run::RELAY_HEALTH).map(|h| {
+        json!({
+            "state": h.state,
+            "error": (h.state != "ok").then(|| h.detail.clone()),
+            "failures": h.failures,
+            "last_ok_at": h.last_ok_at.map(super::time),
+            "checked_at": super::time(h.updated_at),
+        })
+    });
+    // Whether the database takes a write now (a full disk, a read-only
+    // file): the probe is a row of its own.
+    let probe = store.write(|conn| -> Result<(), crate::store::StoreError> {
+        let now = env.clock.now().naive_utc();
+        Ok(queries::record_poll(conn, DATABASE_PROBE, &crate::ingest::imap::holder(), None, now)?)
+    });
+    // Room left for the SQLite file: below one mail of the largest size
+    // allowed, a large mail may not be stored.
+    let free = match &env.settings.database {
+        crate::config::Database::Sqlite { path, .. } => free_bytes(path),
+        crate::config::Database::Postgres { .. } => None,
+    };
+    let state = match (&probe, free) {
+        (_, Some(f)) if f < 1 << 20 => "full",
+        (Err(_), _) => "unwritable",
+        (Ok(()), Some(f)) if f < env.settings.limits.max_message_bytes as u64 => "low on space",
+        (Ok(()), _) => "ok",
+    };
+    let database = json!({
+        "backend": store.backend().as_str(),
+        "state": state,
+        "writable": probe.is_ok(),
+        "free_bytes": free,
+        "error": probe.err().map(|e| e.to_string()),
+    });
     let v = json!({
+        "database": database,
+        "outgoing": relay,
         "tickets": counts(queries::tickets_by_status(&mut conn)?),
         "mail": counts(queries::inbound_outcomes(&mut conn)?),
         "outbox": counts(queries::outbox_by_state(&mut conn)?),
@@ -79,6 +130,27 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
             parts.join(", ")
         }
     };
+    let db = &v["database"];
+    let mut line_db =
+        format!("{}, {}", db["backend"].as_str().unwrap_or_default(), db["state"].as_str().unwrap_or_default());
+    if let Some(f) = db["free_bytes"].as_u64() {
+        line_db.push_str(&format!(", {:.1} MB free", f as f64 / 1e6));
+    }
+    if let Some(e) = db["error"].as_str() {
+        line_db.push_str(&format!(": {e}"));
+    }
+    println!("database:   {line_db}");
+    let outgoing = &v["outgoing"];
+    if !outgoing.is_null() {
+        let mut state = outgoing["state"].as_str().unwrap_or_default().to_string();
+        if let Some(e) = outgoing["error"].as_str() {
+            state = format!("{state} {}×: {e}", outgoing["failures"]);
+        }
+        if let Some(at) = outgoing["last_ok_at"].as_str() {
+            state = format!("{state}; last mail sent {at}");
+        }
+        println!("relay:      {state}");
+    }
     println!("tickets:    {}", line(&v["tickets"]));
     println!("mail in:    {}", line(&v["mail"]));
     println!("mail out:   {}", line(&v["outbox"]));

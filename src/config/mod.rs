@@ -223,6 +223,9 @@ pub struct RequesterGroup {
 pub struct Limits {
     /// Mail larger than this is quarantined instead of processed.
     pub max_message_bytes: usize,
+    /// An HTML body larger than this is not sanitised and kept: the
+    /// article keeps the text (the raw mail keeps everything).
+    pub max_html_bytes: usize,
     /// Automatic mail (acknowledgements, status notices) one outside
     /// address may receive in an hour; more is suppressed, which ends a
     /// loop with an autoresponder that hides what it is.

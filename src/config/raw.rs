@@ -92,8 +92,14 @@ const TICKETS: &[&str] = &[
 ];
 const TEMPLATES: &[&str] = &["dir"];
 const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
-const LIMITS: &[&str] =
-    &["max_message_bytes", "automatic_per_hour", "automatic_per_hour_for", "undeliverable_days", "max_watchers"];
+const LIMITS: &[&str] = &[
+    "max_message_bytes",
+    "max_html_bytes",
+    "automatic_per_hour",
+    "automatic_per_hour_for",
+    "undeliverable_days",
+    "max_watchers",
+];
 
 struct Reader<'a> {
     base: &'a Path,
@@ -327,6 +333,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
             r.known_keys(t, "limits", LIMITS);
         }
         let max = t.and_then(|t| r.integer(t, "limits", "max_message_bytes", 1024..=1 << 32));
+        let max_html = t.and_then(|t| r.integer(t, "limits", "max_html_bytes", 0..=1 << 30));
         let per_hour = t.and_then(|t| r.integer(t, "limits", "automatic_per_hour", 1..=10_000));
         let undeliverable = t.and_then(|t| r.integer(t, "limits", "undeliverable_days", 0..=3650));
         let max_watchers = t.and_then(|t| r.integer(t, "limits", "max_watchers", 0..=10_000));
@@ -344,6 +351,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         }
         Limits {
             max_message_bytes: max.map_or(100 << 20, |n| n as usize),
+            max_html_bytes: max_html.map_or(4 << 20, |n| n as usize),
             automatic_per_hour: per_hour.unwrap_or(10) as u32,
             automatic_per_hour_for: per_address,
             undeliverable_for: chrono::Duration::days(undeliverable.unwrap_or(7)),

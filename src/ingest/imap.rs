@@ -280,15 +280,20 @@ impl Reader {
     pub async fn idle(self, renew: Duration) -> Result<(Reader, bool), ImapError> {
         let Reader { session, has_move, has_uidplus, has_idle, folder_ready } = self;
         let unsolicited = session.unsolicited_responses.clone();
-        while unsolicited.try_recv().is_ok() {}
+        let arrived = |early: &mut bool| {
+            while let Ok(r) = unsolicited.try_recv() {
+                *early |= matches!(r, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_));
+            }
+        };
+        // Mail that arrived during the pass, after its search, was announced
+        // as an unsolicited EXISTS then; mail that arrived between the last
+        // command and IDLE is announced before IDLE's continuation. Either
+        // way: another pass, not a wait until IDLE is renewed.
+        let mut early = false;
+        arrived(&mut early);
         let mut handle = session.idle();
         handle.init().await?;
-        // Mail that arrived between the last command and IDLE is announced
-        // before IDLE's continuation, as an unsolicited EXISTS.
-        let mut early = false;
-        while let Ok(r) = unsolicited.try_recv() {
-            early |= matches!(r, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_));
-        }
+        arrived(&mut early);
         let news = if early {
             true
         } else {

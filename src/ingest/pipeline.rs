@@ -295,6 +295,42 @@ pub fn retry_quarantined(store: &Store, desk: &Desk<'_>, id: i64) -> Result<Opti
     }
 }
 
+/// Tells the sender of a mail over the size limit that it was not taken
+/// in, from the support address it was sent to. Not for automatic mail,
+/// and only within the automatic-mail limits. Returns who was told.
+fn tell_too_large(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw: &[u8]) -> Result<Option<String>, Stop> {
+    let settings = desk.settings;
+    let Some(head) = InboundMail::parse_head(raw) else { return Ok(None) };
+    if classify(&head.facts, &settings.own).kind.is_automatic() {
+        return Ok(None);
+    }
+    let sender = head.reply_to.clone().unwrap_or_else(|| head.from.clone());
+    let ours = settings.our_addresses();
+    let from_address = settings
+        .mailbox(mailbox)
+        .map(|m| m.address.clone())
+        .or_else(|| {
+            let named = head.to.iter().chain(&head.cc).map(|m| &m.email).chain(&head.delivered_to);
+            named.map(|a| a.to_lowercase()).find(|a| ours.contains(a))
+        })
+        .unwrap_or_else(|| settings.desk_address().to_string());
+    let lang =
+        head.language.or_else(|| crate::domain::language::guess(&head.subject)).unwrap_or(settings.tickets.language);
+    let megabytes = |n: usize| format!("{:.1} MB", n as f64 / 1_000_000.0);
+    let view =
+        ArticleView { from_name: head.from.name.clone(), from_email: head.from.email.clone(), ..Default::default() };
+    let mut notice = Notice::automatic("too_large", lang, vec![sender.clone()], &settings.outgoing.from_name, view);
+    notice.details = serde_json::json!({ "mail": {
+        "subject": head.subject,
+        "received_at": desk.now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        "to": from_address,
+        "size_label": megabytes(raw.len()),
+        "limit_label": megabytes(settings.limits.max_message_bytes),
+    }});
+    let queued = desk.queue_unticketed(conn, notice, &from_address, head.message_id.as_deref()).map_err(Stop::from)?;
+    Ok(queued.map(|_| sender.email))
+}
+
 /// Keeps the mail in quarantine: a new entry, or the existing one (retry)
 /// with its reason brought up to date.
 fn quarantine(
@@ -335,10 +371,16 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
     let now = desk.now.naive_utc();
     let limit = desk.settings.limits.max_message_bytes;
     if raw.len() > limit {
-        let reason = format!("message is {} bytes, over limits.max_message_bytes = {limit}", raw.len());
+        let mut reason = format!("message is {} bytes, over limits.max_message_bytes = {limit}", raw.len());
+        // Once: a retry from quarantine does not tell the sender again.
+        if queries::quarantine_for_raw(conn, raw_id)?.is_none() {
+            if let Some(told) = tell_too_large(conn, desk, mailbox, raw)? {
+                reason.push_str(&format!("; {told} was told"));
+            }
+        }
         return Ok(quarantine(conn, mailbox, raw_id, None, &reason, now)?);
     }
-    let mail = match InboundMail::parse(raw) {
+    let mail = match InboundMail::parse_limited(raw, desk.settings.limits.max_html_bytes) {
         Ok(m) => m,
         Err(e) => return Ok(quarantine(conn, mailbox, raw_id, None, &e.to_string(), now)?),
     };
@@ -584,6 +626,11 @@ impl Ctx<'_, '_> {
         }
         queries::touch_ticket(self.conn, ticket.id, self.now)?;
         self.event(ticket.id, &m.from.email, "article", None, Some(visibility), Some(id))?;
+        if let Some(size) = m.html_dropped {
+            let limit = self.desk.settings.limits.max_html_bytes;
+            let why = format!("HTML body of {size} bytes over limits.max_html_bytes = {limit}: text kept");
+            self.event(ticket.id, "guichet", "html_not_kept", Some(&why), None, Some(id))?;
+        }
         Ok(id)
     }
 
@@ -1014,22 +1061,7 @@ impl Ctx<'_, '_> {
             })
             .filter(|t| &t.email != sender)
             .collect();
-        for lang in [Lang::Fr, Lang::En] {
-            let to: Vec<Mailbox> = techs
-                .iter()
-                .filter(|t| t.language.unwrap_or(settings.tickets.language) == lang)
-                .map(|t| Mailbox { email: t.email.clone(), name: t.name.clone() })
-                .collect();
-            if to.is_empty() {
-                continue;
-            }
-            let notice = Notice {
-                details: details.clone(),
-                ..Notice::automatic(template, lang, to, &settings.outgoing.from_name, article.clone())
-            };
-            self.desk.queue(self.conn, ticket, notice)?;
-        }
-        Ok(())
+        Ok(self.desk.tell_technicians(self.conn, ticket, &techs, template, article, details)?)
     }
 
     /// A technician wrote on a ticket: apply their commands, keep the mail

@@ -3,6 +3,8 @@
 //! attachments. Building one never panics; a mail we cannot work with is
 //! an error that sends it to quarantine with the reason.
 
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
@@ -50,6 +52,8 @@ pub struct InboundMail {
     pub text: String,
     /// The HTML body after sanitising, when there was one.
     pub html: Option<String>,
+    /// The size of an HTML body left out for being over the limit.
+    pub html_dropped: Option<usize>,
     pub attachments: Vec<Attachment>,
     pub language: Option<Lang>,
     /// sha256 of everything after the header block: the same mail relayed
@@ -110,6 +114,39 @@ pub enum Unusable {
     NotMail,
     #[error("no sender address in From, Sender or Reply-To")]
     NoSender,
+    /// The MIME parser gave up with a panic (its internal checks fire on
+    /// some malformed structures in debug builds).
+    #[error("the MIME parser failed on it: {0}")]
+    ParserFailed(String),
+}
+
+/// HTML bodies larger than this are not sanitised unless the caller sets
+/// its own limit (`[limits] max_html_bytes`, whose default is the same).
+pub const DEFAULT_MAX_HTML_BYTES: usize = 4 << 20;
+
+thread_local! {
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True while this thread is decoding a mail under the guard that turns a
+/// panic into [`Unusable::ParserFailed`]. A panic hook that aborts (a fuzzer's)
+/// can let such panics through.
+pub fn parser_guarded() -> bool {
+    GUARDED.with(Cell::get)
+}
+
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let outer = GUARDED.replace(true);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    GUARDED.set(outer);
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_string());
+        one_line(&message)
+    })
 }
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -145,7 +182,34 @@ fn body_hash(body: &[u8]) -> String {
 }
 
 impl InboundMail {
+    /// [`InboundMail::parse_limited`] with the default HTML limit.
     pub fn parse(raw: &[u8]) -> Result<InboundMail, Unusable> {
+        Self::parse_limited(raw, DEFAULT_MAX_HTML_BYTES)
+    }
+
+    /// Decodes `raw`. An HTML body over `max_html_bytes` is not sanitised
+    /// (the time it takes grows with it): the text part is kept, or the
+    /// text the parser renders from the HTML, and `html_dropped` says how
+    /// large it was. The raw bytes stay in the store either way.
+    pub fn parse_limited(raw: &[u8], max_html_bytes: usize) -> Result<InboundMail, Unusable> {
+        guarded(|| Self::decode(raw, max_html_bytes)).unwrap_or_else(|message| Err(Unusable::ParserFailed(message)))
+    }
+
+    /// The header block alone, for a mail too large to take in whole: who
+    /// sent it, to where, about what. `None` when no header block ends
+    /// within the first 256 KiB or it names no sender.
+    pub fn parse_head(raw: &[u8]) -> Option<InboundMail> {
+        let window = &raw[..raw.len().min(256 << 10)];
+        let lf = window.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+        let crlf = window.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+        let end = lf.into_iter().chain(crlf).min()?;
+        let mut head = window[..end].to_vec();
+        // Say nothing of a body the parser would look for.
+        head.extend_from_slice(b"\r\n");
+        Self::parse_limited(&head, 0).ok().filter(|m| !m.from.email.is_empty())
+    }
+
+    fn decode(raw: &[u8], max_html_bytes: usize) -> Result<InboundMail, Unusable> {
         // Old Mac mail ends lines with CR alone, where the parser sees one
         // endless header line. The stored bytes stay as they came.
         let lf;
@@ -194,7 +258,15 @@ impl InboundMail {
             }
         }
 
-        let html = msg.body_html(0).filter(|_| msg.html_body_count() > 0).map(|h| sanitize_html(&h));
+        let mut html_dropped = None;
+        let html = msg.body_html(0).filter(|_| msg.html_body_count() > 0).and_then(|h| {
+            if h.len() > max_html_bytes {
+                html_dropped = Some(h.len());
+                None
+            } else {
+                Some(sanitize_html(&h))
+            }
+        });
         let text = msg.body_text(0).map(|t| t.replace("\r\n", "\n")).unwrap_or_default();
 
         let attachments = msg
@@ -241,6 +313,7 @@ impl InboundMail {
             date: msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
             text,
             html,
+            html_dropped,
             attachments,
             language,
             body_sha256: body_hash(&raw[body_start..]),

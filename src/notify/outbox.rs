@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::templates::Templates;
-use crate::config::Settings;
+use crate::config::{Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
 use crate::mail::inbound::{Attachment, Mailbox};
@@ -119,23 +119,7 @@ impl Desk<'_> {
     /// Renders and queues `notice` about `ticket`. Returns the outbox id, or
     /// `None` when no recipient is left (our own addresses are never sent to).
     pub fn queue(&self, conn: &mut Conn, ticket: &Ticket, notice: Notice) -> Result<Option<i64>, QueueError> {
-        let ours = self.settings.our_addresses();
-        let mut seen: Vec<String> = Vec::new();
-        let mut keep = |list: Vec<Mailbox>| -> Vec<Mailbox> {
-            list.into_iter()
-                .filter(|m| {
-                    let fresh = !ours.contains(&m.email) && !seen.contains(&m.email);
-                    seen.push(m.email.clone());
-                    fresh
-                })
-                .collect()
-        };
-        let mut to = keep(notice.to.clone());
-        let mut cc = keep(notice.cc.clone());
-        if notice.automatic {
-            to = self.within_rate(conn, ticket, to)?;
-            cc = self.within_rate(conn, ticket, cc)?;
-        }
+        let (to, cc) = self.recipients(conn, Some(ticket.id), &notice)?;
         let Some(recipient) = to.first().or(cc.first()).cloned() else {
             return Ok(None);
         };
@@ -195,10 +179,144 @@ impl Desk<'_> {
         Ok(Some(id))
     }
 
+    /// The notice's To and Cc without our own addresses, each address once,
+    /// and, for automatic mail, without those [`Desk::within_rate`] holds back.
+    fn recipients(
+        &self,
+        conn: &mut Conn,
+        ticket: Option<i64>,
+        notice: &Notice,
+    ) -> Result<(Vec<Mailbox>, Vec<Mailbox>), QueueError> {
+        let ours = self.settings.our_addresses();
+        let mut seen: Vec<String> = Vec::new();
+        let mut keep = |list: &[Mailbox]| -> Vec<Mailbox> {
+            list.iter()
+                .filter(|m| {
+                    let fresh = !ours.contains(&m.email) && !seen.contains(&m.email);
+                    seen.push(m.email.clone());
+                    fresh
+                })
+                .cloned()
+                .collect()
+        };
+        let mut to = keep(&notice.to);
+        let mut cc = keep(&notice.cc);
+        if notice.automatic {
+            to = self.within_rate(conn, ticket, to)?;
+            cc = self.within_rate(conn, ticket, cc)?;
+        }
+        Ok((to, cc))
+    }
+
+    /// Renders and queues `notice` about a mail that made no ticket (one
+    /// too large to take in), from `from_address` — where that mail was
+    /// sent — and threaded under it. The template sees `desk`, `recipient`
+    /// and the notice's details (`mail`). Returns the outbox id, or `None`
+    /// when no recipient is left.
+    pub fn queue_unticketed(
+        &self,
+        conn: &mut Conn,
+        notice: Notice,
+        from_address: &str,
+        answers: Option<&str>,
+    ) -> Result<Option<i64>, QueueError> {
+        let (to, _) = self.recipients(conn, None, &Notice { cc: Vec::new(), ..notice.clone() })?;
+        let Some(recipient) = to.first().cloned() else {
+            return Ok(None);
+        };
+        let mut ctx = json!({
+            "desk": self.desk_context(),
+            "recipient": { "name": recipient.name, "email": recipient.email },
+            "mail": { "subject": "", "received_at": "", "to": from_address, "size_label": "", "limit_label": "" },
+        });
+        merge_details(&mut ctx, &notice.details);
+        let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
+            QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
+        })?;
+        let message_id = self.new_message_id(0);
+        let draft = Draft {
+            from: Mailbox { email: from_address.to_string(), name: notice.from_name.clone() },
+            to: to.clone(),
+            cc: Vec::new(),
+            subject: rendered.subject.clone(),
+            text: rendered.text,
+            html: rendered.html,
+            message_id: message_id.clone(),
+            references: answers.map(str::to_string).into_iter().collect(),
+            automatic: notice.automatic,
+            loop_value: self.settings.loop_value().to_string(),
+            date: self.now.into(),
+            attachments: Vec::new(),
+        };
+        let bytes = draft.to_bytes()?;
+        let recipients: Vec<&str> = to.iter().map(|m| m.email.as_str()).collect();
+        let now = self.now.naive_utc();
+        let id = queries::insert_outbox(
+            conn,
+            &NewOutbox {
+                ticket_id: None,
+                template: &notice.template,
+                message_id: &message_id,
+                envelope_from: from_address,
+                recipients: &recipients.join(","),
+                subject: &rendered.subject,
+                content: &bytes,
+                automatic: notice.automatic,
+                next_attempt_at: now,
+                created_at: now,
+            },
+        )?;
+        Ok(Some(id))
+    }
+
+    fn desk_context(&self) -> Value {
+        json!({
+            "name": self.settings.outgoing.from_name,
+            "address": self.settings.desk_address(),
+            "tag": self.settings.tickets.subject_tag.as_str(),
+            "reopen_days": self.settings.tickets.reopen_days,
+        })
+    }
+
+    /// Queues `template` about `ticket` to technicians, one mail per
+    /// language they read.
+    pub fn tell_technicians(
+        &self,
+        conn: &mut Conn,
+        ticket: &Ticket,
+        techs: &[&Technician],
+        template: &str,
+        article: ArticleView,
+        details: &Value,
+    ) -> Result<(), QueueError> {
+        let settings = self.settings;
+        for lang in [Lang::Fr, Lang::En] {
+            let to: Vec<Mailbox> = techs
+                .iter()
+                .filter(|t| t.language.unwrap_or(settings.tickets.language) == lang)
+                .map(|t| Mailbox { email: t.email.clone(), name: t.name.clone() })
+                .collect();
+            if to.is_empty() {
+                continue;
+            }
+            let notice = Notice {
+                details: details.clone(),
+                ..Notice::automatic(template, lang, to, &settings.outgoing.from_name, article.clone())
+            };
+            self.queue(conn, ticket, notice)?;
+        }
+        Ok(())
+    }
+
     /// Drops outside recipients who had their hourly share of automatic
     /// mail or whose address is known to fail, and says so in the ticket's
-    /// history.
-    fn within_rate(&self, conn: &mut Conn, ticket: &Ticket, list: Vec<Mailbox>) -> Result<Vec<Mailbox>, QueueError> {
+    /// history (in the log only when there is no ticket).
+    fn within_rate(
+        &self,
+        conn: &mut Conn,
+        ticket: Option<i64>,
+        list: Vec<Mailbox>,
+    ) -> Result<Vec<Mailbox>, QueueError> {
         let since = (self.now - chrono::Duration::hours(1)).naive_utc();
         let mut kept = Vec::new();
         let now = self.now.naive_utc();
@@ -218,9 +336,10 @@ impl Desk<'_> {
                 kept.push(m);
                 continue;
             };
-            tracing::warn!(ticket.number = ticket.id, %why, "automatic mail suppressed");
+            tracing::warn!(ticket.number = ticket, to = %m.email, %why, "automatic mail suppressed");
+            let Some(ticket) = ticket else { continue };
             let event = NewEvent {
-                ticket_id: ticket.id,
+                ticket_id: ticket,
                 actor: "guichet",
                 kind: "automatic_mail_suppressed",
                 old_value: Some(&why),
@@ -247,12 +366,7 @@ impl Desk<'_> {
         let a = &n.article;
         let (command, reason) = n.error.clone().unwrap_or_default();
         let mut ctx = json!({
-            "desk": {
-                "name": self.settings.outgoing.from_name,
-                "address": self.settings.desk_address(),
-                "tag": self.settings.tickets.subject_tag.as_str(),
-                "reopen_days": self.settings.tickets.reopen_days,
-            },
+            "desk": self.desk_context(),
             "recipient": { "name": recipient.name, "email": recipient.email },
             "ticket": {
                 "number": t.id,

@@ -22,11 +22,15 @@ pub enum Sender {
     Smtp(Box<SmtpSender>),
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SendReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Why the relay could not be reached (or refused the login): the pass
+    /// stopped at once, no row was charged an attempt, and the caller
+    /// waits before it tries again.
+    pub relay_down: Option<String>,
 }
 
 /// Recipients the relay did not take, when it took the mail for others.
@@ -42,6 +46,9 @@ struct Delivery {
 
 /// How a failed attempt ends.
 enum Failure {
+    /// No session with the relay (down, unreachable, TLS or login refused):
+    /// nothing to do with this mail.
+    Relay(String),
     Transient(String),
     Permanent(String),
 }
@@ -75,7 +82,7 @@ const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
 impl SmtpSender {
     async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
         let s = &self.cfg;
-        let net = |e: String| Failure::Transient(format!("{}:{}: {e}", s.host, s.port));
+        let net = |e: String| Failure::Relay(format!("{}:{}: {e}", s.host, s.port));
         let tcp = crate::net::tcp(&s.host, s.port).await.map_err(|e| net(e.to_string()))?;
         let stream = match s.tls {
             Tls::Tls => crate::net::tls(tcp, &s.host, s.ca_file.as_deref()).await.map_err(net)?,
@@ -276,6 +283,7 @@ pub async fn send_due(
 ) -> Result<SendReport, StoreError> {
     const BATCH: i64 = 200;
     let mut report = SendReport::default();
+    record_unrecorded(store).await?;
     if store.backend() == Backend::Postgres {
         send_locked(store, sender, max_attempts, clock, &mut report).await?;
         return Ok(report);
@@ -285,6 +293,15 @@ pub async fn send_due(
     if !blocking(move || s.outbox_sender()).await? {
         return Ok(report);
     }
+    // This process is the only sender and between batches: a row still
+    // leased is one it could not give back.
+    if LEASES_LEFT.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        let s = store.clone();
+        if let Err(e) = blocking(move || s.write(|conn| Ok(queries::release_leases(conn)?))).await {
+            LEASES_LEFT.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Err(e);
+        }
+    }
     let at: NaiveDateTime = clock.now().naive_utc();
     loop {
         let s = store.clone();
@@ -292,7 +309,7 @@ pub async fn send_due(
         let rows = blocking(move || s.write(|conn| Ok(queries::claim_due_outbox(conn, at, lease, BATCH)?))).await?;
         let last_batch = (rows.len() as i64) < BATCH;
         send_batch(store, sender, max_attempts, clock, rows, &mut report).await?;
-        if last_batch {
+        if last_batch || report.relay_down.is_some() {
             return Ok(report);
         }
     }
@@ -306,14 +323,84 @@ async fn send_batch(
     rows: Vec<OutboxRow>,
     report: &mut SendReport,
 ) -> Result<(), StoreError> {
-    for row in rows {
+    // Rows claimed and not tried are given back at once when the pass
+    // stops early, rather than when their lease runs out.
+    let give_back = |rest: Vec<i64>| async move {
+        let s = store.clone();
+        if let Err(e) = blocking(move || s.write(|conn| Ok(queries::release_outbox_rows(conn, &rest)?))).await {
+            tracing::warn!(error = %e, "could not give back the unsent rows; the next pass will");
+            LEASES_LEFT.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let mut rows = rows.into_iter();
+    while let Some(row) = rows.next() {
         let result = sender.send(&row).await;
+        if let Err(Failure::Relay(why)) = result {
+            report.relay_down = Some(why);
+            give_back(std::iter::once(row.id).chain(rows.map(|r| r.id)).collect()).await;
+            return Ok(());
+        }
         let at = clock.now().naive_utc();
         let verdict = Verdict::of(&row, result, max_attempts, report);
-        let s = store.clone();
-        blocking(move || s.write(|conn| verdict.record(conn, at))).await?;
+        if let Err(e) = record_soon(store, verdict, at).await {
+            give_back(rows.map(|r| r.id).collect()).await;
+            return Err(e);
+        }
     }
     Ok(())
+}
+
+/// Set when rows this process claimed could not be given back (SQLite).
+static LEASES_LEFT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Attempts made whose record the store refused (full, down): kept in
+/// memory and written before anything else is sent, so that the mail is
+/// not sent again while the store is away. Lost only if the process dies
+/// first; then the mail goes once more.
+static UNRECORDED: std::sync::Mutex<Vec<(std::sync::Arc<Verdict>, NaiveDateTime)>> = std::sync::Mutex::new(Vec::new());
+
+fn unrecorded() -> std::sync::MutexGuard<'static, Vec<(std::sync::Arc<Verdict>, NaiveDateTime)>> {
+    UNRECORDED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes the attempts [`UNRECORDED`] holds; stops at the first refusal.
+async fn record_unrecorded(store: &Store) -> Result<(), StoreError> {
+    let held = std::mem::take(&mut *unrecorded());
+    let mut rest = held.into_iter();
+    while let Some((verdict, at)) = rest.next() {
+        let (s, v) = (store.clone(), verdict.clone());
+        if let Err(e) = blocking(move || s.write(|conn| v.record(conn, at))).await {
+            let mut list = unrecorded();
+            list.push((verdict, at));
+            list.extend(rest);
+            return Err(e);
+        }
+        tracing::info!(outbox.id = verdict.id, "an attempt made while the database refused writes is recorded");
+    }
+    Ok(())
+}
+
+/// Records an attempt, trying again for a few seconds while the store is
+/// busy; after that it waits in [`UNRECORDED`].
+async fn record_soon(store: &Store, verdict: Verdict, at: NaiveDateTime) -> Result<(), StoreError> {
+    let verdict = std::sync::Arc::new(verdict);
+    let mut wait = std::time::Duration::from_millis(100);
+    loop {
+        let (s, v) = (store.clone(), verdict.clone());
+        match blocking(move || s.write(|conn| v.record(conn, at))).await {
+            Err(e) if e.is_transient() && wait < std::time::Duration::from_secs(2) => {
+                tracing::warn!(outbox.id = verdict.id, error = %e, "recording a sent mail failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => {
+                tracing::error!(outbox.id = verdict.id, error = %e, "a sent mail is not recorded yet; it will be before anything else is sent");
+                unrecorded().push((verdict, at));
+                return Err(e);
+            }
+            Ok(()) => return Ok(()),
+        }
+    }
 }
 
 /// PostgreSQL: each row is sent while its row lock is held, by the
@@ -342,9 +429,14 @@ async fn send_locked(
         })?;
         let Some(row) = row else { return Ok(()) };
         let result = sender.send(&row).await;
+        if let Err(Failure::Relay(why)) = result {
+            report.relay_down = Some(why);
+            let _ = block_in_place(|| crate::store::rollback(&mut conn));
+            return Ok(());
+        }
         let at = clock.now().naive_utc();
         let verdict = Verdict::of(&row, result, max_attempts, report);
-        block_in_place(|| -> Result<(), StoreError> {
+        let recorded = block_in_place(|| -> Result<(), StoreError> {
             match verdict.record(&mut conn, at) {
                 Ok(()) => Ok(crate::store::commit(&mut conn)?),
                 Err(e) => {
@@ -352,7 +444,12 @@ async fn send_locked(
                     Err(e)
                 }
             }
-        })?;
+        });
+        if recorded.is_err() {
+            drop(conn);
+            // The connection may be what failed: a fresh one, a few tries.
+            record_soon(store, verdict, at).await?;
+        }
     }
 }
 
@@ -385,8 +482,8 @@ impl Verdict {
                 ("partial", refusals(&d), Some(rest))
             }
             Ok(d) => ("sent", refusals(&d), None),
-            Err(Failure::Transient(m)) if may_retry => ("transient", m, None),
-            Err(Failure::Transient(m)) | Err(Failure::Permanent(m)) => ("permanent", m, None),
+            Err(Failure::Transient(m) | Failure::Relay(m)) if may_retry => ("transient", m, None),
+            Err(Failure::Transient(m) | Failure::Relay(m) | Failure::Permanent(m)) => ("permanent", m, None),
         };
         match outcome {
             "sent" => report.sent += 1,

@@ -28,6 +28,8 @@ pub const NAMES: &[&str] = &[
     "auto_closed",
     "survey",
     "low_rating",
+    "delivery_failed",
+    "too_large",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
@@ -247,6 +249,10 @@ pub fn sample_context(lang: Lang) -> Value {
         "bounce": {
             "failures": [{ "recipient": "alice@example.test", "status": "5.1.1", "diagnostic": "550 5.1.1 User unknown" }],
             "undeliverable_days": 7
+        },
+        "mail": {
+            "subject": subject, "received_at": "2026-11-28 09:12 UTC", "to": "support@example.test",
+            "size_label": "112.4 MB", "limit_label": "100 MB"
         }
     })
 }

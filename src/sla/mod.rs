@@ -11,12 +11,11 @@ pub use sweep::{sweep, SweepReport};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::config::{Settings, SlaPolicy, Technician};
+use crate::config::{Settings, SlaPolicy};
 use crate::domain::calendar::Calendar;
 use crate::domain::sla::{Timer, TimerKind, TimerState};
-use crate::domain::ticket::{Lang, Status, TicketType};
-use crate::mail::inbound::Mailbox;
-use crate::notify::outbox::{ArticleView, Desk, Notice, QueueError};
+use crate::domain::ticket::{Status, TicketType};
+use crate::notify::outbox::QueueError;
 use crate::store::models::{NewEvent, SlaTimer, Ticket, TimerRow};
 use crate::store::{queries, Conn, StoreError};
 
@@ -253,33 +252,4 @@ pub fn describe(settings: &Settings, row: &SlaTimer, now: DateTime<Utc>) -> serd
         "breached_at": row.breached_at.map(|t| t.and_utc().to_rfc3339()),
         "met_at": row.met_at.map(|t| t.and_utc().to_rfc3339()),
     })
-}
-
-/// Queues `template` about `ticket` to technicians, one mail per language.
-fn tell(
-    conn: &mut Conn,
-    desk: &Desk<'_>,
-    ticket: &Ticket,
-    techs: &[&Technician],
-    template: &str,
-    article: ArticleView,
-    details: &serde_json::Value,
-) -> Result<(), QueueError> {
-    let settings = desk.settings;
-    for lang in [Lang::Fr, Lang::En] {
-        let to: Vec<Mailbox> = techs
-            .iter()
-            .filter(|t| t.language.unwrap_or(settings.tickets.language) == lang)
-            .map(|t| Mailbox { email: t.email.clone(), name: t.name.clone() })
-            .collect();
-        if to.is_empty() {
-            continue;
-        }
-        let notice = Notice {
-            details: details.clone(),
-            ..Notice::automatic(template, lang, to, &settings.outgoing.from_name, article.clone())
-        };
-        desk.queue(conn, ticket, notice)?;
-    }
-    Ok(())
 }

@@ -7,7 +7,7 @@ use std::io::Read;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{event, tell, SlaError};
+use super::{event, SlaError};
 use crate::config::Settings;
 use crate::domain::survey::rating_label;
 use crate::domain::ticket::{Lang, Status};
@@ -174,7 +174,7 @@ pub fn answer(
         let said = stored.map(|s| s.comment).unwrap_or_default();
         let details = json!({ "rating": { "value": rating, "comment": said } });
         let leads = desk.settings.group_lead(ticket.group_name.as_deref());
-        tell(conn, desk, &ticket, &leads, "low_rating", ArticleView::default(), &details)?;
+        desk.tell_technicians(conn, &ticket, &leads, "low_rating", ArticleView::default(), &details)?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{calendar_of, event, minutes_label, tell, timer_of, SlaError};
+use super::{calendar_of, event, minutes_label, timer_of, SlaError};
 use crate::domain::sla::TimerKind;
 use crate::domain::ticket::{priority_label, Lang, Status};
 use crate::mail::inbound::Mailbox;
@@ -126,7 +126,7 @@ fn warn(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> Re
         let d = details(desk, &warned, lang);
         let these: Vec<_> =
             techs.iter().copied().filter(|t| t.language.unwrap_or(settings.tickets.language) == lang).collect();
-        tell(conn, desk, ticket, &these, "sla_warning", ArticleView::default(), &d)?;
+        desk.tell_technicians(conn, ticket, &these, "sla_warning", ArticleView::default(), &d)?;
     }
     Ok(())
 }
@@ -200,7 +200,7 @@ fn breach(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> 
         d["sla"]["reassigned_to_name"] = json!(name.unwrap_or_default());
         let these: Vec<_> =
             told.iter().copied().filter(|t| t.language.unwrap_or(settings.tickets.language) == lang).collect();
-        tell(conn, desk, &current, &these, "sla_breached", ArticleView::default(), &d)?;
+        desk.tell_technicians(conn, &current, &these, "sla_breached", ArticleView::default(), &d)?;
     }
     // A raised priority or another group may fall under another policy.
     super::sync(conn, settings, &current, false, now)?;

@@ -53,6 +53,15 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
+}
+
 /// A store failure, and whether trying again later may succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -71,7 +80,16 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         match self {
             StoreError::Unavailable(_) | StoreError::Open(_) => true,
-            StoreError::Query(e) => is_transient_message(&e.to_string()),
+            StoreError::Query(e) => {
+                use diesel::result::{DatabaseErrorKind, Error};
+                matches!(
+                    e,
+                    Error::DatabaseError(
+                        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                        _
+                    )
+                ) || is_transient_message(&e.to_string())
+            }
             StoreError::Migration(m) => is_transient_message(m),
         }
     }
@@ -88,6 +106,14 @@ fn is_transient_message(m: &str) -> bool {
         "disk is full",
         "unable to open",
         "database or disk is full",
+        // PostgreSQL restarting or out of reach.
+        "terminating connection",
+        "closed the connection",
+        "the database system is",
+        "could not connect",
+        "connection refused",
+        "no connection to the server",
+        "server conn crashed",
     ]
     .iter()
     .any(|w| m.contains(w))

@@ -266,6 +266,10 @@ pub fn raw_by_sha(conn: &mut Conn, sha: &str) -> QResult<Option<i64>> {
     raw_messages::table.filter(raw_messages::sha256.eq(sha)).select(raw_messages::id).first(conn).optional()
 }
 
+pub fn raw_size(conn: &mut Conn, id: i64) -> QResult<i64> {
+    raw_messages::table.find(id).select(raw_messages::size).first(conn)
+}
+
 pub fn raw_content(conn: &mut Conn, id: i64) -> QResult<Vec<u8>> {
     raw_messages::table.find(id).select(raw_messages::content).first(conn)
 }
@@ -638,6 +642,13 @@ pub fn claim_due_outbox(
 /// by the process that now holds the sender lock). Returns how many.
 pub fn release_leases(conn: &mut Conn) -> QResult<usize> {
     diesel::update(outbox::table.filter(outbox::leased_until.is_not_null()))
+        .set(outbox::leased_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
+/// Gives claimed rows back unsent, for the next pass to take.
+pub fn release_outbox_rows(conn: &mut Conn, ids: &[i64]) -> QResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set(outbox::leased_until.eq(None::<NaiveDateTime>))
         .execute(conn)
 }

@@ -1,16 +1,22 @@
 //! A desk on the real Dovecot and Postfix, and a `guichet run` in the
 //! background: the helpers of `tests/mailservers.rs`, for other test files.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::servers::Servers;
+use super::servers::{header, Servers};
 use super::{database_keys, manifest_dir, Desk};
 
 /// A desk reading `support`'s INBOX over IMAP and sending through Postfix,
 /// with `tech` as its technician.
 pub fn desk(srv: &Servers, support: &str, tech: &str, after: &str, extra: &str) -> Desk {
+    desk_on(&database_keys(), srv, support, tech, after, extra)
+}
+
+/// [`desk`] with the given `[database]` keys.
+pub fn desk_on(database: &str, srv: &Servers, support: &str, tech: &str, after: &str, extra: &str) -> Desk {
     Desk::with_config(&format!(
         r#"
 [database]
@@ -35,7 +41,6 @@ language = "fr"
 automatic_per_hour = 1000
 {extra}
 "#,
-        database = database_keys(),
         mailbox = srv.mailbox_toml("support", support, after),
         outgoing = srv.outgoing_toml(),
         templates = manifest_dir().join("templates").display(),
@@ -111,4 +116,14 @@ pub fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) 
 
 pub fn status(desk: &Desk) -> Value {
     serde_json::from_str(&desk.ok(&["status", "--json"])).expect("status json")
+}
+
+/// Copies of each message, by Message-ID, in `user`'s `folder`.
+pub fn copies(srv: &Servers, user: &str, folder: &str) -> BTreeMap<String, usize> {
+    let mut by_id = BTreeMap::new();
+    for m in srv.messages(user, folder) {
+        let id = header(&m, "Message-ID").unwrap_or_default();
+        *by_id.entry(id.trim_matches(['<', '>']).to_string()).or_default() += 1;
+    }
+    by_id
 }
