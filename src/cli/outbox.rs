@@ -48,6 +48,10 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     };
     let rows = queries::list_outbox(&mut conn)?;
     if json {
+        let mut attempts: std::collections::BTreeMap<i64, Vec<serde_json::Value>> = Default::default();
+        for (id, at, result, detail) in queries::outbox_attempts(&mut conn)? {
+            attempts.entry(id).or_default().push(json!({ "at": super::time(at), "result": result, "detail": detail }));
+        }
         let v: Vec<_> = rows
             .iter()
             .map(|r| {
@@ -55,6 +59,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                     "id": r.id, "ticket": r.ticket_id, "template": r.template, "message_id": r.message_id,
                     "recipients": r.recipients.split(',').collect::<Vec<_>>(), "subject": r.subject,
                     "automatic": r.automatic, "state": r.state, "attempts": r.attempts, "last_error": r.last_error,
+                    "history": attempts.remove(&r.id).unwrap_or_default(),
                     "content": String::from_utf8_lossy(&r.content),
                 })
             })

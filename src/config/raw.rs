@@ -351,7 +351,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         }
         Limits {
             max_message_bytes: max.map_or(100 << 20, |n| n as usize),
-            max_html_bytes: max_html.map_or(4 << 20, |n| n as usize),
+            max_html_bytes: max_html.map_or(2 << 20, |n| n as usize),
             automatic_per_hour: per_hour.unwrap_or(10) as u32,
             automatic_per_hour_for: per_address,
             undeliverable_for: chrono::Duration::days(undeliverable.unwrap_or(7)),

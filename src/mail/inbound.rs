@@ -122,7 +122,7 @@ pub enum Unusable {
 
 /// HTML bodies larger than this are not sanitised unless the caller sets
 /// its own limit (`[limits] max_html_bytes`, whose default is the same).
-pub const DEFAULT_MAX_HTML_BYTES: usize = 4 << 20;
+pub const DEFAULT_MAX_HTML_BYTES: usize = 2 << 20;
 
 thread_local! {
     static GUARDED: Cell<bool> = const { Cell::new(false) };

@@ -290,7 +290,8 @@ pub async fn send_due(
     }
     // Another process sends (SQLite): its rows are its own.
     let s = store.clone();
-    if !blocking(move || s.outbox_sender()).await? {
+    let now = clock.now().naive_utc();
+    if !blocking(move || s.outbox_sender(now)).await? {
         return Ok(report);
     }
     // This process is the only sender and between batches: a row still

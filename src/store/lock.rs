@@ -70,7 +70,7 @@ impl Store {
     /// the rows a sender that is gone had claimed, at once rather than when
     /// their lease ends. PostgreSQL needs none of this: rows are sent under
     /// row locks that end with their holder.
-    pub fn outbox_sender(&self) -> Result<bool, StoreError> {
+    pub fn outbox_sender(&self, now: chrono::NaiveDateTime) -> Result<bool, StoreError> {
         if let Database::Postgres { .. } = self.database() {
             return Ok(true);
         }
@@ -81,7 +81,8 @@ impl Store {
         let Some(lock) = self.try_lock_mailbox("outbox sender")? else { return Ok(false) };
         *held = Some(lock);
         drop(held);
-        let released = self.write(|conn| -> Result<usize, StoreError> { Ok(super::queries::release_leases(conn)?) })?;
+        let released = self
+            .write(|conn| -> Result<usize, StoreError> { Ok(super::queries::release_leases_after_stop(conn, now)?) })?;
         if released > 0 {
             tracing::warn!(rows = released, "outbox rows claimed by a sender that stopped are due again");
         }

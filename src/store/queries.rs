@@ -646,6 +646,37 @@ pub fn release_leases(conn: &mut Conn) -> QResult<usize> {
         .execute(conn)
 }
 
+/// A takeover (SQLite): the rows a sender that stopped had claimed go back
+/// to the queue. It sent its batch in order, so the first of them may
+/// have gone out before it could record it: that row gets an `unknown`
+/// attempt that says so, and a second copy is known for what it is.
+/// Returns the rows released.
+pub fn release_leases_after_stop(conn: &mut Conn, at: NaiveDateTime) -> QResult<usize> {
+    let first: Option<i64> = outbox::table
+        .filter(outbox::leased_until.is_not_null())
+        .filter(outbox::state.eq("pending"))
+        .select(diesel::dsl::min(outbox::id))
+        .first(conn)?;
+    if let Some(id) = first {
+        let why = "claimed by a sender that stopped before recording an attempt: it may have gone out already";
+        record_attempt(conn, id, at, "unknown", why)?;
+    }
+    release_leases(conn)
+}
+
+/// Every attempt: (outbox row, when, result, detail), oldest first.
+pub fn outbox_attempts(conn: &mut Conn) -> QResult<Vec<(i64, NaiveDateTime, String, String)>> {
+    outbox_attempts::table
+        .order(outbox_attempts::id.asc())
+        .select((
+            outbox_attempts::outbox_id,
+            outbox_attempts::attempted_at,
+            outbox_attempts::result,
+            outbox_attempts::detail,
+        ))
+        .load(conn)
+}
+
 /// Gives claimed rows back unsent, for the next pass to take.
 pub fn release_outbox_rows(conn: &mut Conn, ids: &[i64]) -> QResult<usize> {
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
