@@ -140,6 +140,28 @@ fn wait_logged(run: &Running, what: &str, within: Duration, mut done: impl FnMut
     }
 }
 
+/// Waits, closely, until `n` mails are stored.
+fn wait_stored(desk: &Desk, run: &Running, n: i64) {
+    let start = Instant::now();
+    while stored(desk) < n {
+        assert!(start.elapsed() < Duration::from_secs(60), "{n} mails not stored in a minute:\n{}", run.log());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// After an outage: every mail stored, as one article, and out of the
+/// support INBOX; `run` still running.
+fn assert_all_stored_once(desk: &Desk, run: &mut Running, srv: &Servers, support: &str, mails: usize) {
+    wait_logged(run, "every mail stored", Duration::from_secs(180), || stored(desk) >= mails as i64);
+    wait_logged(run, "the support INBOX emptied", Duration::from_secs(60), || {
+        srv.messages(support, "INBOX").is_empty()
+    });
+    alive(run);
+    let by_id = articles_by_message_id(desk);
+    assert_eq!(by_id.len(), mails, "mails stored as articles");
+    assert!(by_id.values().all(|n| *n == 1), "a mail stored twice: {:?}", by_id.iter().find(|(_, n)| **n > 1));
+}
+
 fn alive(run: &mut Running) {
     assert!(run.child.try_wait().unwrap().is_none(), "guichet run exited:\n{}", run.log());
 }
@@ -211,10 +233,7 @@ fn a_dovecot_restart_in_the_middle_of_a_fetch_loses_and_doubles_nothing() {
 
     let mut run = Running::start(&desk, "run", &[]);
     let start = Instant::now();
-    while stored(&desk) < 40 {
-        assert!(start.elapsed() < Duration::from_secs(60), "no mail stored in a minute:\n{}", run.log());
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_stored(&desk, &run, 40);
     let _back = Finally(dovecot_start);
     dovecot_stop();
     let at_restart = stored(&desk);
@@ -222,14 +241,7 @@ fn a_dovecot_restart_in_the_middle_of_a_fetch_loses_and_doubles_nothing() {
     dovecot_start();
     assert!(at_restart < MAILS as i64, "the fetch was over before the restart ({at_restart} stored)");
 
-    wait_logged(&run, "every mail stored", Duration::from_secs(180), || stored(&desk) >= MAILS as i64);
-    wait_logged(&run, "the support INBOX emptied", Duration::from_secs(60), || {
-        srv.messages(&support, "INBOX").is_empty()
-    });
-    alive(&mut run);
-    let by_id = articles_by_message_id(&desk);
-    assert_eq!(by_id.len(), MAILS, "mails stored as articles");
-    assert!(by_id.values().all(|n| *n == 1), "a mail stored twice: {:?}", by_id.iter().find(|(_, n)| **n > 1));
+    assert_all_stored_once(&desk, &mut run, &srv, &support, MAILS);
     assert_eq!(total(&status(&desk)["tickets"]), MAILS as i64);
     assert_eq!(srv.messages(&support, "Processed").len(), MAILS, "every mail moved once");
     assert_one_acknowledgement_each(&srv, &requesters, MAILS / requesters.len(), Duration::from_secs(120));
@@ -252,22 +264,12 @@ fn a_postgresql_restart_under_load_loses_and_doubles_nothing() {
 
     let mut run = Running::start(&desk, "run", &[]);
     let start = Instant::now();
-    while stored(&desk) < 20 {
-        assert!(start.elapsed() < Duration::from_secs(60), "no mail stored in a minute:\n{}", run.log());
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_stored(&desk, &run, 20);
     postgres_restart();
     // More mail while it finds its feet.
     srv.append_all(&support, "INBOX", &mails[MAILS / 2..]);
 
-    wait_logged(&run, "every mail stored", Duration::from_secs(180), || stored(&desk) >= MAILS as i64);
-    wait_logged(&run, "the support INBOX emptied", Duration::from_secs(60), || {
-        srv.messages(&support, "INBOX").is_empty()
-    });
-    alive(&mut run);
-    let by_id = articles_by_message_id(&desk);
-    assert_eq!(by_id.len(), MAILS);
-    assert!(by_id.values().all(|n| *n == 1), "a mail stored twice: {:?}", by_id.iter().find(|(_, n)| **n > 1));
+    assert_all_stored_once(&desk, &mut run, &srv, &support, MAILS);
     assert_one_acknowledgement_each(&srv, &requesters, MAILS / requesters.len(), Duration::from_secs(120));
     let v = status(&desk);
     assert_eq!(v["database"]["writable"], true, "{v:#}");
