@@ -237,7 +237,12 @@ fn a_dovecot_restart_in_the_middle_of_a_fetch_loses_and_doubles_nothing() {
     let _back = Finally(dovecot_start);
     dovecot_stop();
     let at_restart = stored(&desk);
-    std::thread::sleep(Duration::from_secs(3));
+    // Down long enough for `status` to say so.
+    wait_logged(&run, "the mailbox reported failing", Duration::from_secs(30), || {
+        status(&desk)["mailboxes"][0]["state"] == "failing"
+    });
+    let v = status(&desk);
+    assert!(!v["mailboxes"][0]["error"].as_str().unwrap().is_empty(), "{v:#}");
     dovecot_start();
     assert!(at_restart < MAILS as i64, "the fetch was over before the restart ({at_restart} stored)");
 
