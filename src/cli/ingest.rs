@@ -4,6 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::ingest::pipeline::{ingest_batch, GROUP_BYTES, GROUP_MAILS};
 use crate::ingest::{ingest, Outcome};
 use crate::notify::outbox::Desk;
 
@@ -61,19 +62,48 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<ExitCode, Failure> {
     };
 
     let mut code = ExitCode::SUCCESS;
-    for (name, raw) in inputs {
+    // Mails go in groups, one commit each; a group that fails goes again
+    // one mail at a time, so that each file gets its own answer.
+    for group in groups(&inputs) {
         let desk = Desk { settings, templates: &templates, now: env.clock.now() };
-        match ingest(&store, &desk, mailbox, None, &raw) {
-            Ok(outcome) => print_outcome(&name, &outcome, args.json),
-            Err(e) => {
-                // Whatever the store's trouble, the mail is not stored: the MTA
-                // must keep it (75) rather than bounce it (any other code).
-                eprintln!("guichet: {name}: {e}");
-                code = ExitCode::from(exit::TEMPFAIL);
+        let mails: Vec<(Option<&str>, &[u8])> = group.iter().map(|(_, raw)| (None, raw.as_slice())).collect();
+        if let Ok(outcomes) = ingest_batch(&store, &desk, mailbox, &mails) {
+            for ((name, _), outcome) in group.iter().zip(&outcomes) {
+                print_outcome(name, outcome, args.json);
+            }
+            continue;
+        }
+        for (name, raw) in group {
+            match ingest(&store, &desk, mailbox, None, raw) {
+                Ok(outcome) => print_outcome(name, &outcome, args.json),
+                Err(e) => {
+                    // Whatever the store's trouble, the mail is not stored: the MTA
+                    // must keep it (75) rather than bounce it (any other code).
+                    eprintln!("guichet: {name}: {e}");
+                    code = ExitCode::from(exit::TEMPFAIL);
+                }
             }
         }
     }
     Ok(code)
+}
+
+/// The mails in groups of one commit each (see [`GROUP_MAILS`]).
+fn groups<T: AsRef<[u8]>, N>(mails: &[(N, T)]) -> Vec<&[(N, T)]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, (_, raw)) in mails.iter().enumerate() {
+        let size = raw.as_ref().len();
+        if i > start && (i - start == GROUP_MAILS || bytes + size > GROUP_BYTES) {
+            out.push(&mails[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < mails.len() {
+        out.push(&mails[start..]);
+    }
+    out
 }
 
 pub fn print_outcome(name: &str, outcome: &Outcome, json: bool) {

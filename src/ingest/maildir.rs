@@ -10,7 +10,7 @@ use crate::config::{AfterAction, Mailbox, MailboxKind};
 use crate::notify::outbox::Desk;
 use crate::store::{queries, Store, StoreError};
 
-use super::pipeline::{ingest, IngestError, Outcome};
+use super::pipeline::{ingest, ingest_batch, IngestError, Outcome, GROUP_BYTES, GROUP_MAILS};
 
 /// What one pass over a maildir did.
 #[derive(Debug, Default, Clone)]
@@ -85,13 +85,17 @@ impl MaildirSource {
         };
         let keep = mailbox.after == AfterAction::Keep;
         let mut report = PollReport::default();
+        let mut waiting: Vec<(PathBuf, String, Vec<u8>)> = Vec::new();
+        let mut bytes = 0;
         for path in list(root)? {
             let key = unique_name(&path);
             if self.known.contains(&key) {
                 continue;
             }
-            let stored = |source| PollError::Ingest { path: path.clone(), source };
-            if keep && already_read(store, &mailbox.name, &key).map_err(|e| stored(e.into()))? {
+            if keep
+                && already_read(store, &mailbox.name, &key)
+                    .map_err(|e| PollError::Ingest { path: path.clone(), source: e.into() })?
+            {
                 self.known.insert(key);
                 continue;
             }
@@ -101,14 +105,58 @@ impl MaildirSource {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => return Err(PollError::Io { path, source }),
             };
-            let outcome = ingest(store, desk, mailbox, Some(&key), &raw).map_err(stored)?;
+            bytes += raw.len();
+            waiting.push((path, key, raw));
+            if waiting.len() == GROUP_MAILS || bytes > GROUP_BYTES {
+                self.store_group(store, desk, mailbox, &mut waiting, &mut report)?;
+                bytes = 0;
+            }
+        }
+        self.store_group(store, desk, mailbox, &mut waiting, &mut report)?;
+        Ok(report)
+    }
+
+    /// Stores `waiting` in one commit, then applies the `after` action to
+    /// each file. When the group fails, its mails go one at a time, and
+    /// the first that cannot be stored stops the pass.
+    fn store_group(
+        &mut self,
+        store: &Store,
+        desk: &Desk<'_>,
+        mailbox: &Mailbox,
+        waiting: &mut Vec<(PathBuf, String, Vec<u8>)>,
+        report: &mut PollReport,
+    ) -> Result<(), PollError> {
+        let MailboxKind::Maildir { path: root } = &mailbox.kind else { return Ok(()) };
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let mails: Vec<(Option<&str>, &[u8])> =
+            waiting.iter().map(|(_, key, raw)| (Some(key.as_str()), raw.as_slice())).collect();
+        let mut outcomes = ingest_batch(store, desk, mailbox, &mails).unwrap_or_default();
+        let mut failure = None;
+        if outcomes.is_empty() {
+            for (path, key, raw) in waiting.iter() {
+                match ingest(store, desk, mailbox, Some(key), raw) {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err(source) => {
+                        failure = Some(PollError::Ingest { path: path.clone(), source });
+                        break;
+                    }
+                }
+            }
+        }
+        // Stored: the file may go now.
+        let stored = outcomes.len();
+        for ((path, key, _), outcome) in waiting.drain(..stored).zip(outcomes) {
             after(&mailbox.after, root, &path)?;
-            if keep {
+            if mailbox.after == AfterAction::Keep {
                 self.known.insert(key);
             }
             report.outcomes.push((path, outcome));
         }
-        Ok(report)
+        waiting.clear();
+        failure.map_or(Ok(()), Err)
     }
 }
 

@@ -142,33 +142,74 @@ pub fn ingest(
     source_key: Option<&str>,
     raw: &[u8],
 ) -> Result<Outcome, IngestError> {
+    let mut outcomes = ingest_batch(store, desk, mailbox, &[(source_key, raw)])?;
+    Ok(outcomes.remove(0))
+}
+
+/// Mails stored in one commit by the sources that have several in hand, at
+/// most: this many, or this many bytes.
+pub const GROUP_MAILS: usize = 100;
+pub const GROUP_BYTES: usize = 32 << 20;
+
+/// Ingests several mails of one source in one transaction, each in a
+/// savepoint of its own: a mail held in quarantine undoes only itself, and
+/// the commit is shared. Any other failure undoes them all (nothing is
+/// stored); the caller may then take them one at a time to learn which.
+pub fn ingest_batch(
+    store: &Store,
+    desk: &Desk<'_>,
+    mailbox: &SourceMailbox,
+    mails: &[(Option<&str>, &[u8])],
+) -> Result<Vec<Outcome>, IngestError> {
     let now = desk.now.naive_utc();
-    let sha = sha256_hex(raw);
-    let intake = |conn: &mut Conn| -> Result<Result<i64, Outcome>, diesel::result::Error> {
-        if let Some(dup) = already_stored(conn, mailbox, source_key, &sha, now)? {
-            return Ok(Err(dup));
+    let attempt = store.write(|conn| -> Result<Vec<Outcome>, Stop> {
+        let mut outcomes = Vec::with_capacity(mails.len());
+        for &(source_key, raw) in mails {
+            let sha = sha256_hex(raw);
+            let taken =
+                crate::store::savepoint(conn, |conn| match intake(conn, mailbox, source_key, &sha, raw, now)? {
+                    Err(dup) => Ok(dup),
+                    Ok(raw_id) => process(conn, desk, &mailbox.name, raw_id, raw),
+                });
+            let outcome = match taken {
+                // Undone: keep the mail in quarantine instead.
+                Err(Stop::Quarantine(reason)) => match intake(conn, mailbox, source_key, &sha, raw, now)? {
+                    Err(dup) => dup,
+                    Ok(raw_id) => quarantine(conn, &mailbox.name, raw_id, None, &reason, now)?,
+                },
+                other => other?,
+            };
+            outcomes.push(outcome);
         }
-        let new = NewRawMessage { sha256: &sha, size: raw.len() as i64, content: raw, received_at: now };
-        let raw_id = queries::insert_raw(conn, &new)?;
-        if let Some(key) = source_key {
-            queries::record_source(conn, &mailbox.name, key, raw_id, now)?;
-        }
-        Ok(Ok(raw_id))
-    };
-    let attempt = store.write(|conn| match intake(conn)? {
-        Err(dup) => Ok(dup),
-        Ok(raw_id) => process(conn, desk, &mailbox.name, raw_id, raw),
+        Ok(outcomes)
     });
     match attempt {
-        Ok(outcome) => Ok(outcome),
+        Ok(outcomes) => Ok(outcomes),
         Err(Stop::Store(e)) => Err(IngestError::Store(e)),
         Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
-        // Rolled back: keep the mail in quarantine instead, in a fresh transaction.
-        Err(Stop::Quarantine(reason)) => store.write(|conn| match intake(conn)? {
-            Err(dup) => Ok(dup),
-            Ok(raw_id) => Ok(quarantine(conn, &mailbox.name, raw_id, None, &reason, now)?),
-        }),
+        Err(Stop::Quarantine(reason)) => Err(IngestError::Refused(reason)),
     }
+}
+
+/// Stores the raw bytes, unless the mail is already stored: then the
+/// duplicate's outcome.
+fn intake(
+    conn: &mut Conn,
+    mailbox: &SourceMailbox,
+    source_key: Option<&str>,
+    sha: &str,
+    raw: &[u8],
+    now: NaiveDateTime,
+) -> Result<Result<i64, Outcome>, diesel::result::Error> {
+    if let Some(dup) = already_stored(conn, mailbox, source_key, sha, now)? {
+        return Ok(Err(dup));
+    }
+    let new = NewRawMessage { sha256: sha, size: raw.len() as i64, content: raw, received_at: now };
+    let raw_id = queries::insert_raw(conn, &new)?;
+    if let Some(key) = source_key {
+        queries::record_source(conn, &mailbox.name, key, raw_id, now)?;
+    }
+    Ok(Ok(raw_id))
 }
 
 fn already_stored(

@@ -278,6 +278,25 @@ where
     }
 }
 
+/// Runs `f` in a savepoint of the caller's transaction: when it fails,
+/// its changes alone are undone and the transaction goes on.
+pub fn savepoint<T, E>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    per_backend!(&mut *conn, c => AnsiTransactionManager::begin_transaction(c))?;
+    match f(conn) {
+        Ok(v) => {
+            per_backend!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c))?;
+            Ok(v)
+        }
+        Err(e) => {
+            per_backend!(&mut *conn, c => AnsiTransactionManager::rollback_transaction(c))?;
+            Err(e)
+        }
+    }
+}
+
 /// Starts a write transaction by hand, for work that awaits in between
 /// (prefer [`transaction`]).
 pub fn begin(conn: &mut Conn) -> diesel::QueryResult<()> {
