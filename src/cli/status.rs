@@ -29,6 +29,18 @@ fn free_bytes(file: &std::path::Path) -> Option<u64> {
     Some(s.f_bavail.saturating_mul(s.f_frsize))
 }
 
+/// `failing 3×: <error>; last good poll <time>`, from a health object.
+fn health_line(h: &Value, last_ok: &str) -> String {
+    let mut line = h["state"].as_str().unwrap_or_default().to_string();
+    if let Some(e) = h["error"].as_str() {
+        line = format!("{line} {}×: {e}", h["failures"]);
+    }
+    if let Some(at) = h["last_ok_at"].as_str() {
+        line = format!("{line}; {last_ok} {at}");
+    }
+    line
+}
+
 /// The row the write probe keeps beside the mailboxes'.
 const DATABASE_PROBE: &str = "[database]";
 
@@ -142,14 +154,7 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     println!("database:   {line_db}");
     let outgoing = &v["outgoing"];
     if !outgoing.is_null() {
-        let mut state = outgoing["state"].as_str().unwrap_or_default().to_string();
-        if let Some(e) = outgoing["error"].as_str() {
-            state = format!("{state} {}×: {e}", outgoing["failures"]);
-        }
-        if let Some(at) = outgoing["last_ok_at"].as_str() {
-            state = format!("{state}; last mail sent {at}");
-        }
-        println!("relay:      {state}");
+        println!("relay:      {}", health_line(outgoing, "last mail sent"));
     }
     println!("tickets:    {}", line(&v["tickets"]));
     println!("mail in:    {}", line(&v["mail"]));
@@ -159,14 +164,7 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     println!("surveys:    {}", line(&v["surveys"]));
     for m in v["mailboxes"].as_array().into_iter().flatten() {
         let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
-        let mut state = s("state");
-        if let Some(e) = m["error"].as_str() {
-            state = format!("{state} {}×: {e}", m["failures"]);
-        }
-        if let Some(at) = m["last_ok_at"].as_str() {
-            state = format!("{state}; last good poll {at}");
-        }
-        println!("mailbox {} <{}>: {} ({state})", s("name"), s("address"), s("source"));
+        println!("mailbox {} <{}>: {} ({})", s("name"), s("address"), s("source"), health_line(m, "last good poll"));
     }
     Ok(ExitCode::SUCCESS)
 }

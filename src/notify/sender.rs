@@ -364,13 +364,18 @@ fn unrecorded() -> std::sync::MutexGuard<'static, Vec<(std::sync::Arc<Verdict>, 
     UNRECORDED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Records one attempt in a transaction of its own.
+async fn record(store: &Store, verdict: &std::sync::Arc<Verdict>, at: NaiveDateTime) -> Result<(), StoreError> {
+    let (s, v) = (store.clone(), verdict.clone());
+    blocking(move || s.write(|conn| v.record(conn, at))).await
+}
+
 /// Writes the attempts [`UNRECORDED`] holds; stops at the first refusal.
 async fn record_unrecorded(store: &Store) -> Result<(), StoreError> {
     let held = std::mem::take(&mut *unrecorded());
     let mut rest = held.into_iter();
     while let Some((verdict, at)) = rest.next() {
-        let (s, v) = (store.clone(), verdict.clone());
-        if let Err(e) = blocking(move || s.write(|conn| v.record(conn, at))).await {
+        if let Err(e) = record(store, &verdict, at).await {
             let mut list = unrecorded();
             list.push((verdict, at));
             list.extend(rest);
@@ -387,8 +392,7 @@ async fn record_soon(store: &Store, verdict: Verdict, at: NaiveDateTime) -> Resu
     let verdict = std::sync::Arc::new(verdict);
     let mut wait = std::time::Duration::from_millis(100);
     loop {
-        let (s, v) = (store.clone(), verdict.clone());
-        match blocking(move || s.write(|conn| v.record(conn, at))).await {
+        match record(store, &verdict, at).await {
             Err(e) if e.is_transient() && wait < std::time::Duration::from_secs(2) => {
                 tracing::warn!(outbox.id = verdict.id, error = %e, "recording a sent mail failed; trying again");
                 tokio::time::sleep(wait).await;
