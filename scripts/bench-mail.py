@@ -2,7 +2,8 @@
 """Generates the benchmark's mail: N realistic messages to a support desk,
 written as a maildir (new/), in the order they arrive.
 
-    scripts/bench-mail.py DIR N [--seed S] [--to ADDRESS]
+    scripts/bench-mail.py DIR N [--seed S] [--to ADDRESS] [--ids PREFIX]
+                         [--domain DOMAIN]
 
 The mix, fixed by the seed (default 1):
 - French and English, half each; one requester for every five mails (at
@@ -13,7 +14,10 @@ The mix, fixed by the seed (default 1):
 - 5 % carry a 100 KB attachment (a PDF-like binary, base64);
 - 1 % are auto-replies (Auto-Submitted: auto-replied), answering an
   earlier request.
-Message-IDs are <benchN@requesters.example.test>, so a run can be checked.
+Message-IDs are <benchN@requesters.example.test> (--ids and --domain
+change "bench" and the requesters' domain: a second set for the same desk
+needs other Message-IDs, and mail sent through the test Postfix needs
+requesters in example.test), so a run can be checked.
 """
 
 import argparse
@@ -107,6 +111,8 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--to", default="support@example.test")
+    ap.add_argument("--ids", default="bench")
+    ap.add_argument("--domain", default="requesters.example.test")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     for sub in ("new", "cur", "tmp"):
@@ -115,13 +121,13 @@ def main():
     for i in range(max(150, args.n // 5)):
         first, last = rnd.choice(FIRST), rnd.choice(LAST)
         lang = "fr" if i % 2 == 0 else "en"
-        people.append((f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@requesters.example.test"
+        people.append((f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@{args.domain}"
                        .replace("é", "e").replace("è", "e").replace("ï", "i").replace("ô", "o")
                        .replace("è", "e"), lang))
     attachment = base64.encodebytes(bytes(rnd.getrandbits(8) for _ in range(100_000))).decode()
     requests = []  # (message id, subject, text, person)
     for n in range(args.n):
-        mid = f"bench{n}@requesters.example.test"
+        mid = f"{args.ids}{n}@{args.domain}"
         roll = rnd.random()
         date = f"Mon, 30 Nov 2026 {8 + n * 9 // max(args.n, 1):02d}:{n % 60:02d}:00 +0100"
         extra = ""

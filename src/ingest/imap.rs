@@ -25,10 +25,8 @@ use crate::net::{self, NetStream};
 use crate::notify::outbox::Desk;
 use crate::store::{queries, Store};
 
-use super::pipeline::{ingest, IngestError, Outcome};
+use super::pipeline::{ingest_in_order, IngestError, Outcome, GROUP_BYTES, GROUP_MAILS};
 
-/// Messages fetched per `UID FETCH`.
-const BATCH: usize = 25;
 /// Connecting, greeting and logging in must end within this.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// One pass (fetch, store, move) must end within this, or the connection
@@ -193,12 +191,20 @@ impl Reader {
         if selected.exists == 0 {
             return Ok(report);
         }
-        // `N:*` always matches the highest UID, even below N: filter.
-        let found = self.session.uid_search(format!("UID {}:*", last + 1)).await?;
-        let mut uids: Vec<u32> = found.into_iter().filter(|u| i64::from(*u) > last).collect();
-        uids.sort_unstable();
-        for chunk in uids.chunks(BATCH) {
-            let set = uid_set(chunk);
+        // The new messages and their sizes, so that a chunk holds one
+        // commit's worth (see GROUP_MAILS, GROUP_BYTES) and no more in
+        // memory. `N:*` always matches the highest UID, even below N: filter.
+        let sizes: Vec<async_imap::types::Fetch> =
+            self.session.uid_fetch(format!("{}:*", last + 1), "(UID RFC822.SIZE)").await?.try_collect().await?;
+        let mut found: Vec<(u32, usize)> = sizes
+            .iter()
+            .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0) as usize)))
+            .filter(|(uid, _)| i64::from(*uid) > last)
+            .collect();
+        found.sort_unstable();
+        found.dedup_by_key(|(uid, _)| *uid);
+        for chunk in chunks(&found) {
+            let set = uid_set(&chunk);
             let fetched: Vec<async_imap::types::Fetch> =
                 self.session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await?;
             let mut bodies: Vec<(u32, Vec<u8>)> = fetched
@@ -207,21 +213,16 @@ impl Reader {
                 .filter(|(uid, _)| chunk.contains(uid))
                 .collect();
             bodies.sort_by_key(|(uid, _)| *uid);
-            let mut committed = Vec::new();
-            let mut failure = None;
-            for (uid, raw) in &bodies {
-                let key = format!("{validity}:{uid}");
-                match blocking(|| ingest(store, desk, mailbox, Some(&key), raw)) {
-                    Ok(outcome) => {
-                        stored();
-                        committed.push(*uid);
-                        report.outcomes.push((*uid, outcome));
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
-                }
+            // One commit for the chunk (each mail in a savepoint of its own).
+            let keys: Vec<String> = bodies.iter().map(|(uid, _)| format!("{validity}:{uid}")).collect();
+            let mails: Vec<(Option<&str>, &[u8])> =
+                keys.iter().zip(&bodies).map(|(key, (_, raw))| (Some(key.as_str()), raw.as_slice())).collect();
+            let (outcomes, failure) = blocking(|| ingest_in_order(store, desk, mailbox, &mails));
+            let mut committed = Vec::with_capacity(outcomes.len());
+            for ((uid, _), outcome) in bodies.iter().zip(outcomes) {
+                stored();
+                committed.push(*uid);
+                report.outcomes.push((*uid, outcome));
             }
             if !committed.is_empty() {
                 self.after(&mailbox.after, &committed).await?;
@@ -315,6 +316,26 @@ impl Reader {
 }
 
 /// `1,2,3` — UIDs are few per command.
+/// The UIDs to fetch in one `UID FETCH` and store in one commit: at most
+/// GROUP_MAILS messages and GROUP_BYTES (a larger message goes alone).
+fn chunks(found: &[(u32, usize)]) -> Vec<Vec<u32>> {
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    let mut bytes = 0;
+    for &(uid, size) in found {
+        match out.last_mut() {
+            Some(chunk) if chunk.len() < GROUP_MAILS && bytes + size <= GROUP_BYTES => {
+                chunk.push(uid);
+                bytes += size;
+            }
+            _ => {
+                out.push(vec![uid]);
+                bytes = size;
+            }
+        }
+    }
+    out
+}
+
 fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }

@@ -10,7 +10,7 @@ use crate::config::{AfterAction, Mailbox, MailboxKind};
 use crate::notify::outbox::Desk;
 use crate::store::{queries, Store, StoreError};
 
-use super::pipeline::{ingest, ingest_batch, IngestError, Outcome, GROUP_BYTES, GROUP_MAILS};
+use super::pipeline::{ingest_in_order, IngestError, Outcome, GROUP_BYTES, GROUP_MAILS};
 
 /// What one pass over a maildir did.
 #[derive(Debug, Default, Clone)]
@@ -133,19 +133,8 @@ impl MaildirSource {
         }
         let mails: Vec<(Option<&str>, &[u8])> =
             waiting.iter().map(|(_, key, raw)| (Some(key.as_str()), raw.as_slice())).collect();
-        let mut outcomes = ingest_batch(store, desk, mailbox, &mails).unwrap_or_default();
-        let mut failure = None;
-        if outcomes.is_empty() {
-            for (path, key, raw) in waiting.iter() {
-                match ingest(store, desk, mailbox, Some(key), raw) {
-                    Ok(outcome) => outcomes.push(outcome),
-                    Err(source) => {
-                        failure = Some(PollError::Ingest { path: path.clone(), source });
-                        break;
-                    }
-                }
-            }
-        }
+        let (outcomes, failure) = ingest_in_order(store, desk, mailbox, &mails);
+        let failure = failure.map(|source| PollError::Ingest { path: waiting[outcomes.len()].0.clone(), source });
         // Stored: the file may go now.
         let stored = outcomes.len();
         for ((path, key, _), outcome) in waiting.drain(..stored).zip(outcomes) {

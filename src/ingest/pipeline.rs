@@ -191,6 +191,33 @@ pub fn ingest_batch(
     }
 }
 
+/// Stores `mails`, taken from a source in this order, in one commit; when
+/// that fails, one at a time up to the first that cannot be stored. The
+/// outcomes are those of the mails stored, in order (a prefix of `mails`);
+/// the error, what stopped the rest. A source lets go only of the stored
+/// prefix and reads the rest again later.
+pub fn ingest_in_order(
+    store: &Store,
+    desk: &Desk<'_>,
+    mailbox: &SourceMailbox,
+    mails: &[(Option<&str>, &[u8])],
+) -> (Vec<Outcome>, Option<IngestError>) {
+    if mails.is_empty() {
+        return (Vec::new(), None);
+    }
+    if let Ok(outcomes) = ingest_batch(store, desk, mailbox, mails) {
+        return (outcomes, None);
+    }
+    let mut outcomes = Vec::with_capacity(mails.len());
+    for &(source_key, raw) in mails {
+        match ingest(store, desk, mailbox, source_key, raw) {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(e) => return (outcomes, Some(e)),
+        }
+    }
+    (outcomes, None)
+}
+
 /// Stores the raw bytes, unless the mail is already stored: then the
 /// duplicate's outcome.
 fn intake(
