@@ -585,24 +585,30 @@ pub fn desk_secret(conn: &mut Conn, name: &str, make: impl FnOnce() -> String, n
 
 // --- outbox -----------------------------------------------------------------
 
+/// Queues a mail; automatic mail also counts toward each recipient's
+/// hourly cap ([`automatic_sent_to`]).
 pub fn insert_outbox(conn: &mut Conn, new: &NewOutbox<'_>) -> QResult<i64> {
-    diesel::insert_into(outbox::table).values(new).returning(outbox::id).get_result(conn)
+    let id = diesel::insert_into(outbox::table).values(new).returning(outbox::id).get_result(conn)?;
+    if new.automatic {
+        // Row by row: batch inserts are not available through AnyConnection.
+        for address in new.recipients.split(',').map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) {
+            diesel::insert_into(automatic_mail::table)
+                .values((
+                    automatic_mail::outbox_id.eq(id),
+                    automatic_mail::address.eq(address),
+                    automatic_mail::created_at.eq(new.created_at),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(id)
 }
 
 /// Automatic mail queued for `address` since `since`.
 pub fn automatic_sent_to(conn: &mut Conn, address: &str, since: NaiveDateTime) -> QResult<i64> {
-    // `recipients` is a comma-separated list: match whole addresses only.
-    // `_` and `%` are common in addresses and are LIKE wildcards.
-    let escaped = address.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    let pattern = format!("%,{escaped},%");
-    outbox::table
-        .filter(outbox::automatic.eq(true))
-        .filter(outbox::created_at.ge(since))
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("(',' || recipients || ',') LIKE ")
-                .bind::<diesel::sql_types::Text, _>(pattern)
-                .sql(" ESCAPE '\\'"),
-        )
+    automatic_mail::table
+        .filter(automatic_mail::address.eq(address.trim().to_lowercase()))
+        .filter(automatic_mail::created_at.ge(since))
         .count()
         .get_result(conn)
 }

@@ -281,6 +281,15 @@ diesel::joinable!(quarantine -> raw_messages (raw_message_id));
 diesel::joinable!(sla_timers -> tickets (ticket_id));
 diesel::joinable!(surveys -> tickets (ticket_id));
 
+diesel::table! {
+    automatic_mail (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        address -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     tickets,
@@ -296,6 +305,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     outbox,
     outbox_attempts,
+    automatic_mail,
     sla_timers,
     surveys,
     desk_secrets,

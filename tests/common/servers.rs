@@ -196,6 +196,16 @@ message_id_domain = "example.test"
         }
     }
 
+    /// How many messages `user`'s `folder` holds (0 when there is no such folder).
+    pub fn messages_count(&self, user: &str, folder: &str) -> usize {
+        self.block_on(async {
+            let mut s = guichet::ingest::imap::connect(&self.imap(user, Tls::None)).await.expect("IMAP login");
+            let n = s.select(folder).await.map_or(0, |m| m.exists as usize);
+            let _ = s.logout().await;
+            n
+        })
+    }
+
     /// Puts `raw` in `user`'s `folder` directly (IMAP APPEND).
     pub fn append(&self, user: &str, folder: &str, raw: &[u8]) {
         self.append_all(user, folder, &[raw.to_vec()]);
