@@ -11,10 +11,11 @@
 #   c  latency  from a mail accepted by Postfix to its acknowledgement
 #               accepted by Postfix, IDLE, BENCH_LATENCY mails (200)
 #   d  smtp     BENCH_MAILS queued mails sent to Postfix by `run --once`
-#   e  backlog  a maildir of BENCH_BACKLOG mails (100000) drained by one
+#   e  backlog  a maildir of BENCH_BACKLOG mails (125000: about 100,000
+#               tickets, a fifth being replies) drained by one
 #               `guichet run --once`: time and peak RSS
-#   f  history  BENCH_MAILS mails ingested on top of 100,000 tickets
-#               (the backlog's) against on top of 1,000
+#   f  history  BENCH_MAILS mails ingested on top of the backlog's
+#               tickets against on top of 1,000, open and resolved
 #   rt          the BENCH_RT (200) first mails of a through Request
 #               Tracker's rt-mailgate (scripts/bench-rt.sh), for the ratio
 # a, b and d on SQLite and, when PostgreSQL answers (GUICHET_TEST_PG_URL,
@@ -27,7 +28,7 @@ cd "$(dirname "$0")/.."
 mails=${BENCH_MAILS:-2000}
 imap_mails=${BENCH_IMAP:-10000}
 latency_mails=${BENCH_LATENCY:-200}
-backlog=${BENCH_BACKLOG:-100000}
+backlog=${BENCH_BACKLOG:-125000}
 rt_mails=${BENCH_RT:-200}
 phases=("$@")
 [ ${#phases[@]} -gt 0 ] || phases=(a b c d e f rt)
@@ -181,23 +182,45 @@ if wants e || wants f; then
     echo "$backlog mails in the backlog: $(du -sh "$work/e/mail" | cut -f1)"
     rm -f "$work"/rss.*
     read -r _ s rss < <(timed backlog "$bin" --config "$work/e/guichet.toml" run --once)
-    left=$(find "$work/e/mail/new" -type f | wc -l)
-    python3 -c "import sys; n, s, rss, left = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]; \
-print(f'sqlite     backlog {n} mails stored and answered in {s:7.1f} s: {n / s:7.0f} mails/s, peak RSS {rss / 1024:.0f} MB, {left} left')" \
-        "$backlog" "$s" "$rss" "$left"
+    "$bin" --config "$work/e/guichet.toml" status --json | python3 -c "import json, sys
+v = json.load(sys.stdin)
+n, s, rss = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+stored, sent = sum(v['mail'].values()), v['outbox'].get('sent', 0)
+print(f'sqlite     backlog {stored} of {n} mails stored, {sent} mails written, in {s:6.1f} s by one run --once: '
+      f'{n / s:5.0f} mails/s, peak RSS {rss / 1024:.0f} MB')" "$backlog" "$s" "$rss"
 fi
 
 if wants f; then
-    # f: the same mails on top of 1,000 tickets, then of the backlog's.
+    # f: the same BENCH_MAILS new mails on top of about 1,000 tickets, then
+    # on top of the backlog's, each history once as it was left (every
+    # ticket open: a backlog nobody works) and once resolved (a desk's
+    # usual past). Each on a copy of the database.
     python3 scripts/bench-mail.py "$work/later" "$mails" --ids later --seed 2
-    desk "$work/f" 'url = "sqlite://var/guichet.db"'
-    python3 scripts/bench-mail.py "$work/hist" 1000 --ids hist --seed 3
-    sh -c "$(ingest_files "$work/f/guichet.toml" "$work/hist")" >/dev/null
-    for d in f e; do
-        tickets=$("$bin" --config "$work/$d/guichet.toml" status --json | python3 -c "import json, sys; print(sum(json.load(sys.stdin)['tickets'].values()))")
-        read -r _ s _ < <(timed "history-$d" sh -c "$(ingest_files "$work/$d/guichet.toml" "$work/later")")
-        python3 -c "import sys; n, t, s = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]); \
-print(f'sqlite     history {n} mails on top of {t} tickets in {s:6.2f} s: {n / s:7.0f} mails/s')" "$mails" "$tickets" "$s"
+    desk "$work/small" 'url = "sqlite://var/guichet.db"'
+    python3 scripts/bench-mail.py "$work/hist" 1260 --ids hist --seed 3
+    GUICHET_LOG=error sh -c "$(ingest_files "$work/small/guichet.toml" "$work/hist")" >/dev/null
+    declare -A rate
+    for d in small e; do
+        for state in open resolved; do
+            copy=$work/f-$d-$state
+            mkdir -p "$copy/mail/new" "$copy/mail/cur" "$copy/mail/tmp"
+            cp "$work/$d/guichet.toml" "$copy/"
+            cp -r "$work/$d/var" "$copy/"
+            [ "$state" = open ] || python3 -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute(\"UPDATE tickets SET status = 'resolved'\")
+c.commit()" "$copy/var/guichet.db"
+            tickets=$("$bin" --config "$copy/guichet.toml" status --json | python3 -c "import json, sys; print(sum(json.load(sys.stdin)['tickets'].values()))")
+            read -r _ s _ < <(timed "history-$d-$state" sh -c "$(ingest_files "$copy/guichet.toml" "$work/later")")
+            rate[$d-$state]=$(python3 -c "import sys; print(int(sys.argv[1]) / float(sys.argv[2]))" "$mails" "$s")
+            python3 -c "import sys; n, t, s, state = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]; \
+print(f'sqlite     history {n} mails on top of {t} tickets ({state}) in {s:6.2f} s: {n / s:7.0f} mails/s')" "$mails" "$tickets" "$s" "$state"
+            rm -rf "$copy"
+        done
+    done
+    for state in open resolved; do
+        python3 -c "import sys; print(f'sqlite     history ratio ({sys.argv[3]}), the backlog\'s against 1,000: {float(sys.argv[2]) / float(sys.argv[1]):.2f}')" \
+            "${rate[small-$state]}" "${rate[e-$state]}" "$state"
     done
 fi
 

@@ -358,14 +358,14 @@ async fn cycle(
         let desk = Desk { settings: &env.settings, templates, now: env.clock.now() };
         // Maildir and SQLite calls block: keep them off the async workers.
         let source = polling.sources.entry(mailbox.name.clone()).or_default();
-        let result = tokio::task::block_in_place(|| source.poll(store, &desk, mailbox));
+        let outcomes = &mut pass.outcomes;
+        let mut stored = |path: &std::path::Path, outcome: &Outcome| {
+            tracing::info!(imap.mailbox = %mailbox.name, file = %path.display(), outcome = label(outcome), "mail stored");
+            *outcomes.entry(label(outcome)).or_default() += 1;
+        };
+        let result = tokio::task::block_in_place(|| source.poll(store, &desk, mailbox, &mut stored));
         match result {
-            Ok(report) => {
-                for (path, outcome) in &report.outcomes {
-                    tracing::info!(imap.mailbox = %mailbox.name, file = %path.display(), outcome = label(outcome), "mail stored");
-                    *pass.outcomes.entry(label(outcome)).or_default() += 1;
-                }
-            }
+            Ok(()) => {}
             Err(e) => {
                 pass.transient |= e.is_transient();
                 pass.faults.push(format!("mailbox `{}`: {e}", mailbox.name));

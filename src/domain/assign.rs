@@ -99,6 +99,10 @@ pub struct Choice {
     pub why: String,
 }
 
+/// Open tickets are counted up to this: a technician with more is as
+/// swamped as one with this many, and among such the turn decides.
+pub const LOAD_COUNTED: i64 = 1000;
+
 /// Picks among the group's technicians, in config order. `wanted` are the
 /// ticket's category and tags, lower-case.
 pub fn choose(group: &str, wanted: &[String], candidates: &[Candidate<'_>]) -> Choice {
@@ -131,7 +135,11 @@ pub fn choose(group: &str, wanted: &[String], candidates: &[Candidate<'_>]) -> C
     if available.len() < candidates.len() {
         why.push_str(&format!(", {} of {} available", available.len(), candidates.len()));
     }
-    why.push_str(&format!(", {least} open ticket(s)"));
+    if least >= LOAD_COUNTED {
+        why.push_str(&format!(", {least} open tickets or more"));
+    } else {
+        why.push_str(&format!(", {least} open ticket(s)"));
+    }
     if light.len() > 1 {
         why.push_str(", in turn");
     }
@@ -221,6 +229,14 @@ mod tests {
                 want: Some("b"),
             },
             Case {
+                name: "beyond the counted load, the turn decides",
+                candidates: vec![
+                    Candidate { last_assigned: t(10), ..cand("a", &net, LOAD_COUNTED) },
+                    Candidate { last_assigned: t(9), ..cand("b", &net, LOAD_COUNTED) },
+                ],
+                want: Some("b"),
+            },
+            Case {
                 name: "nobody available",
                 candidates: vec![Candidate { unavailable: Some("away".into()), ..cand("a", &net, 0) }],
                 want: None,
@@ -230,5 +246,7 @@ mod tests {
         for c in cases {
             assert_eq!(choose("net", &wanted, &c.candidates).assignee.as_deref(), c.want, "{}", c.name);
         }
+        let swamped = [cand("a", &net, LOAD_COUNTED), cand("b", &net, LOAD_COUNTED)];
+        assert!(choose("net", &wanted, &swamped).why.contains("1000 open tickets or more"));
     }
 }

@@ -12,12 +12,6 @@ use crate::store::{queries, Store, StoreError};
 
 use super::pipeline::{ingest_in_order, IngestError, Outcome, GROUP_BYTES, GROUP_MAILS};
 
-/// What one pass over a maildir did.
-#[derive(Debug, Default, Clone)]
-pub struct PollReport {
-    pub outcomes: Vec<(PathBuf, Outcome)>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error("cannot read maildir {path}: {source}")]
@@ -78,13 +72,20 @@ impl MaildirSource {
         MaildirSource::default()
     }
 
-    /// Ingests every message not yet stored, then applies the `after` action.
-    pub fn poll(&mut self, store: &Store, desk: &Desk<'_>, mailbox: &Mailbox) -> Result<PollReport, PollError> {
+    /// Ingests every message not yet stored, then applies the `after`
+    /// action; `stored` hears of each mail as soon as it is committed (a
+    /// pass over a backlog keeps nothing per mail but its name).
+    pub fn poll(
+        &mut self,
+        store: &Store,
+        desk: &Desk<'_>,
+        mailbox: &Mailbox,
+        stored: &mut dyn FnMut(&Path, &Outcome),
+    ) -> Result<(), PollError> {
         let MailboxKind::Maildir { path: root } = &mailbox.kind else {
-            return Ok(PollReport::default());
+            return Ok(());
         };
         let keep = mailbox.after == AfterAction::Keep;
-        let mut report = PollReport::default();
         let mut waiting: Vec<(PathBuf, String, Vec<u8>)> = Vec::new();
         let mut bytes = 0;
         for path in list(root)? {
@@ -108,12 +109,11 @@ impl MaildirSource {
             bytes += raw.len();
             waiting.push((path, key, raw));
             if waiting.len() == GROUP_MAILS || bytes > GROUP_BYTES {
-                self.store_group(store, desk, mailbox, &mut waiting, &mut report)?;
+                self.store_group(store, desk, mailbox, &mut waiting, stored)?;
                 bytes = 0;
             }
         }
-        self.store_group(store, desk, mailbox, &mut waiting, &mut report)?;
-        Ok(report)
+        self.store_group(store, desk, mailbox, &mut waiting, stored)
     }
 
     /// Stores `waiting` in one commit, then applies the `after` action to
@@ -125,7 +125,7 @@ impl MaildirSource {
         desk: &Desk<'_>,
         mailbox: &Mailbox,
         waiting: &mut Vec<(PathBuf, String, Vec<u8>)>,
-        report: &mut PollReport,
+        stored: &mut dyn FnMut(&Path, &Outcome),
     ) -> Result<(), PollError> {
         let MailboxKind::Maildir { path: root } = &mailbox.kind else { return Ok(()) };
         if waiting.is_empty() {
@@ -136,13 +136,13 @@ impl MaildirSource {
         let (outcomes, failure) = ingest_in_order(store, desk, mailbox, &mails);
         let failure = failure.map(|source| PollError::Ingest { path: waiting[outcomes.len()].0.clone(), source });
         // Stored: the file may go now.
-        let stored = outcomes.len();
-        for ((path, key, _), outcome) in waiting.drain(..stored).zip(outcomes) {
+        let done = outcomes.len();
+        for ((path, key, _), outcome) in waiting.drain(..done).zip(outcomes) {
             after(&mailbox.after, root, &path)?;
             if mailbox.after == AfterAction::Keep {
                 self.known.insert(key);
             }
-            report.outcomes.push((path, outcome));
+            stored(&path, &outcome);
         }
         waiting.clear();
         failure.map_or(Ok(()), Err)

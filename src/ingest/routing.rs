@@ -126,7 +126,7 @@ pub fn auto_assign(
         let (noticed, open_tickets, last_assigned) = match conn.as_deref_mut() {
             Some(conn) => (
                 queries::away(conn, &t.email, now.naive_utc())?,
-                queries::open_tickets_of(conn, &t.email)?,
+                queries::open_tickets_of(conn, &t.email, assign::LOAD_COUNTED)?,
                 queries::last_assigned(conn, &t.email)?,
             ),
             None => (None, 0, None),
