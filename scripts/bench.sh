@@ -209,7 +209,10 @@ if wants f; then
             [ "$state" = open ] || python3 -c "import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.execute(\"UPDATE tickets SET status = 'resolved'\")
-c.commit()" "$copy/var/guichet.db"
+c.commit()
+# Written back to the database file now, not by the measured run's first commit.
+c.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+c.close()" "$copy/var/guichet.db"
             tickets=$("$bin" --config "$copy/guichet.toml" status --json | python3 -c "import json, sys; print(sum(json.load(sys.stdin)['tickets'].values()))")
             read -r _ s _ < <(timed "history-$d-$state" sh -c "$(ingest_files "$copy/guichet.toml" "$work/later")")
             rate[$d-$state]=$(python3 -c "import sys; print(int(sys.argv[1]) / float(sys.argv[2]))" "$mails" "$s")
