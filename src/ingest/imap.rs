@@ -315,7 +315,6 @@ impl Reader {
     }
 }
 
-/// `1,2,3` — UIDs are few per command.
 /// The UIDs to fetch in one `UID FETCH` and store in one commit: at most
 /// GROUP_MAILS messages and GROUP_BYTES (a larger message goes alone).
 fn chunks(found: &[(u32, usize)]) -> Vec<Vec<u32>> {
@@ -336,6 +335,7 @@ fn chunks(found: &[(u32, usize)]) -> Vec<Vec<u32>> {
     out
 }
 
+/// `1,2,3` — UIDs are few per command.
 fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
@@ -465,5 +465,20 @@ async fn session(
         } else {
             tokio::time::sleep(mailbox.poll).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_hold_one_commit_and_a_large_message_goes_alone() {
+        let small: Vec<(u32, usize)> = (1..=250).map(|uid| (uid, 1_000)).collect();
+        let sizes: Vec<usize> = chunks(&small).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [GROUP_MAILS, GROUP_MAILS, 50]);
+        let mixed = [(1, 1_000), (2, GROUP_BYTES + 1), (3, 1_000), (4, GROUP_BYTES / 2), (5, GROUP_BYTES / 2)];
+        assert_eq!(chunks(&mixed), vec![vec![1], vec![2], vec![3, 4], vec![5]]);
+        assert!(chunks(&[]).is_empty());
     }
 }
