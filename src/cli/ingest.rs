@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::ingest::pipeline::{ingest_batch, GROUP_BYTES, GROUP_MAILS};
 use crate::ingest::{ingest, Outcome};
 use crate::notify::outbox::Desk;
+use crate::notify::templates::Templates;
 
 use super::{exit, Env, Failure};
 
@@ -32,7 +33,8 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<ExitCode, Failure> {
     // an admin fixes the config, the MTA delivers again.
     let temp = |f: Failure| Failure { code: exit::TEMPFAIL, ..f };
     let env = Env::load(config).map_err(temp)?;
-    let templates = env.templates().map_err(temp)?;
+    // Compiled as they are needed: a process per mail renders two or three.
+    let templates = Templates::lazy(&env.settings.templates_dir);
     let store = env.store().map_err(temp)?;
     let settings = &env.settings;
     let mailbox = match &args.mailbox {

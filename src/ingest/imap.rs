@@ -203,39 +203,70 @@ impl Reader {
             .collect();
         found.sort_unstable();
         found.dedup_by_key(|(uid, _)| *uid);
-        for chunk in chunks(&found) {
-            let set = uid_set(&chunk);
-            let fetched: Vec<async_imap::types::Fetch> =
-                self.session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await?;
-            let mut bodies: Vec<(u32, Vec<u8>)> = fetched
-                .iter()
-                .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
-                .filter(|(uid, _)| chunk.contains(uid))
-                .collect();
-            bodies.sort_by_key(|(uid, _)| *uid);
-            // One commit for the chunk (each mail in a savepoint of its own).
-            let keys: Vec<String> = bodies.iter().map(|(uid, _)| format!("{validity}:{uid}")).collect();
-            let mails: Vec<(Option<&str>, &[u8])> =
-                keys.iter().zip(&bodies).map(|(key, (_, raw))| (Some(key.as_str()), raw.as_slice())).collect();
-            let (outcomes, failure) = blocking(|| ingest_in_order(store, desk, mailbox, &mails));
-            let mut committed = Vec::with_capacity(outcomes.len());
-            for ((uid, _), outcome) in bodies.iter().zip(outcomes) {
-                stored();
-                committed.push(*uid);
-                report.outcomes.push((*uid, outcome));
+        // Fetched a window of chunks at a time, in one `UID FETCH` whose
+        // answer streams in while the chunk before is being committed (the
+        // socket's buffer holds the next one): fetching and storing overlap.
+        // The window's messages are moved and the checkpoint set after its
+        // last commit; should the pass fail before, the next one reads the
+        // committed messages again, as duplicates of themselves.
+        let chunks = chunks(&found);
+        for window in chunks.chunks(WINDOW_CHUNKS) {
+            let uids: Vec<u32> = window.iter().flatten().copied().collect();
+            let mut committed = Vec::with_capacity(uids.len());
+            let mut failure = None;
+            {
+                let mut stream = self.session.uid_fetch(uid_ranges(&uids), "(UID BODY.PEEK[])").await?;
+                let mut next = window.iter();
+                let mut chunk = next.next();
+                let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
+                loop {
+                    let fetch = stream.try_next().await?;
+                    let arrived = fetch.as_ref().and_then(|f| Some((f.uid?, f.body()?)));
+                    // Answers come in UID order: one beyond the chunk (or
+                    // the end of the answer) means the chunk is all here.
+                    while let Some(current) = chunk {
+                        let beyond = match arrived {
+                            Some((uid, _)) => uid > *current.last().unwrap_or(&0),
+                            None => fetch.is_none(),
+                        };
+                        if !beyond {
+                            break;
+                        }
+                        failure =
+                            commit(store, desk, mailbox, validity, &mut bodies, &mut committed, stored, &mut report);
+                        if failure.is_some() {
+                            break;
+                        }
+                        chunk = next.next();
+                    }
+                    if failure.is_some() {
+                        break;
+                    }
+                    match (arrived, chunk) {
+                        (Some((uid, body)), Some(current)) if current.contains(&uid) => {
+                            bodies.push((uid, body.to_vec()))
+                        }
+                        _ => {}
+                    }
+                    if fetch.is_none() {
+                        break;
+                    }
+                }
             }
-            if !committed.is_empty() {
-                self.after(&mailbox.after, &committed).await?;
-                let high = i64::from(*committed.iter().max().unwrap_or(&0));
+            if let Some(e) = failure {
+                // The connection is dropped with the answer half read.
+                return Err(e.into());
+            }
+            for done in committed.chunks(GROUP_MAILS) {
+                self.after(&mailbox.after, done).await?;
+            }
+            if let Some(&high) = committed.iter().max() {
                 blocking(|| -> Result<(), ImapError> {
                     let mut conn = store.conn()?;
-                    queries::set_checkpoint(&mut conn, &mailbox.name, validity, high, now)
+                    queries::set_checkpoint(&mut conn, &mailbox.name, validity, i64::from(high), now)
                         .map_err(IngestError::from)?;
                     Ok(())
                 })?;
-            }
-            if let Some(e) = failure {
-                return Err(e.into());
             }
         }
         Ok(report)
@@ -315,7 +346,38 @@ impl Reader {
     }
 }
 
-/// The UIDs to fetch in one `UID FETCH` and store in one commit: at most
+/// Stores one chunk's `bodies` (emptied) in one commit, or as many of
+/// them as can be, in order; their UIDs join `committed`.
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    store: &Store,
+    desk: &Desk<'_>,
+    mailbox: &Mailbox,
+    validity: i64,
+    bodies: &mut Vec<(u32, Vec<u8>)>,
+    committed: &mut Vec<u32>,
+    stored: &(dyn Fn() + Sync),
+    report: &mut PassReport,
+) -> Option<IngestError> {
+    bodies.sort_by_key(|(uid, _)| *uid);
+    bodies.dedup_by_key(|(uid, _)| *uid);
+    let keys: Vec<String> = bodies.iter().map(|(uid, _)| format!("{validity}:{uid}")).collect();
+    let mails: Vec<(Option<&str>, &[u8])> =
+        keys.iter().zip(bodies.iter()).map(|(key, (_, raw))| (Some(key.as_str()), raw.as_slice())).collect();
+    let (outcomes, failure) = blocking(|| ingest_in_order(store, desk, mailbox, &mails));
+    for ((uid, _), outcome) in bodies.iter().zip(outcomes) {
+        stored();
+        committed.push(*uid);
+        report.outcomes.push((*uid, outcome));
+    }
+    bodies.clear();
+    failure
+}
+
+/// Chunks fetched by one `UID FETCH` (see `Reader::pass`).
+const WINDOW_CHUNKS: usize = 10;
+
+/// The UIDs to store in one commit: at most
 /// GROUP_MAILS messages and GROUP_BYTES (a larger message goes alone).
 fn chunks(found: &[(u32, usize)]) -> Vec<Vec<u32>> {
     let mut out: Vec<Vec<u32>> = Vec::new();
@@ -338,6 +400,21 @@ fn chunks(found: &[(u32, usize)]) -> Vec<Vec<u32>> {
 /// `1,2,3` — UIDs are few per command.
 fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// `1:40,42:90` for sorted `uids`: short whatever their number.
+fn uid_ranges(uids: &[u32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let mut j = i;
+        while j + 1 < uids.len() && uids[j + 1] == uids[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j { uids[i].to_string() } else { format!("{}:{}", uids[i], uids[j]) });
+        i = j + 1;
+    }
+    out.join(",")
 }
 
 impl fmt::Debug for Reader {
@@ -480,5 +557,12 @@ mod tests {
         let mixed = [(1, 1_000), (2, GROUP_BYTES + 1), (3, 1_000), (4, GROUP_BYTES / 2), (5, GROUP_BYTES / 2)];
         assert_eq!(chunks(&mixed), vec![vec![1], vec![2], vec![3, 4], vec![5]]);
         assert!(chunks(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_window_of_uids_is_named_by_ranges() {
+        let uids: Vec<u32> = (1..=1_000).chain([1_002]).chain(1_004..=1_005).collect();
+        assert_eq!(uid_ranges(&uids), "1:1000,1002,1004:1005");
+        assert_eq!(uid_ranges(&[7]), "7");
     }
 }

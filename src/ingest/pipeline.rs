@@ -162,18 +162,19 @@ pub fn ingest_batch(
     mails: &[(Option<&str>, &[u8])],
 ) -> Result<Vec<Outcome>, IngestError> {
     let now = desk.now.naive_utc();
+    // Hashing, decoding and sanitising need no store: done on every core
+    // before the transaction, which then only decides and writes.
+    let mut prepared = prepare(desk, mails);
     let attempt = store.write(|conn| -> Result<Vec<Outcome>, Stop> {
         let mut outcomes = Vec::with_capacity(mails.len());
-        for &(source_key, raw) in mails {
-            let sha = sha256_hex(raw);
-            let taken =
-                crate::store::savepoint(conn, |conn| match intake(conn, mailbox, source_key, &sha, raw, now)? {
-                    Err(dup) => Ok(dup),
-                    Ok(raw_id) => process(conn, desk, &mailbox.name, raw_id, raw),
-                });
+        for (&(source_key, raw), (sha, parsed)) in mails.iter().zip(prepared.iter_mut()) {
+            let taken = crate::store::savepoint(conn, |conn| match intake(conn, mailbox, source_key, sha, raw, now)? {
+                Err(dup) => Ok(dup),
+                Ok(raw_id) => process(conn, desk, &mailbox.name, raw_id, raw, parsed.take()),
+            });
             let outcome = match taken {
                 // Undone: keep the mail in quarantine instead.
-                Err(Stop::Quarantine(reason)) => match intake(conn, mailbox, source_key, &sha, raw, now)? {
+                Err(Stop::Quarantine(reason)) => match intake(conn, mailbox, source_key, sha, raw, now)? {
                     Err(dup) => dup,
                     Ok(raw_id) => quarantine(conn, &mailbox.name, raw_id, None, &reason, now)?,
                 },
@@ -189,6 +190,47 @@ pub fn ingest_batch(
         Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
         Err(Stop::Quarantine(reason)) => Err(IngestError::Refused(reason)),
     }
+}
+
+/// A mail's hash and, when it is not too large to take in, its decoding.
+type Prepared = (String, Option<Result<InboundMail, Unusable>>);
+
+/// Hashes and decodes `mails` on every core, keeping their order.
+fn prepare(desk: &Desk<'_>, mails: &[(Option<&str>, &[u8])]) -> Vec<Prepared> {
+    let limits = &desk.settings.limits;
+    let one = |raw: &[u8]| -> Prepared {
+        let parsed =
+            (raw.len() <= limits.max_message_bytes).then(|| InboundMail::parse_limited(raw, limits.max_html_bytes));
+        (sha256_hex(raw), parsed)
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if mails.len() < 2 || cores < 2 {
+        return mails.iter().map(|&(_, raw)| one(raw)).collect();
+    }
+    // Contiguous shares of about equal bytes, one thread each.
+    let total: usize = mails.iter().map(|(_, raw)| raw.len()).sum();
+    let share = total.div_ceil(cores).max(1);
+    let mut bounds = vec![0];
+    let mut bytes = 0;
+    for (i, (_, raw)) in mails.iter().enumerate() {
+        bytes += raw.len();
+        if bytes >= share && i + 1 < mails.len() {
+            bounds.push(i + 1);
+            bytes = 0;
+        }
+    }
+    bounds.push(mails.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let part = &mails[w[0]..w[1]];
+                scope.spawn(move || part.iter().map(|&(_, raw)| one(raw)).collect::<Vec<_>>())
+            })
+            .collect();
+        // A panic here is not the parser's (that one is caught): pass it on.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
 }
 
 /// Stores `mails`, taken from a source in this order, in one commit; when
@@ -345,7 +387,7 @@ pub fn retry_quarantined(store: &Store, desk: &Desk<'_>, id: i64) -> Result<Opti
         }
         let raw = queries::raw_content(conn, entry.raw_message_id)?;
         queries::delete_inbound_for_raw(conn, entry.raw_message_id)?;
-        let outcome = process(conn, desk, &entry.mailbox, entry.raw_message_id, &raw)?;
+        let outcome = process(conn, desk, &entry.mailbox, entry.raw_message_id, &raw, None)?;
         match &outcome {
             Outcome::Quarantined { .. } => {}
             _ => queries::release_quarantine(conn, id, now)?,
@@ -435,7 +477,16 @@ fn quarantine(
     Ok(outcome)
 }
 
-fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[u8]) -> Result<Outcome, Stop> {
+/// Decides what `raw` is and writes it. `parsed`: its decoding, when the
+/// caller has it already (see [`prepare`]).
+fn process(
+    conn: &mut Conn,
+    desk: &Desk<'_>,
+    mailbox: &str,
+    raw_id: i64,
+    raw: &[u8],
+    parsed: Option<Result<InboundMail, Unusable>>,
+) -> Result<Outcome, Stop> {
     let now = desk.now.naive_utc();
     let limit = desk.settings.limits.max_message_bytes;
     if raw.len() > limit {
@@ -448,7 +499,8 @@ fn process(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw_id: i64, raw: &[
         }
         return Ok(quarantine(conn, mailbox, raw_id, None, &reason, now)?);
     }
-    let mail = match InboundMail::parse_limited(raw, desk.settings.limits.max_html_bytes) {
+    let parsed = parsed.unwrap_or_else(|| InboundMail::parse_limited(raw, desk.settings.limits.max_html_bytes));
+    let mail = match parsed {
         Ok(m) => m,
         Err(e) => return Ok(quarantine(conn, mailbox, raw_id, None, &e.to_string(), now)?),
     };

@@ -5,6 +5,7 @@
 //! a broken edit keeps the last good set.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use handlebars::Handlebars;
@@ -52,10 +53,47 @@ pub struct TemplateProblem {
 #[derive(Clone)]
 pub struct Templates {
     dir: PathBuf,
-    plain: Handlebars<'static>,
-    html: Handlebars<'static>,
+    /// Compiled so far: all of them after [`Templates::load`], those
+    /// rendered so far after [`Templates::lazy`]. Clones share it.
+    compiled: Arc<RwLock<Compiled>>,
     stamp: Vec<(PathBuf, Option<SystemTime>)>,
     names: Vec<String>,
+}
+
+struct Compiled {
+    plain: Handlebars<'static>,
+    html: Handlebars<'static>,
+}
+
+impl Compiled {
+    fn new() -> Compiled {
+        let mut plain = Handlebars::new();
+        plain.set_strict_mode(true);
+        plain.register_escape_fn(handlebars::no_escape);
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        Compiled { plain, html }
+    }
+
+    fn registry(&self, part: &str) -> &Handlebars<'static> {
+        if part == "html" {
+            &self.html
+        } else {
+            &self.plain
+        }
+    }
+
+    /// Reads and compiles one file, registered under `lang/name.part`.
+    fn add(&mut self, dir: &Path, lang: Lang, name: &str, part: &str) -> Result<(), TemplateProblem> {
+        let path = dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
+        let file = path.display().to_string();
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| TemplateProblem { file: file.clone(), message: format!("cannot read: {e}") })?;
+        let registry = if part == "html" { &mut self.html } else { &mut self.plain };
+        registry
+            .register_template_string(&key(lang, name, part), source)
+            .map_err(|e| TemplateProblem { file, message: e.to_string() })
+    }
 }
 
 fn key(lang: Lang, name: &str, part: &str) -> String {
@@ -97,32 +135,20 @@ fn stamp(dir: &Path, names: &[String]) -> Vec<(PathBuf, Option<SystemTime>)> {
 impl Templates {
     /// Loads and checks every template; all problems are returned together.
     pub fn load(dir: &Path) -> Result<Templates, Vec<TemplateProblem>> {
-        let names = names(dir);
-        let stamp = stamp(dir, &names);
-        let mut plain = Handlebars::new();
-        plain.set_strict_mode(true);
-        plain.register_escape_fn(handlebars::no_escape);
-        let mut html = Handlebars::new();
-        html.set_strict_mode(true);
+        let templates = Templates::lazy(dir);
         let mut problems = Vec::new();
-        for (path, _) in &stamp {
-            let rel = path.strip_prefix(dir).unwrap_or(path);
-            let file = path.display().to_string();
-            let Some((lang, rest)) = rel.to_str().and_then(|s| s.split_once('/')) else { continue };
-            let id = format!("{lang}/{}", rest.trim_end_matches(".hbs"));
-            let source = match std::fs::read_to_string(path) {
-                Ok(s) => s,
-                Err(e) => {
-                    problems.push(TemplateProblem { file, message: format!("cannot read: {e}") });
-                    continue;
+        {
+            let mut compiled = templates.write();
+            for lang in LANGS {
+                for name in &templates.names {
+                    for part in PARTS {
+                        if let Err(p) = compiled.add(dir, *lang, name, part) {
+                            problems.push(p);
+                        }
+                    }
                 }
-            };
-            let registry = if id.ends_with(".html") { &mut html } else { &mut plain };
-            if let Err(e) = registry.register_template_string(&id, source) {
-                problems.push(TemplateProblem { file, message: e.to_string() });
             }
         }
-        let templates = Templates { dir: dir.to_path_buf(), plain, html, stamp, names };
         if problems.is_empty() {
             problems = templates.check();
         }
@@ -131,6 +157,20 @@ impl Templates {
         } else {
             Err(problems)
         }
+    }
+
+    /// The templates of `dir`, each read and compiled the first time it is
+    /// rendered, for a process that renders a few and exits (`ingest` from
+    /// an MTA). A broken one fails the render that needs it, naming its
+    /// file; `load` (and `guichet check`) find them all up front.
+    pub fn lazy(dir: &Path) -> Templates {
+        let names = names(dir);
+        let stamp = stamp(dir, &names);
+        Templates { dir: dir.to_path_buf(), compiled: Arc::new(RwLock::new(Compiled::new())), stamp, names }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Compiled> {
+        self.compiled.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Renders every template against a sample ticket, in strict mode.
@@ -151,8 +191,16 @@ impl Templates {
     }
 
     fn render_part(&self, lang: Lang, name: &str, part: &str, ctx: &Value) -> Result<String, String> {
-        let registry = if part == "html" { &self.html } else { &self.plain };
-        registry.render(&key(lang, name, part), ctx).map_err(|e| {
+        let id = key(lang, name, part);
+        let ready = self.compiled.read().unwrap_or_else(PoisonError::into_inner).registry(part).has_template(&id);
+        if !ready {
+            if !self.has(name) {
+                return Err(format!("no template `{name}` in {}", self.dir.display()));
+            }
+            self.write().add(&self.dir, lang, name, part).map_err(|p| p.to_string())?;
+        }
+        let compiled = self.compiled.read().unwrap_or_else(PoisonError::into_inner);
+        compiled.registry(part).render(&id, ctx).map_err(|e| {
             // Say which variable is missing in words an admin reads.
             match e.reason() {
                 handlebars::RenderErrorReason::MissingVariable(Some(var)) => {
@@ -255,4 +303,42 @@ pub fn sample_context(lang: Lang) -> Value {
             "size_label": "112.4 MB", "limit_label": "100 MB"
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped templates, copied so that one can be broken.
+    fn shipped_copy() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for lang in LANGS {
+            std::fs::create_dir_all(dir.path().join(lang.as_str())).unwrap();
+            for e in std::fs::read_dir(from.join(lang.as_str())).unwrap() {
+                let e = e.unwrap();
+                std::fs::copy(e.path(), dir.path().join(lang.as_str()).join(e.file_name())).unwrap();
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn lazy_templates_render_like_loaded_ones_and_a_broken_one_fails_only_its_render() {
+        let dir = shipped_copy();
+        let ctx = sample_context(Lang::Fr);
+        let loaded = Templates::load(dir.path()).unwrap();
+        let lazy = Templates::lazy(dir.path());
+        assert_eq!(lazy.render("acknowledgement", Lang::Fr, &ctx), loaded.render("acknowledgement", Lang::Fr, &ctx));
+
+        let broken = dir.path().join("fr/survey.text.hbs");
+        std::fs::write(&broken, "{{#if}} unclosed").unwrap();
+        let lazy = Templates::lazy(dir.path());
+        assert!(lazy.render("acknowledgement", Lang::Fr, &ctx).is_ok());
+        let err = lazy.render("survey", Lang::Fr, &ctx).unwrap_err();
+        assert!(err.contains("survey.text.hbs"), "{err}");
+        assert!(lazy.render("nonesuch", Lang::Fr, &ctx).unwrap_err().contains("no template `nonesuch`"));
+        let problems = Templates::load(dir.path()).err().unwrap();
+        assert!(problems.iter().any(|p| p.file.ends_with("survey.text.hbs")), "{problems:?}");
+    }
 }
