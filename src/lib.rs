@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ingest;
+pub mod kb;
 pub mod mail;
 pub mod net;
 pub mod notify;

@@ -3,6 +3,7 @@
 
 mod check;
 mod ingest;
+mod kb;
 mod migrate;
 mod outbox;
 mod quarantine;
@@ -46,6 +47,10 @@ pub enum Command {
     Migrate(migrate::Args),
     #[command(subcommand)]
     Quarantine(quarantine::Command),
+    /// The knowledge base: articles drafted from resolved tickets (#kb) or
+    /// imported, suggested in acknowledgements once published.
+    #[command(subcommand)]
+    Kb(kb::Command),
     #[command(subcommand)]
     Template(template::Command),
     #[command(subcommand)]
@@ -59,6 +64,7 @@ pub enum Command {
 /// Exit codes (sysexits.h where one fits).
 pub mod exit {
     pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
     pub const TEMPFAIL: u8 = 75;
     pub const CONFIG: u8 = 78;
 }
@@ -162,6 +168,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Check(args) => check::run(config, args),
         Command::Migrate(args) => migrate::run(Env::load(config)?, args),
         Command::Quarantine(cmd) => quarantine::run(Env::load(config)?, cmd),
+        Command::Kb(cmd) => kb::run(Env::load(config)?, cmd),
         Command::Template(cmd) => template::run(Env::load(config)?, cmd),
         Command::Outbox(cmd) => outbox::run(Env::load(config)?, cmd),
         Command::Rules(cmd) => rules::run(Env::load(config)?, cmd),

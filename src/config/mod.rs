@@ -43,6 +43,7 @@ pub struct Settings {
     pub sla: Vec<SlaPolicy>,
     pub pending: Pending,
     pub survey: Survey,
+    pub knowledge: Knowledge,
     /// `[http]`: survey links and `/healthz`; `None` when not served.
     pub http: Option<Http>,
     /// Our addresses, X-Loop value and Message-ID domain, worked out once:
@@ -290,6 +291,31 @@ pub struct Pending {
     pub remind_after: Option<chrono::Duration>,
     /// Then close the ticket `unresolved` after this long.
     pub close_after: Option<chrono::Duration>,
+}
+
+/// `[knowledge]`: the articles an acknowledgement suggests.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    /// Acknowledgements list the articles that answer the mail.
+    pub suggest: bool,
+    /// Relevance (0 to 1) under which an article is not suggested.
+    pub min_score: f64,
+    /// At most this many articles in one acknowledgement.
+    pub suggestions: usize,
+    /// What a requester replies to say a suggested article solved their
+    /// problem (a short reply holding one, without a negation).
+    pub solved_words: Vec<String>,
+}
+
+impl Default for Knowledge {
+    fn default() -> Knowledge {
+        Knowledge {
+            suggest: true,
+            min_score: 0.35,
+            suggestions: 3,
+            solved_words: crate::domain::knowledge::SOLVED.iter().map(|s| s.to_string()).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -41,6 +41,7 @@ const TOP: &[&str] = &[
     "sla",
     "pending",
     "survey",
+    "knowledge",
     "http",
 ];
 const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
@@ -190,6 +191,24 @@ impl Reader<'_> {
         }
     }
 
+    fn float(&mut self, table: &Table, path: &str, key: &str, range: std::ops::RangeInclusive<f64>) -> Option<f64> {
+        let n = match table.get(key)? {
+            Value::Float(n) => *n,
+            Value::Integer(n) => *n as f64,
+            other => {
+                self.problem(join(path, key), format!("expected a number, found {}", other.type_str()));
+                return None;
+            }
+        };
+        if range.contains(&n) {
+            Some(n)
+        } else {
+            let (lo, hi) = (range.start(), range.end());
+            self.problem(join(path, key), format!("{n} is out of range ({lo}..={hi})"));
+            None
+        }
+    }
+
     fn strings(&mut self, table: &Table, path: &str, key: &str) -> Vec<String> {
         match table.get(key) {
             None => Vec::new(),
@@ -326,6 +345,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     let sla = service::read_sla(&mut r, &doc, &groups, &emails);
     let pending = service::read_pending(&mut r, &doc);
     let survey = service::read_survey(&mut r, &doc);
+    let knowledge = service::read_knowledge(&mut r, &doc);
     let http = service::read_http(&mut r, &doc);
     let limits = {
         let t = r.table(&doc, "", "limits");
@@ -380,6 +400,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 sla,
                 pending,
                 survey,
+                knowledge,
                 http,
                 // Filled in by `Settings::parse`, once the rest is known.
                 own: OwnMarkers::default(),

@@ -9,6 +9,7 @@ pub mod classify;
 pub mod clock;
 pub mod commands;
 pub mod facts;
+pub mod knowledge;
 pub mod language;
 pub mod rules;
 pub mod sla;
@@ -23,4 +24,22 @@ pub mod urgency;
 /// person types (config, commands, the command line) must have.
 pub fn is_address(a: &str) -> bool {
     matches!(a.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace))
+}
+
+/// A lowercase letter's accent folded away (`é` → `e`, `œ` → `oe`), or
+/// `None` when it has none.
+pub fn unaccented(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => "a",
+        'ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' => "i",
+        'ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'ö' | 'õ' => "o",
+        'ù' | 'ú' | 'û' | 'ü' => "u",
+        'ý' | 'ÿ' => "y",
+        'œ' => "oe",
+        'æ' => "ae",
+        _ => return None,
+    })
 }

@@ -212,12 +212,14 @@ fn negated(before: &[String]) -> bool {
 /// Lower-case words without accents; punctuation marks stay, one word each,
 /// so that phrases do not match across them. Apostrophes and hyphens only
 /// separate words.
-fn words(text: &str) -> Vec<String> {
+/// The words of `text`, lowercased and unaccented; other signs stand
+/// alone, apostrophes and hyphens split words.
+pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     for c in text.chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {
-            match unaccented(c) {
+            match super::unaccented(c) {
                 Some(plain) => word.push_str(plain),
                 None => word.push(c),
             }
@@ -234,22 +236,6 @@ fn words(text: &str) -> Vec<String> {
         out.push(word);
     }
     out
-}
-
-fn unaccented(c: char) -> Option<&'static str> {
-    Some(match c {
-        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => "a",
-        'ç' => "c",
-        'è' | 'é' | 'ê' | 'ë' => "e",
-        'ì' | 'í' | 'î' | 'ï' => "i",
-        'ñ' => "n",
-        'ò' | 'ó' | 'ô' | 'ö' | 'õ' => "o",
-        'ù' | 'ú' | 'û' | 'ü' => "u",
-        'ý' | 'ÿ' => "y",
-        'œ' => "oe",
-        'æ' => "ae",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

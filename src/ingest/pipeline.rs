@@ -795,6 +795,9 @@ impl Ctx<'_, '_> {
                     if let Some(done) = self.survey_answer(&ticket, &reason)? {
                         return Ok(done);
                     }
+                    if let Some(done) = self.self_service(&ticket, &reason)? {
+                        return Ok(done);
+                    }
                 }
                 let status: Status = ticket.status.parse().unwrap_or(Status::New);
                 let closed_at = ticket.closed_at.map(|t| t.and_utc());
@@ -848,6 +851,44 @@ impl Ctx<'_, '_> {
             None => format!("{reason}: survey answered without a clear rating, kept as a comment"),
         };
         Ok(Some((Outcome::Article { ticket: ticket.id }, how)))
+    }
+
+    /// The requester says an article their acknowledgement suggested
+    /// solved the problem: the ticket is resolved as self-service, the
+    /// best suggested article counted as useful, the technicians told, the
+    /// requester sent the usual closing word. `None`: not such a reply.
+    fn self_service(&mut self, ticket: &Ticket, reason: &str) -> Result<Option<(Outcome, String)>, Stop> {
+        let status: Status = ticket.status.parse().unwrap_or(Status::New);
+        if status.is_closed() {
+            return Ok(None);
+        }
+        let trimmed = trim_reply(&self.mail.text);
+        if !crate::domain::knowledge::says_solved(&trimmed, &self.desk.settings.knowledge.solved_words) {
+            return Ok(None);
+        }
+        let suggested = crate::store::kb::suggestions(self.conn, ticket.id)?;
+        let Some((best, _)) = suggested.first() else { return Ok(None) };
+        let actor = self.mail.from.email.clone();
+        self.article(ticket, "in", "public", Role::Requester.as_str(), &trimmed)?;
+        self.set_status(ticket, status, Status::Resolved, &actor, "status")?;
+        self.event(ticket.id, &actor, "self_service", None, Some(&best.id.to_string()), None)?;
+        crate::store::kb::count_useful(self.conn, best.id)?;
+        self.timers(ticket.id, false)?;
+        let current = queries::ticket(self.conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
+        let view = self.article_view(&trimmed, false, false);
+        self.notify_technicians(&current, "new_article", view)?;
+        let settings = self.desk.settings;
+        let lang: Lang = current.language.parse().unwrap_or(settings.tickets.language);
+        let to = vec![Mailbox { email: self.mail.from.email.clone(), name: self.mail.from.name.clone() }];
+        let notice = Notice {
+            change: ChangeView { old: Some(status), new: Some(Status::Resolved), by_name: self.mail.from.name.clone() },
+            ..Notice::automatic("status_changed", lang, to, &settings.outgoing.from_name, ArticleView::default())
+        };
+        self.desk.queue(self.conn, &current, notice)?;
+        Ok(Some((
+            Outcome::Article { ticket: ticket.id },
+            format!("{reason}: solved with knowledge base article {}, resolved as self-service", best.id),
+        )))
     }
 
     fn article_view(&self, text: &str, is_new_ticket: bool, internal: bool) -> ArticleView {
@@ -1043,7 +1084,8 @@ impl Ctx<'_, '_> {
             let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
             // Their own files are not sent back to them.
             let article = ArticleView { attachments: Vec::new(), ..view.clone() };
-            let notice = Notice::automatic(r.template.clone(), lang, to, &settings.outgoing.from_name, article);
+            let mut notice = Notice::automatic(r.template.clone(), lang, to, &settings.outgoing.from_name, article);
+            notice.details = self.suggest_articles(&ticket, lang, &format!("{}\n{}", ticket.subject, trimmed))?;
             self.desk.queue(self.conn, &ticket, notice)?;
         }
         if let Some(a) = ticket.assignee.clone() {
@@ -1256,7 +1298,51 @@ impl Ctx<'_, '_> {
             let text = if internal { "" } else { trimmed.as_str() };
             self.resolve_children(&current, &tech.email, text, applied.status)?;
         }
+        if applied.status == Status::Resolved {
+            self.draft_article(&current, &tech.email, if internal { "" } else { trimmed.as_str() })?;
+        }
         self.refuse(&current, &tech, &applied.errors, &trimmed, internal)
+    }
+
+    /// A resolved ticket a technician marked `#kb` (on this mail or an
+    /// earlier one) becomes a draft article, once.
+    fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
+        let asked = queries::events(self.conn, ticket.id)?.iter().any(|e| e.kind == "kb_requested");
+        if !asked {
+            return Ok(());
+        }
+        if let Some(id) = crate::kb::draft_from_ticket(self.conn, ticket, solution, self.now)? {
+            self.event(ticket.id, actor, "kb_drafted", None, Some(&id.to_string()), None)?;
+        }
+        Ok(())
+    }
+
+    /// The published articles that answer a new ticket's `text`, recorded
+    /// as suggested to it, as the `kb` section of its acknowledgement.
+    fn suggest_articles(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<serde_json::Value, Stop> {
+        let k = &self.desk.settings.knowledge;
+        if !k.suggest {
+            return Ok(serde_json::Value::Null);
+        }
+        let found = crate::kb::suggest(self.conn, text, lang, k.min_score, k.suggestions)?;
+        if found.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        let mut articles = Vec::with_capacity(found.len());
+        for (a, score) in &found {
+            crate::store::kb::suggested(self.conn, ticket.id, a.id, *score, self.now)?;
+            articles.push(serde_json::json!({
+                "number": a.id,
+                "title": a.title,
+                "excerpt": crate::domain::knowledge::excerpt(&a.body_text, 200),
+                "text": a.body_text.trim_end(),
+                "lines": a.body_text.trim_end().lines().collect::<Vec<_>>(),
+                "html": a.body_html,
+            }));
+        }
+        let ids: Vec<String> = found.iter().map(|(a, _)| a.id.to_string()).collect();
+        self.event(ticket.id, "guichet", "kb_suggested", None, Some(&ids.join(",")), None)?;
+        Ok(serde_json::json!({ "kb": { "has_articles": true, "articles": articles } }))
     }
 
     /// Answers each refused command to the technician, with the reason.

@@ -415,6 +415,7 @@ impl Desk<'_> {
             "survey": { "has_links": false, "links": [], "valid_days": 0 },
             "rating": { "value": 0, "comment": "" },
             "bounce": { "failures": [], "undeliverable_days": 0 },
+            "kb": { "has_articles": false, "articles": [] },
         });
         merge_details(&mut ctx, &n.details);
         Ok(ctx)

@@ -294,6 +294,17 @@ pub fn sample_context(lang: Lang) -> Value {
             "valid_days": 30
         },
         "rating": { "value": 2, "comment": "Trop long." },
+        "kb": {
+            "has_articles": true,
+            "articles": [{
+                "number": 7,
+                "title": "L'imprimante affiche « erreur 52 »",
+                "excerpt": "L'erreur 52 signale un bourrage papier…",
+                "text": "L'erreur 52 signale un bourrage papier.\n\n1. Ouvrez le capot arrière.\n2. Retirez la feuille.",
+                "lines": ["L'erreur 52 signale un bourrage papier.", "", "1. Ouvrez le capot arrière.", "2. Retirez la feuille."],
+                "html": "<p>L'erreur 52 signale un bourrage papier.</p><ol><li>Ouvrez le capot arrière.</li><li>Retirez la feuille.</li></ol>"
+            }]
+        },
         "bounce": {
             "failures": [{ "recipient": "alice@example.test", "status": "5.1.1", "diagnostic": "550 5.1.1 User unknown" }],
             "undeliverable_days": 7

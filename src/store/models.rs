@@ -322,3 +322,37 @@ pub struct MailboxHealth {
     pub last_ok_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = kb_articles)]
+pub struct KbArticle {
+    pub id: i64,
+    pub title: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub lang: String,
+    pub tags: String,
+    pub status: String,
+    pub source_ticket_id: Option<i64>,
+    pub source_file: Option<String>,
+    pub search_text: String,
+    pub suggested: i32,
+    pub useful: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = kb_articles)]
+pub struct NewKbArticle<'a> {
+    pub title: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    pub lang: &'a str,
+    pub tags: &'a str,
+    pub status: &'a str,
+    pub source_ticket_id: Option<i64>,
+    pub source_file: Option<&'a str>,
+    pub search_text: &'a str,
+    pub updated_at: NaiveDateTime,
+}

@@ -275,6 +275,7 @@ diesel::table! {
 
 diesel::joinable!(tickets -> contacts (requester_id));
 diesel::joinable!(articles -> tickets (ticket_id));
+diesel::joinable!(kb_suggestions -> kb_articles (kb_article_id));
 diesel::joinable!(attachments -> articles (article_id));
 diesel::joinable!(ticket_watchers -> contacts (contact_id));
 diesel::joinable!(quarantine -> raw_messages (raw_message_id));
@@ -286,6 +287,34 @@ diesel::table! {
         id -> BigInt,
         outbox_id -> BigInt,
         address -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_articles (id) {
+        id -> BigInt,
+        title -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        lang -> Text,
+        tags -> Text,
+        status -> Text,
+        source_ticket_id -> Nullable<BigInt>,
+        source_file -> Nullable<Text>,
+        search_text -> Text,
+        suggested -> Integer,
+        useful -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_suggestions (ticket_id, kb_article_id) {
+        ticket_id -> BigInt,
+        kb_article_id -> BigInt,
+        score -> Double,
         created_at -> Timestamp,
     }
 }
@@ -312,4 +341,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mailbox_checkpoints,
     mailbox_health,
     quarantine,
+    kb_articles,
+    kb_suggestions,
 );

@@ -4,7 +4,7 @@
 use toml::Table;
 
 use super::{join, Reader};
-use crate::config::{Escalation, Group, Http, Pending, SlaPolicy, Survey};
+use crate::config::{Escalation, Group, Http, Knowledge, Pending, SlaPolicy, Survey};
 use crate::domain::assign::WorkingHours;
 use crate::domain::calendar::{Calendar, Holiday};
 use crate::domain::ticket::TicketType;
@@ -25,6 +25,7 @@ const SLA: &[&str] = &[
 ];
 const GROUP: &[&str] = &["name", "lead"];
 const PENDING: &[&str] = &["remind_after_days", "close_after_days"];
+const KNOWLEDGE: &[&str] = &["suggest", "min_relevance", "suggestions", "solved_words"];
 const SURVEY: &[&str] = &["enabled", "delay_hours", "share_percent", "low_rating", "link_valid_days"];
 const HTTP: &[&str] = &["listen", "base_url", "secret_env", "secret_file"];
 
@@ -228,6 +229,28 @@ pub(super) fn read_survey(r: &mut Reader, doc: &Table) -> Survey {
         share_percent: r.integer(t, p, "share_percent", 0..=100).unwrap_or(100) as u8,
         low_rating: r.integer(t, p, "low_rating", 0..=4).unwrap_or(2) as u8,
         link_valid: chrono::Duration::days(r.integer(t, p, "link_valid_days", 1..=365).unwrap_or(30)),
+    }
+}
+
+pub(super) fn read_knowledge(r: &mut Reader, doc: &Table) -> Knowledge {
+    let empty = Table::new();
+    let t = r.table(doc, "", "knowledge").unwrap_or(&empty);
+    let p = "knowledge";
+    r.known_keys(t, p, KNOWLEDGE);
+    let d = Knowledge::default();
+    Knowledge {
+        suggest: r.boolean(t, p, "suggest").unwrap_or(d.suggest),
+        min_score: r.float(t, p, "min_relevance", 0.0..=1.0).unwrap_or(d.min_score),
+        suggestions: r.integer(t, p, "suggestions", 1..=10).map_or(d.suggestions, |n| n as usize),
+        solved_words: if t.contains_key("solved_words") {
+            let words = r.strings(t, p, "solved_words");
+            if words.iter().any(|w| w.trim().is_empty()) {
+                r.problem("knowledge.solved_words", "an entry is empty");
+            }
+            words
+        } else {
+            d.solved_words
+        },
     }
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE kb_suggestions;
+DROP TABLE kb_articles;
