@@ -28,6 +28,11 @@ fn acknowledgement(desk: &Desk, ticket: i64) -> String {
     body(&rows[0])
 }
 
+/// How many times `ticket`'s requester was told of its major incident.
+fn statuses(desk: &Desk, ticket: i64) -> usize {
+    desk.queued("major_incident_status").into_iter().filter(|r| as_i64(&r["ticket"]) == ticket).count()
+}
+
 fn articles(desk: &Desk) -> Vec<Value> {
     serde_json::from_str(&desk.ok(&["kb", "list", "--json"])).unwrap()
 }
@@ -241,4 +246,82 @@ fn the_suggested_article_is_the_right_one_for_nine_mails_in_ten() {
     assert!(share >= 0.9, "{right} of {} mails answered right", mails.len());
     // Missing an answer costs the requester nothing; a wrong one misleads.
     assert!(wrong_article.is_empty(), "{wrong_article:?}");
+}
+
+/// Three alike mails within the window raise one major incident; later
+/// alike mails join it and are told its state instead of an
+/// acknowledgement; resolving it resolves every child and tells each
+/// requester once.
+#[test]
+fn a_burst_of_alike_mails_becomes_one_major_incident_and_resolving_it_tells_each_requester_once() {
+    let mut desk = Desk::with("\n[major_incident]\nenabled = true\ncount = 3\nwindow_minutes = 15\n");
+    let at = |m: &str| Some(format!("2026-11-30T09:{m}:00Z"));
+    let dan = "dan.leroy@example.test";
+    let eve = "eve.moreau@example.test";
+    desk.now = at("00");
+    let alice = new_ticket(
+        &desk,
+        ALICE,
+        "VPN en panne",
+        "m-1@example.test",
+        "Le VPN ne marche plus, impossible de me connecter.",
+    );
+    desk.now = at("02");
+    let bob = new_ticket(&desk, BOB, "Plus de VPN", "m-2@example.test", "Le VPN ne se connecte plus depuis ce matin.");
+    desk.now = at("03");
+    let printer = new_ticket(&desk, dan, "Imprimante", "m-3@example.test", "L'imprimante affiche erreur 52.");
+    assert!(desk.tickets().iter().all(|t| t["major"] == false), "two alike mails are not an incident yet");
+    desk.now = at("04");
+    let chloe = new_ticket(&desk, CHLOE, "Problème VPN", "m-4@example.test", "Impossible de me connecter au VPN.");
+
+    let majors: Vec<Value> = desk.tickets().into_iter().filter(|t| t["major"] == true).collect();
+    assert_eq!(majors.len(), 1, "{majors:?}");
+    let parent = as_i64(&majors[0]["number"]);
+    for child in [alice, bob, chloe] {
+        assert_eq!(desk.ticket(child)["parent"], parent, "ticket {child}");
+    }
+    assert!(desk.ticket(printer)["parent"].is_null());
+    let told: Vec<Value> = desk.queued("major_incident");
+    assert_eq!(told.len(), 2, "each technician told once: {told:?}");
+    assert!(body(&told[0]).contains("VPN"), "{}", body(&told[0]));
+    // Chloé's mail raised it: she gets its state, not an acknowledgement.
+
+    assert_eq!(statuses(&desk, chloe), 1);
+    assert!(desk.queued("acknowledgement").iter().all(|r| as_i64(&r["ticket"]) != chloe));
+
+    // Twenty minutes on, past the window: alike mails still join the open incident.
+    desk.now = at("20");
+    let eve_ticket =
+        new_ticket(&desk, eve, "VPN toujours en panne", "m-5@example.test", "Le VPN ne marche toujours pas.");
+    desk.now = at("25");
+    let alice_again = new_ticket(
+        &desk,
+        ALICE,
+        "VPN en panne",
+        "m-6@example.test",
+        "Toujours pas de VPN, impossible de me connecter.",
+    );
+    for child in [eve_ticket, alice_again] {
+        assert_eq!(desk.ticket(child)["parent"], parent, "ticket {child}");
+        assert_eq!(statuses(&desk, child), 1, "ticket {child}");
+    }
+    assert_eq!(desk.queued("major_incident").len(), 2, "the technicians are not told again");
+
+    desk.now = at("40");
+    desk.ingest(&mail(
+        MARC,
+        &format!("RE: [Guichet #{parent}] VPN"),
+        "m-7@example.test",
+        "",
+        "#resolve\nLe serveur VPN a redémarré, tout remarche.",
+    ));
+    for child in [alice, bob, chloe, eve_ticket, alice_again] {
+        assert_eq!(desk.ticket(child)["status"], "resolved", "ticket {child}");
+    }
+    assert_eq!(desk.ticket(printer)["status"], "new");
+    let closing = desk.queued("status_changed");
+    for who in [ALICE, BOB, CHLOE, eve] {
+        let n = closing.iter().filter(|r| r["recipients"].to_string().contains(who)).count();
+        assert_eq!(n, 1, "{who} told {n} times");
+    }
 }

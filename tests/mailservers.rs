@@ -575,3 +575,95 @@ delay_hours = 0
     assert_eq!(t["status"], "resolved", "a rating does not reopen: {t}");
     assert_eq!(srv.messages(&support, "Processed").len(), 3);
 }
+
+#[test]
+fn knowledge_base_self_service_and_a_major_incident_go_through_real_mailboxes() {
+    let srv = Servers::get();
+    let (support, tech, alice, bob) = (srv.user("support"), srv.user("tech"), srv.user("alice"), srv.user("bob"));
+    let (carol, dave, erin) = (srv.user("carol"), srv.user("dave"), srv.user("erin"));
+    let desk = desk(&srv, &support, &tech, "move:Processed", "\n[major_incident]\nenabled = true\ncount = 3\n");
+    let send = |from: &str, subject: &str, id: &str, headers: &str, body: &str| {
+        srv.send(from, &[&support], &message(from, &support, subject, id, headers, body));
+        srv.wait_for(&support, "INBOX", 1, WAIT);
+        once(&desk)
+    };
+
+    // Tess resolves Alice's printer and asks for an article; it is published.
+    send(&alice, "Imprimante : erreur 52", "kb1@alice.example.test", "", "L'imprimante affiche erreur 52.");
+    send(
+        &tech,
+        "RE: [Guichet #1] Imprimante : erreur 52",
+        "kb2@tech.example.test",
+        "",
+        "#resolve\r\n#kb\r\nC'est un bourrage papier : ouvrez le capot arrière de l'imprimante et retirez la feuille coincée.",
+    );
+    let drafts: Vec<Value> = serde_json::from_str(&desk.ok(&["kb", "list", "--status", "draft", "--json"])).unwrap();
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    desk.ok(&["kb", "publish", &as_i64(&drafts[0]["id"]).to_string()]);
+
+    // Bob's acknowledgement carries the answer; "résolu" closes his ticket.
+    send(
+        &bob,
+        "L'imprimante affiche erreur 52",
+        "kb3@bob.example.test",
+        "",
+        "Erreur 52 sur l'imprimante, plus rien ne sort.",
+    );
+    let ack = wait_for_subject(&srv, &bob, "[Guichet #2]");
+    assert!(text_body(&ack).contains("capot arrière"), "{}", text_body(&ack));
+    let ack_id = header(&ack, "Message-ID").unwrap();
+    send(
+        &bob,
+        &format!("Re: {}", subject(&ack)),
+        "kb4@bob.example.test",
+        &format!("In-Reply-To: {ack_id}\r\nReferences: <kb3@bob.example.test> {ack_id}\r\n"),
+        "Résolu, merci !\r\n\r\n> C'est un bourrage papier",
+    );
+    let t = desk.ticket(2);
+    assert_eq!(t["status"], "resolved", "{t}");
+    assert!(t["history"].as_array().unwrap().iter().any(|e| e["kind"] == "self_service"), "{t}");
+    wait_for_subject(&srv, &bob, "Nouveau statut");
+
+    // Three people write about the VPN: one major incident, Tess told once.
+    for (who, subj, id) in [
+        (&carol, "VPN en panne", "vpn1@carol.example.test"),
+        (&dave, "Plus de VPN", "vpn2@dave.example.test"),
+        (&erin, "Problème de VPN", "vpn3@erin.example.test"),
+    ] {
+        srv.send(
+            who,
+            &[&support],
+            &message(who, &support, subj, id, "", "Le VPN ne se connecte plus, impossible de travailler."),
+        );
+    }
+    srv.wait_for(&support, "INBOX", 3, WAIT);
+    once(&desk);
+    let majors: Vec<Value> = desk.tickets().into_iter().filter(|t| t["major"] == true).collect();
+    assert_eq!(majors.len(), 1, "{majors:?}");
+    let parent = as_i64(&majors[0]["number"]);
+    let alert = wait_for_subject(&srv, &tech, "Incident majeur");
+    assert!(text_body(&alert).contains("3 demandes semblables"), "{}", text_body(&alert));
+    wait_for_subject(&srv, &erin, "Incident en cours");
+    send(&carol, "VPN toujours en panne", "vpn4@carol.example.test", "", "Toujours pas de VPN.");
+    assert_eq!(desk.tickets().iter().filter(|t| t["parent"] == parent).count(), 4);
+    assert_eq!(srv.messages(&tech, "INBOX").iter().filter(|m| subject(m).contains("Incident majeur")).count(), 1);
+
+    // Tess resolves the incident: every child closes, each person told once.
+    send(
+        &tech,
+        &format!("RE: [Guichet #{parent}] VPN en panne"),
+        "vpn5@tech.example.test",
+        "",
+        "#resolve\r\nLe VPN remarche.",
+    );
+    for who in [&carol, &dave, &erin] {
+        wait_for_subject(&srv, who, "Nouveau statut");
+    }
+    let out = once(&desk);
+    assert!(out.contains("outbox: 0 sent"), "nothing left to send: {out}");
+    for who in [&carol, &dave, &erin] {
+        let closing = srv.messages(who, "INBOX").iter().filter(|m| subject(m).contains("Nouveau statut")).count();
+        assert_eq!(closing, 1, "{who} told {closing} times");
+    }
+    assert!(desk.tickets().iter().filter(|t| t["parent"] == parent).all(|t| t["status"] == "resolved"));
+}

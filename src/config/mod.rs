@@ -44,6 +44,7 @@ pub struct Settings {
     pub pending: Pending,
     pub survey: Survey,
     pub knowledge: Knowledge,
+    pub major_incident: MajorIncident,
     /// `[http]`: survey links and `/healthz`; `None` when not served.
     pub http: Option<Http>,
     /// Our addresses, X-Loop value and Message-ID domain, worked out once:
@@ -291,6 +292,24 @@ pub struct Pending {
     pub remind_after: Option<chrono::Duration>,
     /// Then close the ticket `unresolved` after this long.
     pub close_after: Option<chrono::Duration>,
+}
+
+/// `[major_incident]`: many similar tickets in a short time raise one.
+#[derive(Debug, Clone)]
+pub struct MajorIncident {
+    pub enabled: bool,
+    /// Tickets opened this long before a new one are compared with it.
+    pub window: chrono::Duration,
+    /// This many similar open tickets (the new one with them) raise one.
+    pub count: usize,
+    /// How alike (0 to 1) two tickets must be to count as the same.
+    pub similarity: f64,
+}
+
+impl Default for MajorIncident {
+    fn default() -> MajorIncident {
+        MajorIncident { enabled: false, window: chrono::Duration::minutes(15), count: 5, similarity: 0.4 }
+    }
 }
 
 /// `[knowledge]`: the articles an acknowledgement suggests.

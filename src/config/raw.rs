@@ -42,6 +42,7 @@ const TOP: &[&str] = &[
     "pending",
     "survey",
     "knowledge",
+    "major_incident",
     "http",
 ];
 const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
@@ -346,6 +347,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     let pending = service::read_pending(&mut r, &doc);
     let survey = service::read_survey(&mut r, &doc);
     let knowledge = service::read_knowledge(&mut r, &doc);
+    let major_incident = service::read_major_incident(&mut r, &doc);
     let http = service::read_http(&mut r, &doc);
     let limits = {
         let t = r.table(&doc, "", "limits");
@@ -401,6 +403,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 pending,
                 survey,
                 knowledge,
+                major_incident,
                 http,
                 // Filled in by `Settings::parse`, once the rest is known.
                 own: OwnMarkers::default(),

@@ -1049,6 +1049,12 @@ impl Ctx<'_, '_> {
         let internal = r.internal;
         let role = if opening.by.is_some() { "technician" } else { "requester" };
         self.article(&ticket, "in", if internal { "internal" } else { "public" }, role, &trimmed)?;
+        // A requester's incident may be one of many about the same outage.
+        let major = if opening.by.is_none() && !internal && r.ticket_type == TicketType::Incident {
+            self.major_incident(&ticket, lang, &trimmed)?
+        } else {
+            None
+        };
 
         // A technician's commands (a forward, a call) come next; then a rule's
         // assignee; then the automatic choice in the group.
@@ -1084,11 +1090,23 @@ impl Ctx<'_, '_> {
             let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
             // Their own files are not sent back to them.
             let article = ArticleView { attachments: Vec::new(), ..view.clone() };
-            let mut notice = Notice::automatic(r.template.clone(), lang, to, &settings.outgoing.from_name, article);
-            notice.details = self.suggest_articles(&ticket, lang, &format!("{}\n{}", ticket.subject, trimmed))?;
+            let notice = match &major {
+                // Known already: the incident's state, not a fresh acknowledgement.
+                Some(m) => Notice {
+                    details: serde_json::json!({ "major": m.view }),
+                    ..Notice::automatic("major_incident_status", lang, to, &settings.outgoing.from_name, article)
+                },
+                None => {
+                    let mut n = Notice::automatic(r.template.clone(), lang, to, &settings.outgoing.from_name, article);
+                    n.details = self.suggest_articles(&ticket, lang, &format!("{}\n{}", ticket.subject, trimmed))?;
+                    n
+                }
+            };
             self.desk.queue(self.conn, &ticket, notice)?;
         }
-        if let Some(a) = ticket.assignee.clone() {
+        if major.is_some() {
+            // The technicians know: told once, of the incident.
+        } else if let Some(a) = ticket.assignee.clone() {
             if a != actor {
                 self.notify_assignee(&ticket, &a, view.clone())?;
             }
@@ -1317,6 +1335,110 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
+    /// Compares a requester's new incident with the open major incidents
+    /// (it joins the most alike one) and with the tickets opened within
+    /// `[major_incident] window_minutes`: when `count` of them (it
+    /// included) are alike, one major incident is raised, they become its
+    /// children and the technicians are told once. `None`: a ticket of its
+    /// own.
+    fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
+        use crate::domain::incident::{similarity, Terms};
+        use crate::store::incidents;
+        let m = self.desk.settings.major_incident.clone();
+        if !m.enabled {
+            return Ok(None);
+        }
+        let mine = Terms::of(&ticket.subject, &format!("{}\n{text}", ticket.subject), lang);
+        incidents::insert_terms(self.conn, ticket.id, &mine.subject, &mine.all)?;
+        let alike = |rows: Vec<incidents::Compared>| -> Vec<(i64, f64)> {
+            rows.into_iter()
+                .map(|(id, subject, all)| (id, similarity(&mine, &Terms { subject, all })))
+                .filter(|(_, s)| *s >= m.similarity)
+                .collect()
+        };
+        let joined = alike(incidents::open_majors(self.conn)?).into_iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((parent, _)) = joined {
+            self.attach(ticket.id, parent)?;
+            let parent = queries::ticket(self.conn, parent)?.ok_or(diesel::result::Error::NotFound)?;
+            return Ok(Some(self.major_view(&parent)?));
+        }
+        let since = self.now - m.window;
+        let similar = alike(incidents::recent_open(self.conn, since, ticket.id, 200)?);
+        if similar.len() + 1 < m.count {
+            return Ok(None);
+        }
+        // Raised: a ticket of the desk's own, major, highest impact.
+        let settings = self.desk.settings;
+        let address = settings.mailbox(self.mailbox).map_or(String::new(), |b| b.address.clone());
+        let desk = queries::upsert_contact(self.conn, &address, &settings.outgoing.from_name, None, self.now)?;
+        let urgency = ticket.urgency.min(2);
+        let parent = queries::insert_ticket(
+            self.conn,
+            &NewTicket {
+                subject: &ticket.subject,
+                ticket_type: TicketType::Incident.as_str(),
+                status: Status::New.as_str(),
+                impact: 1,
+                urgency,
+                priority: settings.tickets.priority_matrix.priority(1, urgency),
+                related_id: None,
+                requester_id: desk.id,
+                major: true,
+                assignee: None,
+                group_name: ticket.group_name.as_deref(),
+                category: ticket.category.as_deref(),
+                event_key: None,
+                event_count: 0,
+                language: &ticket.language,
+                mailbox: self.mailbox,
+                created_at: self.now,
+                updated_at: self.now,
+            },
+        )?;
+        let count = (similar.len() + 1).to_string();
+        self.event(parent.id, "guichet", "created", None, Some("major_incident"), None)?;
+        self.event(parent.id, "guichet", "major_detected", None, Some(&count), None)?;
+        incidents::insert_terms(self.conn, parent.id, &mine.subject, &mine.all)?;
+        let mut children: Vec<i64> = similar.iter().map(|(id, _)| *id).collect();
+        children.push(ticket.id);
+        children.sort_unstable();
+        for child in &children {
+            self.attach(*child, parent.id)?;
+        }
+        let view = self.major_view(&parent)?;
+        let article = ArticleView { is_new_ticket: true, ..self.article_view(text, true, false) };
+        let details = serde_json::json!({ "major": view.view });
+        self.notify_technicians_with(&parent, "major_incident", article, &details)?;
+        self.timers(parent.id, false)?;
+        Ok(Some(view))
+    }
+
+    /// Makes `child` a child of the major incident `parent`.
+    fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
+        queries::set_parent(self.conn, child, parent, self.now)?;
+        self.event(child, "guichet", "parent", None, Some(&parent.to_string()), None)?;
+        self.event(parent, "guichet", "child", None, Some(&child.to_string()), None)
+    }
+
+    /// The `major` section of the templates for incident `parent`.
+    fn major_view(&mut self, parent: &Ticket) -> Result<Major, Stop> {
+        let mut children = Vec::new();
+        for id in queries::children(self.conn, parent.id)? {
+            let Some(t) = queries::ticket(self.conn, id)? else { continue };
+            let who = queries::contact(self.conn, t.requester_id)?;
+            let requester = if who.name.is_empty() { who.email } else { who.name };
+            children.push(serde_json::json!({ "number": t.id, "subject": t.subject, "requester": requester }));
+        }
+        let view = serde_json::json!({
+            "number": parent.id,
+            "subject": parent.subject,
+            "count": children.len(),
+            "window_minutes": self.desk.settings.major_incident.window.num_minutes(),
+            "children": children,
+        });
+        Ok(Major { view })
+    }
+
     /// The published articles that answer a new ticket's `text`, recorded
     /// as suggested to it, as the `kb` section of its acknowledgement.
     fn suggest_articles(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<serde_json::Value, Stop> {
@@ -1373,6 +1495,8 @@ impl Ctx<'_, '_> {
     /// children the same way, and tells each requester.
     fn resolve_children(&mut self, parent: &Ticket, actor: &str, text: &str, to: Status) -> Result<(), Stop> {
         let settings = self.desk.settings;
+        // A requester with several tickets under the parent is told once.
+        let mut told = std::collections::BTreeSet::new();
         for child in queries::open_children(self.conn, parent.id)? {
             let from: Status = child.status.parse().unwrap_or(Status::New);
             self.set_status(&child, from, to, actor, "status")?;
@@ -1380,6 +1504,9 @@ impl Ctx<'_, '_> {
             self.timers(child.id, false)?;
             let child = queries::ticket(self.conn, child.id)?.unwrap_or(child);
             let requester = queries::contact(self.conn, child.requester_id)?;
+            if !told.insert(requester.email.clone()) {
+                continue;
+            }
             let lang: Lang = child.language.parse().unwrap_or(settings.tickets.language);
             let by_name = settings.technician(actor).map_or(String::new(), |t| t.name.clone());
             let recipient = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
@@ -1564,6 +1691,11 @@ impl Ctx<'_, '_> {
 }
 
 /// What a technician's commands did.
+/// A new ticket's major incident, as the templates see it.
+struct Major {
+    view: serde_json::Value,
+}
+
 struct Applied {
     old_status: Status,
     status: Status,

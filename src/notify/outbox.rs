@@ -416,6 +416,7 @@ impl Desk<'_> {
             "rating": { "value": 0, "comment": "" },
             "bounce": { "failures": [], "undeliverable_days": 0 },
             "kb": { "has_articles": false, "articles": [] },
+            "major": { "number": 0, "subject": "", "count": 0, "window_minutes": 0, "children": [] },
         });
         merge_details(&mut ctx, &n.details);
         Ok(ctx)

@@ -31,6 +31,8 @@ pub const NAMES: &[&str] = &[
     "low_rating",
     "delivery_failed",
     "too_large",
+    "major_incident",
+    "major_incident_status",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
@@ -294,6 +296,13 @@ pub fn sample_context(lang: Lang) -> Value {
             "valid_days": 30
         },
         "rating": { "value": 2, "comment": "Trop long." },
+        "major": {
+            "number": 41, "subject": "VPN en panne", "count": 6, "window_minutes": 15,
+            "children": [
+                { "number": 36, "subject": "VPN en panne", "requester": "Alice Martin" },
+                { "number": 38, "subject": "Plus de VPN", "requester": "bob@example.test" }
+            ]
+        },
         "kb": {
             "has_articles": true,
             "articles": [{

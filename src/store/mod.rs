@@ -4,6 +4,7 @@
 //! needs beside them. Migrations, one set per backend, are embedded and
 //! applied on open.
 
+pub mod incidents;
 pub mod kb;
 pub mod lock;
 pub mod models;

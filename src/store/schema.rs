@@ -276,6 +276,7 @@ diesel::table! {
 diesel::joinable!(tickets -> contacts (requester_id));
 diesel::joinable!(articles -> tickets (ticket_id));
 diesel::joinable!(kb_suggestions -> kb_articles (kb_article_id));
+diesel::joinable!(ticket_terms -> tickets (ticket_id));
 diesel::joinable!(attachments -> articles (article_id));
 diesel::joinable!(ticket_watchers -> contacts (contact_id));
 diesel::joinable!(quarantine -> raw_messages (raw_message_id));
@@ -319,6 +320,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_terms (ticket_id) {
+        ticket_id -> BigInt,
+        subject_terms -> Text,
+        terms -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     tickets,
@@ -343,4 +352,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     quarantine,
     kb_articles,
     kb_suggestions,
+    ticket_terms,
 );

@@ -4,7 +4,7 @@
 use toml::Table;
 
 use super::{join, Reader};
-use crate::config::{Escalation, Group, Http, Knowledge, Pending, SlaPolicy, Survey};
+use crate::config::{Escalation, Group, Http, Knowledge, MajorIncident, Pending, SlaPolicy, Survey};
 use crate::domain::assign::WorkingHours;
 use crate::domain::calendar::{Calendar, Holiday};
 use crate::domain::ticket::TicketType;
@@ -26,6 +26,7 @@ const SLA: &[&str] = &[
 const GROUP: &[&str] = &["name", "lead"];
 const PENDING: &[&str] = &["remind_after_days", "close_after_days"];
 const KNOWLEDGE: &[&str] = &["suggest", "min_relevance", "suggestions", "solved_words"];
+const MAJOR_INCIDENT: &[&str] = &["enabled", "window_minutes", "count", "similarity"];
 const SURVEY: &[&str] = &["enabled", "delay_hours", "share_percent", "low_rating", "link_valid_days"];
 const HTTP: &[&str] = &["listen", "base_url", "secret_env", "secret_file"];
 
@@ -251,6 +252,20 @@ pub(super) fn read_knowledge(r: &mut Reader, doc: &Table) -> Knowledge {
         } else {
             d.solved_words
         },
+    }
+}
+
+pub(super) fn read_major_incident(r: &mut Reader, doc: &Table) -> MajorIncident {
+    let empty = Table::new();
+    let t = r.table(doc, "", "major_incident").unwrap_or(&empty);
+    let p = "major_incident";
+    r.known_keys(t, p, MAJOR_INCIDENT);
+    let d = MajorIncident::default();
+    MajorIncident {
+        enabled: r.boolean(t, p, "enabled").unwrap_or(d.enabled),
+        window: r.integer(t, p, "window_minutes", 1..=24 * 60).map_or(d.window, chrono::Duration::minutes),
+        count: r.integer(t, p, "count", 2..=1000).map_or(d.count, |n| n as usize),
+        similarity: r.float(t, p, "similarity", 0.05..=1.0).unwrap_or(d.similarity),
     }
 }
 

@@ -1,0 +1,3 @@
+DROP INDEX tickets_major_open;
+DROP INDEX tickets_created;
+DROP TABLE ticket_terms;

@@ -1,0 +1,96 @@
+//! Major incidents from the flood: many tickets about the same thing in a
+//! short time are one incident. What two tickets have in common is read
+//! from their terms (see [`super::knowledge::terms`]), kept sorted and
+//! without repeats so that comparing two tickets allocates nothing.
+
+use std::collections::BTreeSet;
+
+use super::knowledge::terms;
+use super::ticket::Lang;
+
+/// A ticket's terms: its subject's, and all of them (subject and words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub subject: String,
+    pub all: String,
+}
+
+impl Terms {
+    pub fn of(subject: &str, text: &str, lang: Lang) -> Terms {
+        let subject: BTreeSet<String> = terms(subject, lang).into_iter().collect();
+        let mut all: BTreeSet<String> = terms(text, lang).into_iter().collect();
+        all.extend(subject.iter().cloned());
+        let join = |s: BTreeSet<String>| s.into_iter().collect::<Vec<_>>().join(" ");
+        Terms { subject: join(subject), all: join(all) }
+    }
+}
+
+/// How many terms two sets, each written sorted and space separated, share,
+/// and how many each has.
+fn overlap(a: &str, b: &str) -> (usize, usize, usize) {
+    let (mut x, mut y) = (a.split_ascii_whitespace(), b.split_ascii_whitespace());
+    let (na, nb) = (a.split_ascii_whitespace().count(), b.split_ascii_whitespace().count());
+    let (mut p, mut q, mut common) = (x.next(), y.next(), 0usize);
+    while let (Some(s), Some(t)) = (p, q) {
+        match s.cmp(t) {
+            std::cmp::Ordering::Less => p = x.next(),
+            std::cmp::Ordering::Greater => q = y.next(),
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                p = x.next();
+                q = y.next();
+            }
+        }
+    }
+    (common, na, nb)
+}
+
+/// Cosine of two sets of terms, each written sorted and space separated.
+pub fn cosine(a: &str, b: &str) -> f64 {
+    let (common, na, nb) = overlap(a, b);
+    if na == 0 || nb == 0 {
+        return 0.0;
+    }
+    common as f64 / ((na * nb) as f64).sqrt()
+}
+
+/// How alike two tickets are, from 0 to 1: their subjects and their whole
+/// texts, weighed alike. People hit by the same outage write the same few
+/// words in the subject ("VPN", "réseau", "en panne") and tell the rest
+/// their own way.
+/// Tickets that share a single word ("imprimante", "Outlook") are not
+/// alike on that alone: two at least.
+pub fn similarity(a: &Terms, b: &Terms) -> f64 {
+    if overlap(&a.all, &b.all).0 < 2 {
+        return 0.0;
+    }
+    0.5 * cosine(&a.subject, &b.subject) + 0.5 * cosine(&a.all, &b.all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_outage_told_differently_is_alike_and_other_requests_are_not() {
+        let vpn = [
+            ("VPN en panne", "Bonjour, le VPN ne marche plus depuis 10h, impossible de me connecter."),
+            ("Plus de VPN", "Le VPN ne se connecte plus, connexion impossible."),
+            ("Problème VPN", "Impossible de me connecter au VPN ce matin."),
+        ];
+        let terms: Vec<Terms> = vpn.iter().map(|(s, t)| Terms::of(s, &format!("{s}\n{t}"), Lang::Fr)).collect();
+        for a in &terms {
+            for b in &terms {
+                assert!(similarity(a, b) >= 0.4, "{a:?} {b:?}: {}", similarity(a, b));
+            }
+        }
+        let other = Terms::of("Imprimante", "Imprimante\nL'imprimante affiche erreur 52.", Lang::Fr);
+        assert!(terms.iter().all(|t| similarity(t, &other) < 0.1));
+        assert_eq!(cosine("", "a b"), 0.0);
+        // One word in common, however telling, is not enough.
+        let one = |s: &str| Terms { subject: s.into(), all: s.into() };
+        assert_eq!(similarity(&one("outlook"), &one("outlook")), 0.0);
+        assert!(similarity(&one("outlook plant"), &one("outlook plant")) > 0.99);
+        assert!((cosine("a b c", "a b c") - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,70 @@
+//! The queries of major incident detection: each ticket's terms, the
+//! recent open tickets and the open major incidents to compare a new one
+//! with.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{ticket_terms, tickets};
+use super::Conn;
+
+type QResult<T> = Result<T, diesel::result::Error>;
+
+/// A ticket and its terms (subject's, all), as compared.
+pub type Compared = (i64, String, String);
+
+const CLOSED: [&str; 2] = ["resolved", "unresolved"];
+
+pub fn insert_terms(conn: &mut Conn, ticket: i64, subject: &str, all: &str) -> QResult<()> {
+    diesel::insert_into(ticket_terms::table)
+        .values((
+            ticket_terms::ticket_id.eq(ticket),
+            ticket_terms::subject_terms.eq(subject),
+            ticket_terms::terms.eq(all),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The open tickets opened since `since`, other than `except`, that are
+/// neither a major incident nor attached to one; the newest `limit`.
+pub fn recent_open(conn: &mut Conn, since: NaiveDateTime, except: i64, limit: i64) -> QResult<Vec<Compared>> {
+    tickets::table
+        .inner_join(ticket_terms::table)
+        .filter(tickets::created_at.ge(since))
+        .filter(tickets::id.ne(except))
+        .filter(tickets::major.eq(false))
+        .filter(tickets::parent_id.is_null())
+        .filter(tickets::status.ne_all(CLOSED))
+        .order(tickets::id.desc())
+        .limit(limit)
+        .select((tickets::id, ticket_terms::subject_terms, ticket_terms::terms))
+        .load(conn)
+}
+
+/// The open major incidents (raised from the flood, or marked `#major`)
+/// and their children, each as (incident, terms): a new ticket joins the
+/// incident one of them is most alike to.
+pub fn open_majors(conn: &mut Conn) -> QResult<Vec<Compared>> {
+    let mut rows: Vec<Compared> = tickets::table
+        .inner_join(ticket_terms::table)
+        .filter(tickets::major.eq(true))
+        .filter(tickets::status.ne_all(CLOSED))
+        .order(tickets::id.desc())
+        .limit(100)
+        .select((tickets::id, ticket_terms::subject_terms, ticket_terms::terms))
+        .load(conn)?;
+    let majors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    if majors.is_empty() {
+        return Ok(rows);
+    }
+    let children: Vec<(Option<i64>, String, String)> = tickets::table
+        .inner_join(ticket_terms::table)
+        .filter(tickets::parent_id.eq_any(&majors))
+        .order(tickets::id.desc())
+        .limit(1000)
+        .select((tickets::parent_id, ticket_terms::subject_terms, ticket_terms::terms))
+        .load(conn)?;
+    rows.extend(children.into_iter().filter_map(|(p, s, a)| Some((p?, s, a))));
+    Ok(rows)
+}
