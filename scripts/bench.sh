@@ -6,6 +6,8 @@
 #               BENCH_MAILS mails (2000): every mail stored, its
 #               acknowledgement and notices queued; then one
 #               `guichet run --once` writes every queued mail as a file
+#   p  pipe     the first BENCH_PIPE mails (200) of a, one `guichet
+#               ingest` process per mail on stdin, as an MTA pipe starts it
 #   b  imap     a Dovecot mailbox holding BENCH_IMAP mails (10000) drained
 #               by `guichet run`: all committed and moved
 #   c  latency  from a mail accepted by Postfix to its acknowledgement
@@ -30,8 +32,9 @@ imap_mails=${BENCH_IMAP:-10000}
 latency_mails=${BENCH_LATENCY:-200}
 backlog=${BENCH_BACKLOG:-125000}
 rt_mails=${BENCH_RT:-200}
+pipe_mails=${BENCH_PIPE:-200}
 phases=("$@")
-[ ${#phases[@]} -gt 0 ] || phases=(a b c d e f rt)
+[ ${#phases[@]} -gt 0 ] || phases=(a p b c d e f rt)
 wants() { [[ " ${phases[*]} " == *" $1 "* ]]; }
 
 cargo build --release --locked --quiet
@@ -154,6 +157,18 @@ if wants a; then
         desk "$work/a-pg" "url = \"$(pg_database a)\""
         measure postgresql "$work/a-pg"
     fi
+fi
+
+if wants p; then
+    desk "$work/p-sqlite" 'url = "sqlite://var/guichet.db"'
+    find "$work/mail/new" -type f | sort | head -n "$pipe_mails" > "$work/pipe.list"
+    start=$(date +%s.%N)
+    while read -r f; do
+        GUICHET_LOG=error "$bin" --config "$work/p-sqlite/guichet.toml" ingest < "$f" >/dev/null
+    done < "$work/pipe.list"
+    end=$(date +%s.%N)
+    python3 -c "import sys; n, s = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]); print(f'sqlite     pipe   {n} mails, one process each, in {s:6.2f} s: {n / s:5.1f} mails/s, {1000 * s / n:.1f} ms a mail')" \
+        "$(wc -l < "$work/pipe.list")" "$start" "$end"
 fi
 
 if wants b; then
