@@ -26,32 +26,45 @@ impl Terms {
 }
 
 /// How many terms two sets, each written sorted and space separated, share,
-/// and how many each has.
+/// and how many each has; in one pass.
 fn overlap(a: &str, b: &str) -> (usize, usize, usize) {
     let (mut x, mut y) = (a.split_ascii_whitespace(), b.split_ascii_whitespace());
-    let (na, nb) = (a.split_ascii_whitespace().count(), b.split_ascii_whitespace().count());
-    let (mut p, mut q, mut common) = (x.next(), y.next(), 0usize);
+    let (mut p, mut q) = (x.next(), y.next());
+    let (mut common, mut na, mut nb) = (0, 0, 0);
     while let (Some(s), Some(t)) = (p, q) {
         match s.cmp(t) {
-            std::cmp::Ordering::Less => p = x.next(),
-            std::cmp::Ordering::Greater => q = y.next(),
+            std::cmp::Ordering::Less => {
+                na += 1;
+                p = x.next();
+            }
+            std::cmp::Ordering::Greater => {
+                nb += 1;
+                q = y.next();
+            }
             std::cmp::Ordering::Equal => {
                 common += 1;
+                na += 1;
+                nb += 1;
                 p = x.next();
                 q = y.next();
             }
         }
     }
+    na += usize::from(p.is_some()) + x.count();
+    nb += usize::from(q.is_some()) + y.count();
     (common, na, nb)
 }
 
-/// Cosine of two sets of terms, each written sorted and space separated.
-pub fn cosine(a: &str, b: &str) -> f64 {
-    let (common, na, nb) = overlap(a, b);
+fn ratio((common, na, nb): (usize, usize, usize)) -> f64 {
     if na == 0 || nb == 0 {
         return 0.0;
     }
     common as f64 / ((na * nb) as f64).sqrt()
+}
+
+/// Cosine of two sets of terms, each written sorted and space separated.
+pub fn cosine(a: &str, b: &str) -> f64 {
+    ratio(overlap(a, b))
 }
 
 /// How alike two tickets are, from 0 to 1: their subjects and their whole
@@ -61,10 +74,11 @@ pub fn cosine(a: &str, b: &str) -> f64 {
 /// Tickets that share a single word ("imprimante", "Outlook") are not
 /// alike on that alone: two at least.
 pub fn similarity(a: &Terms, b: &Terms) -> f64 {
-    if overlap(&a.all, &b.all).0 < 2 {
+    let all = overlap(&a.all, &b.all);
+    if all.0 < 2 {
         return 0.0;
     }
-    0.5 * cosine(&a.subject, &b.subject) + 0.5 * cosine(&a.all, &b.all)
+    0.5 * cosine(&a.subject, &b.subject) + 0.5 * ratio(all)
 }
 
 #[cfg(test)]
@@ -92,5 +106,6 @@ mod tests {
         assert_eq!(similarity(&one("outlook"), &one("outlook")), 0.0);
         assert!(similarity(&one("outlook plant"), &one("outlook plant")) > 0.99);
         assert!((cosine("a b c", "a b c") - 1.0).abs() < 1e-9);
+        assert_eq!(overlap("a c e g", "b c d"), (1, 4, 3));
     }
 }

@@ -372,7 +372,13 @@ pub const SOLVED: &[&str] = &[
 
 /// The first `max` characters or so of `text`, on one line, cut at a word.
 pub fn excerpt(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().filter(|w| !w.starts_with('#')).collect::<Vec<_>>().join(" ");
+    // Headings ("## Solution") are not what the article says.
+    let flat = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
     if flat.chars().count() <= max {
         return flat;
     }
@@ -547,6 +553,16 @@ mod tests {
         ] {
             assert!(!says_solved(no, &phrases), "{no}");
         }
+    }
+
+    #[test]
+    fn an_excerpt_is_one_line_without_headings_cut_at_a_word() {
+        let text = "## Problème\n\nL'imprimante affiche erreur 52.\n\n## Solution\n\nOuvrir le capot arrière et retirer la feuille.";
+        assert_eq!(
+            excerpt(text, 200),
+            "L'imprimante affiche erreur 52. Ouvrir le capot arrière et retirer la feuille."
+        );
+        assert_eq!(excerpt(text, 30), "L'imprimante affiche erreur…");
     }
 
     #[test]

@@ -1360,10 +1360,10 @@ impl Ctx<'_, '_> {
         if let Some((parent, _)) = joined {
             self.attach(ticket.id, parent)?;
             let parent = queries::ticket(self.conn, parent)?.ok_or(diesel::result::Error::NotFound)?;
-            return Ok(Some(self.major_view(&parent)?));
+            return Ok(Some(self.major_view(&parent, &[])?));
         }
         let since = self.now - m.window;
-        let similar = alike(incidents::recent_open(self.conn, since, ticket.id, 200)?);
+        let similar = alike(incidents::recent_open(self.conn, since, ticket.id, 100)?);
         if similar.len() + 1 < m.count {
             return Ok(None);
         }
@@ -1405,7 +1405,7 @@ impl Ctx<'_, '_> {
         for child in &children {
             self.attach(*child, parent.id)?;
         }
-        let view = self.major_view(&parent)?;
+        let view = self.major_view(&parent, &children)?;
         let article = ArticleView { is_new_ticket: true, ..self.article_view(text, true, false) };
         let details = serde_json::json!({ "major": view.view });
         self.notify_technicians_with(&parent, "major_incident", article, &details)?;
@@ -1420,11 +1420,13 @@ impl Ctx<'_, '_> {
         self.event(parent, "guichet", "child", None, Some(&child.to_string()), None)
     }
 
-    /// The `major` section of the templates for incident `parent`.
-    fn major_view(&mut self, parent: &Ticket) -> Result<Major, Stop> {
-        let mut children = Vec::new();
-        for id in queries::children(self.conn, parent.id)? {
-            let Some(t) = queries::ticket(self.conn, id)? else { continue };
+    /// The `major` section of the templates for incident `parent`, its
+    /// children counted, those of `listed` named (the technicians' mail
+    /// lists the tickets that raised it; a requester's, none).
+    fn major_view(&mut self, parent: &Ticket, listed: &[i64]) -> Result<Major, Stop> {
+        let mut children = Vec::with_capacity(listed.len());
+        for id in listed {
+            let Some(t) = queries::ticket(self.conn, *id)? else { continue };
             let who = queries::contact(self.conn, t.requester_id)?;
             let requester = if who.name.is_empty() { who.email } else { who.name };
             children.push(serde_json::json!({ "number": t.id, "subject": t.subject, "requester": requester }));
@@ -1432,7 +1434,7 @@ impl Ctx<'_, '_> {
         let view = serde_json::json!({
             "number": parent.id,
             "subject": parent.subject,
-            "count": children.len(),
+            "count": crate::store::incidents::count_children(self.conn, parent.id)?,
             "window_minutes": self.desk.settings.major_incident.window.num_minutes(),
             "children": children,
         });

@@ -36,15 +36,16 @@ pub fn recent_open(conn: &mut Conn, since: NaiveDateTime, except: i64, limit: i6
         .filter(tickets::major.eq(false))
         .filter(tickets::parent_id.is_null())
         .filter(tickets::status.ne_all(CLOSED))
-        .order(tickets::id.desc())
+        // Newest first along the index on `created_at`: no sort.
+        .order(tickets::created_at.desc())
         .limit(limit)
         .select((tickets::id, ticket_terms::subject_terms, ticket_terms::terms))
         .load(conn)
 }
 
 /// The open major incidents (raised from the flood, or marked `#major`)
-/// and their children, each as (incident, terms): a new ticket joins the
-/// incident one of them is most alike to.
+/// and 200 of their children, each as (incident, terms): a new ticket
+/// joins the incident one of them is most alike to.
 pub fn open_majors(conn: &mut Conn) -> QResult<Vec<Compared>> {
     let mut rows: Vec<Compared> = tickets::table
         .inner_join(ticket_terms::table)
@@ -61,10 +62,16 @@ pub fn open_majors(conn: &mut Conn) -> QResult<Vec<Compared>> {
     let children: Vec<(Option<i64>, String, String)> = tickets::table
         .inner_join(ticket_terms::table)
         .filter(tickets::parent_id.eq_any(&majors))
-        .order(tickets::id.desc())
-        .limit(1000)
+        // Any 200: sorting a storm's thousands of children costs more than
+        // the choice is worth.
+        .limit(200)
         .select((tickets::parent_id, ticket_terms::subject_terms, ticket_terms::terms))
         .load(conn)?;
     rows.extend(children.into_iter().filter_map(|(p, s, a)| Some((p?, s, a))));
     Ok(rows)
+}
+
+/// How many tickets `parent` holds.
+pub fn count_children(conn: &mut Conn, parent: i64) -> QResult<i64> {
+    tickets::table.filter(tickets::parent_id.eq(parent)).count().get_result(conn)
 }
