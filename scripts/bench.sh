@@ -161,7 +161,8 @@ fi
 
 if wants p; then
     desk "$work/p-sqlite" 'url = "sqlite://var/guichet.db"'
-    find "$work/mail/new" -type f | sort | head -n "$pipe_mails" > "$work/pipe.list"
+    # awk reads to the end: `head` would leave find and sort a broken pipe.
+    find "$work/mail/new" -type f | sort | awk -v n="$pipe_mails" "NR <= n" > "$work/pipe.list"
     start=$(date +%s.%N)
     while read -r f; do
         GUICHET_LOG=error "$bin" --config "$work/p-sqlite/guichet.toml" ingest < "$f" >/dev/null
