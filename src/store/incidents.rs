@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::{ticket_terms, tickets};
 use super::Conn;
@@ -26,21 +27,44 @@ pub fn insert_terms(conn: &mut Conn, ticket: i64, subject: &str, all: &str) -> Q
         .map(drop)
 }
 
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    subject_terms: String,
+    #[diesel(sql_type = Text)]
+    terms: String,
+}
+
 /// The open tickets opened since `since`, other than `except`, that are
-/// neither a major incident nor attached to one; the newest `limit`.
+/// neither a major incident nor attached to one; the newest `limit`. Its
+/// conditions are written out as the partial index
+/// `tickets_open_unattached` states them, so that both backends read
+/// that index and nothing else.
 pub fn recent_open(conn: &mut Conn, since: NaiveDateTime, except: i64, limit: i64) -> QResult<Vec<Compared>> {
-    tickets::table
-        .inner_join(ticket_terms::table)
-        .filter(tickets::created_at.ge(since))
-        .filter(tickets::id.ne(except))
-        .filter(tickets::major.eq(false))
-        .filter(tickets::parent_id.is_null())
-        .filter(tickets::status.ne_all(CLOSED))
-        // Newest first along the index on `created_at`: no sort.
-        .order(tickets::created_at.desc())
-        .limit(limit)
-        .select((tickets::id, ticket_terms::subject_terms, ticket_terms::terms))
-        .load(conn)
+    const WHERE: &str = "t.parent_id IS NULL AND t.major = FALSE AND t.status NOT IN ('resolved', 'unresolved')";
+    let rows: Vec<Row> = match conn {
+        super::AnyConnection::Sqlite(c) => diesel::sql_query(format!(
+            "SELECT t.id AS id, tt.subject_terms AS subject_terms, tt.terms AS terms \
+             FROM tickets t INDEXED BY tickets_open_unattached JOIN ticket_terms tt ON tt.ticket_id = t.id \
+             WHERE {WHERE} AND t.created_at >= ? AND t.id <> ? ORDER BY t.created_at DESC LIMIT ?"
+        ))
+        .bind::<Timestamp, _>(since)
+        .bind::<BigInt, _>(except)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+        super::AnyConnection::Postgres(c) => diesel::sql_query(format!(
+            "SELECT t.id AS id, tt.subject_terms AS subject_terms, tt.terms AS terms \
+             FROM tickets t JOIN ticket_terms tt ON tt.ticket_id = t.id \
+             WHERE {WHERE} AND t.created_at >= $1 AND t.id <> $2 ORDER BY t.created_at DESC LIMIT $3"
+        ))
+        .bind::<Timestamp, _>(since)
+        .bind::<BigInt, _>(except)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+    };
+    Ok(rows.into_iter().map(|r| (r.id, r.subject_terms, r.terms)).collect())
 }
 
 /// The open major incidents (raised from the flood, or marked `#major`)

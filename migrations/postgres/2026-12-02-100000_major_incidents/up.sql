@@ -6,5 +6,8 @@ CREATE TABLE ticket_terms (
     subject_terms TEXT NOT NULL,
     terms TEXT NOT NULL
 );
-CREATE INDEX tickets_created ON tickets (created_at);
+-- The recent open tickets not yet in an incident, newest first: in a
+-- storm most recent tickets are children, or closed, and are not read.
+CREATE INDEX tickets_open_unattached ON tickets (created_at)
+    WHERE parent_id IS NULL AND major = FALSE AND status NOT IN ('resolved', 'unresolved');
 CREATE INDEX tickets_major_open ON tickets (major, status);

@@ -1,3 +1,3 @@
 DROP INDEX tickets_major_open;
-DROP INDEX tickets_created;
+DROP INDEX tickets_open_unattached;
 DROP TABLE ticket_terms;
