@@ -340,3 +340,31 @@ password_env = "HOME"
     assert!(!err.contains("hunter2"), "the password is not echoed: {err}");
     assert!(err.contains("mailbox[1].tls") && err.contains("allow_plaintext"), "{err}");
 }
+
+/// `ingest`, started once per mail by an MTA, compiles only the templates
+/// it renders: a broken survey template does not stop a new mail from
+/// being stored and acknowledged, while `check` still names it.
+#[test]
+fn ingest_renders_with_the_templates_it_needs_while_another_is_broken() {
+    let templates = tempfile::tempdir().unwrap();
+    for lang in ["fr", "en"] {
+        let dst = templates.path().join(lang);
+        std::fs::create_dir_all(&dst).unwrap();
+        for f in files_in(&manifest_dir().join("templates").join(lang)) {
+            std::fs::copy(&f, dst.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(templates.path().join("fr/survey.text.hbs"), "{{#if}} unclosed").unwrap();
+    let text = Desk::config_text("", "").replace(
+        &format!("dir = \"{}\"", manifest_dir().join("templates").display()),
+        &format!("dir = \"{}\"", templates.path().display()),
+    );
+    let desk = Desk::with_config(&text);
+    let out = desk.ingest(&mail("alice@example.test", "Imprimante", "lazy-1@example.test", "", "Elle ne marche plus."));
+    assert_eq!(out["outcome"], "ticket", "{out}");
+    assert_eq!(desk.queued("acknowledgement").len(), 1);
+    let check = desk.run(&["check"]);
+    assert_ne!(check.status.code(), Some(0));
+    let said = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    assert!(said.contains("survey.text.hbs"), "{said}");
+}
