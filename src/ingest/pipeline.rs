@@ -877,14 +877,10 @@ impl Ctx<'_, '_> {
         let current = queries::ticket(self.conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
         let view = self.article_view(&trimmed, false, false);
         self.notify_technicians(&current, "new_article", view)?;
-        let settings = self.desk.settings;
-        let lang: Lang = current.language.parse().unwrap_or(settings.tickets.language);
-        let to = vec![Mailbox { email: self.mail.from.email.clone(), name: self.mail.from.name.clone() }];
-        let notice = Notice {
-            change: ChangeView { old: Some(status), new: Some(Status::Resolved), by_name: self.mail.from.name.clone() },
-            ..Notice::automatic("status_changed", lang, to, &settings.outgoing.from_name, ArticleView::default())
-        };
-        self.desk.queue(self.conn, &current, notice)?;
+        let to = Mailbox { email: self.mail.from.email.clone(), name: self.mail.from.name.clone() };
+        let change =
+            ChangeView { old: Some(status), new: Some(Status::Resolved), by_name: self.mail.from.name.clone() };
+        self.tell_status(&current, to, change, "")?;
         Ok(Some((
             Outcome::Article { ticket: ticket.id },
             format!("{reason}: solved with knowledge base article {}, resolved as self-service", best.id),
@@ -1509,16 +1505,24 @@ impl Ctx<'_, '_> {
             if !told.insert(requester.email.clone()) {
                 continue;
             }
-            let lang: Lang = child.language.parse().unwrap_or(settings.tickets.language);
             let by_name = settings.technician(actor).map_or(String::new(), |t| t.name.clone());
-            let recipient = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
-            let article = ArticleView { text: text.to_string(), ..ArticleView::default() };
-            let notice = Notice {
-                change: ChangeView { old: Some(from), new: Some(to), by_name },
-                ..Notice::automatic("status_changed", lang, recipient, &settings.outgoing.from_name, article)
-            };
-            self.desk.queue(self.conn, &child, notice)?;
+            let recipient = Mailbox { email: requester.email.clone(), name: requester.name.clone() };
+            self.tell_status(&child, recipient, ChangeView { old: Some(from), new: Some(to), by_name }, text)?;
         }
+        Ok(())
+    }
+
+    /// Tells `to` (in the ticket's language) of a status change made for
+    /// them, with `text` as the words that came with it.
+    fn tell_status(&mut self, ticket: &Ticket, to: Mailbox, change: ChangeView, text: &str) -> Result<(), Stop> {
+        let settings = self.desk.settings;
+        let lang: Lang = ticket.language.parse().unwrap_or(settings.tickets.language);
+        let article = ArticleView { text: text.to_string(), ..ArticleView::default() };
+        let notice = Notice {
+            change,
+            ..Notice::automatic("status_changed", lang, vec![to], &settings.outgoing.from_name, article)
+        };
+        self.desk.queue(self.conn, ticket, notice)?;
         Ok(())
     }
 
