@@ -5,10 +5,12 @@
 //! commits everything a mail produced in one transaction ([`store`]): raw
 //! bytes, article, ticket change, events and outbox rows. Only then is the
 //! source message marked done. Workers ([`notify`]) send the outbox. [`net`]
-//! holds the TCP and TLS connections both sides use.
+//! holds the TCP and TLS connections both sides use; [`demo`] plays a few
+//! weeks of fictional mail through all of it.
 
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod ingest;

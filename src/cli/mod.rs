@@ -2,6 +2,7 @@
 //! settings here; failures carry the exit code they mean.
 
 mod check;
+mod demo;
 mod ingest;
 mod kb;
 mod migrate;
@@ -59,6 +60,7 @@ pub enum Command {
     Rules(rules::Command),
     Status(status::Args),
     Serve(serve::Args),
+    Demo(demo::Args),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -174,6 +176,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Rules(cmd) => rules::run(Env::load(config)?, cmd),
         Command::Status(args) => status::run(Env::load(config)?, args),
         Command::Serve(args) => serve::run(Env::load(config)?, args),
+        Command::Demo(args) => demo::run(Env::load(config)?, args),
     }
 }
 

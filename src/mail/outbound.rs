@@ -126,6 +126,55 @@ pub fn call_record(
     Ok(message.formatted())
 }
 
+/// A plain text mail as a person's mail client writes it, without any of
+/// our headers: what `guichet demo` hands the pipeline for the people it
+/// plays.
+#[derive(Debug, Clone)]
+pub struct PersonMail {
+    pub from: Mailbox,
+    pub to: Mailbox,
+    pub cc: Vec<Mailbox>,
+    pub subject: String,
+    pub text: String,
+    /// Without `<>`.
+    pub message_id: String,
+    /// The thread, oldest first, without `<>`; the last is replied to.
+    pub references: Vec<String>,
+    /// `Content-Language`.
+    pub language: Option<String>,
+    /// Extra header lines, e.g. the receiving MTA's `Authentication-Results`.
+    pub headers: Vec<(&'static str, String)>,
+    pub date: SystemTime,
+}
+
+impl PersonMail {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BuildError> {
+        let mut b = Message::builder()
+            .from(lettre_mailbox(&self.from)?)
+            .to(lettre_mailbox(&self.to)?)
+            .subject(one_line(&self.subject))
+            .date(self.date)
+            .message_id(Some(format!("<{}>", self.message_id)));
+        for m in &self.cc {
+            b = b.cc(lettre_mailbox(m)?);
+        }
+        if let Some(parent) = self.references.last() {
+            b = b.in_reply_to(format!("<{}>", one_line(parent)));
+            let all: Vec<String> = self.references.iter().map(|r| format!("<{}>", one_line(r))).collect();
+            b = b.references(all.join(" "));
+        }
+        if let Some(lang) = &self.language {
+            b = b.raw_header(header("Content-Language", lang));
+        }
+        for (name, value) in &self.headers {
+            b = b.raw_header(header(name, value));
+        }
+        let message =
+            b.singlepart(SinglePart::plain(self.text.clone())).map_err(|e| BuildError::Message(e.to_string()))?;
+        Ok(message.formatted())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -955,6 +955,40 @@ pub fn quarantine_held(conn: &mut Conn) -> QResult<i64> {
     quarantine::table.filter(quarantine::state.eq("held")).count().get_result(conn)
 }
 
+/// What a desk holds already: tickets, stored mails, knowledge base
+/// articles. `guichet demo` fills only a desk with none of them.
+pub fn stored_counts(conn: &mut Conn) -> QResult<(i64, i64, i64)> {
+    let tickets = tickets::table.count().get_result(conn)?;
+    let mails = raw_messages::table.count().get_result(conn)?;
+    let articles = kb_articles::table.count().get_result(conn)?;
+    Ok((tickets, mails, articles))
+}
+
+// --- demo ----------------------------------------------------------------------
+
+/// Marks every queued mail handled without sending it, as of the time it
+/// was queued, with an attempt (`simulated`) that says why: the mail of
+/// `guichet demo`, written to people who do not exist, goes nowhere and
+/// is not left for a sender to find. Returns how many.
+pub fn settle_unsent(conn: &mut Conn, detail: &str) -> QResult<usize> {
+    let queued: Vec<(i64, NaiveDateTime)> = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .select((outbox::id, outbox::created_at))
+        .order(outbox::id.asc())
+        .load(conn)?;
+    for (id, at) in &queued {
+        record_attempt(conn, *id, *at, "simulated", detail)?;
+    }
+    diesel::update(outbox::table.filter(outbox::state.eq("pending")))
+        .set((
+            outbox::state.eq("sent"),
+            outbox::sent_at.eq(outbox::created_at.nullable()),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}
+
 // ---------------------------------------------------------------- ITIL
 
 const CLOSED: [&str; 2] = ["resolved", "unresolved"];
