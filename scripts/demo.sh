@@ -2,14 +2,15 @@
 # guichet's main job on the embedded default: the sample mail under
 # examples/mail/ becomes tickets in var/guichet.db (SQLite), and the mail
 # guichet sends is written to var/outbox/. Starts from a clean var/ each
-# time, so it always shows the same story.
+# time, so it always shows the same story. Then `guichet demo` fills a
+# second desk, var/demo/, with four weeks of made-up activity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 cargo build --quiet --locked
 guichet=target/debug/guichet
-rm -rf var/guichet.db var/guichet.db-wal var/guichet.db-shm var/outbox
+rm -rf var/guichet.db var/guichet.db-wal var/guichet.db-shm var/outbox var/demo
 
 echo "== guichet check"
 $guichet check
@@ -41,3 +42,14 @@ $guichet outbox list | awk 'NR == 1 || /sla_|survey|pending|auto_closed/'
 echo
 echo "== guichet status"
 GUICHET_NOW=$later $guichet status
+echo
+echo "== guichet demo   (four weeks of made-up activity, on a desk of its own: var/demo/)"
+# The shipped config, read from var/demo/ (paths one level further up),
+# with a database of its own: demo refuses a desk that holds anything.
+mkdir -p var/demo
+sed -e 's#"\.\./#"../../#g' -e 's#"sqlite://\.\./var/guichet\.db"#"sqlite://guichet.db"#' \
+    config/guichet.toml >var/demo/guichet.toml
+GUICHET_LOG=warn $guichet --config var/demo/guichet.toml demo
+echo
+echo "== guichet status   (the demo desk)"
+$guichet --config var/demo/guichet.toml status
