@@ -790,6 +790,11 @@ impl Sim<'_> {
         if topic.is_some_and(|tp| tp.request) && t.ticket_type != "request" {
             commands.push("#type request".to_string());
         }
+        // "URGENT" in a subject is not always so.
+        let marked = case.subject.starts_with(cast::common(case.lang).urgent.trim_end());
+        if marked && t.urgency < 3 && self.rng.chance(0.4) {
+            commands.push("#urgency 3".to_string());
+        }
         let taken = *self.rng.pick(cast::common(case.lang).taken);
         self.technician_writes(now, id, &tech, &commands, &format!("{greeting}\n\n{taken}"))?;
         let at = if critical { self.later(now, 20, 240) } else { self.later(now, 30, 1200) };
