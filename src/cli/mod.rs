@@ -2,11 +2,13 @@
 //! settings here; failures carry the exit code they mean.
 
 mod check;
+mod hash_password;
 mod ingest;
 mod kb;
 mod migrate;
 mod outbox;
 mod quarantine;
+mod report;
 mod rules;
 mod run;
 mod serve;
@@ -59,6 +61,8 @@ pub enum Command {
     Rules(rules::Command),
     Status(status::Args),
     Serve(serve::Args),
+    Report(report::Args),
+    HashPassword(hash_password::Args),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -174,6 +178,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Rules(cmd) => rules::run(Env::load(config)?, cmd),
         Command::Status(args) => status::run(Env::load(config)?, args),
         Command::Serve(args) => serve::run(Env::load(config)?, args),
+        Command::Report(args) => report::run(Env::load(config)?, args),
+        Command::HashPassword(args) => hash_password::run(args),
     }
 }
 

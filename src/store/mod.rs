@@ -9,6 +9,7 @@ pub mod kb;
 pub mod lock;
 pub mod models;
 pub mod queries;
+pub mod report;
 pub mod schema;
 
 use std::time::Duration;
