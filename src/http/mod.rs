@@ -1,6 +1,7 @@
 //! guichet's small web side: `/healthz` and the survey links. Pages are
 //! plain HTML with inline style, no script, readable on a phone.
 
+mod metrics;
 mod pages;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub struct Web {
 pub fn router(web: Web) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/survey/{token}", get(survey_page).post(survey_comment))
         .fallback(not_found)
         .with_state(web)
