@@ -365,6 +365,8 @@ pub struct Http {
     /// only from the `user_header_from` addresses.
     pub user_header: Option<String>,
     pub user_header_from: Vec<std::net::IpAddr>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
 }
 
 /// `[report]`: how KPIs are counted.

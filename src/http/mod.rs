@@ -4,6 +4,7 @@
 
 mod charts;
 mod dashboard;
+mod metrics;
 mod pages;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub struct Web {
 pub fn router(web: Web) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/survey/{token}", get(survey_page).post(survey_comment))
         .route("/login", get(dashboard::login_page).post(dashboard::login_post))
         .route("/logout", axum::routing::post(dashboard::logout))

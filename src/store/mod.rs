@@ -7,6 +7,7 @@
 pub mod incidents;
 pub mod kb;
 pub mod lock;
+pub mod metrics;
 pub mod models;
 pub mod queries;
 pub mod report;

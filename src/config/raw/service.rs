@@ -28,7 +28,16 @@ const PENDING: &[&str] = &["remind_after_days", "close_after_days"];
 const KNOWLEDGE: &[&str] = &["suggest", "min_relevance", "suggestions", "solved_words"];
 const MAJOR_INCIDENT: &[&str] = &["enabled", "window_minutes", "count", "similarity"];
 const SURVEY: &[&str] = &["enabled", "delay_hours", "share_percent", "low_rating", "link_valid_days"];
-const HTTP: &[&str] = &["listen", "base_url", "secret_env", "secret_file", "user_header", "user_header_from"];
+const HTTP: &[&str] = &[
+    "listen",
+    "base_url",
+    "secret_env",
+    "secret_file",
+    "user_header",
+    "user_header_from",
+    "metrics_token_env",
+    "metrics_token_file",
+];
 const REPORT: &[&str] = &["calendar"];
 const ADMIN: &[&str] = &["login", "password_hash"];
 
@@ -316,7 +325,14 @@ pub(super) fn read_http(r: &mut Reader, doc: &Table) -> Option<Http> {
     if from.is_empty() {
         user_header_from = vec![std::net::Ipv4Addr::LOCALHOST.into(), std::net::Ipv6Addr::LOCALHOST.into()];
     }
-    Some(Http { listen: listen?, base_url: base_url?, secret, user_header, user_header_from })
+    let metrics_token = r.named_secret(t, p, "metrics_token_env", "metrics_token_file");
+    // Sent as a header: visible ASCII only.
+    if metrics_token.as_deref().is_some_and(|s| s.len() < 16 || !s.chars().all(|c| c.is_ascii_graphic())) {
+        let key =
+            if t.contains_key("metrics_token_env") { "http.metrics_token_env" } else { "http.metrics_token_file" };
+        r.problem(key, "the token must be at least 16 characters, visible ASCII without spaces");
+    }
+    Some(Http { listen: listen?, base_url: base_url?, secret, user_header, user_header_from, metrics_token })
 }
 
 /// `[report]`: the calendar KPIs count business time on; the first
