@@ -18,5 +18,6 @@ pub mod kb;
 pub mod mail;
 pub mod net;
 pub mod notify;
+pub mod report;
 pub mod sla;
 pub mod store;

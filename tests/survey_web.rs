@@ -6,20 +6,16 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::web::{free_port, request, serve};
 use common::*;
 use serde_json::Value;
 
 const ALICE: &str = "alice.martin@example.test";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn desk(port: u16) -> Desk {
     Desk::with(&format!(
@@ -32,49 +28,6 @@ link_valid_days = 30
 listen = "127.0.0.1:{port}"
 "#
     ))
-}
-
-/// Status code and body of one request.
-fn request(port: u16, method: &str, path: &str, form: Option<&str>) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let body = form.unwrap_or_default();
-    let extra = match form {
-        Some(_) => format!("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n", body.len()),
-        None => String::new(),
-    };
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: fr\r\nConnection: close\r\n{extra}\r\n{body}"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(desk: &Desk, port: u16) -> Server {
-    let child = desk.command(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let server = Server(child);
-    let start = Instant::now();
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() && request(port, "GET", "/healthz", None).0 == 200 {
-            return server;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "guichet serve did not answer /healthz");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// A resolved ticket whose survey went out; returns (ticket, link path for

@@ -3,11 +3,13 @@
 
 mod check;
 mod demo;
+mod hash_password;
 mod ingest;
 mod kb;
 mod migrate;
 mod outbox;
 mod quarantine;
+mod report;
 mod rules;
 mod run;
 mod serve;
@@ -61,6 +63,8 @@ pub enum Command {
     Status(status::Args),
     Serve(serve::Args),
     Demo(demo::Args),
+    Report(report::Args),
+    HashPassword(hash_password::Args),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -177,6 +181,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Status(args) => status::run(Env::load(config)?, args),
         Command::Serve(args) => serve::run(Env::load(config)?, args),
         Command::Demo(args) => demo::run(Env::load(config)?, args),
+        Command::Report(args) => report::run(Env::load(config)?, args),
+        Command::HashPassword(args) => hash_password::run(args),
     }
 }
 

@@ -90,6 +90,8 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
         };
         let (live_tx, live_rx) = watch::channel(live(&env, &templates));
         let wake = Arc::new(Notify::new());
+        // This process's sources time their mail for /metrics.
+        crate::ingest::latency::set_reads_mail();
         let web = match &env.settings.http {
             Some(http) => {
                 let listener = super::serve::bind(http.listen).await?;

@@ -47,6 +47,9 @@ pub struct Settings {
     pub major_incident: MajorIncident,
     /// `[http]`: survey links and `/healthz`; `None` when not served.
     pub http: Option<Http>,
+    pub report: Report,
+    /// Who may read the dashboard (besides a trusted proxy's user).
+    pub admins: Vec<Admin>,
     /// Our addresses, X-Loop value and Message-ID domain, worked out once:
     /// every mail is checked against them.
     pub own: OwnMarkers,
@@ -358,6 +361,29 @@ pub struct Http {
     /// Key that signs survey links; when absent the desk makes one and
     /// keeps it in the database.
     pub secret: Option<String>,
+    /// A header a reverse proxy sets to the user it authenticated; read
+    /// only from the `user_header_from` addresses.
+    pub user_header: Option<String>,
+    pub user_header_from: Vec<std::net::IpAddr>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
+}
+
+/// `[report]`: how KPIs are counted.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Business time for durations, and the time zone of days and hours.
+    pub calendar: Calendar,
+    /// Its `[[calendar]]` name; empty when every minute counts (UTC).
+    pub calendar_name: String,
+}
+
+/// `[[admin]]`: an account of the dashboard.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub login: String,
+    /// `pbkdf2-sha256$ITERATIONS$SALT$HASH` (hex), as `guichet hash-password` writes.
+    pub password_hash: String,
 }
 
 /// A config that could not be read or has problems.

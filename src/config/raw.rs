@@ -44,6 +44,8 @@ const TOP: &[&str] = &[
     "knowledge",
     "major_incident",
     "http",
+    "report",
+    "admin",
 ];
 const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
 const MAILBOX: &[&str] = &[
@@ -343,7 +345,10 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     let emails: Vec<String> = technicians.iter().map(|t| t.email.clone()).collect();
     let rules = routing::read_rules(&mut r, &doc, &groups, &emails, &requester_groups);
     let group_leads = service::read_groups(&mut r, &doc, &groups, &emails);
-    let sla = service::read_sla(&mut r, &doc, &groups, &emails);
+    let calendars = service::read_calendars(&mut r, &doc);
+    let sla = service::read_sla(&mut r, &doc, &groups, &emails, &calendars);
+    let report = service::read_report(&mut r, &doc, &calendars);
+    let admins = service::read_admins(&mut r, &doc);
     let pending = service::read_pending(&mut r, &doc);
     let survey = service::read_survey(&mut r, &doc);
     let knowledge = service::read_knowledge(&mut r, &doc);
@@ -405,6 +410,8 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 knowledge,
                 major_incident,
                 http,
+                report,
+                admins,
                 // Filled in by `Settings::parse`, once the rest is known.
                 own: OwnMarkers::default(),
             })

@@ -12,6 +12,7 @@ pub mod facts;
 pub mod incident;
 pub mod knowledge;
 pub mod language;
+pub mod login;
 pub mod rules;
 pub mod sla;
 pub mod survey;

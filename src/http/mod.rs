@@ -1,6 +1,10 @@
-//! guichet's small web side: `/healthz` and the survey links. Pages are
-//! plain HTML with inline style, no script, readable on a phone.
+//! guichet's small web side: `/healthz`, the survey links and the KPI
+//! dashboard. Pages are plain HTML with inline style, no script, readable
+//! on a phone.
 
+mod charts;
+mod dashboard;
+mod metrics;
 mod pages;
 
 use std::sync::Arc;
@@ -35,7 +39,11 @@ pub struct Web {
 pub fn router(web: Web) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/survey/{token}", get(survey_page).post(survey_comment))
+        .route("/login", get(dashboard::login_page).post(dashboard::login_post))
+        .route("/logout", axum::routing::post(dashboard::logout))
+        .route("/dashboard", get(dashboard::dashboard))
         .fallback(not_found)
         .with_state(web)
 }
@@ -46,7 +54,8 @@ pub async fn serve(
     web: Web,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(web)).with_graceful_shutdown(stop).await
+    let app = router(web).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(stop).await
 }
 
 async fn healthz(State(web): State<Web>) -> Response {

@@ -2,6 +2,7 @@
 //! produced in one transaction before the source may forget the message.
 
 pub mod imap;
+pub mod latency;
 pub mod maildir;
 pub mod pipeline;
 pub mod routing;

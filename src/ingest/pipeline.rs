@@ -162,6 +162,7 @@ pub fn ingest_batch(
     mails: &[(Option<&str>, &[u8])],
 ) -> Result<Vec<Outcome>, IngestError> {
     let now = desk.now.naive_utc();
+    let started = std::time::Instant::now();
     // Hashing, decoding and sanitising need no store: done on every core
     // before the transaction, which then only decides and writes.
     let mut prepared = prepare(desk, mails);
@@ -185,7 +186,12 @@ pub fn ingest_batch(
         Ok(outcomes)
     });
     match attempt {
-        Ok(outcomes) => Ok(outcomes),
+        Ok(outcomes) => {
+            // Each mail waited for the whole group's commit.
+            let took = started.elapsed();
+            outcomes.iter().for_each(|_| super::latency::INGEST.observe(took));
+            Ok(outcomes)
+        }
         Err(Stop::Store(e)) => Err(IngestError::Store(e)),
         Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
         Err(Stop::Quarantine(reason)) => Err(IngestError::Refused(reason)),

@@ -171,6 +171,9 @@ pub fn sync(
                 let due = timer.due_at(&p.calendar).map(|d| d.to_rfc3339()).unwrap_or_default();
                 let what = format!("{} {} ({}), due {due}", kind.as_str(), minutes_label(minutes), p.name);
                 event(conn, ticket.id, "sla_started", None, Some(&what), now)?;
+                if timer.state == TimerState::Met {
+                    event(conn, ticket.id, "sla_met", Some(&p.name), Some(kind.as_str()), now)?;
+                }
             }
             (Some(row), wanted) => {
                 let Some(mut timer) = timer_of(row) else { continue };
@@ -209,6 +212,14 @@ pub fn sync(
                         let old = format!("{} {}", kind.as_str(), state_word(&before));
                         let new = format!("{} {}", kind.as_str(), state_word(&timer));
                         event(conn, ticket.id, "sla", Some(&old), Some(&new), now)?;
+                    }
+                    // What KPIs count: the policy, and which clock was met in
+                    // time or missed (the sweeper records a breach it sees
+                    // first; an answer may come late before it ran).
+                    if timer.state == TimerState::Met && before.state != TimerState::Met {
+                        event(conn, ticket.id, "sla_met", Some(policy_name), Some(kind.as_str()), now)?;
+                    } else if timer.state == TimerState::Breached && before.state != TimerState::Breached {
+                        event(conn, ticket.id, "sla_breached", Some(policy_name), Some(kind.as_str()), now)?;
                     }
                 }
             }

@@ -7,8 +7,10 @@
 pub mod incidents;
 pub mod kb;
 pub mod lock;
+pub mod metrics;
 pub mod models;
 pub mod queries;
+pub mod report;
 pub mod schema;
 
 use std::time::Duration;

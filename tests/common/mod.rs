@@ -3,6 +3,7 @@
 
 pub mod running;
 pub mod servers;
+pub mod web;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 use toml::Table;
 
 use super::{join, Reader};
-use crate::config::{Escalation, Group, Http, Knowledge, MajorIncident, Pending, SlaPolicy, Survey};
+use crate::config::{Admin, Escalation, Group, Http, Knowledge, MajorIncident, Pending, Report, SlaPolicy, Survey};
 use crate::domain::assign::WorkingHours;
 use crate::domain::calendar::{Calendar, Holiday};
 use crate::domain::ticket::TicketType;
@@ -28,7 +28,18 @@ const PENDING: &[&str] = &["remind_after_days", "close_after_days"];
 const KNOWLEDGE: &[&str] = &["suggest", "min_relevance", "suggestions", "solved_words"];
 const MAJOR_INCIDENT: &[&str] = &["enabled", "window_minutes", "count", "similarity"];
 const SURVEY: &[&str] = &["enabled", "delay_hours", "share_percent", "low_rating", "link_valid_days"];
-const HTTP: &[&str] = &["listen", "base_url", "secret_env", "secret_file"];
+const HTTP: &[&str] = &[
+    "listen",
+    "base_url",
+    "secret_env",
+    "secret_file",
+    "user_header",
+    "user_header_from",
+    "metrics_token_env",
+    "metrics_token_file",
+];
+const REPORT: &[&str] = &["calendar"];
+const ADMIN: &[&str] = &["login", "password_hash"];
 
 /// Reads `90m`, `4h`, `1h30m`: business time, in minutes.
 pub(super) fn business_minutes(s: &str) -> Result<i64, String> {
@@ -55,7 +66,7 @@ pub(super) fn business_minutes(s: &str) -> Result<i64, String> {
     Ok(total)
 }
 
-fn read_calendars(r: &mut Reader, doc: &Table) -> Vec<(String, Calendar)> {
+pub(super) fn read_calendars(r: &mut Reader, doc: &Table) -> Vec<(String, Calendar)> {
     let mut out: Vec<(String, Calendar)> = Vec::new();
     for (i, t) in r.tables(doc, "calendar").into_iter().enumerate() {
         let path = format!("calendar[{i}]");
@@ -108,8 +119,13 @@ pub(super) fn read_groups(r: &mut Reader, doc: &Table, groups: &[String], emails
     out
 }
 
-pub(super) fn read_sla(r: &mut Reader, doc: &Table, groups: &[String], emails: &[String]) -> Vec<SlaPolicy> {
-    let calendars = read_calendars(r, doc);
+pub(super) fn read_sla(
+    r: &mut Reader,
+    doc: &Table,
+    groups: &[String],
+    emails: &[String],
+    calendars: &[(String, Calendar)],
+) -> Vec<SlaPolicy> {
     let mut out: Vec<SlaPolicy> = Vec::new();
     for (i, t) in r.tables(doc, "sla").into_iter().enumerate() {
         let path = format!("sla[{i}]");
@@ -292,5 +308,72 @@ pub(super) fn read_http(r: &mut Reader, doc: &Table) -> Option<Http> {
     if secret.as_deref().is_some_and(|s| s.len() < 16) {
         r.problem("http.secret_env", "the link signing key must be at least 16 characters");
     }
-    Some(Http { listen: listen?, base_url: base_url?, secret })
+    let user_header = r.string(t, p, "user_header").map(|h| h.trim().to_string());
+    if let Some(h) = user_header.as_deref() {
+        if h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            r.problem("http.user_header", format!("`{h}` is not a header name like X-Remote-User"));
+        }
+    }
+    let mut user_header_from = Vec::new();
+    let from = r.strings(t, p, "user_header_from");
+    for (i, a) in from.iter().enumerate() {
+        match a.parse::<std::net::IpAddr>() {
+            Ok(ip) => user_header_from.push(ip),
+            Err(_) => r.problem(format!("http.user_header_from[{i}]"), format!("`{a}` is not an IP address")),
+        }
+    }
+    if from.is_empty() {
+        user_header_from = vec![std::net::Ipv4Addr::LOCALHOST.into(), std::net::Ipv6Addr::LOCALHOST.into()];
+    }
+    let metrics_token = r.named_secret(t, p, "metrics_token_env", "metrics_token_file");
+    // Sent as a header: visible ASCII only.
+    if metrics_token.as_deref().is_some_and(|s| s.len() < 16 || !s.chars().all(|c| c.is_ascii_graphic())) {
+        let key =
+            if t.contains_key("metrics_token_env") { "http.metrics_token_env" } else { "http.metrics_token_file" };
+        r.problem(key, "the token must be at least 16 characters, visible ASCII without spaces");
+    }
+    Some(Http { listen: listen?, base_url: base_url?, secret, user_header, user_header_from, metrics_token })
+}
+
+/// `[report]`: the calendar KPIs count business time on; the first
+/// `[[calendar]]` when not said, every minute (UTC) when there is none.
+pub(super) fn read_report(r: &mut Reader, doc: &Table, calendars: &[(String, Calendar)]) -> Report {
+    let empty = Table::new();
+    let t = r.table(doc, "", "report").unwrap_or(&empty);
+    r.known_keys(t, "report", REPORT);
+    let found = match r.string(t, "report", "calendar") {
+        Some(name) => match calendars.iter().find(|(n, _)| *n == name) {
+            Some(c) => Some(c.clone()),
+            None => {
+                let known: Vec<&str> = calendars.iter().map(|(n, _)| n.as_str()).collect();
+                let known = if known.is_empty() { "none defined".to_string() } else { known.join(", ") };
+                r.problem("report.calendar", format!("no [[calendar]] is named `{name}` (known: {known})"));
+                None
+            }
+        },
+        None => calendars.first().cloned(),
+    };
+    match found {
+        Some((calendar_name, calendar)) => Report { calendar, calendar_name },
+        None => Report::default(),
+    }
+}
+
+/// `[[admin]]`: dashboard accounts, each with a password hash.
+pub(super) fn read_admins(r: &mut Reader, doc: &Table) -> Vec<Admin> {
+    let mut out: Vec<Admin> = Vec::new();
+    for (i, t) in r.tables(doc, "admin").into_iter().enumerate() {
+        let path = format!("admin[{i}]");
+        r.known_keys(t, &path, ADMIN);
+        let login = r.required(t, &path, "login").unwrap_or_default();
+        if out.iter().any(|a| a.login == login) {
+            r.problem(format!("{path}.login"), format!("`{login}` is defined twice"));
+        }
+        let Some(password_hash) = r.required(t, &path, "password_hash") else { continue };
+        if let Err(e) = crate::domain::login::PasswordHash::parse(&password_hash) {
+            r.problem(format!("{path}.password_hash"), format!("{e} (`guichet hash-password` writes one)"));
+        }
+        out.push(Admin { login, password_hash });
+    }
+    out
 }

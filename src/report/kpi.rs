@@ -1,0 +1,472 @@
+//! The KPIs of a period, computed from the tickets' histories: data in,
+//! figures out, no I/O.
+//!
+//! What a ticket was at an instant is read back from its events (the old
+//! value of its first change after that instant, else what it is now), so
+//! the figures of a past period stay what they were when tickets change
+//! later.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use serde::Serialize;
+
+use crate::domain::calendar::Calendar;
+
+/// A ticket as it is now.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    pub id: i64,
+    pub created: DateTime<Utc>,
+    pub status: String,
+    pub priority: i32,
+    pub group: Option<String>,
+    pub assignee: Option<String>,
+}
+
+/// One event of a ticket's history (`store::report::KINDS`).
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub ticket: i64,
+    pub kind: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A technician's public answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub ticket: i64,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything a report is computed from.
+#[derive(Debug, Default)]
+pub struct History {
+    pub tickets: Vec<Ticket>,
+    pub changes: Vec<Change>,
+    pub answers: Vec<Answer>,
+}
+
+/// `[since, until)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Period {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+impl Period {
+    fn holds(&self, t: DateTime<Utc>) -> bool {
+        self.since <= t && t < self.until
+    }
+}
+
+/// What to report on.
+pub struct Scope<'a> {
+    pub period: Period,
+    /// Only the tickets of this group (as they were at the period's end).
+    pub group: Option<&'a str>,
+    /// Business time and the time zone of days and hours.
+    pub calendar: &'a Calendar,
+    /// The desk's technicians (address, name), listed even when idle.
+    pub technicians: &'a [(String, String)],
+}
+
+const CLOSED: [&str; 2] = ["resolved", "unresolved"];
+
+fn is_closed(status: &str) -> bool {
+    CLOSED.contains(&status)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub group: Option<String>,
+    pub time_zone: String,
+    pub tickets: Counts,
+    pub backlog: Backlog,
+    /// Business minutes from opening to the first public answer, for the
+    /// tickets first answered in the period.
+    pub first_response: Durations,
+    /// Business minutes from opening to resolution, for the tickets
+    /// resolved in the period.
+    pub resolution: Durations,
+    pub sla: Vec<SlaCompliance>,
+    pub reopen_rate: Option<f64>,
+    pub first_contact: Share,
+    pub self_service: Share,
+    pub satisfaction: Satisfaction,
+    pub technicians: Vec<Load>,
+    /// Tickets opened in the period by hour of the day (local time), 0–23.
+    pub hours: Vec<u64>,
+    pub days: Vec<Day>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Counts {
+    pub opened: u64,
+    /// Tickets resolved in the period (once each).
+    pub resolved: u64,
+    /// Tickets closed without a resolution (auto-closed) in the period.
+    pub unresolved: u64,
+    /// Tickets reopened in the period.
+    pub reopened: u64,
+}
+
+/// Open tickets at the period's end.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Backlog {
+    pub total: u64,
+    pub by_status: BTreeMap<String, u64>,
+    pub by_priority: BTreeMap<i32, u64>,
+    /// `""` for tickets in no group.
+    pub by_group: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Durations {
+    pub count: u64,
+    pub median_minutes: Option<i64>,
+    pub p90_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct SlaCompliance {
+    pub policy: String,
+    pub first_response_met: u64,
+    pub first_response_breached: u64,
+    pub resolution_met: u64,
+    pub resolution_breached: u64,
+    /// Met / (met + breached), in percent, both kinds together.
+    pub percent: Option<f64>,
+}
+
+/// A count and its share of the tickets resolved in the period.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Share {
+    pub count: u64,
+    pub percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Satisfaction {
+    pub surveys_sent: u64,
+    /// Of the surveys sent in the period, the share answered before its end.
+    pub response_rate: Option<f64>,
+    /// Ratings given in the period (a ticket's last one).
+    pub answers: u64,
+    pub average: Option<f64>,
+    /// Share of 4 and 5.
+    pub satisfied: Option<f64>,
+    /// How many 1, 2, 3, 4, 5.
+    pub ratings: [u64; 5],
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Load {
+    pub technician: String,
+    pub name: String,
+    /// Open tickets assigned to them at the period's end.
+    pub open: u64,
+    /// Tickets resolved in the period while assigned to them.
+    pub resolved: u64,
+    /// Public answers written in the period.
+    pub answers: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Day {
+    pub date: NaiveDate,
+    pub opened: u64,
+    pub resolved: u64,
+    /// Open tickets at the day's end (or the period's, if sooner).
+    pub backlog: u64,
+}
+
+/// One ticket's history, its changes in order.
+struct Life<'h> {
+    ticket: &'h Ticket,
+    changes: Vec<&'h Change>,
+    answers: Vec<&'h Answer>,
+}
+
+impl<'h> Life<'h> {
+    /// The value of a field (its change kinds) just before `t`.
+    fn at(&self, kinds: &[&str], t: DateTime<Utc>, now: Option<&'h str>) -> Option<&'h str> {
+        for c in &self.changes {
+            if c.at >= t && kinds.iter().any(|k| *k == c.kind) {
+                return c.old.as_deref();
+            }
+        }
+        now
+    }
+
+    fn status_at(&self, t: DateTime<Utc>) -> &'h str {
+        self.at(&["status", "reopened"], t, Some(&self.ticket.status)).unwrap_or("new")
+    }
+
+    fn group_at(&self, t: DateTime<Utc>) -> Option<&'h str> {
+        self.at(&["group"], t, self.ticket.group.as_deref())
+    }
+
+    fn assignee_at(&self, t: DateTime<Utc>) -> Option<&'h str> {
+        self.at(&["assignee"], t, self.ticket.assignee.as_deref())
+    }
+
+    fn priority_at(&self, t: DateTime<Utc>) -> i32 {
+        match self.changes.iter().find(|c| c.at >= t && c.kind == "priority") {
+            Some(c) => c.old.as_deref().and_then(|p| p.parse().ok()).unwrap_or(self.ticket.priority),
+            None => self.ticket.priority,
+        }
+    }
+
+    /// Whether the ticket exists and is open just before `t`.
+    fn open_at(&self, t: DateTime<Utc>) -> bool {
+        self.ticket.created < t && !is_closed(self.status_at(t))
+    }
+
+    fn status_changes(&self) -> impl Iterator<Item = &&'h Change> {
+        self.changes.iter().filter(|c| c.kind == "status" || c.kind == "reopened")
+    }
+
+    /// Its resolutions, in order.
+    fn resolutions(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        self.status_changes().filter(|c| c.new.as_deref() == Some("resolved")).map(|c| c.at)
+    }
+
+    /// Its reopenings (from resolved or unresolved to an open status).
+    fn reopenings(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        self.status_changes()
+            .filter(|c| c.old.as_deref().is_some_and(is_closed) && c.new.as_deref().is_some_and(|s| !is_closed(s)))
+            .map(|c| c.at)
+    }
+}
+
+/// Nearest-rank percentile of sorted values: the smallest value with at
+/// least `p` percent of the values at or below it.
+fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1);
+    sorted.get(usize::try_from(rank - 1).ok()?).copied()
+}
+
+fn durations(mut v: Vec<i64>) -> Durations {
+    v.sort_unstable();
+    Durations { count: v.len() as u64, median_minutes: percentile(&v, 50), p90_minutes: percentile(&v, 90) }
+}
+
+/// `part / whole` in percent, one decimal; none of nothing.
+pub fn percent(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// The instant a local day begins on `cal`.
+pub fn day_start(cal: &Calendar, d: NaiveDate) -> DateTime<Utc> {
+    let local = d.and_time(NaiveTime::MIN);
+    cal.tz.from_local_datetime(&local).earliest().map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+fn local_date(cal: &Calendar, t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&cal.tz).date_naive()
+}
+
+pub fn compute(history: &History, scope: &Scope<'_>) -> Report {
+    let period = scope.period;
+    let cal = scope.calendar;
+    let mut lives: HashMap<i64, Life<'_>> = history
+        .tickets
+        .iter()
+        .filter(|t| t.created < period.until)
+        .map(|t| (t.id, Life { ticket: t, changes: Vec::new(), answers: Vec::new() }))
+        .collect();
+    for c in &history.changes {
+        if let Some(l) = lives.get_mut(&c.ticket) {
+            l.changes.push(c);
+        }
+    }
+    for a in &history.answers {
+        if let Some(l) = lives.get_mut(&a.ticket) {
+            l.answers.push(a);
+        }
+    }
+    let mut lives: Vec<Life<'_>> = lives.into_values().collect();
+    lives.sort_by_key(|l| l.ticket.id);
+    for l in &mut lives {
+        l.changes.sort_by_key(|c| c.at);
+        l.answers.sort_by_key(|a| a.at);
+    }
+    if let Some(g) = scope.group {
+        lives.retain(|l| l.group_at(period.until) == Some(g));
+    }
+
+    let first_day = local_date(cal, period.since);
+    let last_day = local_date(cal, period.until - Duration::seconds(1)).max(first_day);
+    let mut days: Vec<Day> = first_day
+        .iter_days()
+        .take_while(|d| *d <= last_day)
+        .map(|date| Day { date, opened: 0, resolved: 0, backlog: 0 })
+        .collect();
+    let day_ends: Vec<DateTime<Utc>> =
+        days.iter().map(|d| d.date.succ_opt().map_or(period.until, |n| day_start(cal, n)).min(period.until)).collect();
+    let day_count = days.len();
+    let day_of = |t: DateTime<Utc>| days_index(first_day, local_date(cal, t)).filter(|i| *i < day_count);
+
+    let mut counts = Counts::default();
+    let mut backlog = Backlog::default();
+    let mut first_responses = Vec::new();
+    let mut resolutions = Vec::new();
+    let mut sla: BTreeMap<String, SlaCompliance> = BTreeMap::new();
+    let mut first_contact = 0;
+    let mut self_service = 0;
+    let mut sat = Satisfaction::default();
+    let mut answered_surveys = 0;
+    let mut loads: BTreeMap<String, Load> = scope
+        .technicians
+        .iter()
+        .map(|(email, name)| {
+            (email.to_lowercase(), Load { technician: email.clone(), name: name.clone(), ..Load::default() })
+        })
+        .collect();
+    let mut hours = vec![0u64; 24];
+
+    for l in &lives {
+        let t = l.ticket;
+        if period.holds(t.created) {
+            counts.opened += 1;
+            hours[t.created.with_timezone(&cal.tz).hour() as usize] += 1;
+            if let Some(i) = day_of(t.created) {
+                days[i].opened += 1;
+            }
+        }
+        for (i, end) in day_ends.iter().enumerate() {
+            if l.open_at(*end) {
+                days[i].backlog += 1;
+            }
+        }
+        if l.open_at(period.until) {
+            let status = l.status_at(period.until);
+            backlog.total += 1;
+            *backlog.by_status.entry(status.to_string()).or_default() += 1;
+            *backlog.by_priority.entry(l.priority_at(period.until)).or_default() += 1;
+            let group = l.group_at(period.until).unwrap_or_default();
+            *backlog.by_group.entry(group.to_string()).or_default() += 1;
+            if let Some(a) = l.assignee_at(period.until) {
+                entry(&mut loads, a).open += 1;
+            }
+        }
+
+        let resolved: Vec<DateTime<Utc>> = l.resolutions().filter(|at| period.holds(*at)).collect();
+        if let Some(&last) = resolved.last() {
+            counts.resolved += 1;
+            resolutions.push(cal.minutes_between(t.created, last));
+            let mut seen_days = Vec::new();
+            for at in &resolved {
+                if let Some(i) = day_of(*at).filter(|i| !seen_days.contains(i)) {
+                    days[i].resolved += 1;
+                    seen_days.push(i);
+                }
+            }
+            let answers_before = l.answers.iter().filter(|a| a.at <= last).count();
+            let reopened_before = l.reopenings().any(|at| at < last);
+            if answers_before <= 1 && !reopened_before {
+                first_contact += 1;
+            }
+            if let Some(a) = l.assignee_at(last + Duration::nanoseconds(1)) {
+                entry(&mut loads, a).resolved += 1;
+            }
+        }
+        if l.status_changes().any(|c| c.new.as_deref() == Some("unresolved") && period.holds(c.at)) {
+            counts.unresolved += 1;
+        }
+        if l.reopenings().any(|at| period.holds(at)) {
+            counts.reopened += 1;
+        }
+        if let Some(first) = l.answers.first().filter(|a| period.holds(a.at)) {
+            first_responses.push(cal.minutes_between(t.created, first.at));
+        }
+        for a in l.answers.iter().filter(|a| period.holds(a.at)) {
+            entry(&mut loads, &a.by).answers += 1;
+        }
+
+        let mut rating = None;
+        let mut sent = Vec::new();
+        let mut ratings = Vec::new();
+        for c in l.changes.iter().filter(|c| period.holds(c.at)) {
+            match c.kind.as_str() {
+                "sla_met" | "sla_breached" => {
+                    let policy = c.old.clone().unwrap_or_default();
+                    let s = sla.entry(policy.clone()).or_insert_with(|| SlaCompliance { policy, ..Default::default() });
+                    match (c.kind.as_str(), c.new.as_deref()) {
+                        ("sla_met", Some("first_response")) => s.first_response_met += 1,
+                        ("sla_met", _) => s.resolution_met += 1,
+                        (_, Some("first_response")) => s.first_response_breached += 1,
+                        _ => s.resolution_breached += 1,
+                    }
+                }
+                "self_service" => self_service += 1,
+                "survey_sent" => sent.push(c.at),
+                "satisfaction" => rating = c.new.as_deref().and_then(|r| r.parse::<usize>().ok()),
+                _ => {}
+            }
+        }
+        for c in l.changes.iter().filter(|c| c.kind == "satisfaction" && c.at < period.until) {
+            ratings.push(c.at);
+        }
+        sat.surveys_sent += sent.len() as u64;
+        answered_surveys += sent.iter().filter(|s| ratings.iter().any(|r| r >= *s)).count() as u64;
+        if let Some(r) = rating.filter(|r| (1..=5).contains(r)) {
+            sat.answers += 1;
+            sat.ratings[r - 1] += 1;
+        }
+    }
+
+    let resolved = counts.resolved;
+    let given: u64 = sat.ratings.iter().sum();
+    let sum: u64 = sat.ratings.iter().enumerate().map(|(i, n)| (i as u64 + 1) * n).sum();
+    sat.average = (given > 0).then(|| (sum as f64 * 100.0 / given as f64).round() / 100.0);
+    sat.satisfied = percent(sat.ratings[3] + sat.ratings[4], given);
+    sat.response_rate = percent(answered_surveys, sat.surveys_sent);
+    let sla = sla
+        .into_values()
+        .map(|mut s| {
+            let met = s.first_response_met + s.resolution_met;
+            s.percent = percent(met, met + s.first_response_breached + s.resolution_breached);
+            s
+        })
+        .collect();
+    Report {
+        since: period.since,
+        until: period.until,
+        group: scope.group.map(str::to_string),
+        time_zone: cal.tz.name().to_string(),
+        reopen_rate: percent(counts.reopened, resolved),
+        tickets: counts,
+        backlog,
+        first_response: durations(first_responses),
+        resolution: durations(resolutions),
+        sla,
+        first_contact: Share { count: first_contact, percent: percent(first_contact, resolved) },
+        self_service: Share { count: self_service, percent: percent(self_service, resolved) },
+        satisfaction: sat,
+        technicians: loads.into_values().collect(),
+        hours,
+        days,
+    }
+}
+
+fn entry<'l>(loads: &'l mut BTreeMap<String, Load>, who: &str) -> &'l mut Load {
+    loads.entry(who.to_lowercase()).or_insert_with(|| Load {
+        technician: who.to_string(),
+        name: String::new(),
+        ..Load::default()
+    })
+}
+
+fn days_index(first: NaiveDate, d: NaiveDate) -> Option<usize> {
+    usize::try_from((d - first).num_days()).ok()
+}

@@ -1,0 +1,136 @@
+//! What the KPI report reads: every ticket's current values, the events
+//! that changed what the report counts, and the technicians' public
+//! answers. Read whole, once per report; the figures are computed in
+//! memory from these (`report::kpi`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{articles, events, tickets};
+use super::Conn;
+
+type QResult<T> = Result<T, diesel::result::Error>;
+
+/// The events a report reads. The others (articles, watchers, rules…)
+/// change nothing it counts.
+pub const KINDS: &[&str] = &[
+    "status",
+    "reopened",
+    "priority",
+    "group",
+    "assignee",
+    "sla_met",
+    "sla_breached",
+    "self_service",
+    "survey_sent",
+    "satisfaction",
+];
+
+#[derive(Debug, Clone, Queryable)]
+pub struct TicketRow {
+    pub id: i64,
+    pub created_at: NaiveDateTime,
+    pub status: String,
+    pub priority: i32,
+    pub group_name: Option<String>,
+    pub assignee: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub ticket_id: i64,
+    pub kind: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A technician's public answer (an article sent to the requester).
+#[derive(Debug, Clone, Queryable)]
+pub struct AnswerRow {
+    pub ticket_id: i64,
+    pub from_addr: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Tickets opened before `until`, oldest first.
+pub fn tickets(conn: &mut Conn, until: NaiveDateTime) -> QResult<Vec<TicketRow>> {
+    tickets::table
+        .filter(tickets::created_at.lt(until))
+        .order(tickets::id.asc())
+        .select((
+            tickets::id,
+            tickets::created_at,
+            tickets::status,
+            tickets::priority,
+            tickets::group_name,
+            tickets::assignee,
+        ))
+        .load(conn)
+}
+
+/// Every event of [`KINDS`], in the order it happened. Later events are
+/// read too: what a ticket was at a past instant is the old value of the
+/// first change after it.
+pub fn events(conn: &mut Conn) -> QResult<Vec<EventRow>> {
+    events::table
+        .filter(events::kind.eq_any(KINDS))
+        .order(events::id.asc())
+        .select((events::ticket_id, events::kind, events::old_value, events::new_value, events::created_at))
+        .load(conn)
+}
+
+/// The technicians' public answers written before `until`.
+pub fn answers(conn: &mut Conn, until: NaiveDateTime) -> QResult<Vec<AnswerRow>> {
+    articles::table
+        .filter(articles::author_role.eq("technician"))
+        .filter(articles::direction.eq("out"))
+        .filter(articles::visibility.eq("public"))
+        .filter(articles::created_at.lt(until))
+        .order(articles::id.asc())
+        .select((articles::ticket_id, articles::from_addr, articles::created_at))
+        .load(conn)
+}
+
+/// An open ticket whose SLA clock is running and past its warning, or
+/// already breached and still counting.
+#[derive(Debug, Clone, Queryable)]
+pub struct AtRiskRow {
+    pub ticket_id: i64,
+    pub subject: String,
+    pub priority: i32,
+    pub group_name: Option<String>,
+    pub assignee: Option<String>,
+    pub kind: String,
+    pub policy: String,
+    pub state: String,
+    pub due_at: NaiveDateTime,
+}
+
+/// The tickets at risk of breach at `now`, soonest due first.
+pub fn at_risk(conn: &mut Conn, now: NaiveDateTime, group: Option<&str>, limit: i64) -> QResult<Vec<AtRiskRow>> {
+    use super::schema::sla_timers;
+    let mut q = sla_timers::table
+        .inner_join(tickets::table)
+        .filter(sla_timers::running_since.is_not_null())
+        .filter(sla_timers::state.eq("breached").or(sla_timers::warn_at.le(now)))
+        .filter(tickets::status.ne_all(["resolved", "unresolved"]))
+        .into_boxed();
+    if let Some(g) = group {
+        q = q.filter(tickets::group_name.eq(g.to_string()));
+    }
+    q.order((sla_timers::due_at.asc(), tickets::id.asc()))
+        .limit(limit)
+        .select((
+            tickets::id,
+            tickets::subject,
+            tickets::priority,
+            tickets::group_name,
+            tickets::assignee,
+            sla_timers::kind,
+            sla_timers::policy,
+            sla_timers::state,
+            sla_timers::due_at,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,425 @@
+//! The KPI dashboard through `guichet serve`: refused without a login, a
+//! session for an [[admin]], a trusted proxy's user header; and the page
+//! in headless Chromium, driven through chromedriver (WebDriver): signing
+//! in, the charts, the group filter, on a phone and a desktop screen, with
+//! screenshots kept in target/screenshots.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::web::{free_port, send, serve, Reply};
+use common::*;
+use serde_json::{json, Value};
+
+const ALICE: &str = "alice.martin@example.test";
+const BOB: &str = "bob.durand@example.test";
+const PASSWORD: &str = "une phrase de passe assez longue";
+
+/// A password hash from `guichet hash-password` (few iterations: a test).
+fn hash(password: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(["hash-password", "--iterations", "1000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn desk(port: u16, http_extra: &str) -> Desk {
+    let mut desk = Desk::with(&format!(
+        r#"
+[[calendar]]
+name = "ouvre"
+time_zone = "Europe/Paris"
+working_hours = "mon-fri 09:00-17:00"
+
+[[sla]]
+name = "standard"
+priority = [1, 2, 3, 4, 5]
+calendar = "ouvre"
+first_response = "1h"
+resolution = "4h"
+
+[survey]
+delay_hours = 0
+
+[[admin]]
+login = "claire"
+password_hash = "{}"
+
+[http]
+listen = "127.0.0.1:{port}"
+{http_extra}
+
+[[rule]]
+name = "reseau"
+[rule.when]
+subject = "(?i)vpn"
+[rule.then]
+group = "reseau"
+assignee = "sarah.lee@example.test"
+
+[[rule]]
+name = "poste"
+[rule.when]
+subject = "(?i)imprimante"
+[rule.then]
+group = "poste"
+assignee = "marc.dupont@example.test"
+"#,
+        hash(PASSWORD)
+    ));
+    activity(&mut desk);
+    desk
+}
+
+/// Two weeks: printers and VPNs, answered, resolved, rated; some still open.
+fn activity(desk: &mut Desk) {
+    let mut n = 0;
+    for day in 16..=27u32 {
+        for (hour, from, subject) in [(8, ALICE, "Imprimante en panne"), (13, BOB, "VPN coupé")] {
+            n += 1;
+            desk.now = Some(format!("2026-11-{day:02}T{hour:02}:00:00Z"));
+            let out = desk.ingest(&mail(from, subject, &format!("m{n}@example.test"), "", "Bonjour,\nà l'aide."));
+            let t = as_i64(&out["ticket"]);
+            if day % 3 == 0 {
+                continue; // left open
+            }
+            let tech = if subject.starts_with('V') { SARAH } else { MARC };
+            desk.now = Some(format!("2026-11-{day:02}T{:02}:30:00Z", hour + 1));
+            let re = format!("RE: [Guichet #{t}] {subject}");
+            desk.ingest(&mail(tech, &re, &format!("t{n}@example.test"), "", "#resolve\nC'est réglé."));
+            desk.now = Some(format!("2026-11-{day:02}T{:02}:45:00Z", hour + 1));
+            desk.ok(&["run", "--once"]);
+            let survey = desk.queued("survey").into_iter().find(|m| m["ticket"] == t).unwrap();
+            let mid = survey["message_id"].as_str().unwrap().to_string();
+            let headers = format!("In-Reply-To: <{mid}>\r\n");
+            let rating = 1 + (n % 5);
+            desk.ingest(&mail(from, "RE: Votre avis", &format!("r{n}@example.test"), &headers, &rating.to_string()));
+        }
+    }
+    desk.now = Some("2026-11-28T10:00:00Z".into());
+}
+
+fn cookie_of(r: &Reply) -> String {
+    let set = r.header("set-cookie").unwrap_or_else(|| panic!("no cookie set: {} {}", r.status, r.body));
+    set.split(';').next().unwrap().to_string()
+}
+
+#[test]
+fn the_dashboard_is_refused_without_a_login_and_shown_with_one() {
+    let port = free_port();
+    let desk = desk(port, "");
+    let _server = serve(&desk, port);
+
+    let anonymous = send(port, "GET", "/dashboard", &[], None);
+    assert_eq!(anonymous.status, 303);
+    assert!(anonymous.header("location").unwrap().starts_with("/login"));
+    assert!(!anonymous.body.contains("<svg"), "nothing shown");
+    let forged =
+        send(port, "GET", "/dashboard", &["Cookie: guichet_session=636c61697265.9999999999.00ff".into()], None);
+    assert_eq!(forged.status, 303, "a made-up session is refused");
+    let proxy_header = send(port, "GET", "/dashboard", &["X-Remote-User: claire".into()], None);
+    assert_eq!(proxy_header.status, 303, "no header is believed unless configured");
+
+    let wrong = send(port, "POST", "/login", &[], Some("login=claire&password=devin%C3%A9"));
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("id=\"refused\"") && wrong.header("set-cookie").is_none());
+    let nobody = send(port, "POST", "/login", &[], Some("login=mallory&password=x"));
+    assert_eq!(nobody.status, 401);
+
+    let form = format!("login=claire&password={}&lang=en", PASSWORD.replace(' ', "+"));
+    let ok = send(port, "POST", "/login", &[], Some(&form));
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let set = ok.header("set-cookie").unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = format!("Cookie: {}", cookie_of(&ok));
+    let page = send(port, "GET", "/dashboard?lang=en", std::slice::from_ref(&cookie), None);
+    assert_eq!(page.status, 200);
+    for id in ["trend", "backlog", "sla", "satisfaction", "hours"] {
+        assert!(page.body.contains(&format!("<svg id=\"{id}\"")), "chart {id}");
+    }
+    assert!(page.body.contains("Dashboard") && page.body.contains("Tickets at risk of breach"));
+    // Over the 30 days to Nov 28: 24 tickets opened, 16 resolved, 8 open.
+    assert!(page.body.contains("<div class=\"tile\" id=\"kpi-opened\"><b>24</b>"), "{}", page.body);
+    assert!(page.body.contains("<div class=\"tile\" id=\"kpi-resolved\"><b>16</b>"));
+    assert!(page.body.contains("<div class=\"tile\" id=\"kpi-backlog\"><b>8</b>"));
+    assert!(!page.body.contains("<script") && !page.body.contains("src=\"http"), "no script, no external asset");
+    let fr = send(port, "GET", "/dashboard?lang=fr", std::slice::from_ref(&cookie), None);
+    assert!(fr.body.contains("Tableau de bord") && fr.body.contains("Tickets en risque de dépassement"));
+    let bad = send(port, "GET", "/dashboard?since=hier&lang=en", std::slice::from_ref(&cookie), None);
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("`hier` is not a date"), "{}", bad.body);
+
+    let out = send(port, "POST", "/logout", std::slice::from_ref(&cookie), None);
+    assert_eq!(out.status, 303);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+}
+
+#[test]
+fn a_trusted_proxy_s_user_header_is_believed_only_from_its_address() {
+    let port = free_port();
+    let trusted = desk(port, "user_header = \"X-Remote-User\"\nuser_header_from = [\"127.0.0.1\"]");
+    let server = serve(&trusted, port);
+    let r = send(port, "GET", "/dashboard?lang=fr", &["X-Remote-User: jeanne".into()], None);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<b id=\"user\">jeanne</b>"));
+    drop(server);
+
+    let port = free_port();
+    let elsewhere = desk(port, "user_header = \"X-Remote-User\"\nuser_header_from = [\"192.0.2.10\"]");
+    let _server = serve(&elsewhere, port);
+    let r = send(port, "GET", "/dashboard", &["X-Remote-User: jeanne".into()], None);
+    assert_eq!(r.status, 303, "a header from another address is not believed");
+}
+
+/// A chromedriver on a free port, and a WebDriver session of headless
+/// Chromium in it.
+struct Browser {
+    driver: Child,
+    port: u16,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = webdriver(self.port, "DELETE", &format!("/session/{}", self.session), None);
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// One WebDriver call: its `value`.
+fn webdriver(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // chromedriver may keep the connection open: read what Content-Length says.
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    let (head, mut rest) = loop {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "chromedriver closed the connection");
+        out.extend_from_slice(&buf[..n]);
+        if let Some(i) = out.windows(4).position(|w| w == b"\r\n\r\n") {
+            break (String::from_utf8_lossy(&out[..i]).to_ascii_lowercase(), out[i + 4..].to_vec());
+        }
+    };
+    let length =
+        head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
+    match length {
+        Some(len) => {
+            while rest.len() < len {
+                let n = s.read(&mut buf).unwrap();
+                assert!(n > 0, "chromedriver closed the connection");
+                rest.extend_from_slice(&buf[..n]);
+            }
+        }
+        None => {
+            let _ = s.read_to_end(&mut rest);
+        }
+    }
+    let rest = String::from_utf8_lossy(&rest).into_owned();
+    let rest = if head.contains("transfer-encoding: chunked") { unchunk(&rest) } else { rest };
+    let v: Value = serde_json::from_str(&rest).unwrap_or_else(|e| panic!("{e}: {rest}"));
+    v["value"].clone()
+}
+
+fn unchunk(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = &tail[n + 2..];
+    }
+    out
+}
+
+impl Browser {
+    fn start(width: u32, height: u32) -> Browser {
+        let chromium = std::env::var("GUICHET_TEST_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+        let driver = std::env::var("GUICHET_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver} ({e}): scripts/browser.sh installs it"));
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(20), "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--hide-scrollbars", format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.path().display())
+            ]
+        }}}});
+        let v = webdriver(port, "POST", "/session", Some(caps));
+        let session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        Browser { driver: child, port, session, _profile: profile }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        webdriver(self.port, method, &format!("/session/{}{path}", self.session), body)
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn url(&self) -> String {
+        self.call("GET", "/url", None).as_str().unwrap().to_string()
+    }
+
+    fn source(&self) -> String {
+        self.call("GET", "/source", None).as_str().unwrap().to_string()
+    }
+
+    /// The page once it holds `needle` (a click's navigation may still be
+    /// under way when the click returns).
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let page = self.source();
+            if page.contains(needle) {
+                return page;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "no `{needle}` in:\n{page}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.call("POST", "/element", Some(json!({ "using": "css selector", "value": css })));
+        let id = v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str);
+        id.unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/value"), Some(json!({ "text": text })));
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.call("GET", &format!("/element/{e}/text"), None).as_str().unwrap().to_string()
+    }
+
+    fn script(&self, js: &str) -> Value {
+        self.call("POST", "/execute/sync", Some(json!({ "script": js, "args": [] })))
+    }
+
+    /// A screenshot of the whole page, kept under target/screenshots.
+    fn shot(&self, name: &str) -> usize {
+        let b64 = self.call("GET", "/screenshot", None);
+        let png = base64(b64.as_str().unwrap());
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        let dir = manifest_dir().join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), &png).unwrap();
+        png.len()
+    }
+}
+
+fn base64(s: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, c)| acc | (u32::from(value(*c)) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+#[test]
+fn in_chromium_a_manager_signs_in_reads_the_charts_and_filters_by_group_on_a_phone() {
+    let port = free_port();
+    let desk = desk(port, "");
+    let _server = serve(&desk, port);
+    let base = format!("http://127.0.0.1:{port}");
+    let phone = Browser::start(390, 844);
+
+    phone.go(&format!("{base}/dashboard?lang=fr"));
+    assert!(phone.url().contains("/login"), "sent to the login page: {}", phone.url());
+    assert!(!phone.source().contains("<svg"), "no figure before signing in");
+    phone.shot("dashboard-login.png");
+    phone.type_into("#login", "claire");
+    phone.type_into("#password", "pas le bon");
+    phone.click("#signin");
+    phone.wait_for("id=\"refused\""); // a wrong password is refused
+    phone.type_into("#login", "claire");
+    phone.type_into("#password", PASSWORD);
+    phone.click("#signin");
+    let page = phone.wait_for("id=\"user\"");
+    assert!(phone.url().contains("/dashboard"), "{}", phone.url());
+    for id in ["trend", "backlog", "sla", "satisfaction", "hours"] {
+        assert!(page.contains(&format!("<svg id=\"{id}\"")), "chart {id} drawn");
+    }
+    assert_eq!(phone.text("#kpi-opened b"), "24");
+    assert_eq!(phone.text("#user"), "claire");
+    let fits = phone.script("return document.documentElement.scrollWidth <= window.innerWidth;");
+    assert_eq!(fits, json!(true), "nothing wider than the phone's screen");
+    let chart_width = phone.script("return document.getElementById('trend').getBoundingClientRect().width;");
+    assert!(chart_width.as_f64().unwrap() > 300.0, "the trend fills the screen's width: {chart_width}");
+    assert!(phone.shot("dashboard-phone.png") > 20_000, "the page is drawn");
+
+    // The group filter: only the VPN tickets of `reseau`.
+    phone.click("#group option[value=reseau]");
+    phone.click("#apply");
+    phone.wait_for("· reseau");
+    assert!(phone.url().contains("group=reseau"), "{}", phone.url());
+    assert_eq!(phone.text("#kpi-opened b"), "12");
+    let selected = phone.script("return document.getElementById('group').value;");
+    assert_eq!(selected, json!("reseau"));
+    phone.shot("dashboard-phone-reseau.png");
+
+    // The same page on a desktop screen, in English.
+    let desktop = Browser::start(1280, 900);
+    desktop.go(&format!("{base}/login?lang=en"));
+    desktop.type_into("#login", "claire");
+    desktop.type_into("#password", PASSWORD);
+    desktop.click("#signin");
+    desktop.wait_for("Tickets at risk of breach");
+    assert!(desktop.shot("dashboard-desktop.png") > 20_000);
+}
