@@ -49,7 +49,23 @@ echo "== guichet demo   (four weeks of made-up activity, on a desk of its own: v
 mkdir -p var/demo
 sed -e 's#"\.\./#"../../#g' -e 's#"sqlite://\.\./var/guichet\.db"#"sqlite://guichet.db"#' \
     config/guichet.toml >var/demo/guichet.toml
+# Its dashboard, for `guichet serve`: one account, admin / demo.
+cat >>var/demo/guichet.toml <<EOF
+
+[http]
+listen = "127.0.0.1:8025"
+
+[[admin]]
+login = "admin"
+password_hash = "$(printf 'demo\n' | $guichet hash-password --iterations 100000)"
+EOF
 GUICHET_LOG=warn $guichet --config var/demo/guichet.toml demo
 echo
 echo "== guichet status   (the demo desk)"
 $guichet --config var/demo/guichet.toml status
+echo
+echo "== guichet report   (the demo desk's KPIs, its last four weeks)"
+$guichet --config var/demo/guichet.toml report
+echo
+echo "The same as a dashboard: $guichet --config var/demo/guichet.toml serve"
+echo "then open http://127.0.0.1:8025/dashboard (login admin, password demo)."
