@@ -726,18 +726,33 @@ impl Sim<'_> {
         true
     }
 
-    fn tech_first(&mut self, now: DateTime<Utc>, id: i64) -> Result<(), DemoError> {
-        let Some(t) = self.ticket(id)? else { return Ok(()) };
+    /// A ticket a technician can work on now, its case and who works on
+    /// it; none when it waits for its requester or its parent, is closed,
+    /// or nobody is at work (`act` then comes again later).
+    fn workable(
+        &mut self,
+        now: DateTime<Utc>,
+        id: i64,
+        act: Act,
+    ) -> Result<Option<(Ticket, Case, Technician)>, DemoError> {
+        let Some(t) = self.ticket(id)? else { return Ok(None) };
         let status = status(&t);
+        // Waiting for an answer that did not come: the sweeper closes it.
         if t.parent_id.is_some() || status.is_closed() || status == Status::Pending {
-            return Ok(());
+            return Ok(None);
         }
-        let Some(case) = self.cases.get(&id).cloned() else { return Ok(()) };
+        let Some(case) = self.cases.get(&id).cloned() else { return Ok(None) };
         let topic = case.topic.map(|i| &TOPICS[i]);
-        let Some(tech) = self.tech_for(&t, topic) else { return Ok(()) };
-        if self.put_off(now, &tech, Act::TechFirst { ticket: id }) {
-            return Ok(());
+        let Some(tech) = self.tech_for(&t, topic) else { return Ok(None) };
+        if self.put_off(now, &tech, act) {
+            return Ok(None);
         }
+        Ok(Some((t, case, tech)))
+    }
+
+    fn tech_first(&mut self, now: DateTime<Utc>, id: i64) -> Result<(), DemoError> {
+        let Some((t, case, tech)) = self.workable(now, id, Act::TechFirst { ticket: id })? else { return Ok(()) };
+        let topic = case.topic.map(|i| &TOPICS[i]);
         // Taken by someone it does not suit: handed over to one it does.
         if !case.handed_over && !fits(&tech, topic) && self.rng.chance(0.7) {
             let other = self.settings.technicians.iter().find(|x| fits(x, topic) && x.email != tech.email).cloned();
@@ -803,18 +818,7 @@ impl Sim<'_> {
     }
 
     fn tech_close(&mut self, now: DateTime<Utc>, id: i64) -> Result<(), DemoError> {
-        let Some(t) = self.ticket(id)? else { return Ok(()) };
-        let status = status(&t);
-        // Waiting for an answer that did not come: the sweeper closes it.
-        if t.parent_id.is_some() || status.is_closed() || status == Status::Pending {
-            return Ok(());
-        }
-        let Some(case) = self.cases.get(&id).cloned() else { return Ok(()) };
-        let topic = case.topic.map(|i| &TOPICS[i]);
-        let Some(tech) = self.tech_for(&t, topic) else { return Ok(()) };
-        if self.put_off(now, &tech, Act::TechClose { ticket: id }) {
-            return Ok(());
-        }
+        let Some((_, case, tech)) = self.workable(now, id, Act::TechClose { ticket: id })? else { return Ok(()) };
         self.close(now, id, &tech, &case, case.came_back)
     }
 
