@@ -23,8 +23,12 @@ const PASSWORD: &str = "une phrase de passe assez longue";
 
 /// A password hash from `guichet hash-password` (few iterations: a test).
 fn hash(password: &str) -> String {
+    hash_with(password, 1000)
+}
+
+fn hash_with(password: &str, iterations: u32) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_guichet"))
-        .args(["hash-password", "--iterations", "1000"])
+        .args(["hash-password", "--iterations", &iterations.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -181,6 +185,30 @@ fn a_trusted_proxy_s_user_header_is_believed_only_from_its_address() {
     let _server = serve(&elsewhere, port);
     let r = send(port, "GET", "/dashboard", &["X-Remote-User: jeanne".into()], None);
     assert_eq!(r.status, 303, "a header from another address is not believed");
+}
+
+#[test]
+fn a_flood_of_sign_in_attempts_is_turned_away_instead_of_taking_every_core() {
+    let port = free_port();
+    // A costly hash (about a second a check in a debug build).
+    let desk = Desk::with(&format!(
+        "[[admin]]\nlogin = \"claire\"\npassword_hash = \"{}\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
+        hash_with(PASSWORD, 200_000)
+    ));
+    let _server = serve(&desk, port);
+    let attempts: Vec<_> = (0..6)
+        .map(|i| {
+            std::thread::spawn(move || {
+                send(port, "POST", "/login", &[], Some(&format!("login=claire&password=guess{i}"))).status
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = attempts.into_iter().map(|t| t.join().unwrap()).collect();
+    statuses.sort_unstable();
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(statuses.contains(&429), "the rest told to come back: {statuses:?}");
+    let form = format!("login=claire&password={}", PASSWORD.replace(' ', "+"));
+    assert_eq!(send(port, "POST", "/login", &[], Some(&form)).status, 303, "then the right password works");
 }
 
 /// A chromedriver on a free port, and a WebDriver session of headless

@@ -163,6 +163,15 @@ pub async fn login_post(State(web): State<Web>, headers: HeaderMap, Form(c): For
     let login = c.login.trim().to_string();
     let admin = settings.admins.iter().find(|a| a.login == login).cloned();
     let password = c.password;
+    // Each check is deliberately costly: two at a time, the rest told to
+    // come back, so that a flood of attempts cannot take every core.
+    static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let Ok(_turn) = CHECKS.try_acquire() else {
+        tracing::warn!("dashboard login refused: too many at once");
+        let why =
+            tr(lang, "Trop de tentatives en même temps, réessayez.", "Too many sign-in attempts at once, try again.");
+        return html(StatusCode::TOO_MANY_REQUESTS, login_html(lang, Some(why)));
+    };
     let ok = tokio::task::spawn_blocking(move || match admin {
         Some(a) => PasswordHash::parse(&a.password_hash).is_ok_and(|h| h.verify(&password)),
         None => {
