@@ -449,5 +449,8 @@ fn in_chromium_a_manager_signs_in_reads_the_charts_and_filters_by_group_on_a_pho
     desktop.type_into("#password", PASSWORD);
     desktop.click("#signin");
     desktop.wait_for("Tickets at risk of breach");
+    // The whole page in one picture: the window as tall as the page.
+    let height = desktop.script("return document.documentElement.scrollHeight;").as_u64().unwrap();
+    desktop.call("POST", "/window/rect", Some(json!({ "width": 1280, "height": height + 140 })));
     assert!(desktop.shot("dashboard-desktop.png") > 20_000);
 }
