@@ -217,10 +217,7 @@ impl<'h> Life<'h> {
     }
 
     fn priority_at(&self, t: DateTime<Utc>) -> i32 {
-        match self.changes.iter().find(|c| c.at >= t && c.kind == "priority") {
-            Some(c) => c.old.as_deref().and_then(|p| p.parse().ok()).unwrap_or(self.ticket.priority),
-            None => self.ticket.priority,
-        }
+        self.at(&["priority"], t, None).and_then(|p| p.parse().ok()).unwrap_or(self.ticket.priority)
     }
 
     /// Whether the ticket exists and is open just before `t`.
@@ -395,7 +392,6 @@ pub fn compute(history: &History, scope: &Scope<'_>) -> Report {
 
         let mut rating = None;
         let mut sent = Vec::new();
-        let mut ratings = Vec::new();
         for c in l.changes.iter().filter(|c| period.holds(c.at)) {
             match c.kind.as_str() {
                 "sla_met" | "sla_breached" => {
@@ -414,11 +410,10 @@ pub fn compute(history: &History, scope: &Scope<'_>) -> Report {
                 _ => {}
             }
         }
-        for c in l.changes.iter().filter(|c| c.kind == "satisfaction" && c.at < period.until) {
-            ratings.push(c.at);
-        }
+        let rated: Vec<DateTime<Utc>> =
+            l.changes.iter().filter(|c| c.kind == "satisfaction" && c.at < period.until).map(|c| c.at).collect();
         sat.surveys_sent += sent.len() as u64;
-        answered_surveys += sent.iter().filter(|s| ratings.iter().any(|r| r >= *s)).count() as u64;
+        answered_surveys += sent.iter().filter(|s| rated.iter().any(|r| r >= *s)).count() as u64;
         if let Some(r) = rating.filter(|r| (1..=5).contains(r)) {
             sat.answers += 1;
             sat.ratings[r - 1] += 1;
