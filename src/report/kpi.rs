@@ -465,3 +465,94 @@ fn entry<'l>(loads: &'l mut BTreeMap<String, Load>, who: &str) -> &'l mut Load {
 fn days_index(first: NaiveDate, d: NaiveDate) -> Option<usize> {
     usize::try_from((d - first).num_days()).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
+    }
+
+    fn change(kind: &str, old: &str, new: &str, at: DateTime<Utc>) -> Change {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        Change { ticket: 1, kind: kind.into(), old: some(old), new: some(new), at }
+    }
+
+    /// Opened Monday 30 in `a` at priority 3, moved to `b` and raised to 1
+    /// on Wednesday, resolved Thursday, reopened Friday.
+    fn history() -> History {
+        History {
+            tickets: vec![Ticket {
+                id: 1,
+                created: at(30, 9) - Duration::days(7),
+                status: "assigned".into(),
+                priority: 1,
+                group: Some("b".into()),
+                assignee: Some("marc@example.test".into()),
+            }],
+            changes: vec![
+                change("group", "", "a", at(23, 9)),
+                change("status", "new", "assigned", at(23, 9)),
+                change("group", "a", "b", at(25, 10)),
+                change("priority", "3", "1", at(25, 10)),
+                change("status", "assigned", "resolved", at(26, 10)),
+                change("reopened", "resolved", "assigned", at(27, 10)),
+            ],
+            answers: vec![Answer { ticket: 1, by: "Marc@example.test".into(), at: at(26, 10) }],
+        }
+    }
+
+    fn report(since: DateTime<Utc>, until: DateTime<Utc>, group: Option<&str>) -> Report {
+        let cal = Calendar::always();
+        let techs = [("marc@example.test".to_string(), "Marc".to_string())];
+        let scope = Scope { period: Period { since, until }, group, calendar: &cal, technicians: &techs };
+        compute(&history(), &scope)
+    }
+
+    /// Period end, group asked; backlog, its priority, its group.
+    type Row = (DateTime<Utc>, Option<&'static str>, u64, Option<i32>, Option<&'static str>);
+
+    #[test]
+    fn a_ticket_is_counted_as_it_was_at_the_period_s_end_not_as_it_is_now() {
+        let table: [Row; 4] = [
+            (at(24, 0), None, 1, Some(3), Some("a")),
+            (at(24, 0), Some("b"), 0, None, None),
+            (at(26, 0), Some("b"), 1, Some(1), Some("b")),
+            (at(27, 0), None, 0, None, None),
+        ];
+        for (until, group, backlog, priority, in_group) in table {
+            let r = report(at(23, 0), until, group);
+            assert_eq!(r.backlog.total, backlog, "until {until}, group {group:?}");
+            assert_eq!(r.backlog.by_priority.keys().next().copied(), priority, "until {until}");
+            assert_eq!(r.backlog.by_group.keys().next().map(String::as_str), in_group, "until {until}");
+        }
+    }
+
+    #[test]
+    fn a_resolution_then_a_reopening_count_where_they_fall() {
+        let r = report(at(26, 0), at(27, 0), None);
+        assert_eq!((r.tickets.resolved, r.tickets.reopened), (1, 0));
+        assert_eq!(r.resolution.median_minutes, Some((at(26, 10) - at(23, 9)).num_minutes()));
+        assert_eq!(r.first_contact.count, 1, "one answer, no reopening before");
+        assert_eq!(r.technicians[0].resolved, 1, "addresses compared without case");
+        assert_eq!(r.technicians[0].answers, 1);
+        let r = report(at(27, 0), at(28, 0), None);
+        assert_eq!((r.tickets.resolved, r.tickets.reopened), (0, 1));
+        assert_eq!(r.reopen_rate, None, "nothing resolved: no rate");
+        assert_eq!(r.backlog.total, 1);
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[7], 90), Some(7));
+        assert_eq!(percentile(&[30, 45, 120, 150], 50), Some(45));
+        assert_eq!(percentile(&[30, 45, 120, 150], 90), Some(150));
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!((percentile(&ten, 50), percentile(&ten, 90)), (Some(5), Some(9)));
+        assert_eq!(percent(1, 3), Some(33.3));
+        assert_eq!(percent(0, 0), None);
+    }
+}
