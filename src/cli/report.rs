@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use crate::report::{self, Report};
-use crate::sla::minutes_label;
 
 use super::{exit, Env, Failure};
 
@@ -52,14 +51,6 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn pct(p: Option<f64>) -> String {
-    p.map_or_else(|| "–".to_string(), |p| format!("{p:.1} %"))
-}
-
-fn minutes(m: Option<i64>) -> String {
-    m.map_or_else(|| "–".to_string(), minutes_label)
-}
-
 fn list<K: std::fmt::Display>(items: impl IntoIterator<Item = (K, u64)>) -> String {
     let v: Vec<String> = items.into_iter().map(|(k, n)| format!("{k} {n}")).collect();
     if v.is_empty() {
@@ -92,8 +83,8 @@ pub fn text(r: &Report, calendar: &str) -> String {
         let _ = writeln!(
             o,
             "{label:<16} median {}, p90 {} ({} tickets)",
-            minutes(d.median_minutes),
-            minutes(d.p90_minutes),
+            report::minutes_label(d.median_minutes),
+            report::minutes_label(d.p90_minutes),
             d.count
         );
     }
@@ -105,24 +96,34 @@ pub fn text(r: &Report, calendar: &str) -> String {
             o,
             "SLA {:<12} {} met (first response {}/{}, resolution {}/{})",
             s.policy,
-            pct(s.percent),
+            report::percent_label(s.percent),
             s.first_response_met,
             s.first_response_met + s.first_response_breached,
             s.resolution_met,
             s.resolution_met + s.resolution_breached
         );
     }
-    let _ = writeln!(o, "Reopen rate      {}", pct(r.reopen_rate));
-    let _ = writeln!(o, "First contact    {} ({} of resolved)", r.first_contact.count, pct(r.first_contact.percent));
-    let _ = writeln!(o, "Self-service     {} ({} of resolved)", r.self_service.count, pct(r.self_service.percent));
+    let _ = writeln!(o, "Reopen rate      {}", report::percent_label(r.reopen_rate));
+    let _ = writeln!(
+        o,
+        "First contact    {} ({} of resolved)",
+        r.first_contact.count,
+        report::percent_label(r.first_contact.percent)
+    );
+    let _ = writeln!(
+        o,
+        "Self-service     {} ({} of resolved)",
+        r.self_service.count,
+        report::percent_label(r.self_service.percent)
+    );
     let s = &r.satisfaction;
     let average = s.average.map_or_else(|| "–".to_string(), |a| format!("{a:.2}/5"));
     let _ = writeln!(
         o,
         "Satisfaction     {average}, {} satisfied (4–5), {} answers; response rate {} of {} surveys sent",
-        pct(s.satisfied),
+        report::percent_label(s.satisfied),
         s.answers,
-        pct(s.response_rate),
+        report::percent_label(s.response_rate),
         s.surveys_sent
     );
     let _ = writeln!(o, "Technicians      open / resolved / answers");

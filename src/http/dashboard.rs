@@ -19,7 +19,7 @@ use super::{preferred, Web};
 use crate::config::Settings;
 use crate::domain::login::{self, PasswordHash};
 use crate::domain::ticket::{Lang, Status};
-use crate::report::{self, kpi, AtRisk, Report};
+use crate::report::{self, AtRisk, Report};
 use crate::sla::minutes_label;
 
 const COOKIE: &str = "guichet_session";
@@ -331,23 +331,8 @@ fn error_html(lang: Lang, user: &str, why: &str) -> String {
     layout(lang, title, &body)
 }
 
-fn pct(p: Option<f64>) -> String {
-    p.map_or_else(|| "–".to_string(), |p| format!("{p:.1} %"))
-}
-
-fn minutes(m: Option<i64>) -> String {
-    m.map_or_else(|| "–".to_string(), minutes_label)
-}
-
 fn status_label(s: &str, lang: Lang) -> String {
     s.parse::<Status>().map_or_else(|_| s.to_string(), |s| s.label(lang).to_string())
-}
-
-/// The whole SLA compliance, every policy together.
-fn overall_sla(r: &Report) -> Option<f64> {
-    let met: u64 = r.sla.iter().map(|s| s.first_response_met + s.resolution_met).sum();
-    let missed: u64 = r.sla.iter().map(|s| s.first_response_breached + s.resolution_breached).sum();
-    kpi::percent(met, met + missed)
 }
 
 fn page(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: &Settings) -> String {
@@ -422,12 +407,20 @@ fn page(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: &Settings)
         (
             "first-response",
             tr(lang, "1re réponse (médiane)", "First response (median)"),
-            minutes(r.first_response.median_minutes),
+            report::minutes_label(r.first_response.median_minutes),
         ),
-        ("resolution", tr(lang, "Résolution (médiane)", "Resolution (median)"), minutes(r.resolution.median_minutes)),
-        ("sla", tr(lang, "SLA respectés", "SLA met"), pct(overall_sla(r))),
-        ("reopen", tr(lang, "Taux de réouverture", "Reopen rate"), pct(r.reopen_rate)),
-        ("first-contact", tr(lang, "Résolus au 1er contact", "First-contact resolution"), pct(r.first_contact.percent)),
+        (
+            "resolution",
+            tr(lang, "Résolution (médiane)", "Resolution (median)"),
+            report::minutes_label(r.resolution.median_minutes),
+        ),
+        ("sla", tr(lang, "SLA respectés", "SLA met"), report::percent_label(r.sla_percent())),
+        ("reopen", tr(lang, "Taux de réouverture", "Reopen rate"), report::percent_label(r.reopen_rate)),
+        (
+            "first-contact",
+            tr(lang, "Résolus au 1er contact", "First-contact resolution"),
+            report::percent_label(r.first_contact.percent),
+        ),
         ("self-service", tr(lang, "Libre-service", "Self-service"), r.self_service.count.to_string()),
         (
             "satisfaction",
@@ -503,9 +496,9 @@ fn page(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: &Settings)
         sat.answers,
         tr(lang, "réponses", "answers"),
         tr(lang, "satisfaits (4–5)", "satisfied (4–5)"),
-        pct(sat.satisfied),
+        report::percent_label(sat.satisfied),
         tr(lang, "taux de réponse", "response rate"),
-        pct(sat.response_rate)
+        report::percent_label(sat.response_rate)
     );
     for (h, svg, note) in [
         (tr(lang, "Tendance", "Trend"), trend, String::new()),
@@ -514,7 +507,11 @@ fn page(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: &Settings)
             backlog,
             format!("{} {}", r.backlog.total, tr(lang, "tickets ouverts", "open tickets")),
         ),
-        (tr(lang, "SLA", "SLA"), sla, format!("{} {}", tr(lang, "Ensemble :", "Overall:"), pct(overall_sla(r)))),
+        (
+            tr(lang, "SLA", "SLA"),
+            sla,
+            format!("{} {}", tr(lang, "Ensemble :", "Overall:"), report::percent_label(r.sla_percent())),
+        ),
         (tr(lang, "Satisfaction", "Satisfaction"), satisfaction, sat_note),
         (tr(lang, "Heures d'affluence", "Busiest hours"), busiest, String::new()),
     ] {

@@ -242,6 +242,15 @@ impl<'h> Life<'h> {
     }
 }
 
+impl Report {
+    /// SLA compliance of every policy together.
+    pub fn sla_percent(&self) -> Option<f64> {
+        let met: u64 = self.sla.iter().map(|s| s.first_response_met + s.resolution_met).sum();
+        let missed: u64 = self.sla.iter().map(|s| s.first_response_breached + s.resolution_breached).sum();
+        percent(met, met + missed)
+    }
+}
+
 /// Nearest-rank percentile of sorted values: the smallest value with at
 /// least `p` percent of the values at or below it.
 fn percentile(sorted: &[i64], p: u32) -> Option<i64> {

@@ -55,6 +55,17 @@ pub fn report(conn: &mut Conn, settings: &Settings, period: Period, group: Optio
     Ok(kpi::compute(&history, &scope))
 }
 
+/// A share as people read it: `44.4 %`, or `–` when there is nothing to
+/// divide.
+pub fn percent_label(p: Option<f64>) -> String {
+    p.map_or_else(|| "–".to_string(), |p| format!("{p:.1} %"))
+}
+
+/// Business minutes as people read them (`2 h 30`), or `–`.
+pub fn minutes_label(m: Option<i64>) -> String {
+    m.map_or_else(|| "–".to_string(), crate::sla::minutes_label)
+}
+
 /// A ticket whose SLA clock is past its warning or breached, as listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct AtRisk {
