@@ -5,17 +5,17 @@
 //! in French or English, readable on a phone.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::charts::{self, Series};
 use super::pages::escape;
-use super::{preferred, Web};
+use super::{page, preferred, Web};
 use crate::config::Settings;
 use crate::domain::login::{self, PasswordHash};
 use crate::domain::ticket::{Lang, Status};
@@ -75,13 +75,6 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         .find_map(|kv| kv.trim().strip_prefix(COOKIE).and_then(|r| r.strip_prefix('=')).map(str::to_string))
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// The key sessions are signed with: the desk's link key.
 async fn key(web: &Web) -> Option<Vec<u8>> {
     let w = web.clone();
@@ -109,7 +102,7 @@ async fn visitor(web: &Web, headers: &HeaderMap, peer: SocketAddr) -> Option<Str
     let settings = web.live.borrow().settings.clone();
     let http = settings.http.as_ref()?;
     if let Some(name) = http.user_header.as_deref() {
-        if http.user_header_from.iter().any(|a| canonical(*a) == canonical(peer.ip())) {
+        if http.user_header_from.iter().any(|a| a.to_canonical() == peer.ip().to_canonical()) {
             let user = headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|u| !u.is_empty());
             if let Some(u) = user {
                 return Some(u.to_string());
@@ -121,10 +114,6 @@ async fn visitor(web: &Web, headers: &HeaderMap, peer: SocketAddr) -> Option<Str
     let login = login::session_login(&key, &token, web.clock.now())?;
     // An account removed from the config loses its sessions.
     settings.admins.iter().any(|a| a.login == login).then_some(login)
-}
-
-fn html(status: StatusCode, body: String) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }
 
 fn see_other(to: &str, cookie: Option<String>) -> Response {
@@ -153,7 +142,7 @@ pub async fn login_page(
     if visitor(&web, &headers, peer).await.is_some() {
         return see_other(&format!("/dashboard?lang={}", lang.as_str()), None);
     }
-    html(StatusCode::OK, login_html(lang, None))
+    page(StatusCode::OK, login_html(lang, None))
 }
 
 /// Checks the password off the runtime threads (PBKDF2 is slow on purpose).
@@ -170,7 +159,7 @@ pub async fn login_post(State(web): State<Web>, headers: HeaderMap, Form(c): For
         tracing::warn!("dashboard login refused: too many at once");
         let why =
             tr(lang, "Trop de tentatives en même temps, réessayez.", "Too many sign-in attempts at once, try again.");
-        return html(StatusCode::TOO_MANY_REQUESTS, login_html(lang, Some(why)));
+        return page(StatusCode::TOO_MANY_REQUESTS, login_html(lang, Some(why)));
     };
     let ok = tokio::task::spawn_blocking(move || match admin {
         Some(a) => PasswordHash::parse(&a.password_hash).is_ok_and(|h| h.verify(&password)),
@@ -186,11 +175,11 @@ pub async fn login_post(State(web): State<Web>, headers: HeaderMap, Form(c): For
     if !ok {
         tracing::warn!("dashboard login refused");
         let why = tr(lang, "Identifiant ou mot de passe incorrect.", "Wrong login or password.");
-        return html(StatusCode::UNAUTHORIZED, login_html(lang, Some(why)));
+        return page(StatusCode::UNAUTHORIZED, login_html(lang, Some(why)));
     }
     let Some(key) = key(&web).await else {
         let why = tr(lang, "Service momentanément indisponible.", "Temporarily unavailable.");
-        return html(StatusCode::SERVICE_UNAVAILABLE, login_html(lang, Some(why)));
+        return page(StatusCode::SERVICE_UNAVAILABLE, login_html(lang, Some(why)));
     };
     let token = login::session(&key, &login, web.clock.now() + Duration::hours(SESSION_HOURS));
     let cookie = format!(
@@ -235,18 +224,18 @@ pub async fn dashboard(
     })
     .await;
     match done {
-        Ok(Ok(Ok(shown))) => html(StatusCode::OK, page(lang, &user, &f, &shown, &web.live.borrow().settings)),
-        Ok(Ok(Err(bad))) => html(StatusCode::BAD_REQUEST, error_html(lang, &user, &bad)),
+        Ok(Ok(Ok(shown))) => page(StatusCode::OK, dashboard_html(lang, &user, &f, &shown, &web.live.borrow().settings)),
+        Ok(Ok(Err(bad))) => page(StatusCode::BAD_REQUEST, error_html(lang, &user, &bad)),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "dashboard not computed");
-            html(
+            page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 error_html(lang, &user, tr(lang, "Base de données indisponible.", "Database unavailable.")),
             )
         }
         Err(e) => {
             tracing::error!(error = %e, "dashboard task failed");
-            html(StatusCode::INTERNAL_SERVER_ERROR, error_html(lang, &user, "–"))
+            page(StatusCode::INTERNAL_SERVER_ERROR, error_html(lang, &user, "–"))
         }
     }
 }
@@ -335,7 +324,7 @@ fn status_label(s: &str, lang: Lang) -> String {
     s.parse::<Status>().map_or_else(|_| s.to_string(), |s| s.label(lang).to_string())
 }
 
-fn page(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: &Settings) -> String {
+fn dashboard_html(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: &Settings) -> String {
     let r = &shown.report;
     let fr = lang == Lang::Fr;
     let title = tr(lang, "Tableau de bord", "Dashboard");
