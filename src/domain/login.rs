@@ -85,8 +85,7 @@ impl PasswordHash {
 
     /// Whether `password` is the one hashed, compared in constant time.
     pub fn verify(&self, password: &str) -> bool {
-        let got = derive(password.as_bytes(), &self.salt, self.iterations);
-        got.iter().zip(&self.hash).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0 && self.hash.len() == got.len()
+        same_bytes(&derive(password.as_bytes(), &self.salt, self.iterations), &self.hash)
     }
 }
 
@@ -94,6 +93,12 @@ impl fmt::Display for PasswordHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{SCHEME}${}${}${}", self.iterations, hex::encode(&self.salt), hex::encode(&self.hash))
     }
+}
+
+/// Whether two secrets are equal, taking the same time wherever they
+/// differ (their lengths are not secret).
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn session_mac(key: &[u8], login: &str, expires: i64) -> Hmac<Sha256> {
