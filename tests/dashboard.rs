@@ -217,12 +217,14 @@ struct Browser {
     driver: Child,
     port: u16,
     session: String,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = webdriver(self.port, "DELETE", &format!("/session/{}", self.session), None);
+        if !self.session.is_empty() {
+            let _ = webdriver(self.port, "DELETE", &format!("/session/{}", self.session), None);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -290,30 +292,32 @@ impl Browser {
         let chromium = std::env::var("GUICHET_TEST_CHROMIUM").unwrap_or_else(|_| "chromium".into());
         let driver = std::env::var("GUICHET_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port();
-        let child = Command::new(&driver)
+        let driver_process = Command::new(&driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver} ({e}): scripts/browser.sh installs it"));
+        // Owned from here on, so that a failure below still stops chromedriver.
+        let profile = tempfile::tempdir().unwrap();
+        let mut browser = Browser { driver: driver_process, port, session: String::new(), profile };
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(start.elapsed() < Duration::from_secs(20), "chromedriver did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }
-        let profile = tempfile::tempdir().unwrap();
         let caps = json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
             "binary": chromium,
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--hide-scrollbars", format!("--window-size={width},{height}"),
-                format!("--user-data-dir={}", profile.path().display())
+                format!("--user-data-dir={}", browser.profile.path().display())
             ]
         }}}});
         let v = webdriver(port, "POST", "/session", Some(caps));
-        let session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-        Browser { driver: child, port, session, _profile: profile }
+        browser.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        browser
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
