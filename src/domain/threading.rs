@@ -54,18 +54,42 @@ impl SubjectTag {
 }
 
 /// `support+42@example.test` carries ticket 42 when `support@example.test`
-/// is one of our addresses.
+/// is one of our addresses; so does the note address `support+42-internal@…`.
 pub fn plus_address_number<'a>(recipients: impl IntoIterator<Item = &'a str>, our_addresses: &[String]) -> Option<i64> {
-    recipients.into_iter().find_map(|addr| {
-        let (local, domain) = addr.trim().rsplit_once('@')?;
-        let (base, detail) = local.split_once('+')?;
-        let plain = format!("{base}@{domain}").to_ascii_lowercase();
-        if our_addresses.iter().any(|a| a.eq_ignore_ascii_case(&plain)) {
-            detail.parse().ok()
-        } else {
-            None
-        }
-    })
+    recipients.into_iter().find_map(|addr| plus_address(addr, our_addresses)).map(|(n, _)| n)
+}
+
+/// What the plus address of a technician-only notice's `Reply-To` ends with:
+/// mail to it is an internal note on the ticket, whatever it says.
+const NOTE_SUFFIX: &str = "-internal";
+
+/// `support+42-internal@example.test`: where a reply to a technician-only
+/// notice (an alert) goes, so that it stays an internal note.
+pub fn note_address(desk_address: &str, number: i64) -> String {
+    match desk_address.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}+{number}{NOTE_SUFFIX}@{domain}"),
+        None => desk_address.to_string(),
+    }
+}
+
+/// Whether one of `recipients` is the note address of a ticket.
+pub fn to_note_address<'a>(recipients: impl IntoIterator<Item = &'a str>, our_addresses: &[String]) -> bool {
+    recipients.into_iter().any(|addr| plus_address(addr, our_addresses).is_some_and(|(_, note)| note))
+}
+
+/// The ticket number of a plus address of ours, and whether it is the note address.
+fn plus_address(addr: &str, our_addresses: &[String]) -> Option<(i64, bool)> {
+    let (local, domain) = addr.trim().rsplit_once('@')?;
+    let (base, detail) = local.split_once('+')?;
+    let plain = format!("{base}@{domain}").to_ascii_lowercase();
+    if !our_addresses.iter().any(|a| a.eq_ignore_ascii_case(&plain)) {
+        return None;
+    }
+    let lower = detail.to_ascii_lowercase();
+    match lower.strip_suffix(NOTE_SUFFIX) {
+        Some(number) => Some((number.parse().ok()?, true)),
+        None => Some((lower.parse().ok()?, false)),
+    }
 }
 
 static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -201,6 +225,18 @@ mod tests {
         assert_eq!(plus_address_number(["Support+42@example.test"], &ours), Some(42));
         assert_eq!(plus_address_number(["other+42@example.test"], &ours), None);
         assert_eq!(plus_address_number(["support+abc@example.test"], &ours), None);
+    }
+
+    #[test]
+    fn the_note_address_threads_onto_its_ticket_and_says_it_is_one() {
+        let ours = vec!["support@example.test".to_string()];
+        let note = note_address("support@example.test", 42);
+        assert_eq!(note, "support+42-internal@example.test");
+        assert_eq!(plus_address_number([note.as_str()], &ours), Some(42));
+        assert!(to_note_address(["Support+42-Internal@example.test"], &ours));
+        assert!(!to_note_address(["support+42@example.test"], &ours));
+        assert!(!to_note_address(["other+42-internal@example.test"], &ours));
+        assert_eq!(plus_address_number(["support+-internal@example.test"], &ours), None);
     }
 
     #[test]

@@ -102,21 +102,55 @@ static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
 /// forwarded is the request.
 #[must_use]
 pub fn trim_reply(text: &str) -> String {
-    let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
-    let lines: Vec<&str> = normalized.lines().collect();
-    let whole = || normalized.trim().to_owned();
+    match new_text(text) {
+        Some(reply) => reply,
+        None => normalize(text).trim().to_owned(),
+    }
+}
 
+/// What the author wrote now, or `None` when nothing is left once quoted
+/// history and signature are gone. This is what may be sent on to someone
+/// else: the history a technician quotes is a notice meant for them alone.
+#[must_use]
+pub fn new_text(text: &str) -> Option<String> {
+    let normalized = normalize(text);
+    let lines: Vec<&str> = normalized.lines().collect();
     if starts_with_forward(&lines) {
-        return whole();
+        let whole = normalized.trim();
+        return (!whole.is_empty()).then(|| whole.to_owned());
     }
     let history = history_start(&lines).unwrap_or(lines.len());
-    let fresh = drop_signature(drop_quoted(&lines[..history]));
-    let reply = join(&fresh);
-    if reply.is_empty() {
-        whole()
-    } else {
-        reply
+    let reply = join(&drop_signature(drop_quoted(&lines[..history])));
+    (!reply.is_empty()).then_some(reply)
+}
+
+/// `text` without the lines it shares with `notices` (mail we sent to
+/// technicians): history a mail client pasted without `>` or a header
+/// block, that the trimmer could not tell from new words. Short lines
+/// ("Bonjour,", "Merci") are words anyone writes and stay.
+#[must_use]
+pub fn without_lines_of(text: &str, notices: &[String]) -> String {
+    const MIN_CHARS: usize = 16;
+    let key = |line: &str| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim().to_lowercase();
+    let known: std::collections::HashSet<String> =
+        notices.iter().flat_map(|n| n.lines().map(key)).filter(|l| l.chars().count() >= MIN_CHARS).collect();
+    if known.is_empty() {
+        return text.to_string();
     }
+    let kept: Vec<&str> = text.lines().filter(|line| !known.contains(&key(line))).collect();
+    let mut out: Vec<&str> = Vec::with_capacity(kept.len());
+    for line in kept {
+        // Two blank lines where a block was taken out read as one.
+        if is_blank(line) && out.last().is_none_or(|l| is_blank(l)) {
+            continue;
+        }
+        out.push(line);
+    }
+    join(&out)
+}
+
+fn normalize(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 fn is_blank(line: &str) -> bool {
@@ -294,7 +328,25 @@ fn join(lines: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::trim_reply;
+    use super::{new_text, trim_reply, without_lines_of};
+
+    #[test]
+    fn a_reply_with_only_commands_left_and_a_quote_has_no_new_text() {
+        let body = "\nLe lun. 30 nov. 2026 à 10:00, Support <support@example.test> a écrit :\n> Ticket attribué\n> Priorité : moyenne\n> Pour une note interne, écrivez #internal\n";
+        assert_eq!(new_text(body), None);
+        assert!(trim_reply(body).contains("Priorité"), "what is kept of a requester's mail is still whole");
+        assert_eq!(new_text("Je passe demain.\n\n> Ticket attribué"), Some("Je passe demain.".into()));
+    }
+
+    #[test]
+    fn lines_of_a_notice_pasted_without_quotes_are_taken_out() {
+        let notice =
+            "Ticket attribué : n° 42\nGroupe : poste de travail\nPour une note interne, écrivez #internal\nBonjour,"
+                .to_string();
+        let text = "Bonjour,\nJe passe demain matin.\n\nTicket attribué : n° 42\nGroupe : poste de travail\n\nPour une note interne, écrivez #internal";
+        assert_eq!(without_lines_of(text, &[notice]), "Bonjour,\nJe passe demain matin.");
+        assert_eq!(without_lines_of("Rien à voir", &[]), "Rien à voir");
+    }
 
     /// (what the case shows, inbound body, expected reply)
     type Case = (&'static str, &'static str, &'static str);

@@ -14,9 +14,9 @@ use crate::domain::commands::{self, Assignee, Command};
 use crate::domain::survey;
 use crate::domain::threading::{self, Candidates, OnClosed};
 use crate::domain::ticket::{Lang, Status, TicketType};
-use crate::domain::trim::trim_reply;
+use crate::domain::trim::{new_text, trim_reply, without_lines_of};
 use crate::mail::inbound::{sha256_hex, InboundMail, Mailbox, Unusable};
-use crate::notify::outbox::{ArticleView, ChangeView, Desk, Notice, QueueError};
+use crate::notify::outbox::{ArticleView, ChangeView, Desk, Notice, QueueError, NOTE_TEMPLATES};
 use crate::sla::{self, SlaError};
 use crate::store::models::{NewArticle, NewEvent, NewInbound, NewRawMessage, NewTicket, Ticket};
 use crate::store::{queries, Conn, Store, StoreError};
@@ -788,7 +788,10 @@ impl Ctx<'_, '_> {
                     self.article(&ticket, "in", "internal", "stranger", &trimmed)?;
                     // A stranger's files are kept on the ticket, not spread by mail.
                     let view = ArticleView { attachments: Vec::new(), ..self.article_view(&trimmed, false, true) };
-                    self.notify_technicians(&ticket, "stranger_alert", view)?;
+                    let list = |v: &[Mailbox]| v.iter().map(Mailbox::to_string).collect::<Vec<_>>().join(", ");
+                    let details =
+                        serde_json::json!({ "alert": { "to": list(&self.mail.to), "cc": list(&self.mail.cc) } });
+                    self.notify_technicians_with(&ticket, "stranger_alert", view, &details)?;
                     Ok((Outcome::Article { ticket: ticket.id }, format!("{reason}: kept internal")))
                 }
                 StrangerPolicy::NewTicket => {
@@ -1252,8 +1255,15 @@ impl Ctx<'_, '_> {
         let settings = self.desk.settings;
         let Some(tech) = self.staff.cloned() else { return Ok(()) };
         let parsed = commands::parse(&self.mail.text);
-        let trimmed = trim_reply(&parsed.text);
-        let internal = parsed.is_internal();
+        let answered = self.answered_notices()?;
+        let internal = parsed.is_internal() || self.to_note_address() || answered.answers_note;
+        // What goes on to the requester is only what the technician wrote
+        // now: never the notice they quote, even when nothing else is left.
+        let trimmed = if internal {
+            trim_reply(&parsed.text)
+        } else {
+            new_text(&parsed.text).map(|t| without_lines_of(&t, &answered.texts)).unwrap_or_default()
+        };
         let visibility = if internal { "internal" } else { "public" };
         self.article(ticket, "out", visibility, "technician", &trimmed)?;
         let errors: Vec<(String, String)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
@@ -1322,6 +1332,25 @@ impl Ctx<'_, '_> {
             self.draft_article(&current, &tech.email, if internal { "" } else { trimmed.as_str() })?;
         }
         self.refuse(&current, &tech, &applied.errors, &trimmed, internal)
+    }
+
+    /// Our notices to technicians this mail answers: their texts, and
+    /// whether the one it replies to is an alert whose answer is a note.
+    fn answered_notices(&mut self) -> Result<Answered, Stop> {
+        let notices = queries::staff_notices_among(self.conn, &self.mail.references)?;
+        let parent = self.mail.references.first();
+        let answers_note =
+            notices.iter().any(|(mid, template, _)| Some(mid) == parent && NOTE_TEMPLATES.contains(&template.as_str()));
+        let texts = notices.iter().filter_map(|(_, _, bytes)| InboundMail::parse(bytes).ok().map(|m| m.text)).collect();
+        Ok(Answered { texts, answers_note })
+    }
+
+    /// Written to the ticket's note address (the `Reply-To` of an alert).
+    fn to_note_address(&self) -> bool {
+        let m = self.mail;
+        let recipients =
+            m.to.iter().chain(&m.cc).map(|x| x.email.as_str()).chain(m.delivered_to.iter().map(String::as_str));
+        threading::to_note_address(recipients, self.desk.settings.our_addresses())
     }
 
     /// A resolved ticket a technician marked `#kb` (on this mail or an
@@ -1700,6 +1729,12 @@ impl Ctx<'_, '_> {
         }
         Ok(Applied { old_status, status, commanded, handed_to, errors })
     }
+}
+
+/// The notices to technicians a technician's mail answers.
+struct Answered {
+    texts: Vec<String>,
+    answers_note: bool,
 }
 
 /// What a technician's commands did.

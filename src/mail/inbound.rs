@@ -23,6 +23,17 @@ pub struct Mailbox {
     pub name: String,
 }
 
+/// `Name <address>`, or the address alone, as people read it.
+impl std::fmt::Display for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.name.is_empty() {
+            f.write_str(&self.email)
+        } else {
+            write!(f, "{} <{}>", self.name, self.email)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Attachment {
     pub filename: String,

@@ -17,6 +17,9 @@ pub struct Draft {
     pub from: Mailbox,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
+    /// Where a reply goes when it must not go to `from` (a technician-only
+    /// notice: the ticket's note address).
+    pub reply_to: Option<Mailbox>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -72,6 +75,9 @@ impl Draft {
         }
         for m in &self.cc {
             b = b.cc(lettre_mailbox(m)?);
+        }
+        if let Some(m) = &self.reply_to {
+            b = b.reply_to(lettre_mailbox(m)?);
         }
         if let Some(parent) = self.references.last() {
             b = b.in_reply_to(format!("<{}>", one_line(parent)));
@@ -185,6 +191,7 @@ mod tests {
             from: Mailbox { email: "support@example.test".into(), name: "Support".into() },
             to: vec![Mailbox { email: "alice@example.test".into(), name: "Alice\r\nBcc: x@evil.test".into() }],
             cc: vec![],
+            reply_to: None,
             subject: "[Guichet #1] Imprimante\r\nBcc: mallory@evil.test".into(),
             text: "Bonjour".into(),
             html: "<p>Bonjour</p>".into(),

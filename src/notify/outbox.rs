@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::templates::Templates;
 use crate::config::{Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
+use crate::domain::threading;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
 use crate::mail::inbound::{Attachment, Mailbox};
 use crate::mail::outbound::Draft;
@@ -97,6 +98,12 @@ pub enum QueueError {
     Store(#[from] diesel::result::Error),
 }
 
+/// Technician-only notices whose answer is an internal note: they carry
+/// the ticket's note address in `Reply-To` (the pipeline also reads an answer
+/// to one of them as internal when the client ignored it).
+pub const NOTE_TEMPLATES: &[&str] =
+    &["stranger_alert", "delivery_failed", "sla_warning", "sla_breached", "command_error"];
+
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 impl Desk<'_> {
@@ -142,10 +149,16 @@ impl Desk<'_> {
             references.extend(tail);
         }
         let desk_address = self.settings.desk_address().to_string();
+        // An answer to an alert is for the other technicians, never the requester.
+        let reply_to = (staff && NOTE_TEMPLATES.contains(&notice.template.as_str())).then(|| Mailbox {
+            email: threading::note_address(&desk_address, ticket.id),
+            name: notice.from_name.clone(),
+        });
         let draft = Draft {
             from: Mailbox { email: desk_address.clone(), name: notice.from_name.clone() },
             to: to.clone(),
             cc: cc.clone(),
+            reply_to,
             subject: subject.clone(),
             text: rendered.text,
             html: rendered.html,
@@ -238,6 +251,7 @@ impl Desk<'_> {
             from: Mailbox { email: from_address.to_string(), name: notice.from_name.clone() },
             to: to.clone(),
             cc: Vec::new(),
+            reply_to: None,
             subject: rendered.subject.clone(),
             text: rendered.text,
             html: rendered.html,
@@ -417,6 +431,10 @@ impl Desk<'_> {
             "bounce": { "failures": [], "undeliverable_days": 0 },
             "kb": { "has_articles": false, "articles": [] },
             "major": { "number": 0, "subject": "", "count": 0, "window_minutes": 0, "children": [] },
+            "alert": {
+                "to": "", "cc": "",
+                "note_address": threading::note_address(self.settings.desk_address(), t.id),
+            },
         });
         merge_details(&mut ctx, &n.details);
         Ok(ctx)

@@ -318,6 +318,10 @@ pub fn sample_context(lang: Lang) -> Value {
             "failures": [{ "recipient": "alice@example.test", "status": "5.1.1", "diagnostic": "550 5.1.1 User unknown" }],
             "undeliverable_days": 7
         },
+        "alert": {
+            "to": "support@example.test", "cc": "Bob Durand <bob@example.test>",
+            "note_address": "support+42-internal@example.test"
+        },
         "mail": {
             "subject": subject, "received_at": "2026-11-28 09:12 UTC", "to": "support@example.test",
             "size_label": "112.4 MB", "limit_label": "100 MB"

@@ -223,6 +223,23 @@ pub fn ticket_by_message_ids(conn: &mut Conn, ids: &[String]) -> QResult<Option<
     Ok(None)
 }
 
+/// Our notices to technicians among these Message-IDs, each as
+/// (Message-ID, template, bytes): what a technician's reply answers and quotes.
+pub fn staff_notices_among(conn: &mut Conn, ids: &[String]) -> QResult<Vec<(String, String, Vec<u8>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let staff = message_ids::table
+        .filter(message_ids::message_id.eq_any(ids))
+        .filter(message_ids::direction.eq("out"))
+        .filter(message_ids::audience.eq("staff"))
+        .select(message_ids::message_id);
+    outbox::table
+        .filter(outbox::message_id.eq_any(staff))
+        .select((outbox::message_id, outbox::template, outbox::content))
+        .load(conn)
+}
+
 pub fn record_message_id(
     conn: &mut Conn,
     message_id: &str,
