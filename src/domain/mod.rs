@@ -16,6 +16,7 @@ pub mod login;
 pub mod rules;
 pub mod sla;
 pub mod survey;
+pub mod thanks;
 pub mod threading;
 pub mod ticket;
 pub mod token;

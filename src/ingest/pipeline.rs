@@ -6,12 +6,14 @@
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::routing::{auto_assign, route, Routing};
 use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
 use crate::domain::commands::{self, Assignee, Command};
 use crate::domain::survey;
+use crate::domain::thanks::thanks_only;
 use crate::domain::threading::{self, Candidates, OnClosed};
 use crate::domain::ticket::{Lang, Status, TicketType};
 use crate::domain::trim::{new_text, trim_reply, without_lines_of};
@@ -823,15 +825,22 @@ impl Ctx<'_, '_> {
                         self.article(&ticket, "in", "public", role.as_str(), &trimmed)?;
                         let requester = queries::contact(self.conn, ticket.requester_id)?;
                         self.add_watchers(&ticket, &requester.email)?;
-                        if how == OnClosed::Reopen || status == Status::Pending {
+                        // "Merci !" after the resolution is kept, not a reason to reopen.
+                        let thanks = how == OnClosed::Reopen && thanks_only(&trimmed);
+                        if thanks {
+                            self.event(ticket.id, &self.mail.from.email.clone(), "thanks", None, None, None)?;
+                        } else if how == OnClosed::Reopen || status == Status::Pending {
                             let next = Status::reopened(ticket.assignee.is_some());
                             let kind = if how == OnClosed::Reopen { "reopened" } else { "status" };
                             self.set_status(&ticket, status, next, &self.mail.from.email.clone(), kind)?;
                             self.timers(ticket.id, false)?;
                         }
+                        // The technicians read the ticket as this mail left it.
+                        let current = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
                         let view = self.article_view(&trimmed, false, false);
-                        self.notify_technicians(&ticket, "new_article", view)?;
-                        Ok((Outcome::Article { ticket: ticket.id }, reason))
+                        self.notify_technicians(&current, "new_article", view)?;
+                        let reason = if thanks { format!("{reason}: thanks, kept closed") } else { reason };
+                        Ok((Outcome::Article { ticket: current.id }, reason))
                     }
                 }
             }
@@ -1089,6 +1098,7 @@ impl Ctx<'_, '_> {
                 ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
             }
         }
+        let history = if major.is_none() { self.requester_history(&ticket, lang, &trimmed)? } else { Value::Null };
         let view = self.article_view(&trimmed, true, internal);
         let requester_is_staff = settings.technician(&requester.email).is_some();
         if answer && r.acknowledge && !internal && !requester_is_staff {
@@ -1113,10 +1123,10 @@ impl Ctx<'_, '_> {
             // The technicians know: told once, of the incident.
         } else if let Some(a) = ticket.assignee.clone() {
             if a != actor {
-                self.notify_assignee(&ticket, &a, view.clone())?;
+                self.notify_assignee_with(&ticket, &a, view.clone(), &history)?;
             }
         } else {
-            self.notify_technicians(&ticket, "new_article", view)?;
+            self.notify_technicians_with(&ticket, "new_article", view, &history)?;
         }
         self.timers(ticket.id, talked)?;
         Ok(ticket.id)
@@ -1124,13 +1134,71 @@ impl Ctx<'_, '_> {
 
     /// Tells a technician a ticket is now theirs.
     fn notify_assignee(&mut self, ticket: &Ticket, email: &str, article: ArticleView) -> Result<(), Stop> {
+        self.notify_assignee_with(ticket, email, article, &Value::Null)
+    }
+
+    fn notify_assignee_with(
+        &mut self,
+        ticket: &Ticket,
+        email: &str,
+        article: ArticleView,
+        details: &Value,
+    ) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let Some(tech) = settings.technician(email) else { return Ok(()) };
-        let lang = tech.language.unwrap_or(settings.tickets.language);
-        let to = vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }];
-        let notice = Notice::automatic("assigned", lang, to, &settings.outgoing.from_name, article);
-        self.desk.queue(self.conn, ticket, notice)?;
+        self.desk.tell_technicians(self.conn, ticket, &[tech], "assigned", article, details)?;
         Ok(())
+    }
+
+    /// The requester's other tickets, open or closed lately, for the
+    /// technicians' notice of a new one (`history`); the one most alike to
+    /// it, if any, is linked to it in both histories.
+    fn requester_history(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Value, Stop> {
+        use crate::domain::incident::{similarity, Terms};
+        const RECENTLY_CLOSED_DAYS: i64 = 30;
+        const LISTED: i64 = 5;
+        let since = self.now - chrono::Duration::days(RECENTLY_CLOSED_DAYS);
+        let others = queries::requester_tickets(self.conn, ticket.requester_id, ticket.id, since, LISTED)?;
+        if others.is_empty() {
+            return Ok(Value::Null);
+        }
+        let mine = Terms::of(&ticket.subject, &format!("{}\n{text}", ticket.subject), lang);
+        let threshold = self.desk.settings.major_incident.similarity;
+        let mut alike: Option<(f64, &Ticket)> = None;
+        let mut listed = Vec::with_capacity(others.len());
+        for t in &others {
+            let first = queries::articles(self.conn, t.id)?.into_iter().next().map(|a| a.trimmed_text);
+            let their_lang = t.language.parse().unwrap_or(lang);
+            let theirs = Terms::of(&t.subject, &format!("{}\n{}", t.subject, first.unwrap_or_default()), their_lang);
+            let score = similarity(&mine, &theirs);
+            if score >= threshold && alike.is_none_or(|(best, _)| score > best) {
+                alike = Some((score, t));
+            }
+            let status: Status = t.status.parse().unwrap_or(Status::New);
+            listed.push(serde_json::json!({
+                "number": t.id,
+                "subject": t.subject,
+                "status": status.as_str(),
+                "status_label": status.label(lang),
+                "closed": status.is_closed(),
+                "when": t.closed_at.unwrap_or(t.created_at).and_utc().to_rfc3339(),
+            }));
+        }
+        let related = match alike {
+            Some((_, t)) => {
+                // A reply to a ticket closed too long ago is linked to it already.
+                if ticket.related_id != Some(t.id) {
+                    if ticket.related_id.is_none() {
+                        queries::set_related(self.conn, ticket.id, t.id, self.now)?;
+                    }
+                    self.event(ticket.id, "guichet", "related", None, Some(&t.id.to_string()), None)?;
+                    self.event(t.id, "guichet", "followed_by", None, Some(&ticket.id.to_string()), None)?;
+                }
+                serde_json::json!({ "number": t.id, "subject": t.subject })
+            }
+            None => Value::Null,
+        };
+        Ok(serde_json::json!({ "history": { "has_tickets": true, "tickets": listed, "related": related } }))
     }
 
     /// Everyone else a participant wrote to follows the ticket from now on.
@@ -1265,9 +1333,13 @@ impl Ctx<'_, '_> {
             new_text(&parsed.text).map(|t| without_lines_of(&t, &answered.texts)).unwrap_or_default()
         };
         let visibility = if internal { "internal" } else { "public" };
-        self.article(ticket, "out", visibility, "technician", &trimmed)?;
+        let article = self.article(ticket, "out", visibility, "technician", &trimmed)?;
         let errors: Vec<(String, String)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
         let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
+        // `#kb` on an answer: that answer is the solution the draft will hold.
+        if parsed.commands.contains(&Command::Kb) && !internal && !trimmed.is_empty() {
+            self.event(ticket.id, &tech.email, "kb_solution", None, None, Some(article))?;
+        }
         // A public answer, or a status the requester is told of, is a response.
         let responded = !internal && (applied.commanded || !trimmed.is_empty());
         self.timers(ticket.id, responded)?;
@@ -1354,12 +1426,21 @@ impl Ctx<'_, '_> {
     }
 
     /// A resolved ticket a technician marked `#kb` (on this mail or an
-    /// earlier one) becomes a draft article, once.
+    /// earlier one) becomes a draft article, once. Its solution is the
+    /// last answer that carried `#kb`, or else the resolving one.
     fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
-        let asked = queries::events(self.conn, ticket.id)?.iter().any(|e| e.kind == "kb_requested");
-        if !asked {
+        let events = queries::events(self.conn, ticket.id)?;
+        if !events.iter().any(|e| e.kind == "kb_requested") {
             return Ok(());
         }
+        let marked = events.iter().rev().find(|e| e.kind == "kb_solution").and_then(|e| e.article_id);
+        let marked = match marked {
+            Some(id) => {
+                queries::articles(self.conn, ticket.id)?.into_iter().find(|a| a.id == id).map(|a| a.trimmed_text)
+            }
+            None => None,
+        };
+        let solution = marked.as_deref().unwrap_or(solution);
         if let Some(id) = crate::kb::draft_from_ticket(self.conn, ticket, solution, self.now)? {
             self.event(ticket.id, actor, "kb_drafted", None, Some(&id.to_string()), None)?;
         }

@@ -185,6 +185,32 @@ pub fn set_parent(conn: &mut Conn, id: i64, parent: i64, now: NaiveDateTime) -> 
         .map(drop)
 }
 
+pub fn set_related(conn: &mut Conn, id: i64, related: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::related_id.eq(related), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A requester's other tickets: those still open, and those closed since
+/// `closed_since`; the newest `limit`.
+pub fn requester_tickets(
+    conn: &mut Conn,
+    requester: i64,
+    except: i64,
+    closed_since: NaiveDateTime,
+    limit: i64,
+) -> QResult<Vec<Ticket>> {
+    tickets::table
+        .filter(tickets::requester_id.eq(requester))
+        .filter(tickets::id.ne(except))
+        .filter(tickets::closed_at.is_null().or(tickets::closed_at.ge(closed_since)))
+        .order(tickets::id.desc())
+        .limit(limit)
+        .select(Ticket::as_select())
+        .load(conn)
+}
+
 pub fn touch_ticket(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<()> {
     diesel::update(tickets::table.find(id)).set(tickets::updated_at.eq(now)).execute(conn).map(drop)
 }
