@@ -141,32 +141,11 @@ fn a_notice_pasted_without_quote_marks_is_not_sent_on_either() {
     }
 }
 
-/// Every technician template, quoted under every command: the requester and
-/// the colleague in copy get the command's effect and nothing of the notice.
-#[test]
-fn no_technician_template_quoted_under_any_command_reaches_a_requester_or_watcher() {
+/// Every technician template, quoted under `commands` one after the
+/// other: the requester and the colleague in copy get each command's effect
+/// and nothing of the notice.
+fn no_notice_reaches_people_under(commands: &[String]) {
     let desk = Desk::new();
-    let commands = [
-        "#status pending",
-        "#status assigned",
-        "#resolve",
-        "#unresolved",
-        "#assign me",
-        &format!("#assign {SARAH}"),
-        "#assign group:reseau",
-        "#impact 2",
-        "#urgency 1",
-        "#type request",
-        "#parent 1",
-        "#kb\n#resolve",
-        "#major",
-        "#plan 2026-12-07 14:30",
-        &format!("#watch {CAROL}"),
-        &format!("#unwatch {BOB}"),
-        "#internal",
-        "#status attente",
-        "",
-    ];
     for (i, command) in commands.iter().enumerate() {
         let n = ticket_with_a_colleague_in_copy(&desk, &format!("t{i}@example.test"));
         let people_text: String = PEOPLE_TEMPLATES.iter().map(|p| preview(&desk, p, n)).collect();
@@ -196,6 +175,40 @@ fn no_technician_template_quoted_under_any_command_reaches_a_requester_or_watche
             }
         }
     }
+}
+
+#[test]
+fn no_technician_template_quoted_under_a_status_command_reaches_a_requester_or_watcher() {
+    let commands =
+        ["#status pending", "#status assigned", "#resolve", "#unresolved", "#plan 2026-12-07 14:30", "#kb\n#resolve"];
+    no_notice_reaches_people_under(&commands.map(String::from));
+}
+
+#[test]
+fn no_technician_template_quoted_under_an_assignment_or_classification_reaches_a_requester_or_watcher() {
+    let commands = [
+        "#assign me".to_string(),
+        format!("#assign {SARAH}"),
+        "#assign group:reseau".into(),
+        "#impact 2".into(),
+        "#urgency 1".into(),
+        "#type request".into(),
+        "#parent 1".into(),
+    ];
+    no_notice_reaches_people_under(&commands);
+}
+
+#[test]
+fn no_technician_template_quoted_under_any_other_command_reaches_a_requester_or_watcher() {
+    let commands = [
+        "#major".to_string(),
+        format!("#watch {CAROL}"),
+        format!("#unwatch {BOB}"),
+        "#internal".into(),
+        "#status attente".into(),
+        String::new(),
+    ];
+    no_notice_reaches_people_under(&commands);
 }
 
 #[test]

@@ -109,7 +109,8 @@ fn a_tickets_whole_story_leaves_each_mailbox_with_what_its_owner_should_read() {
     assert_eq!(desk.ticket(1)["status"], "pending");
 
     // Carol, who is not on the ticket, writes with its tag; Tess answers the alert.
-    let stranger = message(&carol, &support, &format!("Re: {thread}"), "s3@carol.example.test", "", "J'ai le même souci.");
+    let stranger =
+        message(&carol, &support, &format!("Re: {thread}"), "s3@carol.example.test", "", "J'ai le même souci.");
     deliver(&srv, &desk, &support, &carol, &stranger);
     let alert = srv.wait_for(&tess, "INBOX", 2, WAIT).pop().unwrap();
     let reply_to = header(&alert, "Reply-To").unwrap();
@@ -118,7 +119,8 @@ fn a_tickets_whole_story_leaves_each_mailbox_with_what_its_owner_should_read() {
     let to_note = answer(&tess, &support, &alert, "s4@tess.example.test", "Bonjour Carole, c'est noté.")
         .into_iter()
         .collect::<Vec<u8>>();
-    let to_note = String::from_utf8(to_note).unwrap().replacen(&format!("To: {support}"), &format!("To: {note_address}"), 1);
+    let to_note =
+        String::from_utf8(to_note).unwrap().replacen(&format!("To: {support}"), &format!("To: {note_address}"), 1);
     srv.send(&tess, &[&note_address], to_note.as_bytes());
     srv.wait_for(&support, "INBOX", 1, WAIT);
     once(&desk);
@@ -173,6 +175,7 @@ fn a_tickets_whole_story_leaves_each_mailbox_with_what_its_owner_should_read() {
     let subjects: std::collections::BTreeSet<String> = tess_mail.iter().map(|m| subject(m)).collect();
     assert_eq!(subjects.len(), 1, "{subjects:?}");
     let t = desk.ticket(1);
-    let note = t["articles"].as_array().unwrap().iter().find(|a| a["text"].as_str().unwrap().contains("c'est noté")).unwrap();
+    let note =
+        t["articles"].as_array().unwrap().iter().find(|a| a["text"].as_str().unwrap().contains("c'est noté")).unwrap();
     assert_eq!(note["visibility"], "internal");
 }
