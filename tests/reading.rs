@@ -125,3 +125,55 @@ fn rules_test_shows_the_language_a_rule_sees() {
     assert_eq!(json["ticket"]["group"], "reseau");
     assert_eq!(json["ticket"]["language"], "en");
 }
+
+/// A technician's answer on ticket `n`.
+fn tech_mail(from: &str, n: i64, id: &str, body: &str) -> Vec<u8> {
+    mail(from, &format!("RE: [Guichet #{n}] Imprimante"), id, "", body)
+}
+
+fn refusal_text(desk: &Desk) -> String {
+    let rows = desk.queued("command_error");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    body(&rows[0])
+}
+
+#[test]
+fn a_french_technician_reads_why_a_status_was_refused_in_french() {
+    let desk = Desk::new();
+    desk.ingest(&mail("alice@example.test", "Imprimante", "p-1@example.test", "", "Bonjour, elle ne marche plus."));
+    desk.ingest(&tech_mail(MARC, 1, "m-1@example.test", "#status attente\nJe regarde."));
+    let text = refusal_text(&desk);
+    assert!(text.contains("statut inconnu\u{a0}: «\u{a0}attente\u{a0}»"), "{text}");
+    assert!(text.contains("pending «\u{a0}en attente\u{a0}»"), "{text}");
+    for english in ["unknown", "expected", "one of"] {
+        assert!(!text.contains(english), "`{english}` in:\n{text}");
+    }
+    // The history, read by everyone, keeps the English words.
+    let t = desk.ticket(1);
+    let refused: Vec<_> = t["history"].as_array().unwrap().iter().filter(|e| e["kind"] == "command_refused").collect();
+    assert_eq!(refused.len(), 1, "{t}");
+    assert!(refused[0]["new"].as_str().unwrap().starts_with("unknown status `attente`"), "{}", refused[0]);
+}
+
+#[test]
+fn an_english_technician_reads_why_a_status_was_refused_in_english() {
+    let desk = Desk::new();
+    desk.ingest(&mail("alice@example.test", "Printer", "p-2@example.test", "", "Hello, it does not work."));
+    desk.ingest(&tech_mail(SARAH, 1, "s-1@example.test", "#status attente\nLooking."));
+    let text = refusal_text(&desk);
+    assert!(text.contains("unknown status `attente` (expected one of: new, assigned"), "{text}");
+    assert!(!text.contains("statut"), "{text}");
+}
+
+#[test]
+fn a_french_technician_reads_an_illegal_move_in_french() {
+    let desk = Desk::new();
+    desk.ingest(&mail("alice@example.test", "Imprimante", "p-3@example.test", "", "Bonjour, elle ne marche plus."));
+    desk.ingest(&tech_mail(MARC, 1, "m-2@example.test", "#resolve\nC'est réparé."));
+    desk.ingest(&tech_mail(MARC, 1, "m-3@example.test", "#status pending\n#assign bob@example.test\nNote"));
+    let rows = desk.queued("command_error");
+    let all: String = rows.iter().map(body).collect();
+    assert!(all.contains("de «\u{a0}fermé résolu\u{a0}» à «\u{a0}en attente\u{a0}»"), "{all}");
+    assert!(all.contains("«\u{a0}bob@example.test\u{a0}» n'est pas un technicien"), "{all}");
+    assert!(!all.contains("cannot go") && !all.contains("is not a technician"), "{all}");
+}

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::routing::{auto_assign, route, Routing};
 use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
-use crate::domain::commands::{self, Assignee, Command};
+use crate::domain::commands::{self, Assignee, Command, Refusal};
 use crate::domain::survey;
 use crate::domain::threading::{self, Candidates, OnClosed};
 use crate::domain::ticket::{Lang, Status, TicketType};
@@ -1256,7 +1256,7 @@ impl Ctx<'_, '_> {
         let internal = parsed.is_internal();
         let visibility = if internal { "internal" } else { "public" };
         self.article(ticket, "out", visibility, "technician", &trimmed)?;
-        let errors: Vec<(String, String)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
+        let errors: Vec<(String, Refusal)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
         let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
         // A public answer, or a status the requester is told of, is a response.
         let responded = !internal && (applied.commanded || !trimmed.is_empty());
@@ -1476,18 +1476,20 @@ impl Ctx<'_, '_> {
         &mut self,
         ticket: &Ticket,
         tech: &Technician,
-        errors: &[(String, String)],
+        errors: &[(String, Refusal)],
         text: &str,
         internal: bool,
     ) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let tech_lang = tech.language.unwrap_or(settings.tickets.language);
-        for (command, reason) in errors {
-            self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(reason), None)?;
+        for (command, refusal) in errors {
+            // The history is read by everyone: it keeps the English words.
+            let recorded = refusal.message(Lang::En);
+            self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(&recorded), None)?;
             let to = vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }];
             let article = ArticleView { attachments: Vec::new(), ..self.article_view(text, false, internal) };
             let notice = Notice {
-                error: Some((command.clone(), reason.clone())),
+                error: Some((command.clone(), refusal.message(tech_lang))),
                 ..Notice::automatic("command_error", tech_lang, to, &settings.outgoing.from_name, article)
             };
             self.desk.queue(self.conn, ticket, notice)?;
@@ -1540,7 +1542,7 @@ impl Ctx<'_, '_> {
         ticket: &Ticket,
         tech: &Technician,
         commands: &[Command],
-        mut errors: Vec<(String, String)>,
+        mut errors: Vec<(String, Refusal)>,
         take: bool,
     ) -> Result<Applied, Stop> {
         let settings = self.desk.settings;
@@ -1556,11 +1558,11 @@ impl Ctx<'_, '_> {
 
         for cmd in commands {
             let line = cmd.line();
-            let step = |status: &mut Status, to: Status, errors: &mut Vec<(String, String)>| match status.transition(to)
-            {
-                Ok(next) => *status = next,
-                Err(e) => errors.push((line.clone(), e.to_string())),
-            };
+            let step =
+                |status: &mut Status, to: Status, errors: &mut Vec<(String, Refusal)>| match status.transition(to) {
+                    Ok(next) => *status = next,
+                    Err(e) => errors.push((line.clone(), Refusal::Transition(e))),
+                };
             match cmd {
                 Command::Status(to) => step(&mut status, *to, &mut errors),
                 Command::Resolve => step(&mut status, Status::Resolved, &mut errors),
@@ -1577,14 +1579,14 @@ impl Ctx<'_, '_> {
                             explicit_assign = true;
                             assignee = Some(t.email.clone());
                         }
-                        None => errors.push((line, format!("`{email}` is not a technician of this desk"))),
+                        None => errors.push((line, Refusal::NotATechnician(email.clone()))),
                     },
                     Assignee::Group(g) => {
                         if settings.group_members(g).next().is_some() {
                             group = Some(g.clone());
                             regroup = true;
                         } else {
-                            errors.push((line, format!("no technician is in group `{g}`")));
+                            errors.push((line, Refusal::EmptyGroup(g.clone())));
                         }
                     }
                 },
@@ -1593,9 +1595,9 @@ impl Ctx<'_, '_> {
                 Command::Type(t) => ttype = *t,
                 Command::Parent(p) => {
                     if *p == ticket.id {
-                        errors.push((line, "a ticket cannot be its own parent".into()));
+                        errors.push((line, Refusal::OwnParent));
                     } else if queries::ticket(self.conn, *p)?.is_none() {
-                        errors.push((line, format!("there is no ticket {p}")));
+                        errors.push((line, Refusal::NoSuchTicket(*p)));
                     } else {
                         queries::set_parent(self.conn, ticket.id, *p, self.now)?;
                         let old = ticket.parent_id.map(|x| x.to_string());
@@ -1645,7 +1647,7 @@ impl Ctx<'_, '_> {
                     if removed {
                         self.event(ticket.id, &actor, "watcher_removed", Some(email), None, None)?;
                     } else {
-                        errors.push((line, format!("`{email}` does not follow this ticket")));
+                        errors.push((line, Refusal::NotFollowing(email.clone())));
                     }
                 }
             }
@@ -1715,7 +1717,7 @@ struct Applied {
     commanded: bool,
     /// The ticket's new assignee, when it changed.
     handed_to: Option<String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<(String, Refusal)>,
 }
 
 /// Who a new ticket is for and what opened it.
@@ -1725,7 +1727,7 @@ pub(crate) struct Opening {
     /// a problem they noticed); their commands apply.
     pub by: Option<Technician>,
     pub commands: Vec<Command>,
-    pub errors: Vec<(String, String)>,
+    pub errors: Vec<(String, Refusal)>,
     /// The words of the request, commands removed.
     pub text: String,
     /// mail | phone
