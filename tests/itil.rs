@@ -533,13 +533,18 @@ fn major_plan_watch_unwatch_and_requester_commands() {
     assert!(!t["watchers"].as_array().unwrap().contains(&Value::from("bob@example.test")));
     let refused = desk.queued("command_error");
     assert_eq!(refused.len(), 1);
-    assert!(body(&refused[0]).contains("`dave@example.test` does not follow this ticket"), "{}", body(&refused[0]));
+    assert!(
+        body(&refused[0]).contains("«\u{a0}dave@example.test\u{a0}» ne suit pas ce ticket"),
+        "{}",
+        body(&refused[0])
+    );
     // A closed ticket cannot be planned: refused, and nothing planned.
     desk.ingest(&tech_mail(MARC, n, "m4@x.test", "#resolve\nC'est fait."));
     desk.ingest(&tech_mail(MARC, n, "m5@x.test", "#plan 2026-12-03\n#internal\nEncore ?"));
     let t = desk.ticket(n);
     assert_eq!(t["planned_at"], "2026-12-01T14:30:00Z");
-    assert!(body(&desk.queued("command_error")[1]).contains("cannot go from `resolved` to `planned`"));
+    let refused = body(&desk.queued("command_error")[1]);
+    assert!(refused.contains("de «\u{a0}fermé résolu\u{a0}» à «\u{a0}planifié\u{a0}»"), "{refused}");
     let kinds = history_kinds(&t);
     for k in ["major", "planned", "watcher_added", "requester", "watcher_removed"] {
         assert!(kinds.contains(&k.to_string()), "{k} in {kinds:?}");

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use crate::domain::classify::MailKind;
+use crate::domain::rules::LanguageFrom;
 use crate::ingest::pipeline::Opening;
 use crate::ingest::routing::{auto_assign, route};
 use crate::mail::inbound::InboundMail;
@@ -159,6 +160,11 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     );
     for h in &r.hints {
         println!("             ({h})");
+    }
+    match (r.language, r.language_from) {
+        (Some(l), Some(LanguageFrom::Header)) => println!("  language   {l} (from its headers)"),
+        (Some(l), _) => println!("  language   {l} (guessed from its words)"),
+        (None, _) => println!("  language   unknown (no `language` condition holds)"),
     }
     if let Some(g) = &r.group {
         let from = r.group_from.map(|f| format!("{f:?}").to_lowercase()).unwrap_or_default();

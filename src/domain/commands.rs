@@ -1,11 +1,18 @@
 //! Commands a technician writes on lines of their own at the top of a mail
 //! (`#resolve`, `#status pending`, `#internal`, …). Parsing splits them from
-//! the text; the pipeline applies them.
+//! the text; the pipeline applies them. A command that cannot be applied is
+//! a [`Refusal`], told to the technician in their language.
+
+use std::fmt;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::is_address;
-use super::ticket::{Status, TicketType};
+use super::ticket::{IllegalTransition, Lang, Status, TicketType};
+
+/// The commands, as `unknown command` lists them.
+const KNOWN: &str =
+    "#status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb";
 
 /// One command, parsed and checked for shape (not yet for legality).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +74,128 @@ pub enum Assignee {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandError {
     pub line: String,
-    pub reason: String,
+    pub reason: Refusal,
+}
+
+/// Why a command was not applied. Parsing finds the first ones; the
+/// ticket's lifecycle and the desk (who is a technician, which tickets
+/// exist) the rest. `command` fields are the command's name without `#`;
+/// `got` what was written instead of a valid argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownCommand(String),
+    MissingArgument { command: String },
+    TooManyArguments { command: String },
+    UnwantedArgument { command: String, got: String },
+    NotALevel { command: String, got: String },
+    UnknownStatus(String),
+    UnknownType(String),
+    NotOnOrOff(String),
+    NotAnAddress { command: String, got: String },
+    NotATicketNumber(String),
+    NotAnAssignee(String),
+    NotADate(String),
+    Transition(IllegalTransition),
+    NotATechnician(String),
+    EmptyGroup(String),
+    OwnParent,
+    NoSuchTicket(i64),
+    NotFollowing(String),
+}
+
+impl Refusal {
+    /// What the technician reads, in `lang`. French follows French
+    /// typography: a no-break space before `:` and inside « ».
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.english(),
+            Lang::Fr => self.french(),
+        }
+    }
+
+    fn english(&self) -> String {
+        let q = |s: &str| Lang::En.quote(s);
+        match self {
+            Refusal::UnknownCommand(name) => format!("unknown command `#{name}` (known: {KNOWN})"),
+            Refusal::MissingArgument { command } => format!("`#{command}` needs an argument"),
+            Refusal::TooManyArguments { command } => format!("`#{command}` takes at most one argument"),
+            Refusal::UnwantedArgument { command, got } => format!("`#{command}` takes no argument (got {})", q(got)),
+            Refusal::NotALevel { command, got } => {
+                format!("`#{command}` takes a level from 1 (highest) to 5, not {}", q(got))
+            }
+            Refusal::UnknownStatus(got) => {
+                format!("unknown status {} (expected one of: {})", q(got), names(Status::ALL))
+            }
+            Refusal::UnknownType(got) => {
+                format!("unknown ticket type {} (expected one of: {})", q(got), names(TicketType::ALL))
+            }
+            Refusal::NotOnOrOff(got) => format!("`#major` takes nothing, `on` or `off`, not {}", q(got)),
+            Refusal::NotAnAddress { command, got } => format!("`#{command}` takes an e-mail address, not {}", q(got)),
+            Refusal::NotATicketNumber(got) => format!("`#parent` takes a ticket number, not {}", q(got)),
+            Refusal::NotAnAssignee(got) => format!("`#assign` takes `me`, an address or `group:NAME`, not {}", q(got)),
+            Refusal::NotADate(got) => {
+                format!("`#plan` takes a date like 2026-12-01 or 2026-12-01 14:30, not {}", q(got))
+            }
+            Refusal::Transition(t) => t.message(Lang::En),
+            Refusal::NotATechnician(email) => format!("{} is not a technician of this desk", q(email)),
+            Refusal::EmptyGroup(group) => format!("no technician is in group {}", q(group)),
+            Refusal::OwnParent => "a ticket cannot be its own parent".into(),
+            Refusal::NoSuchTicket(n) => format!("there is no ticket {n}"),
+            Refusal::NotFollowing(email) => format!("{} does not follow this ticket", q(email)),
+        }
+    }
+
+    fn french(&self) -> String {
+        let fr = Lang::Fr;
+        let q = |s: &str| fr.quote(s);
+        match self {
+            Refusal::UnknownCommand(name) => {
+                format!("commande inconnue\u{a0}: {} (commandes connues\u{a0}: {KNOWN})", q(&format!("#{name}")))
+            }
+            Refusal::MissingArgument { command } => format!("#{command} demande un argument"),
+            Refusal::TooManyArguments { command } => format!("#{command} prend au plus un argument"),
+            Refusal::UnwantedArgument { command, got } => {
+                format!("#{command} ne prend pas d'argument (reçu\u{a0}: {})", q(got))
+            }
+            Refusal::NotALevel { command, got } => {
+                format!("#{command} prend un niveau de 1 (le plus haut) à 5, pas {}", q(got))
+            }
+            // The parser takes the English names only: each is shown with
+            // what it means in French.
+            Refusal::UnknownStatus(got) => {
+                let accepted: Vec<String> = Status::ALL.iter().map(|s| format!("{s} {}", q(s.label(fr)))).collect();
+                format!("statut inconnu\u{a0}: {} (valeurs acceptées\u{a0}: {})", q(got), accepted.join(", "))
+            }
+            Refusal::UnknownType(got) => {
+                let accepted: Vec<String> = TicketType::ALL.iter().map(|t| format!("{t} {}", q(t.label(fr)))).collect();
+                format!("type de ticket inconnu\u{a0}: {} (valeurs acceptées\u{a0}: {})", q(got), accepted.join(", "))
+            }
+            Refusal::NotOnOrOff(got) => format!("#major s'écrit seul, ou avec on ou off, pas {}", q(got)),
+            Refusal::NotAnAddress { command, got } => format!("#{command} prend une adresse e-mail, pas {}", q(got)),
+            Refusal::NotATicketNumber(got) => format!("#parent prend un numéro de ticket, pas {}", q(got)),
+            Refusal::NotAnAssignee(got) => format!("#assign prend me, une adresse ou group:NOM, pas {}", q(got)),
+            Refusal::NotADate(got) => {
+                format!("#plan prend une date comme 2026-12-01 ou 2026-12-01 14:30, pas {}", q(got))
+            }
+            Refusal::Transition(t) => t.message(fr),
+            Refusal::NotATechnician(email) => format!("{} n'est pas un technicien de ce guichet", q(email)),
+            Refusal::EmptyGroup(group) => format!("aucun technicien n'est dans le groupe {}", q(group)),
+            Refusal::OwnParent => "un ticket ne peut pas être son propre parent".into(),
+            Refusal::NoSuchTicket(n) => format!("le ticket {n} n'existe pas"),
+            Refusal::NotFollowing(email) => format!("{} ne suit pas ce ticket", q(email)),
+        }
+    }
+}
+
+/// The English text, the one the history keeps.
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+fn names<T: fmt::Display>(all: &[T]) -> String {
+    all.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// The commands found at the top of a mail, and the text without them.
@@ -111,7 +239,7 @@ pub fn parse(text: &str) -> Parsed {
     parsed
 }
 
-fn parse_one(rest: &str) -> Result<Command, String> {
+fn parse_one(rest: &str) -> Result<Command, Refusal> {
     let mut words = rest.split_whitespace();
     let name = words.next().unwrap_or_default().to_ascii_lowercase();
     if name == "plan" {
@@ -121,22 +249,25 @@ fn parse_one(rest: &str) -> Result<Command, String> {
     let arg = words.next();
     let extra = words.next();
     if extra.is_some() {
-        return Err(format!("`#{name}` takes at most one argument"));
+        return Err(Refusal::TooManyArguments { command: name });
     }
-    let missing = || format!("`#{name}` needs an argument");
+    let missing = || Refusal::MissingArgument { command: name.clone() };
     let none = |cmd: Command| match arg {
-        Some(a) => Err(format!("`#{name}` takes no argument (got `{a}`)")),
+        Some(a) => Err(Refusal::UnwantedArgument { command: name.clone(), got: a.to_string() }),
         None => Ok(cmd),
     };
-    let level = |arg: Option<&str>| -> Result<i32, String> {
+    let level = |arg: Option<&str>| -> Result<i32, Refusal> {
         let a = arg.ok_or_else(missing)?;
         match a.parse::<i32>() {
             Ok(n @ 1..=5) => Ok(n),
-            _ => Err(format!("`#{name}` takes a level from 1 (highest) to 5, not `{a}`")),
+            _ => Err(Refusal::NotALevel { command: name.clone(), got: a.to_string() }),
         }
     };
     match name.as_str() {
-        "status" => arg.ok_or_else(missing)?.parse().map(Command::Status).map_err(|e| e.to_string()),
+        "status" => {
+            let a = arg.ok_or_else(missing)?;
+            a.parse().map(Command::Status).map_err(|_| Refusal::UnknownStatus(a.to_string()))
+        }
         "resolve" | "resolved" => none(Command::Resolve),
         "unresolved" => none(Command::Unresolved),
         "internal" => none(Command::Internal),
@@ -144,12 +275,12 @@ fn parse_one(rest: &str) -> Result<Command, String> {
         "major" => match arg.map(str::to_ascii_lowercase).as_deref() {
             None | Some("on") | Some("yes") => Ok(Command::Major(true)),
             Some("off") | Some("no") => Ok(Command::Major(false)),
-            Some(a) => Err(format!("`#major` takes nothing, `on` or `off`, not `{a}`")),
+            Some(_) => Err(Refusal::NotOnOrOff(arg.unwrap_or_default().to_string())),
         },
         "requester" | "watch" | "unwatch" => {
             let a = arg.ok_or_else(missing)?.trim_matches(['<', '>']).to_ascii_lowercase();
             if !is_address(&a) {
-                return Err(format!("`#{name}` takes an e-mail address, not `{a}`"));
+                return Err(Refusal::NotAnAddress { command: name, got: a });
             }
             Ok(match name.as_str() {
                 "requester" => Command::Requester(a),
@@ -159,13 +290,13 @@ fn parse_one(rest: &str) -> Result<Command, String> {
         }
         "impact" => level(arg).map(Command::Impact),
         "urgency" => level(arg).map(Command::Urgency),
-        "type" => arg.ok_or_else(missing)?.parse().map(Command::Type).map_err(|e| e.to_string()),
+        "type" => {
+            let a = arg.ok_or_else(missing)?;
+            a.parse().map(Command::Type).map_err(|_| Refusal::UnknownType(a.to_string()))
+        }
         "parent" => {
             let a = arg.ok_or_else(missing)?;
-            a.trim_start_matches('#')
-                .parse()
-                .map(Command::Parent)
-                .map_err(|_| format!("`#parent` takes a ticket number, not `{a}`"))
+            a.trim_start_matches('#').parse().map(Command::Parent).map_err(|_| Refusal::NotATicketNumber(a.to_string()))
         }
         "assign" => {
             let a = arg.ok_or_else(missing)?;
@@ -176,19 +307,17 @@ fn parse_one(rest: &str) -> Result<Command, String> {
             } else if a.contains('@') {
                 Assignee::Technician(a.to_ascii_lowercase())
             } else {
-                return Err(format!("`#assign` takes `me`, an address or `group:NAME`, not `{a}`"));
+                return Err(Refusal::NotAnAssignee(a.to_string()));
             }))
         }
-        _ => Err(format!(
-            "unknown command `#{name}` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb)"
-        )),
+        _ => Err(Refusal::UnknownCommand(name)),
     }
 }
 
 /// `2026-12-01`, `2026-12-01 14:30`, `01/12/2026 14h30`: a day alone
 /// means 09:00.
-fn plan(when: &str) -> Result<NaiveDateTime, String> {
-    let bad = || format!("`#plan` takes a date like 2026-12-01 or 2026-12-01 14:30, not `{when}`");
+fn plan(when: &str) -> Result<NaiveDateTime, Refusal> {
+    let bad = || Refusal::NotADate(when.to_string());
     let mut parts = when.split_whitespace();
     let day = parts.next().ok_or_else(bad)?;
     let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")
@@ -235,7 +364,8 @@ mod tests {
         for (line, want) in cases {
             let p = parse(line);
             assert_eq!(p.errors.len(), 1, "{line}");
-            assert!(p.errors[0].reason.contains(want), "{line}: {}", p.errors[0].reason);
+            let reason = p.errors[0].reason.to_string();
+            assert!(reason.contains(want), "{line}: {reason}");
         }
     }
 
@@ -285,7 +415,154 @@ Merci",
             ("#requester bob", "an e-mail address"),
             ("#major maybe", "`on` or `off`"),
         ] {
-            assert!(parse(line).errors[0].reason.contains(want), "{line}");
+            assert!(parse(line).errors[0].reason.to_string().contains(want), "{line}");
+        }
+    }
+
+    /// Every refusal, with what an English and a French technician read.
+    fn every_refusal() -> Vec<(Refusal, &'static str, &'static str)> {
+        let cmd = |c: &str| c.to_string();
+        vec![
+            (
+                Refusal::UnknownCommand(cmd("frobnicate")),
+                "unknown command `#frobnicate` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb)",
+                "commande inconnue\u{a0}: «\u{a0}#frobnicate\u{a0}» (commandes connues\u{a0}: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb)",
+            ),
+            (
+                Refusal::MissingArgument { command: cmd("impact") },
+                "`#impact` needs an argument",
+                "#impact demande un argument",
+            ),
+            (
+                Refusal::TooManyArguments { command: cmd("assign") },
+                "`#assign` takes at most one argument",
+                "#assign prend au plus un argument",
+            ),
+            (
+                Refusal::UnwantedArgument { command: cmd("resolve"), got: cmd("now") },
+                "`#resolve` takes no argument (got `now`)",
+                "#resolve ne prend pas d'argument (reçu\u{a0}: «\u{a0}now\u{a0}»)",
+            ),
+            (
+                Refusal::NotALevel { command: cmd("urgency"), got: cmd("9") },
+                "`#urgency` takes a level from 1 (highest) to 5, not `9`",
+                "#urgency prend un niveau de 1 (le plus haut) à 5, pas «\u{a0}9\u{a0}»",
+            ),
+            (
+                Refusal::UnknownStatus(cmd("attente")),
+                "unknown status `attente` (expected one of: new, assigned, planned, pending, resolved, unresolved)",
+                "statut inconnu\u{a0}: «\u{a0}attente\u{a0}» (valeurs acceptées\u{a0}: new «\u{a0}nouveau\u{a0}», assigned «\u{a0}en cours (attribué)\u{a0}», planned «\u{a0}planifié\u{a0}», pending «\u{a0}en attente\u{a0}», resolved «\u{a0}fermé résolu\u{a0}», unresolved «\u{a0}fermé non résolu\u{a0}»)",
+            ),
+            (
+                Refusal::UnknownType(cmd("bug")),
+                "unknown ticket type `bug` (expected one of: incident, request, problem, event)",
+                "type de ticket inconnu\u{a0}: «\u{a0}bug\u{a0}» (valeurs acceptées\u{a0}: incident «\u{a0}incident\u{a0}», request «\u{a0}demande de service\u{a0}», problem «\u{a0}problème\u{a0}», event «\u{a0}évènement\u{a0}»)",
+            ),
+            (
+                Refusal::NotOnOrOff(cmd("maybe")),
+                "`#major` takes nothing, `on` or `off`, not `maybe`",
+                "#major s'écrit seul, ou avec on ou off, pas «\u{a0}maybe\u{a0}»",
+            ),
+            (
+                Refusal::NotAnAddress { command: cmd("watch"), got: cmd("bob") },
+                "`#watch` takes an e-mail address, not `bob`",
+                "#watch prend une adresse e-mail, pas «\u{a0}bob\u{a0}»",
+            ),
+            (
+                Refusal::NotATicketNumber(cmd("abc")),
+                "`#parent` takes a ticket number, not `abc`",
+                "#parent prend un numéro de ticket, pas «\u{a0}abc\u{a0}»",
+            ),
+            (
+                Refusal::NotAnAssignee(cmd("bob")),
+                "`#assign` takes `me`, an address or `group:NAME`, not `bob`",
+                "#assign prend me, une adresse ou group:NOM, pas «\u{a0}bob\u{a0}»",
+            ),
+            (
+                Refusal::NotADate(cmd("tomorrow")),
+                "`#plan` takes a date like 2026-12-01 or 2026-12-01 14:30, not `tomorrow`",
+                "#plan prend une date comme 2026-12-01 ou 2026-12-01 14:30, pas «\u{a0}tomorrow\u{a0}»",
+            ),
+            (
+                Refusal::Transition(IllegalTransition { from: Status::Resolved, to: Status::Pending }),
+                "a ticket cannot go from `resolved` to `pending`",
+                "un ticket ne peut pas passer de «\u{a0}fermé résolu\u{a0}» à «\u{a0}en attente\u{a0}»",
+            ),
+            (
+                Refusal::NotATechnician(cmd("bob@example.test")),
+                "`bob@example.test` is not a technician of this desk",
+                "«\u{a0}bob@example.test\u{a0}» n'est pas un technicien de ce guichet",
+            ),
+            (
+                Refusal::EmptyGroup(cmd("nobody")),
+                "no technician is in group `nobody`",
+                "aucun technicien n'est dans le groupe «\u{a0}nobody\u{a0}»",
+            ),
+            (Refusal::OwnParent, "a ticket cannot be its own parent", "un ticket ne peut pas être son propre parent"),
+            (Refusal::NoSuchTicket(42), "there is no ticket 42", "le ticket 42 n'existe pas"),
+            (
+                Refusal::NotFollowing(cmd("dave@example.test")),
+                "`dave@example.test` does not follow this ticket",
+                "«\u{a0}dave@example.test\u{a0}» ne suit pas ce ticket",
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_refusal_reads_in_english_and_in_french() {
+        for (refusal, english, french) in every_refusal() {
+            assert_eq!(refusal.message(Lang::En), english);
+            assert_eq!(refusal.message(Lang::Fr), french);
+            assert_eq!(refusal.to_string(), english, "the history keeps the English words");
+        }
+    }
+
+    #[test]
+    fn french_refusals_follow_french_typography() {
+        const NBSP: char = '\u{a0}';
+        for (refusal, _, _) in every_refusal() {
+            let text = refusal.message(Lang::Fr);
+            let chars: Vec<char> = text.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                let before = i.checked_sub(1).map(|j| chars[j]);
+                let after = chars.get(i + 1).copied();
+                // A colon inside a word or a time (group:NOM, 14:30) is no punctuation.
+                let punctuation = matches!(c, ';' | '?' | '!') || (c == ':' && after.is_none_or(|a| a == ' '));
+                if punctuation || c == '»' {
+                    assert_eq!(before, Some(NBSP), "no-break space before `{c}` in {text:?}");
+                }
+                if c == '«' {
+                    assert_eq!(after, Some(NBSP), "no-break space after `«` in {text:?}");
+                }
+                assert_ne!(c, '`', "English quotes in {text:?}");
+            }
+            let words: Vec<String> = text.split([' ', NBSP]).map(str::to_lowercase).collect();
+            for pair in words.windows(2) {
+                let elides = ["de", "le", "la", "ne", "que", "se"].contains(&pair[0].as_str());
+                let vowel = pair[1].starts_with(['a', 'e', 'é', 'i', 'o', 'u', 'h']);
+                assert!(!(elides && vowel), "`{} {}` should be elided in {text:?}", pair[0], pair[1]);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_errors_are_typed_refusals() {
+        let cases = [
+            ("#status attente", Refusal::UnknownStatus("attente".into())),
+            ("#type bug", Refusal::UnknownType("bug".into())),
+            ("#impact", Refusal::MissingArgument { command: "impact".into() }),
+            ("#assign a b", Refusal::TooManyArguments { command: "assign".into() }),
+            ("#kb now", Refusal::UnwantedArgument { command: "kb".into(), got: "now".into() }),
+            ("#urgency 0", Refusal::NotALevel { command: "urgency".into(), got: "0".into() }),
+            ("#major maybe", Refusal::NotOnOrOff("maybe".into())),
+            ("#unwatch Bob", Refusal::NotAnAddress { command: "unwatch".into(), got: "bob".into() }),
+            ("#parent x1", Refusal::NotATicketNumber("x1".into())),
+            ("#assign bob", Refusal::NotAnAssignee("bob".into())),
+            ("#plan 2026-13-01", Refusal::NotADate("2026-13-01".into())),
+            ("#Frobnicate", Refusal::UnknownCommand("frobnicate".into())),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse(line).errors, vec![CommandError { line: line.into(), reason: want }], "{line}");
         }
     }
 }

@@ -125,7 +125,30 @@ pub struct RuleInput<'a> {
     pub headers: &'a [(String, String)],
     pub sender_groups: Vec<&'a str>,
     pub sender_vip: bool,
+    /// The language the mail is written in: see [`mail_language`].
     pub language: Option<Lang>,
+}
+
+/// Where the language a rule sees came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LanguageFrom {
+    /// `Content-Language`, else `Accept-Language`.
+    Header,
+    /// Common French and English words of the subject and body.
+    Words,
+}
+
+/// The language `language = "…"` conditions test: what the mail's headers
+/// declare, else what its subject and body are written in, the order a new
+/// ticket's language is chosen in. A requester's language stored from
+/// earlier mail is left out: a rule describes the mail in hand, and
+/// `guichet rules test` must give the same answer without the desk's
+/// history. `None` when neither says: no language condition holds then.
+pub fn mail_language(declared: Option<Lang>, subject: &str, body: &str) -> Option<(Lang, LanguageFrom)> {
+    declared
+        .map(|l| (l, LanguageFrom::Header))
+        .or_else(|| super::language::guess(&format!("{subject}\n{body}")).map(|l| (l, LanguageFrom::Words)))
 }
 
 /// The fields the rules decided, after every matching rule.
@@ -386,6 +409,38 @@ mod tests {
         i.sender_vip = true;
         i.language = Some(Lang::Fr);
         assert_eq!(evaluate(&rules, &i).fields.urgency, Some(1));
+    }
+
+    #[test]
+    fn the_language_is_the_declared_one_else_the_words_one() {
+        let english = "Hello, the printer is not working since this morning. Can you help? Thanks";
+        let french = "Bonjour, l'imprimante ne marche plus depuis ce matin. Merci";
+        let cases = [
+            (None, "Printer", english, Some((Lang::En, LanguageFrom::Words))),
+            (None, "Imprimante", french, Some((Lang::Fr, LanguageFrom::Words))),
+            (Some(Lang::Fr), "Printer", english, Some((Lang::Fr, LanguageFrom::Header))),
+            (Some(Lang::En), "", "", Some((Lang::En, LanguageFrom::Header))),
+            (None, "VPN", "KO", None),
+            (None, "Bonjour, merci pour", "", Some((Lang::Fr, LanguageFrom::Words))),
+        ];
+        for (declared, subject, body, want) in cases {
+            assert_eq!(mail_language(declared, subject, body), want, "{subject} / {body}");
+        }
+    }
+
+    #[test]
+    fn a_language_rule_holds_only_for_that_language() {
+        let rules = vec![rule(
+            "english",
+            vec![Condition::Language(Lang::En)],
+            Actions { group: Some("reseau".into()), ..Default::default() },
+            false,
+        )];
+        for (language, want) in [(Some(Lang::En), Some("reseau")), (Some(Lang::Fr), None), (None, None)] {
+            let mut i = input("erin@example.test", "Printer", "");
+            i.language = language;
+            assert_eq!(evaluate(&rules, &i).fields.group.as_deref(), want, "{language:?}");
+        }
     }
 
     #[test]

@@ -41,6 +41,21 @@ pub struct IllegalTransition {
     pub to: Status,
 }
 
+impl IllegalTransition {
+    /// The refusal in `lang`, the statuses in its words; the English one is
+    /// also what the history keeps.
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Fr => format!(
+                "un ticket ne peut pas passer de {} à {}",
+                lang.quote(self.from.label(lang)),
+                lang.quote(self.to.label(lang))
+            ),
+        }
+    }
+}
+
 macro_rules! named_enum {
     ($ty:ident, $what:literal, $expected:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
         impl $ty {
@@ -201,6 +216,15 @@ named_enum!(Lang, "language", "fr, en", {
 });
 
 impl Lang {
+    /// A name or a value quoted in running text: `x` in English, « x » in
+    /// French (no-break spaces inside the guillemets).
+    pub fn quote(self, text: &str) -> String {
+        match self {
+            Lang::En => format!("`{text}`"),
+            Lang::Fr => format!("«\u{a0}{text}\u{a0}»"),
+        }
+    }
+
     /// Reads a language tag such as `fr-FR` or `en_GB, fr;q=0.5`: the first
     /// tag we speak wins.
     pub fn from_tags(tags: &str) -> Option<Lang> {
@@ -276,9 +300,31 @@ mod tests {
     }
 
     #[test]
-    fn an_illegal_transition_says_both_ends() {
-        let err = Status::Resolved.transition(Status::Pending).unwrap_err();
-        assert_eq!(err.to_string(), "a ticket cannot go from `resolved` to `pending`");
+    fn an_illegal_transition_says_both_ends_in_each_language() {
+        use Status::*;
+        let cases = [
+            (Resolved, Pending, Lang::En, "a ticket cannot go from `resolved` to `pending`"),
+            (
+                Resolved,
+                Pending,
+                Lang::Fr,
+                "un ticket ne peut pas passer de «\u{a0}fermé résolu\u{a0}» à «\u{a0}en attente\u{a0}»",
+            ),
+            (Unresolved, Planned, Lang::En, "a ticket cannot go from `unresolved` to `planned`"),
+            (
+                Unresolved,
+                Planned,
+                Lang::Fr,
+                "un ticket ne peut pas passer de «\u{a0}fermé non résolu\u{a0}» à «\u{a0}planifié\u{a0}»",
+            ),
+            (New, New, Lang::Fr, "un ticket ne peut pas passer de «\u{a0}nouveau\u{a0}» à «\u{a0}nouveau\u{a0}»"),
+        ];
+        for (from, to, lang, want) in cases {
+            let err = from.transition(to).unwrap_err();
+            assert_eq!(err.message(lang), want);
+        }
+        let err = Resolved.transition(Pending).unwrap_err();
+        assert_eq!(err.to_string(), err.message(Lang::En), "the history keeps the English words");
     }
 
     #[test]

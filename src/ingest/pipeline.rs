@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::routing::{auto_assign, route, Routing};
 use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
-use crate::domain::commands::{self, Assignee, Command};
+use crate::domain::commands::{self, Assignee, Command, Refusal};
 use crate::domain::survey;
 use crate::domain::thanks::thanks_only;
 use crate::domain::threading::{self, Candidates, OnClosed};
@@ -1334,7 +1334,7 @@ impl Ctx<'_, '_> {
         };
         let visibility = if internal { "internal" } else { "public" };
         let article = self.article(ticket, "out", visibility, "technician", &trimmed)?;
-        let errors: Vec<(String, String)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
+        let errors: Vec<(String, Refusal)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
         let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
         // `#kb` on an answer: that answer is the solution the draft will hold.
         if parsed.commands.contains(&Command::Kb) && !internal && !trimmed.is_empty() {
@@ -1586,18 +1586,20 @@ impl Ctx<'_, '_> {
         &mut self,
         ticket: &Ticket,
         tech: &Technician,
-        errors: &[(String, String)],
+        errors: &[(String, Refusal)],
         text: &str,
         internal: bool,
     ) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let tech_lang = tech.language.unwrap_or(settings.tickets.language);
-        for (command, reason) in errors {
-            self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(reason), None)?;
+        for (command, refusal) in errors {
+            // The history is read by everyone: it keeps the English words.
+            let recorded = refusal.message(Lang::En);
+            self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(&recorded), None)?;
             let to = vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }];
             let article = ArticleView { attachments: Vec::new(), ..self.article_view(text, false, internal) };
             let notice = Notice {
-                error: Some((command.clone(), reason.clone())),
+                error: Some((command.clone(), refusal.message(tech_lang))),
                 ..Notice::automatic("command_error", tech_lang, to, &settings.outgoing.from_name, article)
             };
             self.desk.queue(self.conn, ticket, notice)?;
@@ -1650,7 +1652,7 @@ impl Ctx<'_, '_> {
         ticket: &Ticket,
         tech: &Technician,
         commands: &[Command],
-        mut errors: Vec<(String, String)>,
+        mut errors: Vec<(String, Refusal)>,
         take: bool,
     ) -> Result<Applied, Stop> {
         let settings = self.desk.settings;
@@ -1666,11 +1668,11 @@ impl Ctx<'_, '_> {
 
         for cmd in commands {
             let line = cmd.line();
-            let step = |status: &mut Status, to: Status, errors: &mut Vec<(String, String)>| match status.transition(to)
-            {
-                Ok(next) => *status = next,
-                Err(e) => errors.push((line.clone(), e.to_string())),
-            };
+            let step =
+                |status: &mut Status, to: Status, errors: &mut Vec<(String, Refusal)>| match status.transition(to) {
+                    Ok(next) => *status = next,
+                    Err(e) => errors.push((line.clone(), Refusal::Transition(e))),
+                };
             match cmd {
                 Command::Status(to) => step(&mut status, *to, &mut errors),
                 Command::Resolve => step(&mut status, Status::Resolved, &mut errors),
@@ -1687,14 +1689,14 @@ impl Ctx<'_, '_> {
                             explicit_assign = true;
                             assignee = Some(t.email.clone());
                         }
-                        None => errors.push((line, format!("`{email}` is not a technician of this desk"))),
+                        None => errors.push((line, Refusal::NotATechnician(email.clone()))),
                     },
                     Assignee::Group(g) => {
                         if settings.group_members(g).next().is_some() {
                             group = Some(g.clone());
                             regroup = true;
                         } else {
-                            errors.push((line, format!("no technician is in group `{g}`")));
+                            errors.push((line, Refusal::EmptyGroup(g.clone())));
                         }
                     }
                 },
@@ -1703,9 +1705,9 @@ impl Ctx<'_, '_> {
                 Command::Type(t) => ttype = *t,
                 Command::Parent(p) => {
                     if *p == ticket.id {
-                        errors.push((line, "a ticket cannot be its own parent".into()));
+                        errors.push((line, Refusal::OwnParent));
                     } else if queries::ticket(self.conn, *p)?.is_none() {
-                        errors.push((line, format!("there is no ticket {p}")));
+                        errors.push((line, Refusal::NoSuchTicket(*p)));
                     } else {
                         queries::set_parent(self.conn, ticket.id, *p, self.now)?;
                         let old = ticket.parent_id.map(|x| x.to_string());
@@ -1755,7 +1757,7 @@ impl Ctx<'_, '_> {
                     if removed {
                         self.event(ticket.id, &actor, "watcher_removed", Some(email), None, None)?;
                     } else {
-                        errors.push((line, format!("`{email}` does not follow this ticket")));
+                        errors.push((line, Refusal::NotFollowing(email.clone())));
                     }
                 }
             }
@@ -1831,7 +1833,7 @@ struct Applied {
     commanded: bool,
     /// The ticket's new assignee, when it changed.
     handed_to: Option<String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<(String, Refusal)>,
 }
 
 /// Who a new ticket is for and what opened it.
@@ -1841,7 +1843,7 @@ pub(crate) struct Opening {
     /// a problem they noticed); their commands apply.
     pub by: Option<Technician>,
     pub commands: Vec<Command>,
-    pub errors: Vec<(String, String)>,
+    pub errors: Vec<(String, Refusal)>,
     /// The words of the request, commands removed.
     pub text: String,
     /// mail | phone

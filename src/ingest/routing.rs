@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::domain::assign::{self, Candidate, Choice};
-use crate::domain::rules::{self, Decision, RuleInput};
-use crate::domain::ticket::TicketType;
+use crate::domain::rules::{self, Decision, LanguageFrom, RuleInput};
+use crate::domain::ticket::{Lang, TicketType};
 use crate::domain::trim::trim_reply;
 use crate::domain::urgency::{self, Hint};
 use crate::mail::inbound::InboundMail;
@@ -46,6 +46,9 @@ pub struct Routing {
     pub event_recovery: bool,
     /// Why urgency or impact moved without a rule.
     pub hints: Vec<String>,
+    /// The language the rules saw (see [`rules::mail_language`]).
+    pub language: Option<Lang>,
+    pub language_from: Option<LanguageFrom>,
     #[serde(skip)]
     pub decision: Decision,
 }
@@ -61,6 +64,7 @@ impl Routing {
 /// whom a technician opens it for).
 pub fn route(settings: &Settings, mailbox: &str, mail: &InboundMail, requester: &str) -> Routing {
     let (sender_groups, sender_vip) = settings.requester_groups_of(requester);
+    let language = rules::mail_language(mail.language, &mail.subject, &mail.text);
     let input = RuleInput {
         mailbox,
         from: &mail.from.email,
@@ -71,7 +75,7 @@ pub fn route(settings: &Settings, mailbox: &str, mail: &InboundMail, requester: 
         headers: &mail.facts.headers,
         sender_groups,
         sender_vip,
-        language: mail.language,
+        language: language.map(|(l, _)| l),
     };
     let decision = rules::evaluate(&settings.rules, &input);
     let f = &decision.fields;
@@ -105,6 +109,8 @@ pub fn route(settings: &Settings, mailbox: &str, mail: &InboundMail, requester: 
         event_key: f.event_key.clone(),
         event_recovery: f.event_recovery.unwrap_or(false),
         hints: reasons,
+        language: language.map(|(l, _)| l),
+        language_from: language.map(|(_, from)| from),
         decision,
     }
 }

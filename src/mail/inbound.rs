@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 use super::facts::{part_type, MailFacts};
@@ -200,7 +200,7 @@ impl InboundMail {
 
     /// Decodes `raw`. An HTML body over `max_html_bytes` is not sanitised
     /// (the time it takes grows with it): the text part is kept, or the
-    /// text the parser renders from the HTML, and `html_dropped` says how
+    /// text made from the HTML in one pass, and `html_dropped` says how
     /// large it was. The raw bytes stay in the store either way.
     pub fn parse_limited(raw: &[u8], max_html_bytes: usize) -> Result<InboundMail, Unusable> {
         guarded(|| Self::decode(raw, max_html_bytes)).unwrap_or_else(|message| Err(Unusable::ParserFailed(message)))
@@ -278,7 +278,12 @@ impl InboundMail {
                 Some(sanitize_html(&h))
             }
         });
-        let text = msg.body_text(0).map(|t| t.replace("\r\n", "\n")).unwrap_or_default();
+        let text = match msg.text_part(0).map(|p| &p.body) {
+            Some(PartType::Text(text)) => text.replace("\r\n", "\n"),
+            // No text part: the HTML one, as a person sees it in a browser.
+            Some(PartType::Html(html)) => super::html::to_text(html),
+            _ => String::new(),
+        };
 
         let attachments = msg
             .attachments()

@@ -3,5 +3,6 @@
 //! headers.
 
 pub mod facts;
+pub mod html;
 pub mod inbound;
 pub mod outbound;
