@@ -116,6 +116,26 @@ impl Desk<'_> {
         self.settings.tickets.subject_tag.format(ticket)
     }
 
+    /// The one subject every mail about `ticket` has, to its requester,
+    /// watchers and technicians alike: Gmail keeps a conversation together
+    /// only while the subject (less `Re:`) stays the same, and Outlook keys
+    /// on the topic. What kind of mail it is goes in the body's first line.
+    pub fn subject(&self, ticket: &Ticket) -> String {
+        format!("{} {}", self.tag(ticket.id), ticket.subject).trim_end().to_string()
+    }
+
+    /// `Thread-Index` for mail sent now about `ticket`: the root is made
+    /// from the ticket alone (its creation time; a GUID hashed from our
+    /// domain and its number), so every mail of the ticket shares it.
+    fn thread_index(&self, ticket: &Ticket) -> String {
+        use sha2::Digest;
+        let seed = format!("{}#{}", self.settings.outgoing.message_id_domain, ticket.id);
+        let hash = sha2::Sha256::digest(seed.as_bytes());
+        let mut guid = [0u8; 16];
+        guid.copy_from_slice(&hash[..16]);
+        crate::mail::outbound::thread_index(ticket.created_at.and_utc(), guid, self.now)
+    }
+
     /// Renders and queues `notice` about `ticket`. Returns the outbox id, or
     /// `None` when no recipient is left (our own addresses are never sent to).
     pub fn queue(&self, conn: &mut Conn, ticket: &Ticket, notice: Notice) -> Result<Option<i64>, QueueError> {
@@ -127,9 +147,8 @@ impl Desk<'_> {
         let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
             QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
         })?;
-        let tag = self.tag(ticket.id);
-        let subject =
-            if rendered.subject.contains(&tag) { rendered.subject } else { format!("{tag} {}", rendered.subject) };
+        let subject = self.subject(ticket);
+        let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
         let message_id = self.new_message_id(ticket.id);
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
@@ -147,14 +166,15 @@ impl Desk<'_> {
             to: to.clone(),
             cc: cc.clone(),
             subject: subject.clone(),
-            text: rendered.text,
-            html: rendered.html,
+            text,
+            html,
             message_id: message_id.clone(),
             references,
             automatic: notice.automatic,
             loop_value: self.settings.loop_value().to_string(),
             date: self.now.into(),
             attachments: notice.article.attachments.clone(),
+            thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
         let bytes = draft.to_bytes()?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
@@ -238,7 +258,7 @@ impl Desk<'_> {
             from: Mailbox { email: from_address.to_string(), name: notice.from_name.clone() },
             to: to.clone(),
             cc: Vec::new(),
-            subject: rendered.subject.clone(),
+            subject: rendered.title.clone(),
             text: rendered.text,
             html: rendered.html,
             message_id: message_id.clone(),
@@ -247,6 +267,7 @@ impl Desk<'_> {
             loop_value: self.settings.loop_value().to_string(),
             date: self.now.into(),
             attachments: Vec::new(),
+            thread: None,
         };
         let bytes = draft.to_bytes()?;
         let recipients: Vec<&str> = to.iter().map(|m| m.email.as_str()).collect();
@@ -259,7 +280,7 @@ impl Desk<'_> {
                 message_id: &message_id,
                 envelope_from: from_address,
                 recipients: &recipients.join(","),
-                subject: &rendered.subject,
+                subject: &rendered.title,
                 content: &bytes,
                 automatic: notice.automatic,
                 next_attempt_at: now,
@@ -421,6 +442,32 @@ impl Desk<'_> {
         merge_details(&mut ctx, &n.details);
         Ok(ctx)
     }
+}
+
+/// The text and HTML bodies, each opening with `title`: a template that
+/// leaves it out still says what kind of mail it is, since the subject no
+/// longer does.
+pub fn with_title(text: String, html: String, title: &str) -> (String, String) {
+    let title = title.trim();
+    if title.is_empty() {
+        return (text, html);
+    }
+    let text = if text.trim_start().lines().next().map(str::trim) == Some(title) {
+        text
+    } else {
+        format!("{title}\n\n{text}")
+    };
+    let escaped = handlebars::html_escape(title);
+    let html = if html.contains(&escaped) {
+        html
+    } else {
+        let heading = format!("<p style=\"margin:0 0 12px; font-size:18px; font-weight:bold;\">{escaped}</p>\n");
+        match html.find("<body").and_then(|b| html[b..].find('>').map(|e| b + e + 1)) {
+            Some(at) => format!("{}\n{heading}{}", &html[..at], &html[at..]),
+            None => format!("{heading}{html}"),
+        }
+    };
+    (text, html)
 }
 
 /// Lays `details` (`{"sla": {...}, ...}`) over the sections of `ctx`.

@@ -1,6 +1,18 @@
 //! Mail templates: `templates/<lang>/<name>.{subject,text,html}.hbs`,
 //! rendered in strict mode (a missing variable is an error, never an empty
-//! string in a mail). HTML parts are escaped, subjects and text are not.
+//! string in a mail). HTML parts are escaped, titles and text are not.
+//!
+//! The `subject` part is the mail's *title*: what kind of mail it is
+//! ("Réponse à votre demande n° 42"). It is rendered first and handed to
+//! the text and HTML parts as `{{title}}`, their first line. Mail about a
+//! ticket always has the subject `[Tag #N] <ticket subject>` whatever the
+//! title says (see `Desk::queue`): mail clients keep a conversation
+//! together only while its subject stays the same. Mail about no ticket
+//! (`too_large`) has its title as subject.
+//!
+//! Text parts are wrapped at 72 columns after rendering
+//! ([`crate::domain::wording::wrap`]): templates write a paragraph on one
+//! line, and a long name or subject never leaves a ragged paragraph.
 //! A changed template directory is reloaded by [`Templates::reload_if_changed`];
 //! a broken edit keeps the last good set.
 
@@ -40,7 +52,8 @@ const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
 /// A rendered mail body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    pub subject: String,
+    /// The `subject` part on one line: what kind of mail this is.
+    pub title: String,
     pub text: String,
     pub html: String,
 }
@@ -67,13 +80,27 @@ struct Compiled {
     html: Handlebars<'static>,
 }
 
+handlebars::handlebars_helper!(de: |word: str| crate::domain::wording::elide("de", word));
+handlebars::handlebars_helper!(le: |word: str| crate::domain::wording::elide("le", word));
+handlebars::handlebars_helper!(que: |word: str| crate::domain::wording::elide("que", word));
+
+/// The helpers French needs: `{{de name}}` is "d'Alice" or "de Marc",
+/// likewise `{{le word}}` and `{{que name}}`.
+fn add_helpers(registry: &mut Handlebars<'static>) {
+    registry.register_helper("de", Box::new(de));
+    registry.register_helper("le", Box::new(le));
+    registry.register_helper("que", Box::new(que));
+}
+
 impl Compiled {
     fn new() -> Compiled {
         let mut plain = Handlebars::new();
         plain.set_strict_mode(true);
         plain.register_escape_fn(handlebars::no_escape);
+        add_helpers(&mut plain);
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
+        add_helpers(&mut html);
         Compiled { plain, html }
     }
 
@@ -223,12 +250,21 @@ impl Templates {
         self.names.iter().any(|n| n == name)
     }
 
+    /// Renders the title, then the text and HTML parts with `title` set.
     pub fn render(&self, name: &str, lang: Lang, ctx: &Value) -> Result<Rendered, String> {
-        let subject = self.render_part(lang, name, "subject", ctx)?;
+        let title = self.render_part(lang, name, "subject", ctx)?;
+        // Line breaks go; a no-break space stays what it is.
+        let title =
+            title.split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        let mut ctx = ctx.clone();
+        if let Some(map) = ctx.as_object_mut() {
+            map.insert("title".into(), Value::String(title.clone()));
+        }
+        let text = self.render_part(lang, name, "text", &ctx)?;
         Ok(Rendered {
-            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
-            text: self.render_part(lang, name, "text", ctx)?,
-            html: self.render_part(lang, name, "html", ctx)?,
+            text: crate::domain::wording::wrap(&text),
+            html: self.render_part(lang, name, "html", &ctx)?,
+            title,
         })
     }
 
@@ -261,6 +297,7 @@ pub fn sample_context(lang: Lang) -> Value {
         Lang::En => ("The printer on floor 2 does not respond", "Hello,\nThe printer shows \"error 52\".\nThanks"),
     };
     json!({
+        "title": match lang { Lang::Fr => "Réponse à votre demande n°\u{a0}42", Lang::En => "Reply to your request #42" },
         "desk": { "name": "Support", "address": "support@example.test", "tag": "Guichet", "reopen_days": 14 },
         "recipient": { "name": "Alice Martin", "email": "alice@example.test" },
         "ticket": {
