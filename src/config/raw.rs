@@ -875,4 +875,36 @@ address = "Support@Example.test"
         let p = problems(&format!("{GOOD}\n[outgoing]\ntransport = \"smtp\"\n"));
         assert_eq!(p, vec!["`outgoing.host`: missing (required)"]);
     }
+
+    #[test]
+    fn the_desk_time_zone_is_its_own_else_the_first_calendars_else_utc() {
+        let zone = |extra: &str| validate(&format!("{GOOD}\n{extra}"), Path::new("/etc")).unwrap().tickets.time_zone;
+        let calendars = "[[calendar]]\nname = \"bureaux\"\ntime_zone = \"America/Montreal\"\n";
+        assert_eq!(zone(""), chrono_tz::Tz::UTC);
+        assert_eq!(zone(calendars), chrono_tz::Tz::America__Montreal);
+        assert_eq!(
+            zone(&format!("[tickets]\ntime_zone = \"Europe/Paris\"\n{calendars}")),
+            chrono_tz::Tz::Europe__Paris
+        );
+        let p = problems(&format!("{GOOD}\n[tickets]\ntime_zone = \"Mars/Olympus\"\n"));
+        assert_eq!(p, vec!["`tickets.time_zone`: `Mars/Olympus` is not a time zone (like Europe/Paris)"]);
+    }
+
+    #[test]
+    fn from_name_is_one_name_or_one_per_language() {
+        let out = |extra: &str| validate(&format!("{GOOD}\n{extra}"), Path::new("/etc")).unwrap().outgoing;
+        let one = out("[outgoing]\nfrom_name = \"Support\"\n");
+        assert_eq!((one.from_name_in(Lang::Fr), one.from_name_in(Lang::En)), ("Support", "Support"));
+        let two = out("[tickets]\nlanguage = \"en\"\n[outgoing]\nfrom_name = { fr = \"Support informatique\", en = \"IT Support\" }\n");
+        assert_eq!((two.from_name_in(Lang::Fr), two.from_name_in(Lang::En)), ("Support informatique", "IT Support"));
+        assert_eq!(two.from_name, "IT Support", "the default is the desk language's");
+        let only_fr = out("[outgoing]\nfrom_name = { fr = \"Support informatique\" }\n");
+        assert_eq!(only_fr.from_name_in(Lang::En), "Support informatique");
+        let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = {{ de = \"Kundendienst\", en = \"\" }}\n"));
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("`outgoing.from_name.de`"), "{p:?}");
+        assert_eq!(p[1], "`outgoing.from_name.en`: must not be empty");
+        let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = 3\n"));
+        assert!(p[0].starts_with("`outgoing.from_name`: expected a name"), "{p:?}");
+    }
 }
