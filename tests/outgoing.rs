@@ -71,13 +71,16 @@ fn every_mail_about_a_ticket_shares_one_outlook_thread_index_root_and_topic() {
 
 #[test]
 fn mail_about_no_ticket_keeps_its_own_subject() {
-    let desk = Desk::with("[limits]\nmax_message_bytes = 2000\n");
+    let mut desk = Desk::with("[limits]\nmax_message_bytes = 2000\n");
+    desk.now = Some("2026-12-07T09:05:00Z".into());
     let big = mail("alice@example.test", "Photos", "big@example.test", "", &"x".repeat(3000));
     desk.ingest(&big);
     let m = desk.queued("too_large").pop().unwrap();
     assert!(m["subject"].as_str().unwrap().contains("Photos"), "{}", m["subject"]);
     assert!(!m["subject"].as_str().unwrap().contains("[Guichet #"), "{}", m["subject"]);
     assert!(parsed(&m).facts.header("Thread-Index").is_none());
+    let words = body(&m).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("du lundi 7 décembre 2026 à 09:05 (UTC)"), "a desk without a zone says it is UTC: {words}");
 }
 
 const PAUL: &str = "paul.roux@example.test";
@@ -237,4 +240,23 @@ fn the_from_name_follows_the_language_of_the_mail() {
     let out = Desk::with_config(&bad).run(&["check"]);
     let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("outgoing.from_name.de"), "{said}");
+}
+
+#[test]
+fn each_technician_reads_times_in_their_own_zone() {
+    let tom = "[[technician]]\nemail = \"tom.gagnon@example.test\"\nname = \"Tom Gagnon\"\ngroups = [\"poste\"]\nlanguage = \"fr\"\ntime_zone = \"America/Montreal\"\n";
+    let mut desk = Desk::with_config(&Desk::config_text(tom, "time_zone = \"Europe/Paris\""));
+    desk.now = Some("2026-12-07T09:05:00Z".into());
+    desk.ingest(&mail("alice@example.test", "Imprimante", "o@example.test", "", "Bonjour"));
+    let notices: Vec<Value> =
+        desk.outbox().into_iter().filter(|m| m["template"] == "new_article" || m["template"] == "assigned").collect();
+    let to = |who: &str| {
+        let m = notices.iter().find(|m| m["recipients"].as_array().unwrap().contains(&Value::from(who)));
+        m.map(|m| body(m).split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| panic!("{who}: {notices:?}"))
+    };
+    let (marc, tom) = (to(MARC), to("tom.gagnon@example.test"));
+    assert!(marc.contains("lundi 7 décembre 2026 à 10:05"), "Marc has no zone of his own: the desk's. {marc}");
+    assert!(!marc.contains("Europe/Paris"), "{marc}");
+    assert!(tom.contains("lundi 7 décembre 2026 à 04:05 (America/Montreal)"), "{tom}");
 }
