@@ -12,7 +12,10 @@ use super::{exit, Env, Failure};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Render a template: against a real ticket, or a sample one.
+    /// Render a template: against a real ticket, or a sample one. The
+    /// Subject shown is the one sent: `[Tag #N] <the ticket's subject>` for
+    /// mail about a ticket, whose template `subject` part is the title on
+    /// the body's first line.
     Preview {
         /// A template name: acknowledgement, reply, new_article, status_changed, assigned, sla_warning, sla_breached, pending_reminder, auto_closed, survey, low_rating, … (`guichet check` lists problems)
         name: String,
