@@ -119,4 +119,11 @@ fn a_requesters_new_mail_about_the_same_problem_is_linked_and_their_tickets_are_
     assert!(kinds(&t).contains(&"related".to_string()));
     assert!(kinds(&desk.ticket(first)).contains(&"followed_by".to_string()));
     assert!(desk.ticket(other)["related"].is_null(), "an unrelated ticket is not linked");
+
+    let notice = last_notice_to_marc(&desk, again);
+    for want in
+        [format!("{first}"), "Imprimante du 2e étage".into(), "fermé résolu".into(), "Accès au dossier Compta".into()]
+    {
+        assert!(notice.contains(&want), "the notice lists `{want}`:\n{notice}");
+    }
 }

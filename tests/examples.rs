@@ -82,7 +82,11 @@ fn the_sample_mailbox_becomes_six_tickets_with_their_story() {
         desk.outbox().iter().map(|m| (as_i64(&m["ticket"]), m["template"].as_str().unwrap().to_string())).collect();
     let count = |t: &str| templates.iter().filter(|(_, x)| x == t).count();
     assert_eq!(count("acknowledgement"), 6);
-    assert_eq!(count("reply"), 1, "Marc's answer on #1");
+    assert_eq!(
+        count("reply"),
+        2,
+        "Marc's answer on #1, to the requester and, in a mail of its own, the person in copy"
+    );
     assert_eq!(count("status_changed"), 1, "#3 resolved");
     assert_eq!(count("stranger_alert"), 2, "both technicians, about #2");
     let acks: Vec<Value> = desk.queued("acknowledgement");

@@ -172,7 +172,8 @@ fn a_french_technician_reads_an_illegal_move_in_french() {
     desk.ingest(&tech_mail(MARC, 1, "m-2@example.test", "#resolve\nC'est réparé."));
     desk.ingest(&tech_mail(MARC, 1, "m-3@example.test", "#status pending\n#assign bob@example.test\nNote"));
     let rows = desk.queued("command_error");
-    let all: String = rows.iter().map(body).collect();
+    // Read as one line: the text is wrapped at 72 columns.
+    let all: String = rows.iter().map(|r| body(r).replace('\n', " ")).collect();
     assert!(all.contains("de «\u{a0}fermé résolu\u{a0}» à «\u{a0}en attente\u{a0}»"), "{all}");
     assert!(all.contains("«\u{a0}bob@example.test\u{a0}» n'est pas un technicien"), "{all}");
     assert!(!all.contains("cannot go") && !all.contains("is not a technician"), "{all}");

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::domain::ticket::Lang;
 use crate::mail::inbound::Mailbox;
-use crate::notify::outbox::{ArticleView, ChangeView, Desk, Notice};
+use crate::notify::outbox::{with_title, ArticleView, ChangeView, Desk, Notice};
 use crate::notify::templates::sample_context;
 use crate::store::queries;
 
@@ -12,7 +12,10 @@ use super::{exit, Env, Failure};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Render a template: against a real ticket, or a sample one.
+    /// Render a template: against a real ticket, or a sample one. The
+    /// Subject shown is the one sent: `[Tag #N] <the ticket's subject>` for
+    /// mail about a ticket, whose template `subject` part is the title on
+    /// the body's first line.
     Preview {
         /// A template name: acknowledgement, reply, new_article, status_changed, assigned, sla_warning, sla_breached, pending_reminder, auto_closed, survey, low_rating, … (`guichet check` lists problems)
         name: String,
@@ -35,10 +38,19 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     }
     let template = &name;
     let settings = &env.settings;
-    let (lang, ctx) = match ticket {
+    // Mail about a ticket has the ticket's subject whatever the template
+    // says (see `Desk::subject`); only `too_large` is about no ticket.
+    let about_ticket = name != "too_large";
+    let (lang, ctx, subject) = match ticket {
         None => {
             let lang = lang.unwrap_or(settings.tickets.language);
-            (lang, sample_context(lang))
+            let ctx = sample_context(lang);
+            let subject = format!(
+                "{} {}",
+                ctx["ticket"]["tag"].as_str().unwrap_or_default(),
+                ctx["ticket"]["subject"].as_str().unwrap_or_default()
+            );
+            (lang, ctx, subject)
         }
         Some(n) => {
             let store = env.store()?;
@@ -69,10 +81,16 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             };
             let desk = Desk { settings, templates: &templates, now: env.clock.now() };
             let ctx = desk.context(&mut conn, &t, &notice, &recipient)?;
-            (lang, ctx)
+            (lang, ctx, desk.subject(&t))
         }
     };
     let r = templates.render(template, lang, &ctx).map_err(|e| Failure::new(exit::CONFIG, anyhow::anyhow!(e)))?;
-    println!("Subject: {}\n\n--- text ---\n{}\n--- html ---\n{}", r.subject, r.text, r.html);
+    let (subject, text, html) = if about_ticket {
+        let (text, html) = with_title(r.text, r.html, &r.title);
+        (subject, text, html)
+    } else {
+        (r.title, r.text, r.html)
+    };
+    println!("Subject: {}\n\n--- text ---\n{}\n--- html ---\n{}", subject, text, html);
     Ok(ExitCode::SUCCESS)
 }

@@ -141,8 +141,12 @@ pub enum AfterAction {
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub transport: Transport,
-    /// Display name on our mail, e.g. "Support informatique".
+    /// Display name on our mail, e.g. "Support informatique", in
+    /// `tickets.language`.
     pub from_name: String,
+    /// The display name in each language given (`from_name = { fr = "…",
+    /// en = "…" }`): the From of a mail follows the mail's language.
+    pub from_names: Vec<(Lang, String)>,
     /// Our Message-IDs end with `@` this (default: the first mailbox's
     /// domain).
     pub message_id_domain: String,
@@ -190,6 +194,10 @@ pub enum StrangerPolicy {
 #[derive(Debug, Clone)]
 pub struct Tickets {
     pub subject_tag: SubjectTag,
+    /// The zone times are shown in to requesters and watchers (and to
+    /// technicians without a `time_zone` of their own): `time_zone`, else
+    /// the first `[[calendar]]`'s, else UTC.
+    pub time_zone: chrono_tz::Tz,
     pub reopen_days: u32,
     pub language: Lang,
     pub stranger: StrangerPolicy,
@@ -215,6 +223,16 @@ pub struct Technician {
     pub language: Option<Lang>,
     /// Working hours, time zone and days away.
     pub presence: Presence,
+    /// The `time_zone` they gave (`presence.tz` is UTC without one): the
+    /// times in the mail they get are shown in it.
+    pub time_zone: Option<chrono_tz::Tz>,
+}
+
+impl Outgoing {
+    /// The desk's display name for mail in `lang`.
+    pub fn from_name_in(&self, lang: Lang) -> &str {
+        self.from_names.iter().find(|(l, _)| *l == lang).map_or(self.from_name.as_str(), |(_, n)| n.as_str())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -442,6 +460,12 @@ impl Settings {
 
     pub fn technician(&self, email: &str) -> Option<&Technician> {
         self.technicians.iter().find(|t| t.email.eq_ignore_ascii_case(email))
+    }
+
+    /// The zone the times in mail to `email` are shown in: a technician's
+    /// own, else the desk's.
+    pub fn reader_zone(&self, email: &str) -> chrono_tz::Tz {
+        self.technician(email).and_then(|t| t.time_zone).unwrap_or(self.tickets.time_zone)
     }
 
     /// Technicians of a group, in config order.

@@ -93,6 +93,7 @@ const TICKETS: &[&str] = &[
     "impact_words",
     "away_after_auto_reply_hours",
     "trusted_authserv_ids",
+    "time_zone",
 ];
 const TEMPLATES: &[&str] = &["dir"];
 const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
@@ -387,7 +388,12 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     };
 
     match (database, outgoing, tickets) {
-        (Some(database), Some(mut outgoing), Some(tickets)) if r.problems.is_empty() => {
+        (Some(database), Some(mut outgoing), Some(mut tickets)) if r.problems.is_empty() => {
+            let zone_given = doc.get("tickets").and_then(|t| t.get("time_zone")).is_some();
+            if let (false, Some((_, cal))) = (zone_given, calendars.first()) {
+                tickets.time_zone = cal.tz;
+            }
+            outgoing.from_name = outgoing.from_name_in(tickets.language).to_string();
             if outgoing.message_id_domain.is_empty() {
                 let first = mailboxes.first().map(|m| m.address.as_str()).unwrap_or("support@localhost");
                 outgoing.message_id_domain = first.rsplit('@').next().unwrap_or("localhost").to_string();
@@ -609,10 +615,8 @@ fn read_outgoing(r: &mut Reader, doc: &Table) -> Option<Outgoing> {
             None
         }
     };
-    let from_name = r.string(t, p, "from_name").unwrap_or_else(|| "Support".into());
-    if from_name.contains(['\r', '\n']) {
-        r.problem("outgoing.from_name", "must be a single line");
-    }
+    let from_names = read_from_names(r, t);
+    let from_name = from_names.first().map_or_else(|| "Support".to_string(), |(_, n)| n.clone());
     let domain = r.string(t, p, "message_id_domain");
     let message_id_domain = domain.unwrap_or_default();
     if !message_id_domain.is_empty()
@@ -621,7 +625,40 @@ fn read_outgoing(r: &mut Reader, doc: &Table) -> Option<Outgoing> {
         r.problem("outgoing.message_id_domain", format!("`{message_id_domain}` is not a domain name"));
     }
     let max_attempts = r.integer(t, p, "max_attempts", 1..=100).unwrap_or(8) as u32;
-    Some(Outgoing { transport: transport?, from_name, message_id_domain, max_attempts })
+    Some(Outgoing { transport: transport?, from_name, from_names, message_id_domain, max_attempts })
+}
+
+/// `from_name`: one name, or one per language (`{ fr = "…", en = "…" }`).
+/// A single name is kept as every language's.
+fn read_from_names(r: &mut Reader, t: &Table) -> Vec<(Lang, String)> {
+    let mut names = Vec::new();
+    let mut one = |r: &mut Reader, key: String, lang: Option<Lang>, v: &Value| match v {
+        Value::String(s) if s.contains(['\r', '\n']) => r.problem(key, "must be a single line"),
+        Value::String(s) if s.trim().is_empty() => r.problem(key, "must not be empty"),
+        Value::String(s) => match lang {
+            Some(l) => names.push((l, s.clone())),
+            None => names.extend([Lang::Fr, Lang::En].map(|l| (l, s.clone()))),
+        },
+        other => r.problem(key, format!("expected a string, found {}", other.type_str())),
+    };
+    match t.get("from_name") {
+        None => {}
+        Some(Value::Table(per_lang)) => {
+            for (lang, v) in per_lang {
+                let key = format!("outgoing.from_name.{lang}");
+                match lang.parse::<Lang>() {
+                    Ok(l) => one(r, key, Some(l), v),
+                    Err(e) => r.problem(key, e.to_string()),
+                }
+            }
+        }
+        Some(v @ Value::String(_)) => one(r, "outgoing.from_name".into(), None, v),
+        Some(other) => r.problem(
+            "outgoing.from_name",
+            format!("expected a name, or one per language ({{ fr = \"…\", en = \"…\" }}), found {}", other.type_str()),
+        ),
+    }
+    names
 }
 
 fn read_smtp(r: &mut Reader, t: &Table) -> Option<Transport> {
@@ -669,6 +706,14 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
         r.problem("tickets.subject_tag", format!("`{subject_tag}` cannot be a tag (no brackets, `#` or line breaks)"));
     }
     let reopen_days = r.integer(t, p, "reopen_days", 0..=3650).unwrap_or(14) as u32;
+    // Without one, `validate` takes the first calendar's.
+    let time_zone = match r.string(t, p, "time_zone") {
+        None => chrono_tz::Tz::UTC,
+        Some(tz) => tz.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+            r.problem("tickets.time_zone", format!("`{tz}` is not a time zone (like Europe/Paris)"));
+            chrono_tz::Tz::UTC
+        }),
+    };
     let language = r.string(t, p, "language");
     let language = r.lang("tickets.language".into(), language).unwrap_or(Lang::Fr);
     let stranger = match r.string(t, p, "stranger").as_deref().unwrap_or("internal") {
@@ -707,6 +752,7 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
     }
     Some(Tickets {
         subject_tag: SubjectTag::new(&subject_tag),
+        time_zone,
         reopen_days,
         language,
         stranger,
@@ -750,12 +796,13 @@ fn read_technicians(r: &mut Reader, doc: &Table) -> Vec<Technician> {
         let language = r.string(t, &path, "language");
         let language = r.lang(format!("{path}.language"), language);
         let presence = routing::read_presence(r, t, &path);
+        let time_zone = t.contains_key("time_zone").then_some(presence.tz);
         if let Some(email) = email {
             if out.iter().any(|x| x.email == email) {
                 r.problem(format!("{path}.email"), format!("`{email}` is listed twice"));
             }
             let name = if name.is_empty() { email.clone() } else { name };
-            out.push(Technician { email, name, groups, skills, language, presence });
+            out.push(Technician { email, name, groups, skills, language, presence, time_zone });
         }
     }
     out
@@ -827,5 +874,37 @@ address = "Support@Example.test"
     fn smtp_needs_a_host() {
         let p = problems(&format!("{GOOD}\n[outgoing]\ntransport = \"smtp\"\n"));
         assert_eq!(p, vec!["`outgoing.host`: missing (required)"]);
+    }
+
+    #[test]
+    fn the_desk_time_zone_is_its_own_else_the_first_calendars_else_utc() {
+        let zone = |extra: &str| validate(&format!("{GOOD}\n{extra}"), Path::new("/etc")).unwrap().tickets.time_zone;
+        let calendars = "[[calendar]]\nname = \"bureaux\"\ntime_zone = \"America/Montreal\"\n";
+        assert_eq!(zone(""), chrono_tz::Tz::UTC);
+        assert_eq!(zone(calendars), chrono_tz::Tz::America__Montreal);
+        assert_eq!(
+            zone(&format!("[tickets]\ntime_zone = \"Europe/Paris\"\n{calendars}")),
+            chrono_tz::Tz::Europe__Paris
+        );
+        let p = problems(&format!("{GOOD}\n[tickets]\ntime_zone = \"Mars/Olympus\"\n"));
+        assert_eq!(p, vec!["`tickets.time_zone`: `Mars/Olympus` is not a time zone (like Europe/Paris)"]);
+    }
+
+    #[test]
+    fn from_name_is_one_name_or_one_per_language() {
+        let out = |extra: &str| validate(&format!("{GOOD}\n{extra}"), Path::new("/etc")).unwrap().outgoing;
+        let one = out("[outgoing]\nfrom_name = \"Support\"\n");
+        assert_eq!((one.from_name_in(Lang::Fr), one.from_name_in(Lang::En)), ("Support", "Support"));
+        let two = out("[tickets]\nlanguage = \"en\"\n[outgoing]\nfrom_name = { fr = \"Support informatique\", en = \"IT Support\" }\n");
+        assert_eq!((two.from_name_in(Lang::Fr), two.from_name_in(Lang::En)), ("Support informatique", "IT Support"));
+        assert_eq!(two.from_name, "IT Support", "the default is the desk language's");
+        let only_fr = out("[outgoing]\nfrom_name = { fr = \"Support informatique\" }\n");
+        assert_eq!(only_fr.from_name_in(Lang::En), "Support informatique");
+        let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = {{ de = \"Kundendienst\", en = \"\" }}\n"));
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("`outgoing.from_name.de`"), "{p:?}");
+        assert_eq!(p[1], "`outgoing.from_name.en`: must not be empty");
+        let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = 3\n"));
+        assert!(p[0].starts_with("`outgoing.from_name`: expected a name"), "{p:?}");
     }
 }

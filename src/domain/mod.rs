@@ -22,6 +22,7 @@ pub mod ticket;
 pub mod token;
 pub mod trim;
 pub mod urgency;
+pub mod wording;
 
 /// `local@domain.tld`, with no white space: the shape every address a
 /// person types (config, commands, the command line) must have.

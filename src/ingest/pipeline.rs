@@ -440,7 +440,7 @@ fn tell_too_large(conn: &mut Conn, desk: &Desk<'_>, mailbox: &str, raw: &[u8]) -
     let mut notice = Notice::automatic("too_large", lang, vec![sender.clone()], &settings.outgoing.from_name, view);
     notice.details = serde_json::json!({ "mail": {
         "subject": head.subject,
-        "received_at": desk.now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        "received_at": desk.now.to_rfc3339(),
         "to": from_address,
         "size_label": megabytes(raw.len()),
         "limit_label": megabytes(settings.limits.max_message_bytes),

@@ -34,6 +34,56 @@ pub struct Draft {
     pub date: SystemTime,
     /// Files to attach after the text and HTML parts.
     pub attachments: Vec<Attachment>,
+    /// Outlook's conversation: `Thread-Topic` (the ticket's subject) and
+    /// `Thread-Index` (see [`thread_index`]); `None` for mail about no ticket.
+    pub thread: Option<(String, String)>,
+}
+
+/// 100 ns ticks between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
+const FILETIME_UNIX_OFFSET: i64 = 116_444_736_000_000_000;
+
+fn filetime(at: chrono::DateTime<chrono::Utc>) -> u64 {
+    let ticks = at.timestamp() * 10_000_000 + i64::from(at.timestamp_subsec_nanos() / 100);
+    u64::try_from(ticks + FILETIME_UNIX_OFFSET).unwrap_or(0)
+}
+
+/// Outlook's `Thread-Index` ([MS-OXOMSG] PidTagConversationIndex), base64:
+/// a 22-byte header block — the top 6 bytes of the root's FILETIME and a
+/// 16-byte GUID — then, for mail after the root, a 5-byte child block
+/// holding the time since the root. Every mail of a ticket is given the
+/// same root (its creation time and a GUID made from the ticket), so
+/// Outlook files them in one conversation whatever their subjects.
+pub fn thread_index(root: chrono::DateTime<chrono::Utc>, guid: [u8; 16], at: chrono::DateTime<chrono::Utc>) -> String {
+    // The header keeps the top 48 bits; children count from that truncated time.
+    let root_time = filetime(root) & !0xFFFF;
+    let mut bytes = (root_time >> 16).to_be_bytes()[2..].to_vec();
+    bytes.extend_from_slice(&guid);
+    let diff = filetime(at).saturating_sub(root_time);
+    if diff >> 16 > 0 {
+        // One bit for the scale, 31 bits of the difference, then 8 bits of
+        // random and sequence, which a deterministic index leaves at zero.
+        let (code, bits) =
+            if diff >> 49 == 0 { (0u64, (diff >> 18) & 0x7FFF_FFFF) } else { (1, (diff >> 23) & 0x7FFF_FFFF) };
+        let block = ((code << 31) | bits) << 8;
+        bytes.extend_from_slice(&block.to_be_bytes()[3..]);
+    }
+    base64(&bytes)
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +138,9 @@ impl Draft {
             b = b.raw_header(header("Auto-Submitted", "auto-replied"));
         }
         b = b.raw_header(header("X-Auto-Response-Suppress", "All")).raw_header(header("X-Loop", &self.loop_value));
+        if let Some((topic, index)) = &self.thread {
+            b = b.raw_header(header("Thread-Topic", topic)).raw_header(header("Thread-Index", index));
+        }
         let body = MultiPart::alternative()
             .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone()))
             .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(self.html.clone()));
@@ -201,7 +254,53 @@ mod tests {
             loop_value: "guichet support@example.test".into(),
             date: SystemTime::UNIX_EPOCH,
             attachments: Vec::new(),
+            thread: Some(("Imprimante".into(), "AdxkAAAA".into())),
         }
+    }
+
+    fn decoded(b64: &str) -> Vec<u8> {
+        const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut bits = Vec::new();
+        for c in b64.trim_end_matches('=').chars() {
+            let v = ALPHABET.find(c).unwrap();
+            bits.extend((0..6).rev().map(|i| (v >> i) & 1));
+        }
+        bits.chunks_exact(8).map(|c| c.iter().fold(0u8, |b, bit| b << 1 | *bit as u8)).collect()
+    }
+
+    #[test]
+    fn base64_matches_the_usual_encoding() {
+        for (raw, want) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(base64(raw.as_bytes()), want);
+        }
+    }
+
+    #[test]
+    fn the_thread_index_is_a_shared_root_plus_one_child_block_for_later_mail() {
+        use chrono::TimeZone;
+        let root = chrono::Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+        let guid = [7u8; 16];
+        let first = decoded(&thread_index(root, guid, root));
+        assert_eq!(first.len(), 22);
+        let ft = filetime(root);
+        assert_eq!(first[..6], ft.to_be_bytes()[..6], "the top six bytes of the root's FILETIME");
+        assert_eq!(first[0], 0x01, "dates of this century start with the reserved 1");
+        assert_eq!(first[6..], guid);
+
+        let later = root + chrono::Duration::minutes(90);
+        let child = decoded(&thread_index(root, guid, later));
+        assert_eq!(child.len(), 27);
+        assert_eq!(child[..22], first[..], "the same root");
+        let block = u64::from_be_bytes([0, 0, 0, child[22], child[23], child[24], child[25], child[26]]);
+        assert_eq!(block >> 39, 0, "a short difference has code 0");
+        let diff = ((block >> 8) & 0x7FFF_FFFF) << 18;
+        let want = (ft & !0xFFFF) + 90 * 60 * 10_000_000;
+        let got = (ft & !0xFFFF) + diff;
+        assert!(want - got < 1 << 18, "the difference is kept to 26 ms");
+
+        let years = root + chrono::Duration::days(3 * 365);
+        let far = decoded(&thread_index(root, guid, years));
+        assert_eq!(far[22] >> 7, 1, "beyond 1.7 years the coarse scale is used");
     }
 
     #[test]
@@ -215,6 +314,8 @@ mod tests {
             "Auto-Submitted: auto-replied",
             "X-Auto-Response-Suppress: All",
             "X-Loop: guichet support@example.test",
+            "Thread-Topic: Imprimante",
+            "Thread-Index: AdxkAAAA",
         ] {
             assert!(text.contains(want), "{want} missing in\n{text}");
         }

@@ -11,6 +11,7 @@ use crate::config::{Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::threading;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
+use crate::domain::wording;
 use crate::mail::inbound::{Attachment, Mailbox};
 use crate::mail::outbound::Draft;
 use crate::store::models::{NewEvent, NewOutbox, Ticket};
@@ -100,9 +101,10 @@ pub enum QueueError {
 
 /// Technician-only notices whose answer is an internal note: they carry
 /// the ticket's note address in `Reply-To` (the pipeline also reads an answer
-/// to one of them as internal when the client ignored it).
-pub const NOTE_TEMPLATES: &[&str] =
-    &["stranger_alert", "delivery_failed", "sla_warning", "sla_breached", "command_error"];
+/// to one of them as internal when the client ignored it). SLA warnings
+/// and breaches are not among them: answering one is how a technician
+/// answers the requester in time.
+pub const NOTE_TEMPLATES: &[&str] = &["stranger_alert", "delivery_failed", "command_error"];
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
@@ -123,20 +125,77 @@ impl Desk<'_> {
         self.settings.tickets.subject_tag.format(ticket)
     }
 
-    /// Renders and queues `notice` about `ticket`. Returns the outbox id, or
-    /// `None` when no recipient is left (our own addresses are never sent to).
+    /// The one subject every mail about `ticket` has, to its requester,
+    /// watchers and technicians alike: Gmail keeps a conversation together
+    /// only while the subject (less `Re:`) stays the same, and Outlook keys
+    /// on the topic. What kind of mail it is goes in the body's first line.
+    pub fn subject(&self, ticket: &Ticket) -> String {
+        format!("{} {}", self.tag(ticket.id), ticket.subject).trim_end().to_string()
+    }
+
+    /// `Thread-Index` for mail sent now about `ticket`: the root is made
+    /// from the ticket alone (its creation time; a GUID hashed from our
+    /// domain and its number), so every mail of the ticket shares it.
+    fn thread_index(&self, ticket: &Ticket) -> String {
+        use sha2::Digest;
+        let seed = format!("{}#{}", self.settings.outgoing.message_id_domain, ticket.id);
+        let hash = sha2::Sha256::digest(seed.as_bytes());
+        let mut guid = [0u8; 16];
+        guid.copy_from_slice(&hash[..16]);
+        crate::mail::outbound::thread_index(ticket.created_at.and_utc(), guid, self.now)
+    }
+
+    /// Renders and queues `notice` about `ticket`. Returns the outbox id (of
+    /// the mail to `to`, when there is one), or `None` when no recipient is
+    /// left (our own addresses are never sent to).
+    ///
+    /// The people in `cc` (a ticket's watchers) each get a mail of their
+    /// own, To them: a mail greets one reader, and a watcher is told they
+    /// are in copy of someone else's request rather than greeted by the
+    /// requester's name. Each copy has its own Message-ID, recorded so an
+    /// answer to it threads back, and counts against that person's hourly
+    /// share of automatic mail.
     pub fn queue(&self, conn: &mut Conn, ticket: &Ticket, notice: Notice) -> Result<Option<i64>, QueueError> {
-        let (to, cc) = self.recipients(conn, Some(ticket.id), &notice)?;
+        let copies = notice.cc.clone();
+        let main = Notice { cc: Vec::new(), ..notice };
+        let first = self.queue_one(conn, ticket, &main)?;
+        let mut any = first;
+        for watcher in copies {
+            if main.to.iter().any(|m| m.email.eq_ignore_ascii_case(&watcher.email)) {
+                continue;
+            }
+            let copy = Notice { to: vec![watcher], ..main.clone() };
+            any = any.or(self.queue_one(conn, ticket, &copy)?);
+        }
+        Ok(first.or(any))
+    }
+
+    /// The desk's name for mail in `lang`, in a notice's From name: notices
+    /// are written with the default name, alone or after a technician's
+    /// ("Marc Dupont (Support)").
+    fn sender_name(&self, given: &str, lang: Lang) -> String {
+        let out = &self.settings.outgoing;
+        let ours = out.from_name_in(lang);
+        if given == out.from_name {
+            return ours.to_string();
+        }
+        match given.strip_suffix(&format!(" ({})", out.from_name)) {
+            Some(person) => format!("{person} ({ours})"),
+            None => given.to_string(),
+        }
+    }
+
+    fn queue_one(&self, conn: &mut Conn, ticket: &Ticket, notice: &Notice) -> Result<Option<i64>, QueueError> {
+        let (to, cc) = self.recipients(conn, Some(ticket.id), notice)?;
         let Some(recipient) = to.first().or(cc.first()).cloned() else {
             return Ok(None);
         };
-        let ctx = self.context(conn, ticket, &notice, &recipient)?;
+        let ctx = self.context(conn, ticket, notice, &recipient)?;
         let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
             QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
         })?;
-        let tag = self.tag(ticket.id);
-        let subject =
-            if rendered.subject.contains(&tag) { rendered.subject } else { format!("{tag} {}", rendered.subject) };
+        let subject = self.subject(ticket);
+        let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
         let message_id = self.new_message_id(ticket.id);
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
@@ -155,19 +214,20 @@ impl Desk<'_> {
             name: notice.from_name.clone(),
         });
         let draft = Draft {
-            from: Mailbox { email: desk_address.clone(), name: notice.from_name.clone() },
+            from: Mailbox { email: desk_address.clone(), name: self.sender_name(&notice.from_name, notice.lang) },
             to: to.clone(),
             cc: cc.clone(),
             reply_to,
             subject: subject.clone(),
-            text: rendered.text,
-            html: rendered.html,
+            text,
+            html,
             message_id: message_id.clone(),
             references,
             automatic: notice.automatic,
             loop_value: self.settings.loop_value().to_string(),
             date: self.now.into(),
             attachments: notice.article.attachments.clone(),
+            thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
         let bytes = draft.to_bytes()?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
@@ -238,21 +298,22 @@ impl Desk<'_> {
             return Ok(None);
         };
         let mut ctx = json!({
-            "desk": self.desk_context(),
-            "recipient": { "name": recipient.name, "email": recipient.email },
+            "desk": self.desk_context(notice.lang),
+            "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": false },
             "mail": { "subject": "", "received_at": "", "to": from_address, "size_label": "", "limit_label": "" },
         });
         merge_details(&mut ctx, &notice.details);
+        self.localize_times(&mut ctx, notice.lang, &recipient.email);
         let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
             QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
         })?;
         let message_id = self.new_message_id(0);
         let draft = Draft {
-            from: Mailbox { email: from_address.to_string(), name: notice.from_name.clone() },
+            from: Mailbox { email: from_address.to_string(), name: self.sender_name(&notice.from_name, notice.lang) },
             to: to.clone(),
             cc: Vec::new(),
             reply_to: None,
-            subject: rendered.subject.clone(),
+            subject: rendered.title.clone(),
             text: rendered.text,
             html: rendered.html,
             message_id: message_id.clone(),
@@ -261,6 +322,7 @@ impl Desk<'_> {
             loop_value: self.settings.loop_value().to_string(),
             date: self.now.into(),
             attachments: Vec::new(),
+            thread: None,
         };
         let bytes = draft.to_bytes()?;
         let recipients: Vec<&str> = to.iter().map(|m| m.email.as_str()).collect();
@@ -273,7 +335,7 @@ impl Desk<'_> {
                 message_id: &message_id,
                 envelope_from: from_address,
                 recipients: &recipients.join(","),
-                subject: &rendered.subject,
+                subject: &rendered.title,
                 content: &bytes,
                 automatic: notice.automatic,
                 next_attempt_at: now,
@@ -283,9 +345,9 @@ impl Desk<'_> {
         Ok(Some(id))
     }
 
-    fn desk_context(&self) -> Value {
+    fn desk_context(&self, lang: Lang) -> Value {
         json!({
-            "name": self.settings.outgoing.from_name,
+            "name": self.settings.outgoing.from_name_in(lang),
             "address": self.settings.desk_address(),
             "tag": self.settings.tickets.subject_tag.as_str(),
             "reopen_days": self.settings.tickets.reopen_days,
@@ -293,7 +355,7 @@ impl Desk<'_> {
     }
 
     /// Queues `template` about `ticket` to technicians, one mail per
-    /// language they read.
+    /// language they read and time zone they live in.
     pub fn tell_technicians(
         &self,
         conn: &mut Conn,
@@ -304,15 +366,17 @@ impl Desk<'_> {
         details: &Value,
     ) -> Result<(), QueueError> {
         let settings = self.settings;
-        for lang in [Lang::Fr, Lang::En] {
-            let to: Vec<Mailbox> = techs
-                .iter()
-                .filter(|t| t.language.unwrap_or(settings.tickets.language) == lang)
-                .map(|t| Mailbox { email: t.email.clone(), name: t.name.clone() })
-                .collect();
-            if to.is_empty() {
-                continue;
+        let mut readers: Vec<(Lang, chrono_tz::Tz, Vec<Mailbox>)> = Vec::new();
+        for t in techs {
+            let lang = t.language.unwrap_or(settings.tickets.language);
+            let zone = settings.reader_zone(&t.email);
+            let m = Mailbox { email: t.email.clone(), name: t.name.clone() };
+            match readers.iter_mut().find(|(l, z, _)| *l == lang && *z == zone) {
+                Some((_, _, to)) => to.push(m),
+                None => readers.push((lang, zone, vec![m])),
             }
+        }
+        for (lang, _, to) in readers {
             let notice = Notice {
                 details: details.clone(),
                 ..Notice::automatic(template, lang, to, &settings.outgoing.from_name, article.clone())
@@ -379,9 +443,16 @@ impl Desk<'_> {
             .unwrap_or_default();
         let a = &n.article;
         let (command, reason) = n.error.clone().unwrap_or_default();
+        let watchers: Vec<Value> = queries::watchers(conn, t.id)?
+            .into_iter()
+            .map(|c| json!({ "name": if c.name.is_empty() { &c.email } else { &c.name }, "email": c.email }))
+            .collect();
+        // Anyone but the requester and technicians reads a copy of another's request.
+        let in_copy = !recipient.email.eq_ignore_ascii_case(&requester.email)
+            && self.settings.technician(&recipient.email).is_none();
         let mut ctx = json!({
-            "desk": self.desk_context(),
-            "recipient": { "name": recipient.name, "email": recipient.email },
+            "desk": self.desk_context(lang),
+            "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": in_copy },
             "ticket": {
                 "number": t.id,
                 "tag": self.tag(t.id),
@@ -397,10 +468,12 @@ impl Desk<'_> {
                 "requester_name": if requester.name.is_empty() { &requester.email } else { &requester.name },
                 "requester_email": requester.email,
                 "assignee_name": assignee_name,
+                "has_watchers": !watchers.is_empty(),
+                "watchers": watchers,
                 "group": t.group_name.clone().unwrap_or_default(),
                 "major": t.major,
-                "planned_at": t.planned_at.map(|p| p.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
-                "created_at": t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "planned_at": t.planned_at.map(|p| p.and_utc().to_rfc3339()).unwrap_or_default(),
+                "created_at": t.created_at.and_utc().to_rfc3339(),
             },
             "article": {
                 "from_name": if a.from_name.is_empty() { &a.from_email } else { &a.from_name },
@@ -435,10 +508,87 @@ impl Desk<'_> {
                 "to": "", "cc": "",
                 "note_address": threading::note_address(self.settings.desk_address(), t.id),
             },
+            "history": { "has_tickets": false, "tickets": [], "related": null },
         });
         merge_details(&mut ctx, &n.details);
+        // A requester's other tickets are listed with their state in the reader's words.
+        if let Some(items) = ctx.pointer_mut("/history/tickets").and_then(Value::as_array_mut) {
+            for item in items {
+                if let Some(status) = item["status"].as_str().and_then(|s| s.parse::<Status>().ok()) {
+                    item["status_label"] = Value::from(status.label(lang));
+                }
+            }
+        }
+        self.localize_times(&mut ctx, lang, &recipient.email);
         Ok(ctx)
     }
+
+    /// Rewrites the times of `ctx`, given as RFC 3339 by whoever filled
+    /// them, for the reader at `email`: in their zone (a technician's own,
+    /// else the desk's) and language, the zone named when it is not the
+    /// desk's or is UTC. Anything else (already worded) is left alone.
+    fn localize_times(&self, ctx: &mut Value, lang: Lang, email: &str) {
+        let tz = self.settings.reader_zone(email);
+        let named = tz != self.settings.tickets.time_zone || tz == chrono_tz::Tz::UTC;
+        let moment = |v: &mut Value| {
+            if let Some(at) = v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+                *v = Value::String(wording::moment(at.with_timezone(&Utc), tz, lang, named));
+            }
+        };
+        let day = |v: &mut Value| {
+            if let Some(at) = v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+                *v = Value::String(wording::day(at.with_timezone(&Utc), tz, lang));
+            }
+        };
+        for (section, key) in MOMENTS {
+            if let Some(v) = ctx.get_mut(*section).and_then(|s| s.get_mut(*key)) {
+                moment(v);
+            }
+        }
+        for (section, key) in DAYS {
+            if let Some(v) = ctx.get_mut(*section).and_then(|s| s.get_mut(*key)) {
+                day(v);
+            }
+        }
+        if let Some(items) = ctx.pointer_mut("/history/tickets").and_then(Value::as_array_mut) {
+            items.iter_mut().filter_map(|i| i.get_mut("when")).for_each(moment);
+        }
+    }
+}
+
+/// Template variables that hold a moment, written as RFC 3339 in the
+/// context and shown to each reader in their zone.
+const MOMENTS: &[(&str, &str)] =
+    &[("ticket", "created_at"), ("ticket", "planned_at"), ("sla", "due_at"), ("mail", "received_at")];
+/// Variables that hold a day (given as the RFC 3339 moment it starts from).
+const DAYS: &[(&str, &str)] = &[("pending", "since"), ("pending", "closes_on")];
+
+/// The text and HTML bodies, each opening with `title`: a template that
+/// leaves it out still says what kind of mail it is, since the subject no
+/// longer does.
+pub fn with_title(text: String, html: String, title: &str) -> (String, String) {
+    let title = title.trim();
+    if title.is_empty() {
+        return (text, html);
+    }
+    let text = if first_paragraph(&text) == title { text } else { format!("{}\n\n{text}", wording::wrap(title)) };
+    let escaped = handlebars::html_escape(title);
+    let html = if html.contains(&escaped) {
+        html
+    } else {
+        let heading = format!("<p style=\"margin:0 0 12px; font-size:18px; font-weight:bold;\">{escaped}</p>\n");
+        match html.find("<body").and_then(|b| html[b..].find('>').map(|e| b + e + 1)) {
+            Some(at) => format!("{}\n{heading}{}", &html[..at], &html[at..]),
+            None => format!("{heading}{html}"),
+        }
+    };
+    (text, html)
+}
+
+/// The first paragraph of a text body on one line, as it was before
+/// wrapping.
+pub fn first_paragraph(text: &str) -> String {
+    text.trim_start().lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect::<Vec<_>>().join(" ")
 }
 
 /// Lays `details` (`{"sla": {...}, ...}`) over the sections of `ctx`.

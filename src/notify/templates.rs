@@ -1,6 +1,18 @@
 //! Mail templates: `templates/<lang>/<name>.{subject,text,html}.hbs`,
 //! rendered in strict mode (a missing variable is an error, never an empty
-//! string in a mail). HTML parts are escaped, subjects and text are not.
+//! string in a mail). HTML parts are escaped, titles and text are not.
+//!
+//! The `subject` part is the mail's *title*: what kind of mail it is
+//! ("Réponse à votre demande n° 42"). It is rendered first and handed to
+//! the text and HTML parts as `{{title}}`, their first line. Mail about a
+//! ticket always has the subject `[Tag #N] <ticket subject>` whatever the
+//! title says (see `Desk::queue`): mail clients keep a conversation
+//! together only while its subject stays the same. Mail about no ticket
+//! (`too_large`) has its title as subject.
+//!
+//! Text parts are wrapped at 72 columns after rendering
+//! ([`crate::domain::wording::wrap`]): templates write a paragraph on one
+//! line, and a long name or subject never leaves a ragged paragraph.
 //! A changed template directory is reloaded by [`Templates::reload_if_changed`];
 //! a broken edit keeps the last good set.
 
@@ -40,7 +52,8 @@ const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
 /// A rendered mail body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    pub subject: String,
+    /// The `subject` part on one line: what kind of mail this is.
+    pub title: String,
     pub text: String,
     pub html: String,
 }
@@ -67,13 +80,27 @@ struct Compiled {
     html: Handlebars<'static>,
 }
 
+handlebars::handlebars_helper!(de: |word: str| crate::domain::wording::elide("de", word));
+handlebars::handlebars_helper!(le: |word: str| crate::domain::wording::elide("le", word));
+handlebars::handlebars_helper!(que: |word: str| crate::domain::wording::elide("que", word));
+
+/// The helpers French needs: `{{de name}}` is "d'Alice" or "de Marc",
+/// likewise `{{le word}}` and `{{que name}}`.
+fn add_helpers(registry: &mut Handlebars<'static>) {
+    registry.register_helper("de", Box::new(de));
+    registry.register_helper("le", Box::new(le));
+    registry.register_helper("que", Box::new(que));
+}
+
 impl Compiled {
     fn new() -> Compiled {
         let mut plain = Handlebars::new();
         plain.set_strict_mode(true);
         plain.register_escape_fn(handlebars::no_escape);
+        add_helpers(&mut plain);
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
+        add_helpers(&mut html);
         Compiled { plain, html }
     }
 
@@ -223,12 +250,21 @@ impl Templates {
         self.names.iter().any(|n| n == name)
     }
 
+    /// Renders the title, then the text and HTML parts with `title` set.
     pub fn render(&self, name: &str, lang: Lang, ctx: &Value) -> Result<Rendered, String> {
-        let subject = self.render_part(lang, name, "subject", ctx)?;
+        let title = self.render_part(lang, name, "subject", ctx)?;
+        // Line breaks go; a no-break space stays what it is.
+        let title =
+            title.split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        let mut ctx = ctx.clone();
+        if let Some(map) = ctx.as_object_mut() {
+            map.insert("title".into(), Value::String(title.clone()));
+        }
+        let text = self.render_part(lang, name, "text", &ctx)?;
         Ok(Rendered {
-            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
-            text: self.render_part(lang, name, "text", ctx)?,
-            html: self.render_part(lang, name, "html", ctx)?,
+            text: crate::domain::wording::wrap(&text),
+            html: self.render_part(lang, name, "html", &ctx)?,
+            title,
         })
     }
 
@@ -261,8 +297,9 @@ pub fn sample_context(lang: Lang) -> Value {
         Lang::En => ("The printer on floor 2 does not respond", "Hello,\nThe printer shows \"error 52\".\nThanks"),
     };
     json!({
+        "title": match lang { Lang::Fr => "Réponse à votre demande n°\u{a0}42", Lang::En => "Reply to your request #42" },
         "desk": { "name": "Support", "address": "support@example.test", "tag": "Guichet", "reopen_days": 14 },
-        "recipient": { "name": "Alice Martin", "email": "alice@example.test" },
+        "recipient": { "name": "Alice Martin", "email": "alice@example.test", "in_copy": false },
         "ticket": {
             "number": 42, "tag": "[Guichet #42]", "subject": subject,
             "type": "incident", "type_label": crate::domain::ticket::TicketType::Incident.label(lang),
@@ -270,7 +307,11 @@ pub fn sample_context(lang: Lang) -> Value {
             "priority": 3, "priority_label": crate::domain::ticket::priority_label(3, lang),
             "impact": 3, "urgency": 3,
             "requester_name": "Alice Martin", "requester_email": "alice@example.test",
-            "assignee_name": "Marc Dupont", "group": "", "major": false, "planned_at": "", "created_at": "2026-11-28 09:12 UTC"
+            "assignee_name": "Marc Dupont", "group": "", "major": false,
+            "planned_at": match lang { Lang::Fr => "lundi 7 décembre 2026 à 14:30", Lang::En => "Monday 7 December 2026, 14:30" },
+            "created_at": match lang { Lang::Fr => "samedi 28 novembre 2026 à 10:12", Lang::En => "Saturday 28 November 2026, 10:12" },
+            "has_watchers": true,
+            "watchers": [{ "name": "Bob Leroy", "email": "bob@example.test" }]
         },
         "article": {
             "from_name": "Alice Martin", "from_email": "alice@example.test", "subject": subject,
@@ -281,11 +322,24 @@ pub fn sample_context(lang: Lang) -> Value {
         "error": { "command": "#status closed", "reason": "unknown status `closed`" },
         "sla": {
             "kind_label": crate::domain::sla::TimerKind::FirstResponse.label(lang), "policy": "standard",
-            "due_at": "2026-11-30 10:00 (Europe/Paris)", "left_label": "45 min", "overdue_label": "10 min",
+            "due_at": match lang { Lang::Fr => "lundi 30 novembre 2026 à 10:00", Lang::En => "Monday 30 November 2026, 10:00" }, "left_label": "45 min", "overdue_label": "10 min",
             "raised_priority_label": crate::domain::ticket::priority_label(2, lang), "moved_to_group": "niveau-2",
             "reassigned_to_name": "Marc Dupont"
         },
-        "pending": { "since": "2026-11-25", "days": 3, "close_after_days": 7, "closes_on": "2026-12-02" },
+        "pending": {
+            "since": match lang { Lang::Fr => "mercredi 25 novembre 2026", Lang::En => "Wednesday 25 November 2026" },
+            "days": 3, "close_after_days": 7,
+            "closes_on": match lang { Lang::Fr => "mercredi 2 décembre 2026", Lang::En => "Wednesday 2 December 2026" }
+        },
+        "history": {
+            "has_tickets": true,
+            "tickets": [{
+                "number": 41, "subject": subject, "closed": true,
+                "status_label": crate::domain::ticket::Status::Resolved.label(lang),
+                "when": match lang { Lang::Fr => "lundi 2 novembre 2026 à 09:30", Lang::En => "Monday 2 November 2026, 09:30" }
+            }],
+            "related": { "number": 41, "subject": subject }
+        },
         "survey": {
             "has_links": true,
             "links": (1..=5).rev().map(|r| json!({
@@ -323,7 +377,8 @@ pub fn sample_context(lang: Lang) -> Value {
             "note_address": "support+42-internal@example.test"
         },
         "mail": {
-            "subject": subject, "received_at": "2026-11-28 09:12 UTC", "to": "support@example.test",
+            "subject": subject, "to": "support@example.test",
+            "received_at": match lang { Lang::Fr => "samedi 28 novembre 2026 à 10:12", Lang::En => "Saturday 28 November 2026, 10:12" },
             "size_label": "112.4 MB", "limit_label": "100 MB"
         }
     })
@@ -345,6 +400,55 @@ mod tests {
             }
         }
         dir
+    }
+
+    /// The text a reader sees in a template: without `{{…}}` expressions
+    /// and, in HTML, without tags.
+    fn prose(source: &str, html: bool) -> String {
+        let pattern = if html { r"(?s)\{\{.*?\}\}|<[^>]*>" } else { r"(?s)\{\{.*?\}\}" };
+        regex::Regex::new(pattern).unwrap().replace_all(source, "\u{1}").into_owned()
+    }
+
+    #[test]
+    fn french_templates_put_a_no_break_space_before_high_punctuation_and_inside_guillemets() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/fr");
+        let mut problems = Vec::new();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = prose(&std::fs::read_to_string(&path).unwrap(), file.ends_with(".html.hbs"));
+            for (n, line) in text.lines().enumerate() {
+                let bad = [" :", " ;", " ?", " !", "« ", " »", "\""].iter().find(|p| line.contains(*p));
+                if let Some(bad) = bad {
+                    problems.push(format!("{file}:{}: `{bad}` in {line}", n + 1));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn every_template_starts_with_its_title_and_french_elides_de() {
+        let templates = Templates::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").as_path()).unwrap();
+        for lang in LANGS {
+            let ctx = sample_context(*lang);
+            for name in NAMES {
+                let r = templates.render(name, *lang, &ctx).unwrap();
+                // What is sent: a body without its title gets it.
+                let (text, html) = crate::notify::outbox::with_title(r.text.clone(), r.html.clone(), &r.title);
+                assert_eq!(crate::notify::outbox::first_paragraph(&text), r.title, "{lang}/{name}");
+                assert!(html.contains(&handlebars::html_escape(&r.title)), "{lang}/{name}");
+                if *name != "stranger_alert" {
+                    assert_eq!((text, html), (r.text, r.html), "{lang}/{name} opens with {{{{title}}}} itself");
+                }
+            }
+        }
+        let mut ctx = sample_context(Lang::Fr);
+        ctx["article"]["from_name"] = json!("Émile Roux");
+        ctx["article"]["is_new_ticket"] = json!(false);
+        assert_eq!(templates.render("new_article", Lang::Fr, &ctx).unwrap().title, "Nouveau message d'Émile Roux");
+        ctx["article"]["from_name"] = json!("Marc Dupont");
+        assert_eq!(templates.render("new_article", Lang::Fr, &ctx).unwrap().title, "Nouveau message de Marc Dupont");
     }
 
     #[test]

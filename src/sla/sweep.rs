@@ -86,8 +86,9 @@ fn sweep_ticket(conn: &mut Conn, desk: &Desk<'_>, id: i64, report: &mut SweepRep
     Ok(())
 }
 
-fn when(cal: &crate::domain::calendar::Calendar, at: DateTime<Utc>) -> String {
-    format!("{} ({})", at.with_timezone(&cal.tz).format("%Y-%m-%d %H:%M"), cal.tz)
+/// A moment for the context: `Desk::context` shows it in each reader's zone.
+fn when(at: DateTime<Utc>) -> String {
+    at.to_rfc3339()
 }
 
 fn details(desk: &Desk<'_>, row: &SlaTimer, lang: Lang) -> serde_json::Value {
@@ -98,7 +99,7 @@ fn details(desk: &Desk<'_>, row: &SlaTimer, lang: Lang) -> serde_json::Value {
     json!({ "sla": {
         "kind_label": kind.label(lang),
         "policy": row.policy,
-        "due_at": when(cal, row.due_at.and_utc()),
+        "due_at": when(row.due_at.and_utc()),
         "left_label": minutes_label(left),
         // Fired on time, a breach is not yet late by a minute.
         "overdue_label": if left < 0 { minutes_label(-left) } else { String::new() },
@@ -241,9 +242,10 @@ fn requester_notice(
 
 fn pending_details(desk: &Desk<'_>, since: DateTime<Utc>) -> serde_json::Value {
     let p = &desk.settings.pending;
-    let closes = p.close_after.map(|d| (since + d).format("%Y-%m-%d").to_string()).unwrap_or_default();
+    // Moments: `Desk::context` shows the day each falls on for the reader.
+    let closes = p.close_after.map(|d| (since + d).to_rfc3339()).unwrap_or_default();
     json!({ "pending": {
-        "since": since.format("%Y-%m-%d").to_string(),
+        "since": since.to_rfc3339(),
         "days": (desk.now - since).num_days(),
         "close_after_days": p.close_after.map_or(0, |d| d.num_days()),
         "closes_on": closes,
