@@ -109,6 +109,18 @@ fn a_planned_visit_is_told_to_the_requester_in_the_desks_time_zone() {
 }
 
 #[test]
+fn a_technician_without_a_zone_of_their_own_plans_in_the_desks() {
+    // Marc (tests/common) gives no time_zone: he lives by the desk's clock.
+    let mut desk = desk_in_paris();
+    desk.now = Some("2026-12-03T09:00:00Z".into());
+    desk.ingest(&mail("alice@example.test", "Imprimante", "o@example.test", "", "Bonjour"));
+    desk.ingest(&tech_mail(MARC, 1, "t1@example.test", "#plan 2026-12-07 14:30\nJe passe lundi."));
+    assert_eq!(desk.ticket(1)["planned_at"], "2026-12-07T13:30:00Z");
+    let text = body(&desk.queued("status_changed").pop().unwrap());
+    assert!(text.contains("lundi 7 décembre 2026 à 14:30"), "{text}");
+}
+
+#[test]
 fn the_acknowledgement_gives_the_time_of_the_request_in_the_desks_zone() {
     let mut desk = desk_in_paris();
     desk.now = Some("2026-12-07T09:05:00Z".into());

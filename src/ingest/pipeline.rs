@@ -1730,8 +1730,11 @@ impl Ctx<'_, '_> {
                             continue;
                         }
                     }
-                    let at =
-                        local.and_local_timezone(tech.presence.tz).earliest().map(|t| t.naive_utc()).unwrap_or(*local);
+                    let at = local
+                        .and_local_timezone(settings.reader_zone(&tech.email))
+                        .earliest()
+                        .map(|t| t.naive_utc())
+                        .unwrap_or(*local);
                     queries::set_planned(self.conn, ticket.id, Some(at), self.now)?;
                     let old = ticket.planned_at.map(|p| p.and_utc().to_rfc3339());
                     self.event(ticket.id, &actor, "planned", old.as_deref(), Some(&at.and_utc().to_rfc3339()), None)?;
