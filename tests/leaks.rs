@@ -265,3 +265,21 @@ fn an_answer_to_a_stranger_alert_is_an_internal_note_and_the_alert_says_how_to_l
     );
     assert_eq!(t["articles"].as_array().unwrap().last().unwrap()["visibility"], "internal");
 }
+
+#[test]
+fn an_alert_about_a_sender_without_a_name_shows_their_address_once() {
+    let desk = Desk::new();
+    let n = ticket_with_a_colleague_in_copy(&desk, "s5@example.test");
+    let raw = mail(
+        CAROL,
+        &format!("Re: [Guichet #{n}] L'imprimante ne répond plus"),
+        "carol5@example.test",
+        "",
+        "Moi aussi.",
+    );
+    desk.ingest(&raw);
+    let alert = desk.queued("stranger_alert").into_iter().find(|m| m["recipients"][0] == MARC).unwrap();
+    let text = body(&alert);
+    assert!(text.contains(&format!("De\u{a0}: {CAROL}\n")), "{text}");
+    assert!(!text.contains(&format!("{CAROL} <{CAROL}>")), "{text}");
+}

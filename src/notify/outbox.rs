@@ -477,6 +477,8 @@ impl Desk<'_> {
             },
             "article": {
                 "from_name": if a.from_name.is_empty() { &a.from_email } else { &a.from_name },
+                // Whether `from_name` is a name, not the address standing in for one.
+                "has_name": !a.from_name.is_empty(),
                 "from_email": a.from_email,
                 "subject": a.subject,
                 "text": a.text,

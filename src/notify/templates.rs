@@ -314,7 +314,7 @@ pub fn sample_context(lang: Lang) -> Value {
             "watchers": [{ "name": "Bob Leroy", "email": "bob@example.test" }]
         },
         "article": {
-            "from_name": "Alice Martin", "from_email": "alice@example.test", "subject": subject,
+            "from_name": "Alice Martin", "has_name": true, "from_email": "alice@example.test", "subject": subject,
             "text": text, "lines": text.lines().collect::<Vec<_>>(), "html": "", "has_html": false,
             "is_new_ticket": true, "internal": false
         },
