@@ -283,3 +283,35 @@ fn an_alert_about_a_sender_without_a_name_shows_their_address_once() {
     assert!(text.contains(&format!("De\u{a0}: {CAROL}\n")), "{text}");
     assert!(!text.contains(&format!("{CAROL} <{CAROL}>")), "{text}");
 }
+
+#[test]
+fn a_notice_forwarded_onto_its_ticket_is_not_sent_on() {
+    let desk = Desk::new();
+    let n = ticket_with_a_colleague_in_copy(&desk, "f1@example.test");
+    let notice = desk.queued("new_article").into_iter().find(|m| m["recipients"][0] == MARC).unwrap();
+    let notice_text = body(&notice);
+    // A forward carries no reference to the notice: only the ticket's tag.
+    let forward = format!(
+        "#status pending\r\n---------- Forwarded message ---------\r\nFrom: Support <{SUPPORT}>\r\nSubject: {}\r\n\r\n{}",
+        notice["subject"].as_str().unwrap(),
+        notice_text.replace('\n', "\r\n")
+    );
+    let before = to_people(&desk, n).len();
+    desk.ingest(&mail(
+        MARC,
+        &format!("Fwd: [Guichet #{n}] L'imprimante ne répond plus"),
+        "f2@example.test",
+        "",
+        &forward,
+    ));
+    let people_text: String = PEOPLE_TEMPLATES.iter().map(|p| preview(&desk, p, n)).collect();
+    let forbidden = notice_only_lines(&notice_text, &people_text);
+    let people = to_people(&desk, n).split_off(before);
+    assert!(!people.is_empty(), "the requester is told of the new status");
+    for m in &people {
+        let text = body(m);
+        for line in &forbidden {
+            assert!(!text.contains(line.as_str()), "`{line}` reached {}:\n{text}", m["recipients"]);
+        }
+    }
+}

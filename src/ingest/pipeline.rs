@@ -1167,7 +1167,7 @@ impl Ctx<'_, '_> {
         let mut alike: Option<(f64, &Ticket)> = None;
         let mut listed = Vec::with_capacity(others.len());
         for t in &others {
-            let first = queries::articles(self.conn, t.id)?.into_iter().next().map(|a| a.trimmed_text);
+            let first = queries::first_article_text(self.conn, t.id)?;
             let their_lang = t.language.parse().unwrap_or(lang);
             let theirs = Terms::of(&t.subject, &format!("{}\n{}", t.subject, first.unwrap_or_default()), their_lang);
             let score = similarity(&mine, &theirs);
@@ -1178,8 +1178,8 @@ impl Ctx<'_, '_> {
             listed.push(serde_json::json!({
                 "number": t.id,
                 "subject": t.subject,
+                // Worded for each reader by `Desk::context`.
                 "status": status.as_str(),
-                "status_label": status.label(lang),
                 "closed": status.is_closed(),
                 "when": t.closed_at.unwrap_or(t.created_at).and_utc().to_rfc3339(),
             }));
@@ -1323,7 +1323,7 @@ impl Ctx<'_, '_> {
         let settings = self.desk.settings;
         let Some(tech) = self.staff.cloned() else { return Ok(()) };
         let parsed = commands::parse(&self.mail.text);
-        let answered = self.answered_notices()?;
+        let answered = self.answered_notices(ticket)?;
         let internal = parsed.is_internal() || self.to_note_address() || answered.answers_note;
         // What goes on to the requester is only what the technician wrote
         // now: never the notice they quote, even when nothing else is left.
@@ -1353,7 +1353,7 @@ impl Ctx<'_, '_> {
             .collect();
         let mut view = self.article_view(&trimmed, false, internal);
         view.from_name = tech.name.clone();
-        let from_name = format!("{} ({})", tech.name, settings.outgoing.from_name);
+        let from_name = format!("{} ({})", tech.name, settings.outgoing.from_name_in(lang));
         let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
         // Only a status the technician asked for is worth a mail of its own;
         // taking the ticket (new -> assigned) rides along with the reply.
@@ -1406,10 +1406,13 @@ impl Ctx<'_, '_> {
         self.refuse(&current, &tech, &applied.errors, &trimmed, internal)
     }
 
-    /// Our notices to technicians this mail answers: their texts, and
-    /// whether the one it replies to is an alert whose answer is a note.
-    fn answered_notices(&mut self) -> Result<Answered, Stop> {
-        let notices = queries::staff_notices_among(self.conn, &self.mail.references)?;
+    /// The latest notices technicians got about `ticket`: their texts, for
+    /// whatever a technician's mail quotes, pastes or forwards of them, and
+    /// whether the one this mail replies to is an alert whose answer is a note.
+    fn answered_notices(&mut self, ticket: &Ticket) -> Result<Answered, Stop> {
+        // A long ticket's oldest notices are not what a reply quotes.
+        const RECENT: i64 = 20;
+        let notices = queries::staff_notices(self.conn, ticket.id, RECENT)?;
         let parent = self.mail.references.first();
         let answers_note =
             notices.iter().any(|(mid, template, _)| Some(mid) == parent && NOTE_TEMPLATES.contains(&template.as_str()));
@@ -1435,9 +1438,7 @@ impl Ctx<'_, '_> {
         }
         let marked = events.iter().rev().find(|e| e.kind == "kb_solution").and_then(|e| e.article_id);
         let marked = match marked {
-            Some(id) => {
-                queries::articles(self.conn, ticket.id)?.into_iter().find(|a| a.id == id).map(|a| a.trimmed_text)
-            }
+            Some(id) => queries::article_text(self.conn, ticket.id, id)?,
             None => None,
         };
         let solution = marked.as_deref().unwrap_or(solution);

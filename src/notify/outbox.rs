@@ -170,18 +170,15 @@ impl Desk<'_> {
         Ok(first.or(any))
     }
 
-    /// The desk's name for mail in `lang`, in a notice's From name: notices
-    /// are written with the default name, alone or after a technician's
-    /// ("Marc Dupont (Support)").
+    /// The desk's name for mail in `lang` in place of the default one a
+    /// notice is written with; a technician's own ("Marc Dupont (Support)",
+    /// worded by the pipeline in the mail's language) is kept.
     fn sender_name(&self, given: &str, lang: Lang) -> String {
         let out = &self.settings.outgoing;
-        let ours = out.from_name_in(lang);
         if given == out.from_name {
-            return ours.to_string();
-        }
-        match given.strip_suffix(&format!(" ({})", out.from_name)) {
-            Some(person) => format!("{person} ({ours})"),
-            None => given.to_string(),
+            out.from_name_in(lang).to_string()
+        } else {
+            given.to_string()
         }
     }
 

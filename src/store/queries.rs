@@ -249,19 +249,19 @@ pub fn ticket_by_message_ids(conn: &mut Conn, ids: &[String]) -> QResult<Option<
     Ok(None)
 }
 
-/// Our notices to technicians among these Message-IDs, each as
-/// (Message-ID, template, bytes): what a technician's reply answers and quotes.
-pub fn staff_notices_among(conn: &mut Conn, ids: &[String]) -> QResult<Vec<(String, String, Vec<u8>)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
+/// The latest `limit` notices we sent technicians about a ticket, newest
+/// first, each as (Message-ID, template, bytes): what a technician's mail
+/// on it may quote, answer or forward.
+pub fn staff_notices(conn: &mut Conn, ticket_id: i64, limit: i64) -> QResult<Vec<(String, String, Vec<u8>)>> {
     let staff = message_ids::table
-        .filter(message_ids::message_id.eq_any(ids))
+        .filter(message_ids::ticket_id.eq(ticket_id))
         .filter(message_ids::direction.eq("out"))
         .filter(message_ids::audience.eq("staff"))
         .select(message_ids::message_id);
     outbox::table
         .filter(outbox::message_id.eq_any(staff))
+        .order(outbox::id.desc())
+        .limit(limit)
         .select((outbox::message_id, outbox::template, outbox::content))
         .load(conn)
 }
@@ -386,6 +386,26 @@ pub fn articles(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Article>> {
         .order(articles::id.asc())
         .select(Article::as_select())
         .load(conn)
+}
+
+/// The words of a ticket's first article (its request), trimmed.
+pub fn first_article_text(conn: &mut Conn, ticket_id: i64) -> QResult<Option<String>> {
+    articles::table
+        .filter(articles::ticket_id.eq(ticket_id))
+        .order(articles::id.asc())
+        .select(articles::trimmed_text)
+        .first(conn)
+        .optional()
+}
+
+/// One article's trimmed words, when it is on `ticket_id`.
+pub fn article_text(conn: &mut Conn, ticket_id: i64, id: i64) -> QResult<Option<String>> {
+    articles::table
+        .filter(articles::ticket_id.eq(ticket_id))
+        .filter(articles::id.eq(id))
+        .select(articles::trimmed_text)
+        .first(conn)
+        .optional()
 }
 
 /// Stores the content once per sha256, then the attachment row.
