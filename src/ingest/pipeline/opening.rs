@@ -1,0 +1,404 @@
+//! A mail that opens a ticket: the ticket written as the rules route it,
+//! its major incident, the knowledge base articles that answer it, the
+//! requester's other tickets, and who is told.
+
+use super::*;
+
+impl Ctx<'_, '_> {
+    /// Opens a ticket for this mail, routed by the rules.
+    pub(super) fn open_routed(&mut self, related: Option<i64>, answer: bool) -> Result<i64, Stop> {
+        let opening = Opening::of_mail(self.desk.settings, self.mail, self.staff, self.list);
+        let routing = route(self.desk.settings, self.mailbox, self.mail, &opening.requester.email);
+        self.open_ticket(related, opening, routing, answer)
+    }
+
+    pub(super) fn open_ticket(
+        &mut self,
+        related: Option<i64>,
+        opening: Opening,
+        r: Routing,
+        answer: bool,
+    ) -> Result<i64, Stop> {
+        let m = self.mail;
+        let settings = self.desk.settings;
+        // A call is the requester talking to a technician: answered already.
+        let talked =
+            opening.channel == PHONE && opening.by.as_ref().is_some_and(|t| t.email != opening.requester.email);
+        let said = m.language.or_else(|| crate::domain::language::guess(&format!("{}\n{}", m.subject, opening.text)));
+        let who = &opening.requester;
+        let requester = queries::upsert_contact(self.conn, &who.email, &who.name, said.map(Lang::as_str), self.now)?;
+        let lang =
+            requester.language.as_deref().and_then(|l| l.parse().ok()).or(said).unwrap_or(settings.tickets.language);
+        let mut subject = settings.tickets.subject_tag.clean(&m.subject);
+        if subject.is_empty() {
+            subject = match lang {
+                Lang::Fr => "(sans objet)".into(),
+                Lang::En => "(no subject)".into(),
+            };
+        }
+        let ticket = queries::insert_ticket(
+            self.conn,
+            &NewTicket {
+                subject: &subject,
+                ticket_type: r.ticket_type.as_str(),
+                status: Status::New.as_str(),
+                impact: r.impact,
+                urgency: r.urgency,
+                priority: r.priority,
+                related_id: related,
+                requester_id: requester.id,
+                major: r.major,
+                assignee: None,
+                group_name: r.group.as_deref(),
+                category: r.category.as_deref(),
+                event_key: r.event_key.as_deref(),
+                event_count: i32::from(r.event_key.is_some()),
+                language: lang.as_str(),
+                mailbox: self.mailbox,
+                created_at: self.now,
+                updated_at: self.now,
+            },
+        )?;
+        let actor = opening.by.as_ref().map_or(m.from.email.clone(), |t| t.email.clone());
+        self.event(ticket.id, &actor, "created", None, Some(opening.channel), None)?;
+        for rule in r.matched() {
+            self.event(ticket.id, "guichet", "rule", None, Some(&rule), None)?;
+        }
+        for hint in &r.hints {
+            self.event(ticket.id, "guichet", "classified", None, Some(hint), None)?;
+        }
+        if let Some(g) = &r.group {
+            self.event(ticket.id, "guichet", "group", None, Some(g), None)?;
+        }
+        for tag in &r.tags {
+            queries::add_tag(self.conn, ticket.id, tag)?;
+        }
+        if let Some(old) = related {
+            self.event(ticket.id, &actor, "related", None, Some(&old.to_string()), None)?;
+            self.event(old, &actor, "followed_by", None, Some(&ticket.id.to_string()), None)?;
+        }
+        self.add_watchers(&ticket, &requester.email)?;
+        let trimmed = trim_reply(&opening.text);
+        let internal = r.internal;
+        let role = if opening.by.is_some() { "technician" } else { "requester" };
+        self.article(&ticket, "in", if internal { "internal" } else { "public" }, role, &trimmed)?;
+        // A requester's incident may be one of many about the same outage.
+        let major = if opening.by.is_none() && !internal && r.ticket_type == TicketType::Incident {
+            self.major_incident(&ticket, lang, &trimmed)?
+        } else {
+            None
+        };
+
+        // A technician's commands (a forward, a call) come next; then a rule's
+        // assignee; then the automatic choice in the group.
+        let mut ticket = ticket;
+        if let Some(tech) = &opening.by {
+            let applied = self.apply_commands(&ticket, tech, &opening.commands, opening.errors.clone(), false)?;
+            ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
+            self.refuse(&ticket, tech, &applied.errors, &trimmed, internal)?;
+        }
+        if ticket.assignee.is_none() {
+            let chosen = match (&r.assignee, &ticket.group_name) {
+                (Some(a), _) => Some(a.clone()),
+                (None, Some(g)) => {
+                    let choice =
+                        auto_assign(Some(self.conn), settings, self.desk.now, g, r.category.as_deref(), &r.tags)?;
+                    self.event(ticket.id, "guichet", "assignment", None, Some(&choice.why), None)?;
+                    choice.assignee
+                }
+                (None, None) => None,
+            };
+            if let Some(who) = chosen {
+                queries::set_assignment(self.conn, ticket.id, Some(&who), ticket.group_name.as_deref(), self.now)?;
+                self.event(ticket.id, "guichet", "assignee", None, Some(&who), None)?;
+                if ticket.status == Status::New.as_str() {
+                    self.set_status(&ticket, Status::New, Status::Assigned, "guichet", "status")?;
+                }
+                ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
+            }
+        }
+        let history = if major.is_none() { self.requester_history(&ticket, lang, &trimmed)? } else { Value::Null };
+        let view = self.article_view(&trimmed, true, internal);
+        let requester_is_staff = settings.technician(&requester.email).is_some();
+        if answer && r.acknowledge && !internal && !requester_is_staff {
+            let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
+            // Their own files are not sent back to them.
+            let article = ArticleView { attachments: Vec::new(), ..view.clone() };
+            let notice = match &major {
+                // Known already: the incident's state, not a fresh acknowledgement.
+                Some(m) => Notice {
+                    details: serde_json::json!({ "major": m.view }),
+                    ..Notice::automatic("major_incident_status", lang, to, &settings.outgoing.from_name, article)
+                },
+                None => {
+                    let mut n = Notice::automatic(r.template.clone(), lang, to, &settings.outgoing.from_name, article);
+                    n.details = self.suggest_articles(&ticket, lang, &format!("{}\n{}", ticket.subject, trimmed))?;
+                    n
+                }
+            };
+            self.desk.queue(self.conn, &ticket, notice)?;
+        }
+        if major.is_some() {
+            // The technicians know: told once, of the incident.
+        } else if let Some(a) = ticket.assignee.clone() {
+            if a != actor {
+                self.notify_assignee_with(&ticket, &a, view.clone(), &history)?;
+            }
+        } else {
+            self.notify_technicians_with(&ticket, "new_article", view, &history)?;
+        }
+        self.timers(ticket.id, talked)?;
+        Ok(ticket.id)
+    }
+
+    /// The requester's other tickets, open or closed lately, for the
+    /// technicians' notice of a new one (`history`); the one most alike to
+    /// it, if any, is linked to it in both histories.
+    fn requester_history(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Value, Stop> {
+        use crate::domain::incident::{similarity, Terms};
+        const RECENTLY_CLOSED_DAYS: i64 = 30;
+        const LISTED: i64 = 5;
+        let since = self.now - chrono::Duration::days(RECENTLY_CLOSED_DAYS);
+        let others = queries::requester_tickets(self.conn, ticket.requester_id, ticket.id, since, LISTED)?;
+        if others.is_empty() {
+            return Ok(Value::Null);
+        }
+        let mine = Terms::of(&ticket.subject, &format!("{}\n{text}", ticket.subject), lang);
+        let threshold = self.desk.settings.major_incident.similarity;
+        let mut alike: Option<(f64, &Ticket)> = None;
+        let mut listed = Vec::with_capacity(others.len());
+        for t in &others {
+            let first = queries::first_article_text(self.conn, t.id)?;
+            let their_lang = t.language.parse().unwrap_or(lang);
+            let theirs = Terms::of(&t.subject, &format!("{}\n{}", t.subject, first.unwrap_or_default()), their_lang);
+            let score = similarity(&mine, &theirs);
+            if score >= threshold && alike.is_none_or(|(best, _)| score > best) {
+                alike = Some((score, t));
+            }
+            let status: Status = t.status.parse().unwrap_or(Status::New);
+            listed.push(serde_json::json!({
+                "number": t.id,
+                "subject": t.subject,
+                // Worded for each reader by `Desk::context`.
+                "status": status.as_str(),
+                "closed": status.is_closed(),
+                "when": t.closed_at.unwrap_or(t.created_at).and_utc().to_rfc3339(),
+            }));
+        }
+        let related = match alike {
+            Some((_, t)) => {
+                // A reply to a ticket closed too long ago is linked to it already.
+                if ticket.related_id != Some(t.id) {
+                    if ticket.related_id.is_none() {
+                        queries::set_related(self.conn, ticket.id, t.id, self.now)?;
+                    }
+                    self.event(ticket.id, "guichet", "related", None, Some(&t.id.to_string()), None)?;
+                    self.event(t.id, "guichet", "followed_by", None, Some(&ticket.id.to_string()), None)?;
+                }
+                serde_json::json!({ "number": t.id, "subject": t.subject })
+            }
+            None => Value::Null,
+        };
+        Ok(serde_json::json!({ "history": { "has_tickets": true, "tickets": listed, "related": related } }))
+    }
+
+    /// Compares a requester's new incident with the open major incidents
+    /// (it joins the most alike one) and with the tickets opened within
+    /// `[major_incident] window_minutes`: when `count` of them (it
+    /// included) are alike, one major incident is raised, they become its
+    /// children and the technicians are told once. `None`: a ticket of its
+    /// own.
+    fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
+        use crate::domain::incident::{similarity, Terms};
+        use crate::store::incidents;
+        let m = self.desk.settings.major_incident.clone();
+        if !m.enabled {
+            return Ok(None);
+        }
+        let mine = Terms::of(&ticket.subject, &format!("{}\n{text}", ticket.subject), lang);
+        incidents::insert_terms(self.conn, ticket.id, &mine.subject, &mine.all)?;
+        let alike = |rows: Vec<incidents::Compared>| -> Vec<(i64, f64)> {
+            rows.into_iter()
+                .map(|(id, subject, all)| (id, similarity(&mine, &Terms { subject, all })))
+                .filter(|(_, s)| *s >= m.similarity)
+                .collect()
+        };
+        let joined = alike(incidents::open_majors(self.conn)?).into_iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((parent, _)) = joined {
+            self.attach(ticket.id, parent)?;
+            let parent = queries::ticket(self.conn, parent)?.ok_or(diesel::result::Error::NotFound)?;
+            return Ok(Some(self.major_view(&parent, &[])?));
+        }
+        let since = self.now - m.window;
+        let similar = alike(incidents::recent_open(self.conn, since, ticket.id, 100)?);
+        if similar.len() + 1 < m.count {
+            return Ok(None);
+        }
+        // Raised: a ticket of the desk's own, major, highest impact.
+        let settings = self.desk.settings;
+        let address = settings.mailbox(self.mailbox).map_or(String::new(), |b| b.address.clone());
+        let desk = queries::upsert_contact(self.conn, &address, &settings.outgoing.from_name, None, self.now)?;
+        let urgency = ticket.urgency.min(2);
+        let parent = queries::insert_ticket(
+            self.conn,
+            &NewTicket {
+                subject: &ticket.subject,
+                ticket_type: TicketType::Incident.as_str(),
+                status: Status::New.as_str(),
+                impact: 1,
+                urgency,
+                priority: settings.tickets.priority_matrix.priority(1, urgency),
+                related_id: None,
+                requester_id: desk.id,
+                major: true,
+                assignee: None,
+                group_name: ticket.group_name.as_deref(),
+                category: ticket.category.as_deref(),
+                event_key: None,
+                event_count: 0,
+                language: &ticket.language,
+                mailbox: self.mailbox,
+                created_at: self.now,
+                updated_at: self.now,
+            },
+        )?;
+        let count = (similar.len() + 1).to_string();
+        self.event(parent.id, "guichet", "created", None, Some("major_incident"), None)?;
+        self.event(parent.id, "guichet", "major_detected", None, Some(&count), None)?;
+        incidents::insert_terms(self.conn, parent.id, &mine.subject, &mine.all)?;
+        let mut children: Vec<i64> = similar.iter().map(|(id, _)| *id).collect();
+        children.push(ticket.id);
+        children.sort_unstable();
+        for child in &children {
+            self.attach(*child, parent.id)?;
+        }
+        let view = self.major_view(&parent, &children)?;
+        let article = ArticleView { is_new_ticket: true, ..self.article_view(text, true, false) };
+        let details = serde_json::json!({ "major": view.view });
+        self.notify_technicians_with(&parent, "major_incident", article, &details)?;
+        self.timers(parent.id, false)?;
+        Ok(Some(view))
+    }
+
+    /// Makes `child` a child of the major incident `parent`.
+    fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
+        queries::set_parent(self.conn, child, parent, self.now)?;
+        self.event(child, "guichet", "parent", None, Some(&parent.to_string()), None)?;
+        self.event(parent, "guichet", "child", None, Some(&child.to_string()), None)
+    }
+
+    /// The `major` section of the templates for incident `parent`, its
+    /// children counted, those of `listed` named (the technicians' mail
+    /// lists the tickets that raised it; a requester's, none).
+    fn major_view(&mut self, parent: &Ticket, listed: &[i64]) -> Result<Major, Stop> {
+        let mut children = Vec::with_capacity(listed.len());
+        for id in listed {
+            let Some(t) = queries::ticket(self.conn, *id)? else { continue };
+            let who = queries::contact(self.conn, t.requester_id)?;
+            let requester = if who.name.is_empty() { who.email } else { who.name };
+            children.push(serde_json::json!({ "number": t.id, "subject": t.subject, "requester": requester }));
+        }
+        let view = serde_json::json!({
+            "number": parent.id,
+            "subject": parent.subject,
+            "count": crate::store::incidents::count_children(self.conn, parent.id)?,
+            "window_minutes": self.desk.settings.major_incident.window.num_minutes(),
+            "children": children,
+        });
+        Ok(Major { view })
+    }
+
+    /// The published articles that answer a new ticket's `text`, recorded
+    /// as suggested to it, as the `kb` section of its acknowledgement.
+    fn suggest_articles(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<serde_json::Value, Stop> {
+        let k = &self.desk.settings.knowledge;
+        if !k.suggest {
+            return Ok(serde_json::Value::Null);
+        }
+        let found = crate::kb::suggest(self.conn, text, lang, k.min_score, k.suggestions)?;
+        if found.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        let mut articles = Vec::with_capacity(found.len());
+        for (a, score) in &found {
+            crate::store::kb::suggested(self.conn, ticket.id, a.id, *score, self.now)?;
+            articles.push(serde_json::json!({
+                "number": a.id,
+                "title": a.title,
+                "excerpt": crate::domain::knowledge::excerpt(&a.body_text, 200),
+                "text": a.body_text.trim_end(),
+                "lines": a.body_text.trim_end().lines().collect::<Vec<_>>(),
+                "html": a.body_html,
+            }));
+        }
+        let ids: Vec<String> = found.iter().map(|(a, _)| a.id.to_string()).collect();
+        self.event(ticket.id, "guichet", "kb_suggested", None, Some(&ids.join(",")), None)?;
+        Ok(serde_json::json!({ "kb": { "has_articles": true, "articles": articles } }))
+    }
+}
+
+/// A new ticket's major incident, as the templates see it.
+struct Major {
+    view: serde_json::Value,
+}
+
+/// Who a new ticket is for and what opened it.
+pub(crate) struct Opening {
+    pub requester: Mailbox,
+    /// The technician who opened it (a forward with `#requester`, a call,
+    /// a problem they noticed); their commands apply.
+    pub by: Option<Technician>,
+    pub commands: Vec<Command>,
+    pub errors: Vec<(String, Refusal)>,
+    /// The words of the request, commands removed.
+    pub text: String,
+    /// mail | phone
+    pub channel: &'static str,
+}
+
+impl Opening {
+    /// From a mail: its sender, or whom a form speaks for; or, from a
+    /// technician, whom their `#requester` names.
+    pub fn of_mail(settings: &Settings, m: &InboundMail, staff: Option<&Technician>, list: bool) -> Opening {
+        if let Some(tech) = staff {
+            let parsed = commands::parse(&m.text);
+            let named = parsed.commands.iter().rev().find_map(|c| match c {
+                Command::Requester(a) => Some(a.clone()),
+                _ => None,
+            });
+            let requester = match named {
+                Some(email) => {
+                    // The forwarded mail names them: take their name from it.
+                    let name = threading::forwarded_name(&parsed.text, &email).unwrap_or_default();
+                    Mailbox { email, name }
+                }
+                None => Mailbox { email: tech.email.clone(), name: tech.name.clone() },
+            };
+            return Opening {
+                requester,
+                by: Some(tech.clone()),
+                commands: parsed.commands.into_iter().filter(|c| !matches!(c, Command::Requester(_))).collect(),
+                errors: parsed.errors.into_iter().map(|e| (e.line, e.reason)).collect(),
+                text: parsed.text,
+                channel: "mail",
+            };
+        }
+        // A form or a system writing from a no-reply address on someone's
+        // behalf names them in Reply-To: they are the requester. A person's
+        // own Reply-To, or a list's, does not change who asked.
+        let ours = settings.our_addresses();
+        let who = m
+            .reply_to
+            .as_ref()
+            .filter(|r| !ours.contains(&r.email) && !list && threading::is_robot_address(&m.from.email))
+            .unwrap_or(&m.from);
+        Opening {
+            requester: who.clone(),
+            by: None,
+            commands: Vec::new(),
+            errors: Vec::new(),
+            text: m.text.clone(),
+            channel: "mail",
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! A technician's mail on a ticket: what of it goes on to the requester
+//! (never the notices they quote), their commands applied and recorded,
+//! refusals told back in their language, the `#kb` draft at resolution.
+
+use super::*;
+
+impl Ctx<'_, '_> {
+    /// A technician wrote on a ticket: apply their commands, keep the mail
+    /// as an article, and send it on to the requester unless internal.
+    pub(super) fn technician_mail(&mut self, ticket: &Ticket) -> Result<(), Stop> {
+        let settings = self.desk.settings;
+        let Some(tech) = self.staff.cloned() else { return Ok(()) };
+        let parsed = commands::parse(&self.mail.text);
+        let answered = self.answered_notices(ticket)?;
+        let internal = parsed.is_internal() || self.to_note_address() || answered.answers_note;
+        // What goes on to the requester is only what the technician wrote
+        // now: never the notice they quote, even when nothing else is left.
+        let trimmed = if internal {
+            trim_reply(&parsed.text)
+        } else {
+            new_text(&parsed.text).map(|t| without_lines_of(&t, &answered.texts)).unwrap_or_default()
+        };
+        let visibility = if internal { "internal" } else { "public" };
+        let article = self.article(ticket, "out", visibility, "technician", &trimmed)?;
+        let errors: Vec<(String, Refusal)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
+        let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
+        // `#kb` on an answer: that answer is the solution the draft will hold.
+        if parsed.commands.contains(&Command::Kb) && !internal && !trimmed.is_empty() {
+            self.event(ticket.id, &tech.email, "kb_solution", None, None, Some(article))?;
+        }
+        // A public answer, or a status the requester is told of, is a response.
+        let responded = !internal && (applied.commanded || !trimmed.is_empty());
+        self.timers(ticket.id, responded)?;
+
+        let current = queries::ticket(self.conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
+        let requester = queries::contact(self.conn, current.requester_id)?;
+        let lang: Lang = current.language.parse().unwrap_or(settings.tickets.language);
+        let watchers: Vec<Mailbox> = queries::watchers(self.conn, ticket.id)?
+            .into_iter()
+            .map(|c| Mailbox { email: c.email, name: c.name })
+            .collect();
+        let mut view = self.article_view(&trimmed, false, internal);
+        view.from_name = tech.name.clone();
+        let from_name = format!("{} ({})", tech.name, settings.outgoing.from_name_in(lang));
+        let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
+        // Only a status the technician asked for is worth a mail of its own;
+        // taking the ticket (new -> assigned) rides along with the reply.
+        if !internal && applied.commanded {
+            let notice = Notice {
+                template: "status_changed".into(),
+                lang,
+                to,
+                cc: watchers,
+                from_name,
+                automatic: trimmed.is_empty(),
+                article: view,
+                change: ChangeView {
+                    old: Some(applied.old_status),
+                    new: Some(applied.status),
+                    by_name: tech.name.clone(),
+                },
+                error: None,
+                details: serde_json::Value::Null,
+            };
+            self.desk.queue(self.conn, &current, notice)?;
+        } else if !internal && !trimmed.is_empty() {
+            let notice = Notice {
+                template: "reply".into(),
+                lang,
+                to,
+                cc: watchers,
+                from_name,
+                automatic: false,
+                article: view,
+                change: ChangeView::default(),
+                error: None,
+                details: serde_json::Value::Null,
+            };
+            self.desk.queue(self.conn, &current, notice)?;
+        }
+        if let Some(a) = &applied.handed_to {
+            if *a != tech.email {
+                let view = self.article_view(&trimmed, false, internal);
+                self.notify_assignee(&current, a, view)?;
+            }
+        }
+        if applied.status.is_closed() && applied.status != applied.old_status {
+            let text = if internal { "" } else { trimmed.as_str() };
+            self.resolve_children(&current, &tech.email, text, applied.status)?;
+        }
+        if applied.status == Status::Resolved {
+            self.draft_article(&current, &tech.email, if internal { "" } else { trimmed.as_str() })?;
+        }
+        self.refuse(&current, &tech, &applied.errors, &trimmed, internal)
+    }
+
+    /// The latest notices technicians got about `ticket`: their texts, for
+    /// whatever a technician's mail quotes, pastes or forwards of them, and
+    /// whether the one this mail replies to is an alert whose answer is a note.
+    fn answered_notices(&mut self, ticket: &Ticket) -> Result<Answered, Stop> {
+        // A long ticket's oldest notices are not what a reply quotes.
+        const RECENT: i64 = 20;
+        let notices = queries::staff_notices(self.conn, ticket.id, RECENT)?;
+        let parent = self.mail.references.first();
+        let answers_note =
+            notices.iter().any(|(mid, template, _)| Some(mid) == parent && NOTE_TEMPLATES.contains(&template.as_str()));
+        let texts = notices.iter().filter_map(|(_, _, bytes)| InboundMail::parse(bytes).ok().map(|m| m.text)).collect();
+        Ok(Answered { texts, answers_note })
+    }
+
+    /// Written to the ticket's note address (the `Reply-To` of an alert).
+    fn to_note_address(&self) -> bool {
+        let m = self.mail;
+        let recipients =
+            m.to.iter().chain(&m.cc).map(|x| x.email.as_str()).chain(m.delivered_to.iter().map(String::as_str));
+        threading::to_note_address(recipients, self.desk.settings.our_addresses())
+    }
+
+    /// A resolved ticket a technician marked `#kb` (on this mail or an
+    /// earlier one) becomes a draft article, once. Its solution is the
+    /// last answer that carried `#kb`, or else the resolving one.
+    fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
+        let events = queries::events(self.conn, ticket.id)?;
+        if !events.iter().any(|e| e.kind == "kb_requested") {
+            return Ok(());
+        }
+        let marked = events.iter().rev().find(|e| e.kind == "kb_solution").and_then(|e| e.article_id);
+        let marked = match marked {
+            Some(id) => queries::article_text(self.conn, ticket.id, id)?,
+            None => None,
+        };
+        let solution = marked.as_deref().unwrap_or(solution);
+        if let Some(id) = crate::kb::draft_from_ticket(self.conn, ticket, solution, self.now)? {
+            self.event(ticket.id, actor, "kb_drafted", None, Some(&id.to_string()), None)?;
+        }
+        Ok(())
+    }
+
+    /// Answers each refused command to the technician, with the reason.
+    pub(super) fn refuse(
+        &mut self,
+        ticket: &Ticket,
+        tech: &Technician,
+        errors: &[(String, Refusal)],
+        text: &str,
+        internal: bool,
+    ) -> Result<(), Stop> {
+        let settings = self.desk.settings;
+        let tech_lang = tech.language.unwrap_or(settings.tickets.language);
+        for (command, refusal) in errors {
+            // The history is read by everyone: it keeps the English words.
+            let recorded = refusal.message(Lang::En);
+            self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(&recorded), None)?;
+            let to = vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }];
+            let article = ArticleView { attachments: Vec::new(), ..self.article_view(text, false, internal) };
+            let notice = Notice {
+                error: Some((command.clone(), refusal.message(tech_lang))),
+                ..Notice::automatic("command_error", tech_lang, to, &settings.outgoing.from_name, article)
+            };
+            self.desk.queue(self.conn, ticket, notice)?;
+        }
+        Ok(())
+    }
+
+    /// Carries out a technician's commands on a ticket and records each
+    /// change. `take` lets the technician take an unowned ticket by
+    /// answering it.
+    pub(super) fn apply_commands(
+        &mut self,
+        ticket: &Ticket,
+        tech: &Technician,
+        commands: &[Command],
+        mut errors: Vec<(String, Refusal)>,
+        take: bool,
+    ) -> Result<Applied, Stop> {
+        let settings = self.desk.settings;
+        let old_status: Status = ticket.status.parse().unwrap_or(Status::New);
+        let mut status = old_status;
+        let mut assignee = ticket.assignee.clone();
+        let mut group = ticket.group_name.clone();
+        let (mut impact, mut urgency) = (ticket.impact, ticket.urgency);
+        let mut ttype: TicketType = ticket.ticket_type.parse().unwrap_or(TicketType::Incident);
+        let mut explicit_assign = false;
+        let mut regroup = false;
+        let actor = tech.email.clone();
+
+        for cmd in commands {
+            let line = cmd.line();
+            let step =
+                |status: &mut Status, to: Status, errors: &mut Vec<(String, Refusal)>| match status.transition(to) {
+                    Ok(next) => *status = next,
+                    Err(e) => errors.push((line.clone(), Refusal::Transition(e))),
+                };
+            match cmd {
+                Command::Status(to) => step(&mut status, *to, &mut errors),
+                Command::Resolve => step(&mut status, Status::Resolved, &mut errors),
+                Command::Unresolved => step(&mut status, Status::Unresolved, &mut errors),
+                Command::Internal => {}
+                Command::Kb => self.event(ticket.id, &actor, "kb_requested", None, None, None)?,
+                Command::Assign(who) => match who {
+                    Assignee::Me => {
+                        explicit_assign = true;
+                        assignee = Some(tech.email.clone());
+                    }
+                    Assignee::Technician(email) => match settings.technician(email) {
+                        Some(t) => {
+                            explicit_assign = true;
+                            assignee = Some(t.email.clone());
+                        }
+                        None => errors.push((line, Refusal::NotATechnician(email.clone()))),
+                    },
+                    Assignee::Group(g) => {
+                        if settings.group_members(g).next().is_some() {
+                            group = Some(g.clone());
+                            regroup = true;
+                        } else {
+                            errors.push((line, Refusal::EmptyGroup(g.clone())));
+                        }
+                    }
+                },
+                Command::Impact(n) => impact = *n,
+                Command::Urgency(n) => urgency = *n,
+                Command::Type(t) => ttype = *t,
+                Command::Parent(p) => {
+                    if *p == ticket.id {
+                        errors.push((line, Refusal::OwnParent));
+                    } else if queries::ticket(self.conn, *p)?.is_none() {
+                        errors.push((line, Refusal::NoSuchTicket(*p)));
+                    } else {
+                        queries::set_parent(self.conn, ticket.id, *p, self.now)?;
+                        let old = ticket.parent_id.map(|x| x.to_string());
+                        self.event(ticket.id, &actor, "parent", old.as_deref(), Some(&p.to_string()), None)?;
+                        self.event(*p, &actor, "child", None, Some(&ticket.id.to_string()), None)?;
+                    }
+                }
+                Command::Major(on) => {
+                    if *on != ticket.major {
+                        queries::set_major(self.conn, ticket.id, *on, self.now)?;
+                        let (old, new) = (ticket.major.to_string(), on.to_string());
+                        self.event(ticket.id, &actor, "major", Some(&old), Some(&new), None)?;
+                    }
+                }
+                Command::Plan(local) => {
+                    // Nothing is planned on a ticket that cannot become planned.
+                    if status != Status::Planned {
+                        step(&mut status, Status::Planned, &mut errors);
+                        if status != Status::Planned {
+                            continue;
+                        }
+                    }
+                    let at = local
+                        .and_local_timezone(settings.reader_zone(&tech.email))
+                        .earliest()
+                        .map(|t| t.naive_utc())
+                        .unwrap_or(*local);
+                    queries::set_planned(self.conn, ticket.id, Some(at), self.now)?;
+                    let old = ticket.planned_at.map(|p| p.and_utc().to_rfc3339());
+                    self.event(ticket.id, &actor, "planned", old.as_deref(), Some(&at.and_utc().to_rfc3339()), None)?;
+                }
+                Command::Requester(email) => {
+                    let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
+                    if c.id != ticket.requester_id {
+                        let old = queries::contact(self.conn, ticket.requester_id)?.email;
+                        queries::set_requester(self.conn, ticket.id, c.id, self.now)?;
+                        self.event(ticket.id, &actor, "requester", Some(&old), Some(email), None)?;
+                    }
+                }
+                Command::Watch(email) => {
+                    let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
+                    queries::add_watcher(self.conn, ticket.id, c.id)?;
+                    self.event(ticket.id, &actor, "watcher_added", None, Some(email), None)?;
+                }
+                Command::Unwatch(email) => {
+                    let removed = match queries::contact_by_email(self.conn, email)? {
+                        Some(c) => queries::remove_watcher(self.conn, ticket.id, c.id)?,
+                        None => false,
+                    };
+                    if removed {
+                        self.event(ticket.id, &actor, "watcher_removed", Some(email), None, None)?;
+                    } else {
+                        errors.push((line, Refusal::NotFollowing(email.clone())));
+                    }
+                }
+            }
+        }
+
+        let commanded = status != old_status;
+        // Handed to a group: someone of that group takes it, unless the
+        // same mail named the technician.
+        if regroup && !explicit_assign {
+            assignee = None;
+            if let Some(g) = &group {
+                let choice = auto_assign(Some(self.conn), settings, self.desk.now, g, ticket.category.as_deref(), &[])?;
+                self.event(ticket.id, &actor, "assignment", None, Some(&choice.why), None)?;
+                assignee = choice.assignee;
+            }
+        }
+        // The first technician to answer takes an unowned ticket.
+        if take && !explicit_assign && !regroup && assignee.is_none() {
+            assignee = Some(tech.email.clone());
+        }
+        let mut handed_to = None;
+        if assignee != ticket.assignee || group != ticket.group_name {
+            queries::set_assignment(self.conn, ticket.id, assignee.as_deref(), group.as_deref(), self.now)?;
+            if assignee != ticket.assignee {
+                self.event(ticket.id, &actor, "assignee", ticket.assignee.as_deref(), assignee.as_deref(), None)?;
+                handed_to = assignee.clone();
+            }
+            if group != ticket.group_name {
+                self.event(ticket.id, &actor, "group", ticket.group_name.as_deref(), group.as_deref(), None)?;
+            }
+            if status == Status::New && assignee.is_some() {
+                status = Status::Assigned;
+            }
+        }
+        let old_type: TicketType = ticket.ticket_type.parse().unwrap_or(TicketType::Incident);
+        if impact != ticket.impact || urgency != ticket.urgency || ttype != old_type {
+            let priority = settings.tickets.priority_matrix.priority(impact, urgency);
+            queries::set_classification(self.conn, ticket.id, ttype.as_str(), impact, urgency, priority, self.now)?;
+            for (kind, old, new) in [
+                ("impact", ticket.impact.to_string(), impact.to_string()),
+                ("urgency", ticket.urgency.to_string(), urgency.to_string()),
+                ("priority", ticket.priority.to_string(), priority.to_string()),
+                ("type", old_type.to_string(), ttype.to_string()),
+            ] {
+                if old != new {
+                    self.event(ticket.id, &actor, kind, Some(&old), Some(&new), None)?;
+                }
+            }
+        }
+        if status != old_status {
+            self.set_status(ticket, old_status, status, &actor, "status")?;
+        }
+        Ok(Applied { old_status, status, commanded, handed_to, errors })
+    }
+}
+
+/// The notices to technicians a technician's mail answers.
+struct Answered {
+    texts: Vec<String>,
+    answers_note: bool,
+}
+
+/// What a technician's commands did.
+pub(super) struct Applied {
+    old_status: Status,
+    status: Status,
+    /// The status moved because they asked (not just taken).
+    commanded: bool,
+    /// The ticket's new assignee, when it changed.
+    handed_to: Option<String>,
+    pub(super) errors: Vec<(String, Refusal)>,
+}
