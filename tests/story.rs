@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::running::message;
+use common::running::{desk, message};
 use common::servers::{header, subject, text_body, Servers};
 use common::*;
 
@@ -20,40 +20,14 @@ fn once(desk: &Desk) -> String {
     desk.ok(&["run", "--once"])
 }
 
-/// A desk on `support`'s INBOX, sending through Postfix, with one
-/// technician in Paris and the desk's time in Paris.
-fn paris_desk(srv: &Servers, support: &str, tech: &str) -> Desk {
-    Desk::with_config(&format!(
-        r#"
-[database]
-{database}
-{mailbox}
-{outgoing}
-
-[tickets]
-subject_tag = "Guichet"
-language = "fr"
+/// The desk's time is Paris's: its first calendar's, which Tess, who
+/// gives no zone of her own, lives by too.
+const PARIS: &str = r#"
+[[calendar]]
+name = "bureau"
 time_zone = "Europe/Paris"
-
-[templates]
-dir = "{templates}"
-
-[[technician]]
-email = "{tech}"
-name = "Tess Tech"
-groups = ["poste"]
-language = "fr"
-time_zone = "Europe/Paris"
-
-[limits]
-automatic_per_hour = 1000
-"#,
-        database = database_keys(),
-        mailbox = srv.mailbox_toml("support", support, "move:Processed"),
-        outgoing = srv.outgoing_toml(),
-        templates = manifest_dir().join("templates").display(),
-    ))
-}
+working_hours = "mon-fri 08:30-18:00"
+"#;
 
 /// Sends `raw` to the desk and lets guichet read it and send what it makes.
 fn deliver(srv: &Servers, desk: &Desk, support: &str, from: &str, raw: &[u8]) {
@@ -90,7 +64,7 @@ fn a_tickets_whole_story_leaves_each_mailbox_with_what_its_owner_should_read() {
     let srv = Servers::get();
     let (support, alice, bob, carol, tess) =
         (srv.user("support"), srv.user("alice"), srv.user("bob"), srv.user("carol"), srv.user("tess"));
-    let desk = paris_desk(&srv, &support, &tess);
+    let desk = desk(&srv, &support, &tess, "move:Processed", PARIS);
     let thread = "[Guichet #1] Imprimante en panne";
 
     // Alice writes, Bob in copy.
