@@ -162,6 +162,7 @@ fn no_notice_reaches_people_under(commands: &[String]) {
             );
             desk.ingest(&answer);
             let forbidden = notice_only_lines(&notice, &people_text);
+            assert!(!forbidden.is_empty(), "{template} says something a requester's mail does not");
             for m in &to_people(&desk, n)[before..] {
                 assert_ne!(m["template"], "reply", "`{command}` under {template}: nothing was written to relay");
                 let text = body(m);
