@@ -763,6 +763,12 @@ impl Ctx<'_, '_> {
             let why = format!("HTML body of {size} bytes over limits.max_html_bytes = {limit}: text kept");
             self.event(ticket.id, "guichet", "html_not_kept", Some(&why), None, Some(id))?;
         }
+        if let Some(charset) = &m.unknown_charset {
+            let why = format!(
+                "written in the charset `{charset}`, which no table here reads: read as UTF-8 where valid, else as windows-1252; the original mail is kept"
+            );
+            self.event(ticket.id, "guichet", "charset_unknown", Some(&why), Some(charset), Some(id))?;
+        }
         Ok(id)
     }
 

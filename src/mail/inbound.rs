@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
+use super::charset;
 use super::facts::{part_type, MailFacts};
 use crate::domain::bounce::{self, Failure};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
@@ -67,6 +68,9 @@ pub struct InboundMail {
     pub html_dropped: Option<usize>,
     pub attachments: Vec<Attachment>,
     pub language: Option<Lang>,
+    /// A charset the mail names that no table here knows: its text was read
+    /// as UTF-8 where valid, else as windows-1252, so no byte is lost.
+    pub unknown_charset: Option<String>,
     /// sha256 of everything after the header block: the same mail relayed
     /// along another path has other `Received` lines but the same body.
     pub body_sha256: String,
@@ -236,17 +240,25 @@ impl InboundMail {
         }
         let facts = MailFacts::from_message(&msg);
 
-        let from = [msg.from(), msg.sender(), msg.reply_to()]
+        let mut from = [msg.from(), msg.sender(), msg.reply_to()]
             .into_iter()
             .flatten()
             .flat_map(|a| a.iter())
             .find_map(mailbox)
+            .or_else(|| msg.header_raw("From").and_then(written_address))
             // Bounces often come from a bare `MAILER-DAEMON`: what to do with
             // a mail without a usable sender is the pipeline's call.
             .unwrap_or_else(|| Mailbox {
                 email: String::new(),
                 name: one_line(msg.header_raw("From").unwrap_or_default()),
             });
+        // A name in encoded words the parser cannot read (UTF-7, a charset
+        // nobody knows) is read again.
+        if let Some((again, _)) = msg.header_raw("From").and_then(charset::reread_words) {
+            if let Some(again) = written_address(&again).filter(|a| a.email == from.email) {
+                from.name = again.name;
+            }
+        }
         let to = msg.all_to().flat_map(|a| a.iter()).filter_map(mailbox).collect();
         let cc = msg.all_cc().flat_map(|a| a.iter()).filter_map(mailbox).collect();
         let reply_to = msg.reply_to().and_then(|a| a.iter().find_map(mailbox));
@@ -269,8 +281,23 @@ impl InboundMail {
             }
         }
 
+        let mut unknown_charset = None;
+        let mut reread = |part: Option<&mail_parser::MessagePart<'_>>| {
+            let part = part?;
+            let (text, charset) = charset::reread(part, raw)?;
+            if let Some(charset) = charset {
+                unknown_charset.get_or_insert(charset);
+            }
+            Some(text)
+        };
+        let html_again = reread(msg.html_part(0).filter(|_| msg.html_body_count() > 0));
+        let text_again = reread(msg.text_part(0));
         let mut html_dropped = None;
-        let html = msg.body_html(0).filter(|_| msg.html_body_count() > 0).and_then(|h| {
+        let html_body = match html_again {
+            Some(h) => Some(h.into()),
+            None => msg.body_html(0).filter(|_| msg.html_body_count() > 0),
+        };
+        let html = html_body.and_then(|h| {
             if h.len() > max_html_bytes {
                 html_dropped = Some(h.len());
                 None
@@ -278,12 +305,21 @@ impl InboundMail {
                 Some(sanitize_html(&h))
             }
         });
-        let text = match msg.text_part(0).map(|p| &p.body) {
-            Some(PartType::Text(text)) => text.replace("\r\n", "\n"),
+        let text = match (msg.text_part(0).map(|p| &p.body), text_again) {
+            (Some(PartType::Html(_)), Some(html)) => super::html::to_text(&html),
+            (_, Some(text)) => text.replace("\r\n", "\n"),
+            (Some(PartType::Text(text)), None) => text.replace("\r\n", "\n"),
             // No text part: the HTML one, as a person sees it in a browser.
-            Some(PartType::Html(html)) => super::html::to_text(html),
+            (Some(PartType::Html(html)), None) => super::html::to_text(html),
             _ => String::new(),
         };
+        let mut subject = one_line(msg.subject().unwrap_or_default());
+        if let Some((again, charset)) = msg.header_raw("Subject").and_then(charset::reread_words) {
+            subject = one_line(&again);
+            if let Some(charset) = charset {
+                unknown_charset.get_or_insert(charset);
+            }
+        }
 
         let attachments = msg
             .attachments()
@@ -325,13 +361,14 @@ impl InboundMail {
             cc,
             reply_to,
             delivered_to,
-            subject: one_line(msg.subject().unwrap_or_default()),
+            subject,
             date: msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
             text,
             html,
             html_dropped,
             attachments,
             language,
+            unknown_charset,
             body_sha256: body_hash(&raw[body_start..]),
             report: report(&msg, raw),
             facts,
@@ -344,8 +381,39 @@ fn mailbox(addr: &mail_parser::Addr<'_>) -> Option<Mailbox> {
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return None;
     }
-    let name = one_line(addr.name().unwrap_or_default());
+    // A quote left open in the header stays stuck to the name.
+    let name = one_line(addr.name().unwrap_or_default()).trim_matches(['"', '\'']).trim().to_string();
     Some(Mailbox { email, name })
+}
+
+/// The address in a From the parser could not read (an unbalanced quote:
+/// `"Bob <bob@example.test>`): what is between the last `<` and `>`, else
+/// the last word with an `@`. Kept as written, lower-case; whether mail
+/// can be sent to it is decided when mail is.
+fn written_address(raw: &str) -> Option<Mailbox> {
+    let raw = one_line(&decode_words(raw));
+    let (name, email) = match (raw.rfind('<'), raw.rfind('>')) {
+        (Some(open), Some(close)) if open < close => (&raw[..open], &raw[open + 1..close]),
+        _ => {
+            let word = raw.split_whitespace().rev().find(|w| w.contains('@'))?;
+            (raw.strip_suffix(word).unwrap_or_default(), word)
+        }
+    };
+    let email = bare_address(email);
+    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        return None;
+    }
+    let name = one_line(name.trim().trim_matches(['"', '\'']));
+    Some(Mailbox { email, name })
+}
+
+/// A header value with its encoded words decoded (`=?UTF-8?Q?…?=`).
+fn decode_words(raw: &str) -> String {
+    let header = format!("Subject: {}\r\n\r\n", raw.trim());
+    MessageParser::default()
+        .parse(header.as_bytes())
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_else(|| raw.to_string())
 }
 
 fn bare_address(text: &str) -> String {
@@ -440,5 +508,31 @@ mod tests {
         assert_eq!(mail.subject, "Problème d'accès");
         assert_eq!(mail.from.name, "Renée");
         assert!(mail.text.contains("J'ai un problème à l'accès."), "{}", mail.text);
+    }
+
+    #[test]
+    fn a_from_with_an_unbalanced_quote_still_names_its_sender() {
+        let mail = InboundMail::parse(b"From: \"Bob Martin <bob@example.test>\r\nSubject: x\r\n\r\nb\r\n").unwrap();
+        assert_eq!(mail.from.email, "bob@example.test");
+        assert_eq!(mail.from.name, "Bob Martin");
+        let words = InboundMail::parse(b"From: =?UTF-8?Q?=22Ren=C3=A9e?= renee@example.test\r\n\r\nb\r\n").unwrap();
+        assert_eq!(words.from.email, "renee@example.test");
+        assert_eq!(words.from.name, "Renée");
+    }
+
+    #[test]
+    fn an_address_written_wrong_is_kept_as_written() {
+        for (from, email) in [
+            ("Test test@example.test", "test test@example.test"),
+            ("Bob <bob@example.test.>", "bob@example.test."),
+            ("bob@example.test.", "bob@example.test."),
+        ] {
+            let raw = format!("From: {from}\r\nSubject: x\r\n\r\nb\r\n");
+            assert_eq!(InboundMail::parse(raw.as_bytes()).unwrap().from.email, email, "{from}");
+        }
+        for nobody in ["Jean <jean at example.test>", "MAILER-DAEMON", "<>"] {
+            let raw = format!("From: {nobody}\r\nSubject: x\r\n\r\nb\r\n");
+            assert_eq!(InboundMail::parse(raw.as_bytes()).unwrap().from.email, "", "{nobody}");
+        }
     }
 }

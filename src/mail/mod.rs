@@ -2,6 +2,7 @@
 //! sanitising and rendering to text, and outgoing messages with threading
 //! headers.
 
+pub mod charset;
 pub mod facts;
 pub mod html;
 pub mod inbound;

@@ -96,6 +96,12 @@ pub enum BuildError {
     NoRecipient,
 }
 
+/// Why mail cannot be sent to `email` as written (`Test test@example.test`,
+/// a trailing dot after the domain), or `None` when it can.
+pub fn unsendable(email: &str) -> Option<String> {
+    email.parse::<lettre::Address>().err().map(|e| e.to_string())
+}
+
 fn lettre_mailbox(m: &Mailbox) -> Result<LettreMailbox, BuildError> {
     let email = m.email.parse().map_err(|e: lettre::address::AddressError| BuildError::Address {
         address: m.email.clone(),

@@ -269,8 +269,8 @@ impl Desk<'_> {
                 .cloned()
                 .collect()
         };
-        let mut to = keep(&notice.to);
-        let mut cc = keep(&notice.cc);
+        let mut to = self.sendable(conn, ticket, keep(&notice.to))?;
+        let mut cc = self.sendable(conn, ticket, keep(&notice.cc))?;
         if notice.automatic {
             to = self.within_rate(conn, ticket, to)?;
             cc = self.within_rate(conn, ticket, cc)?;
@@ -381,6 +381,32 @@ impl Desk<'_> {
             self.queue(conn, ticket, notice)?;
         }
         Ok(())
+    }
+
+    /// Drops addresses no mail can be sent to as written (kept so from a
+    /// sender's broken From), and says so in the ticket's history.
+    fn sendable(&self, conn: &mut Conn, ticket: Option<i64>, list: Vec<Mailbox>) -> Result<Vec<Mailbox>, QueueError> {
+        let mut kept = Vec::new();
+        for m in list {
+            let Some(why) = crate::mail::outbound::unsendable(&m.email) else {
+                kept.push(m);
+                continue;
+            };
+            tracing::warn!(ticket.number = ticket, to = %m.email, %why, "mail not sent: not an address");
+            let Some(ticket) = ticket else { continue };
+            let why = format!("not an address mail can be sent to: {why}");
+            let event = NewEvent {
+                ticket_id: ticket,
+                actor: "guichet",
+                kind: "mail_not_sent",
+                old_value: Some(&why),
+                new_value: Some(&m.email),
+                article_id: None,
+                created_at: self.now.naive_utc(),
+            };
+            queries::insert_event(conn, &event)?;
+        }
+        Ok(kept)
     }
 
     /// Drops outside recipients who had their hourly share of automatic

@@ -117,10 +117,17 @@ impl Ctx<'_, '_> {
                 ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
             }
         }
+        // A From written wrong: the ticket opens, nothing is sent to it, and
+        // the technicians are told so they reach the person another way.
+        let unsendable = crate::mail::outbound::unsendable(&requester.email);
+        if let Some(why) = &unsendable {
+            let written = m.from.to_string();
+            self.event(ticket.id, "guichet", "sender_address_unusable", Some(&written), Some(why), None)?;
+        }
         let history = if major.is_none() { self.requester_history(&ticket, lang, &trimmed)? } else { Value::Null };
         let view = self.article_view(&trimmed, true, internal);
         let requester_is_staff = settings.technician(&requester.email).is_some();
-        if answer && r.acknowledge && !internal && !requester_is_staff {
+        if answer && r.acknowledge && !internal && !requester_is_staff && unsendable.is_none() {
             let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
             // Their own files are not sent back to them.
             let article = ArticleView { attachments: Vec::new(), ..view.clone() };
@@ -146,6 +153,15 @@ impl Ctx<'_, '_> {
             }
         } else {
             self.notify_technicians_with(&ticket, "new_article", view, &history)?;
+        }
+        if let Some(why) = unsendable {
+            let details = serde_json::json!({ "bounce": {
+                "written": true,
+                "failures": [{ "recipient": requester.email, "status": "", "diagnostic": why }],
+                "undeliverable_days": 0,
+            }});
+            let view = ArticleView { attachments: Vec::new(), ..self.article_view("", false, true) };
+            self.notify_technicians_with(&ticket, "delivery_failed", view, &details)?;
         }
         self.timers(ticket.id, talked)?;
         Ok(ticket.id)
