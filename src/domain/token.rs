@@ -1,5 +1,6 @@
 //! Signed, expiring tokens for the links in survey mail:
-//! `<survey id>.<expiry, unix seconds>.<HMAC-SHA256, 128 bits, hex>`.
+//! `<survey id>.<expiry, unix seconds>.<HMAC-SHA256, 128 bits, hex>`,
+//! and the check that the answer form of a link's page carries.
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -49,6 +50,35 @@ pub fn verify(key: &[u8], token: &str, now: DateTime<Utc>) -> Result<i64, TokenE
     Ok(id)
 }
 
+/// When a well-formed token expires; says nothing of whether it is ours.
+pub fn expiry(token: &str) -> Option<DateTime<Utc>> {
+    let expires: i64 = token.trim().split('.').nth(1)?.parse().ok()?;
+    DateTime::from_timestamp(expires, 0)
+}
+
+/// The hidden field of the answer form on a link's page. A link scanner
+/// that posts to the link without reading the page does not have it; the
+/// page shows it to whoever opens the link, so it only proves the page was
+/// read, not who read it.
+pub fn form_check(key: &[u8], token: &str) -> String {
+    hex::encode(&form_mac(key, token).finalize().into_bytes()[..16])
+}
+
+fn form_mac(key: &[u8], token: &str) -> Hmac<Sha256> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key"));
+    m.update(format!("survey-form:{}", token.trim()).as_bytes());
+    m
+}
+
+/// Whether `given` is the form check of `token`, compared in constant time.
+pub fn form_check_matches(key: &[u8], token: &str, given: &str) -> bool {
+    let Ok(tag) = hex::decode(given.trim()) else { return false };
+    if tag.len() != 16 {
+        return false;
+    }
+    form_mac(key, token).verify_truncated_left(&tag).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +110,20 @@ mod tests {
         for bad in ["", "42", "42.1767", "x.1.00", "42.1.zz", "42.1.00ff"] {
             assert_eq!(verify(KEY, bad, at(1)), Err(TokenError::Malformed), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_form_check_belongs_to_its_token_and_key() {
+        let t = sign(KEY, 42, at(10));
+        let check = form_check(KEY, &t);
+        assert!(form_check_matches(KEY, &t, &check));
+        assert!(!form_check_matches(KEY, &sign(KEY, 43, at(10)), &check), "another survey's");
+        assert!(!form_check_matches(b"another desk's key, long enough", &t, &check), "another desk's");
+        for bad in ["", "0", "zz", &check[..30], &format!("{check}00")] {
+            assert!(!form_check_matches(KEY, &t, bad), "{bad:?}");
+        }
+        assert_ne!(check, t[t.rfind('.').unwrap() + 1..], "not the link's own signature");
+        assert_eq!(expiry(&t), Some(at(10)));
+        assert_eq!(expiry("42.x.00"), None);
     }
 }

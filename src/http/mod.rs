@@ -9,6 +9,7 @@ mod pages;
 
 use std::sync::Arc;
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -25,7 +26,7 @@ use crate::notify::outbox::Desk;
 use crate::sla::{self, SlaError};
 use crate::store::{queries, Store};
 
-pub use pages::Page;
+pub use pages::{Page, Said, SurveyPage};
 
 /// What the handlers share: the store, the config and templates in use
 /// (replaced when edited), and the clock.
@@ -40,7 +41,7 @@ pub fn router(web: Web) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
-        .route("/survey/{token}", get(survey_page).post(survey_comment))
+        .route("/survey/{token}", get(survey_page).post(survey_answer))
         .route("/login", get(dashboard::login_page).post(dashboard::login_post))
         .route("/logout", axum::routing::post(dashboard::logout))
         .route("/dashboard", get(dashboard::dashboard))
@@ -97,21 +98,28 @@ pub struct Choice {
     r: Option<String>,
 }
 
+/// The answer form of a link's page.
 #[derive(Debug, Deserialize)]
-pub struct Comment {
+pub struct Answer {
+    r: Option<String>,
     #[serde(default)]
     comment: String,
-    r: Option<String>,
+    /// The page's own hidden field: a post without it did not come from
+    /// the page.
+    #[serde(default)]
+    check: String,
 }
 
 /// What a visit did, for the page to say.
 enum Visit {
     Refused(TokenError),
-    Shown { lang: Lang, number: i64, subject: String, rating: Option<u8>, commented: bool, token: String },
+    Shown(Lang, SurveyPage),
 }
 
-/// Checks the token, records what was given, and reads back the survey.
-fn visit(web: &Web, token: &str, rating: Option<u8>, comment: &str) -> Result<Visit, SlaError> {
+/// Checks the token and reads back the survey; records `posted` only when
+/// it came from the link's page. Opening the link records nothing: mail
+/// security scanners open every link of a mail before the person does.
+fn visit(web: &Web, token: &str, chosen: Option<u8>, posted: Option<Answer>) -> Result<Visit, SlaError> {
     let live = web.live.borrow().clone();
     let settings = &live.settings;
     let now = web.clock.now();
@@ -124,22 +132,43 @@ fn visit(web: &Web, token: &str, rating: Option<u8>, comment: &str) -> Result<Vi
         Err(e) => return Ok(Visit::Refused(e)),
     };
     let desk = Desk { settings, templates: &live.templates, now };
-    web.store.write(|conn| -> Result<Visit, SlaError> {
+    let read = |conn: &mut crate::store::Conn, said: Said, chosen: Option<u8>| -> Result<Visit, SlaError> {
         let Some(survey) = queries::survey(conn, id)? else { return Ok(Visit::Refused(TokenError::Forged)) };
-        if rating.is_some() || !comment.trim().is_empty() {
-            sla::survey::answer(conn, &desk, &survey, rating, comment, "link")?;
-        }
-        let survey = queries::survey(conn, id)?.unwrap_or(survey);
         let ticket = queries::ticket(conn, survey.ticket_id)?;
         let lang = ticket.as_ref().and_then(|t| t.language.parse().ok()).unwrap_or(settings.tickets.language);
-        Ok(Visit::Shown {
-            lang,
+        let recorded = survey.rating.and_then(|r| u8::try_from(r).ok());
+        let page = SurveyPage {
             number: survey.ticket_id,
             subject: ticket.map(|t| t.subject).unwrap_or_default(),
-            rating: survey.rating.and_then(|r| u8::try_from(r).ok()),
-            commented: !survey.comment.trim().is_empty(),
+            recorded,
+            chosen: chosen.or(recorded),
             token: token.to_string(),
-        })
+            check: token::form_check(&key, token),
+            until: token::expiry(token),
+            said,
+        };
+        Ok(Visit::Shown(lang, page))
+    };
+    let Some(answer) = posted else {
+        let mut conn = web.store.conn()?;
+        return read(&mut conn, Said::Nothing, chosen);
+    };
+    if !token::form_check_matches(&key, token, &answer.check) {
+        let mut conn = web.store.conn()?;
+        return read(&mut conn, Said::NotFromPage, chosen);
+    }
+    // A comment is a few lines, not a document.
+    let comment: String = answer.comment.chars().take(4000).collect();
+    if chosen.is_none() && comment.trim().is_empty() {
+        let mut conn = web.store.conn()?;
+        return read(&mut conn, Said::ChooseRating, None);
+    }
+    web.store.write(|conn| -> Result<Visit, SlaError> {
+        let Some(survey) = queries::survey(conn, id)? else { return Ok(Visit::Refused(TokenError::Forged)) };
+        sla::survey::answer(conn, &desk, &survey, chosen, &comment, "link")?;
+        let commented = !comment.trim().is_empty();
+        let said = if chosen.is_some() { Said::Recorded { commented } } else { Said::CommentRecorded };
+        read(conn, said, None)
     })
 }
 
@@ -147,26 +176,18 @@ fn rating_of(r: Option<&str>) -> Option<u8> {
     r.and_then(|r| r.trim().parse::<u8>().ok()).filter(|r| (1..=5).contains(r))
 }
 
-async fn answer(
-    web: Web,
-    headers: HeaderMap,
-    token: String,
-    rating: Option<u8>,
-    comment: String,
-    posted: bool,
-) -> Response {
+async fn respond(web: Web, headers: HeaderMap, token: String, chosen: Option<u8>, posted: Option<Answer>) -> Response {
     let lang = preferred(&headers, &web);
     let w = web.clone();
-    let done = tokio::task::spawn_blocking(move || visit(&w, &token, rating, &comment)).await;
+    let done = tokio::task::spawn_blocking(move || visit(&w, &token, chosen, posted)).await;
     match done {
         Ok(Ok(Visit::Refused(e))) => {
             let status = if e == TokenError::Expired { StatusCode::GONE } else { StatusCode::BAD_REQUEST };
             page(status, Page::Refused(e).render(lang))
         }
-        Ok(Ok(Visit::Shown { lang, number, subject, rating, commented, token })) => {
-            let p =
-                Page::Survey { number, subject, rating, commented, token, thanked_for_comment: posted && commented };
-            page(StatusCode::OK, p.render(lang))
+        Ok(Ok(Visit::Shown(lang, survey))) => {
+            let status = if survey.said == Said::NotFromPage { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            page(status, Page::Survey(survey).render(lang))
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "survey answer not recorded");
@@ -179,24 +200,27 @@ async fn answer(
     }
 }
 
+/// A rating link opened (or only looked at, `HEAD`): the page with that
+/// rating chosen, nothing recorded.
 async fn survey_page(
     State(web): State<Web>,
     headers: HeaderMap,
     Path(token): Path<String>,
     Query(choice): Query<Choice>,
 ) -> Response {
-    let rating = rating_of(choice.r.as_deref());
-    answer(web, headers, token, rating, String::new(), false).await
+    let chosen = rating_of(choice.r.as_deref());
+    respond(web, headers, token, chosen, None).await
 }
 
-async fn survey_comment(
+/// The page's form sent: the rating and comment recorded.
+async fn survey_answer(
     State(web): State<Web>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Form(form): Form<Comment>,
+    form: Result<Form<Answer>, FormRejection>,
 ) -> Response {
-    let rating = rating_of(form.r.as_deref());
-    // A comment is a few lines, not a document.
-    let comment: String = form.comment.chars().take(4000).collect();
-    answer(web, headers, token, rating, comment, true).await
+    // A post that is no form at all did not come from the page either.
+    let form = form.map(|Form(f)| f).unwrap_or(Answer { r: None, comment: String::new(), check: String::new() });
+    let chosen = rating_of(form.r.as_deref());
+    respond(web, headers, token, chosen, Some(form)).await
 }

@@ -1,22 +1,48 @@
 //! The pages, in French and English: small, self-contained HTML.
 
+use chrono::{DateTime, Datelike, Utc};
+
 use crate::domain::survey::rating_label;
 use crate::domain::ticket::Lang;
 use crate::domain::token::TokenError;
 
 pub enum Page {
-    Survey {
-        number: i64,
-        subject: String,
-        /// The rating recorded so far.
-        rating: Option<u8>,
-        commented: bool,
-        token: String,
-        thanked_for_comment: bool,
-    },
+    Survey(SurveyPage),
     Refused(TokenError),
     Unavailable,
     NotFound,
+}
+
+/// The page a rating link opens: the ratings with one chosen, a comment
+/// box and the button that records them.
+pub struct SurveyPage {
+    pub number: i64,
+    pub subject: String,
+    /// The rating recorded so far.
+    pub recorded: Option<u8>,
+    /// The rating selected on the page: the link's, else the recorded one.
+    pub chosen: Option<u8>,
+    pub token: String,
+    /// The form's hidden field (see `token::form_check`).
+    pub check: String,
+    /// When the link stops working.
+    pub until: Option<DateTime<Utc>>,
+    pub said: Said,
+}
+
+/// What the visit did, said at the top of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    /// The link opened: nothing recorded yet.
+    Nothing,
+    Recorded {
+        commented: bool,
+    },
+    CommentRecorded,
+    /// The form sent with neither a rating nor a comment.
+    ChooseRating,
+    /// A post without the page's hidden field: a scanner, not the person.
+    NotFromPage,
 }
 
 pub(super) fn escape(s: &str) -> String {
@@ -37,12 +63,15 @@ pub(super) fn escape(s: &str) -> String {
 const STYLE: &str = "body{margin:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif;font-size:17px;\
 line-height:1.5;color:#1f2937}main{max-width:560px;margin:0 auto;padding:16px 12px}\
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:20px}h1{font-size:22px;margin:0 0 12px}\
-.muted{color:#6b7280;font-size:15px}.rates{list-style:none;padding:0;margin:16px 0}.rates li{margin:0 0 8px}\
-.rates a{display:block;padding:12px 14px;border:1px solid #d1d5db;border-radius:6px;color:#1f2937;text-decoration:none}\
-.rates a.on{background:#1d4ed8;border-color:#1d4ed8;color:#fff;font-weight:bold}\
+.muted{color:#6b7280;font-size:15px}fieldset{border:0;padding:0;margin:16px 0}legend{padding:0;margin:0 0 10px}\
+.rate{display:block;padding:12px 14px;margin:0 0 8px;border:1px solid #d1d5db;border-radius:6px;cursor:pointer}\
+.rate:has(input:checked){background:#eff6ff;border-color:#1d4ed8;font-weight:bold}\
+.rate input{width:20px;height:20px;margin:0 10px 0 0;vertical-align:-4px;accent-color:#1d4ed8}\
+label[for=comment]{display:block;margin:0 0 6px}\
 textarea{width:100%;box-sizing:border-box;min-height:110px;font:inherit;padding:8px;border:1px solid #d1d5db;border-radius:6px}\
-button{margin-top:10px;padding:12px 18px;font:inherit;border:0;border-radius:6px;background:#1d4ed8;color:#fff}\
+button{width:100%;margin-top:12px;padding:14px 18px;font:inherit;font-weight:bold;border:0;border-radius:6px;background:#1d4ed8;color:#fff}\
 .ok{background:#ecfdf5;border:1px solid #a7f3d0;border-radius:6px;padding:10px 12px;margin:0 0 14px}\
+.note{background:#eff6ff;border:1px solid #bfdbfe;border-radius:6px;padding:10px 12px;margin:0 0 14px}\
 .bad{background:#fef2f2;border:1px solid #fecaca;border-radius:6px;padding:10px 12px;margin:0 0 14px}";
 
 fn layout(lang: Lang, title: &str, body: &str) -> String {
@@ -60,65 +89,7 @@ impl Page {
     pub fn render(&self, lang: Lang) -> String {
         let fr = lang == Lang::Fr;
         match self {
-            Page::Survey { number, subject, rating, commented, token, thanked_for_comment } => {
-                let title = if fr { "Votre avis" } else { "Your opinion" };
-                let mut body = format!("<h1>{title}</h1>\n");
-                let about = if fr { format!("Demande n° {number}") } else { format!("Request #{number}") };
-                body.push_str(&format!("<p class=\"muted\">{} — {}</p>\n", escape(&about), escape(subject)));
-                if *thanked_for_comment {
-                    let t = if fr {
-                        "Merci, votre commentaire est enregistré."
-                    } else {
-                        "Thank you, your comment is recorded."
-                    };
-                    body.push_str(&format!("<p class=\"ok\" id=\"thanks\">{t}</p>\n"));
-                } else if let Some(r) = rating {
-                    let t = if fr {
-                        format!("Merci ! Votre note est enregistrée : {r}/5 ({}).", rating_label(*r, lang))
-                    } else {
-                        format!("Thank you! Your rating is recorded: {r}/5 ({}).", rating_label(*r, lang))
-                    };
-                    body.push_str(&format!("<p class=\"ok\" id=\"thanks\">{}</p>\n", escape(&t)));
-                }
-                let ask = match (rating, fr) {
-                    (None, true) => "Êtes-vous satisfait(e) du traitement de votre demande ?",
-                    (None, false) => "How satisfied are you with how your request was handled?",
-                    (Some(_), true) => "Vous pouvez changer votre note :",
-                    (Some(_), false) => "You can change your rating:",
-                };
-                body.push_str(&format!("<p>{ask}</p>\n<ul class=\"rates\">\n"));
-                for r in (1..=5u8).rev() {
-                    let on = if *rating == Some(r) { " class=\"on\" aria-current=\"true\"" } else { "" };
-                    body.push_str(&format!(
-                        "<li><a{on} href=\"/survey/{}?r={r}\">{r} — {}</a></li>\n",
-                        escape(token),
-                        escape(rating_label(r, lang))
-                    ));
-                }
-                body.push_str("</ul>\n");
-                let (label, send, note) = if fr {
-                    (
-                        if *commented { "Ajouter un commentaire" } else { "Un commentaire ? (facultatif)" },
-                        "Envoyer",
-                        "Votre réponse ne rouvre pas la demande. Si le problème est revenu, répondez simplement au dernier message reçu.",
-                    )
-                } else {
-                    (
-                        if *commented { "Add a comment" } else { "A comment? (optional)" },
-                        "Send",
-                        "Your answer does not reopen the request. If the problem is back, just reply to the last mail you received.",
-                    )
-                };
-                let hidden =
-                    rating.map(|r| format!("<input type=\"hidden\" name=\"r\" value=\"{r}\">")).unwrap_or_default();
-                body.push_str(&format!(
-                    "<form method=\"post\" action=\"/survey/{}\">\n{hidden}\n<label for=\"comment\">{label}</label>\n\
-<textarea id=\"comment\" name=\"comment\" maxlength=\"4000\"></textarea>\n<button type=\"submit\">{send}</button>\n</form>\n\
-<p class=\"muted\">{note}</p>",
-                    escape(token)
-                ));
-                layout(lang, title, &body)
-            }
+            Page::Survey(p) => p.render(lang),
             Page::Refused(e) => {
                 let (title, why) = match (e, fr) {
                     (TokenError::Expired, true) => (
@@ -160,5 +131,170 @@ impl Page {
                 layout(lang, title, &format!("<h1>{title}</h1>\n<p>{why}</p>"))
             }
         }
+    }
+}
+
+/// `30 décembre 2026`, `30 December 2026`.
+fn day(at: DateTime<Utc>, lang: Lang) -> String {
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let months = if lang == Lang::Fr { FR } else { EN };
+    format!("{} {} {}", at.day(), months[at.month0() as usize], at.year())
+}
+
+impl SurveyPage {
+    fn render(&self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        let rated = |r: u8| format!("{r}/5 ({})", rating_label(r, lang));
+        let title = if fr { "Votre avis" } else { "Your opinion" };
+        let mut body = format!("<h1>{title}</h1>\n");
+        let about = if fr { format!("Demande n° {}", self.number) } else { format!("Request #{}", self.number) };
+        body.push_str(&format!("<p class=\"muted\">{} — {}</p>\n", escape(&about), escape(&self.subject)));
+        let (class, id, text) = match (self.said, self.recorded, self.chosen) {
+            (Said::Recorded { commented }, Some(r), _) => {
+                let t = match (fr, commented) {
+                    (true, false) => format!("Merci ! Votre note est enregistrée : {}.", rated(r)),
+                    (true, true) => {
+                        format!(
+                            "Merci ! Votre note est enregistrée : {}, et votre commentaire est enregistré.",
+                            rated(r)
+                        )
+                    }
+                    (false, false) => format!("Thank you! Your rating is recorded: {}.", rated(r)),
+                    (false, true) => {
+                        format!("Thank you! Your rating is recorded: {}, and your comment is recorded.", rated(r))
+                    }
+                };
+                ("ok", "thanks", t)
+            }
+            (Said::Recorded { .. } | Said::CommentRecorded, ..) => {
+                let t = if fr {
+                    "Merci, votre commentaire est enregistré."
+                } else {
+                    "Thank you, your comment is recorded."
+                };
+                ("ok", "thanks", t.to_string())
+            }
+            (Said::ChooseRating, ..) => {
+                let t = if fr {
+                    "Choisissez une note (ou écrivez un commentaire) avant d'envoyer."
+                } else {
+                    "Choose a rating (or write a comment) before sending."
+                };
+                ("bad", "choose", t.to_string())
+            }
+            (Said::NotFromPage, ..) => {
+                let t = if fr {
+                    "Rien n'a été enregistré. Vérifiez votre note ci-dessous et appuyez sur « Envoyer »."
+                } else {
+                    "Nothing was recorded. Check your rating below and press “Send”."
+                };
+                ("bad", "refused", t.to_string())
+            }
+            (Said::Nothing, Some(r), Some(c)) if r == c => {
+                let t = if fr {
+                    format!("Votre note est enregistrée : {}.", rated(r))
+                } else {
+                    format!("Your rating is recorded: {}.", rated(r))
+                };
+                ("ok", "recorded", t)
+            }
+            (Said::Nothing, Some(r), Some(c)) => {
+                let t = if fr {
+                    format!(
+                        "Votre note enregistrée est {}. Appuyez sur « Envoyer » pour la remplacer par {}.",
+                        rated(r),
+                        rated(c)
+                    )
+                } else {
+                    format!("Your recorded rating is {}. Press “Send” to change it to {}.", rated(r), rated(c))
+                };
+                ("note", "chosen", t)
+            }
+            (Said::Nothing, None, Some(c)) => {
+                let t = if fr {
+                    format!("Vous avez choisi {}. Appuyez sur « Envoyer » pour l'enregistrer.", rated(c))
+                } else {
+                    format!("You chose {}. Press “Send” to record it.", rated(c))
+                };
+                ("note", "chosen", t)
+            }
+            (Said::Nothing, _, None) => ("", "", String::new()),
+        };
+        if !text.is_empty() {
+            body.push_str(&format!("<p class=\"{class}\" id=\"{id}\">{}</p>\n", escape(&text)));
+        }
+        let ask = match (self.recorded, fr) {
+            (None, true) => "Êtes-vous satisfait(e) du traitement de votre demande ?",
+            (None, false) => "How satisfied are you with how your request was handled?",
+            (Some(_), true) => "Vous pouvez changer votre note :",
+            (Some(_), false) => "You can change your rating:",
+        };
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/survey/{}\">\n<input type=\"hidden\" name=\"check\" value=\"{}\">\n\
+<fieldset>\n<legend>{ask}</legend>\n",
+            escape(&self.token),
+            escape(&self.check)
+        ));
+        for r in (1..=5u8).rev() {
+            let checked = if self.chosen == Some(r) { " checked" } else { "" };
+            body.push_str(&format!(
+                "<label class=\"rate\"><input type=\"radio\" name=\"r\" value=\"{r}\"{checked}>{r} — {}</label>\n",
+                escape(rating_label(r, lang))
+            ));
+        }
+        let (label, send, note) = if fr {
+            (
+                "Un commentaire ? (facultatif)",
+                "Envoyer",
+                "Votre réponse ne rouvre pas la demande. Si le problème est revenu, répondez simplement au dernier message reçu.",
+            )
+        } else {
+            (
+                "A comment? (optional)",
+                "Send",
+                "Your answer does not reopen the request. If the problem is back, just reply to the last mail you received.",
+            )
+        };
+        body.push_str(&format!(
+            "</fieldset>\n<label for=\"comment\">{label}</label>\n\
+<textarea id=\"comment\" name=\"comment\" maxlength=\"4000\"></textarea>\n\
+<button type=\"submit\" id=\"send\">{send}</button>\n</form>\n<p class=\"muted\">{note}</p>"
+        ));
+        if let Some(until) = self.until {
+            let t = if fr {
+                format!("Ce lien permet de donner ou de changer votre note jusqu'au {}.", day(until, lang))
+            } else {
+                format!("This link lets you give or change your rating until {}.", day(until, lang))
+            };
+            body.push_str(&format!("\n<p class=\"muted\">{}</p>", escape(&t)));
+        }
+        layout(lang, title, &body)
     }
 }
