@@ -5,4 +5,5 @@
 pub mod facts;
 pub mod html;
 pub mod inbound;
+pub mod inline;
 pub mod outbound;

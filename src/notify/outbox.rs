@@ -13,6 +13,7 @@ use crate::domain::threading;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
 use crate::domain::wording;
 use crate::mail::inbound::{Attachment, Mailbox};
+use crate::mail::inline;
 use crate::mail::outbound::Draft;
 use crate::store::models::{NewEvent, NewOutbox, Ticket};
 use crate::store::{queries, Conn};
@@ -194,6 +195,7 @@ impl Desk<'_> {
         let subject = self.subject(ticket);
         let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
         let message_id = self.new_message_id(ticket.id);
+        let (html, attachments) = inline::place_images(html, &notice.article.attachments, &message_id);
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
         let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());
@@ -223,7 +225,7 @@ impl Desk<'_> {
             automatic: notice.automatic,
             loop_value: self.settings.loop_value().to_string(),
             date: self.now.into(),
-            attachments: notice.article.attachments.clone(),
+            attachments,
             thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
         let bytes = draft.to_bytes()?;

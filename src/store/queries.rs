@@ -415,6 +415,7 @@ pub fn insert_attachment(
     name: &str,
     ctype: &str,
     inline: bool,
+    content_id: Option<&str>,
     content: &[u8],
 ) -> QResult<()> {
     let sha = crate::mail::inbound::sha256_hex(content);
@@ -422,7 +423,15 @@ pub fn insert_attachment(
     let blob = (blobs::sha256.eq(&sha), blobs::size.eq(size), blobs::content.eq(content));
     per_backend!(conn, c => diesel::insert_into(blobs::table).values(blob).on_conflict_do_nothing().execute(c))?;
     diesel::insert_into(attachments::table)
-        .values(NewAttachment { article_id, filename: name, content_type: ctype, size, sha256: &sha, inline })
+        .values(NewAttachment {
+            article_id,
+            filename: name,
+            content_type: ctype,
+            size,
+            sha256: &sha,
+            inline,
+            content_id,
+        })
         .execute(conn)
         .map(drop)
 }

@@ -136,6 +136,7 @@ diesel::table! {
         size -> BigInt,
         sha256 -> Text,
         inline -> Bool,
+        content_id -> Nullable<Text>,
     }
 }
 
