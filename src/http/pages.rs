@@ -45,7 +45,7 @@ button{margin-top:10px;padding:12px 18px;font:inherit;border:0;border-radius:6px
 .ok{background:#ecfdf5;border:1px solid #a7f3d0;border-radius:6px;padding:10px 12px;margin:0 0 14px}\
 .bad{background:#fef2f2;border:1px solid #fecaca;border-radius:6px;padding:10px 12px;margin:0 0 14px}";
 
-fn layout(lang: Lang, title: &str, body: &str) -> String {
+pub(super) fn layout(lang: Lang, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\

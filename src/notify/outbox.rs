@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::large;
 use super::templates::Templates;
 use crate::config::{Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
@@ -196,6 +197,9 @@ impl Desk<'_> {
         let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
         let message_id = self.new_message_id(ticket.id);
         let (html, attachments) = inline::place_images(html, &notice.article.attachments, &message_id);
+        let limit = self.settings.limits.max_relay_attachment_bytes;
+        let large::HeldBack { text, html, files: attachments, .. } =
+            large::hold_back(conn, self.settings, ticket.id, notice.lang, self.now, limit, text, html, attachments)?;
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
         let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());

@@ -444,6 +444,28 @@ pub fn attachments_of(conn: &mut Conn, article_ids: &[i64]) -> QResult<Vec<Attac
         .load(conn)
 }
 
+/// The attachment of one of `ticket`'s articles with this content, the
+/// most recent when several have it.
+pub fn attachment_on_ticket(conn: &mut Conn, ticket: i64, sha256: &str) -> QResult<Option<i64>> {
+    attachments::table
+        .inner_join(articles::table)
+        .filter(articles::ticket_id.eq(ticket))
+        .filter(attachments::sha256.eq(sha256))
+        .order(attachments::id.desc())
+        .select(attachments::id)
+        .first(conn)
+        .optional()
+}
+
+/// An attachment and its stored content.
+pub fn attachment_file(conn: &mut Conn, id: i64) -> QResult<Option<(Attachment, Vec<u8>)>> {
+    let Some(a) = attachments::table.find(id).select(Attachment::as_select()).first(conn).optional()? else {
+        return Ok(None);
+    };
+    let content = blobs::table.find(&a.sha256).select(blobs::content).first::<Vec<u8>>(conn).optional()?;
+    Ok(content.map(|c| (a, c)))
+}
+
 // --- history ----------------------------------------------------------------
 
 pub fn insert_event(conn: &mut Conn, new: &NewEvent<'_>) -> QResult<()> {

@@ -1,0 +1,105 @@
+//! Files too large to send on by mail (`[limits]
+//! max_relay_attachment_bytes`): they stay on the ticket, and the mail says
+//! where — a signed, expiring download link when the desk has `[http]`,
+//! else a line naming the file and its size.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Settings;
+use crate::domain::file_link;
+use crate::domain::ticket::Lang;
+use crate::domain::wording;
+use crate::mail::inbound::{sha256_hex, Attachment};
+use crate::store::{queries, Conn};
+
+/// The files of a mail about `ticket` split at `limit` bytes: those sent
+/// with it, and the text and HTML bodies saying where the others are.
+pub struct HeldBack {
+    pub text: String,
+    pub html: String,
+    pub files: Vec<Attachment>,
+    /// How many files were left out.
+    pub held: usize,
+}
+
+/// Leaves out of `files` each one over `limit` bytes and adds to the
+/// bodies a line for it.
+#[allow(clippy::too_many_arguments)]
+pub fn hold_back(
+    conn: &mut Conn,
+    settings: &Settings,
+    ticket: i64,
+    lang: Lang,
+    now: DateTime<Utc>,
+    limit: usize,
+    text: String,
+    html: String,
+    files: Vec<Attachment>,
+) -> Result<HeldBack, diesel::result::Error> {
+    let (large, kept): (Vec<Attachment>, Vec<Attachment>) = files.into_iter().partition(|f| f.content.len() > limit);
+    if large.is_empty() {
+        return Ok(HeldBack { text, html, files: kept, held: 0 });
+    }
+    let key = match settings.http.as_ref() {
+        Some(_) => match crate::sla::survey::link_key(conn, settings, now) {
+            Ok(key) => Some(key),
+            Err(e) => {
+                tracing::warn!(ticket.number = ticket, error = %e, "no link key: large files named without a link");
+                None
+            }
+        },
+        None => None,
+    };
+    let until = now + settings.limits.attachment_link_valid;
+    let mut lines = Vec::new();
+    for f in &large {
+        let id = queries::attachment_on_ticket(conn, ticket, &sha256_hex(&f.content))?;
+        let url = match (&settings.http, &key, id) {
+            (Some(http), Some(key), Some(id)) => {
+                Some(format!("{}/files/{}", http.base_url.trim_end_matches('/'), file_link::sign(key, id, until)))
+            }
+            _ => None,
+        };
+        lines.push(Line { name: f.filename.clone(), size: megabytes(f.content.len()), url });
+    }
+    let tag = settings.tickets.subject_tag.format(ticket);
+    let day = wording::day(until, settings.tickets.time_zone, lang);
+    let fr = lang == Lang::Fr;
+    let title = if fr {
+        "Fichiers trop volumineux pour être joints à ce message :"
+    } else {
+        "Files too large to attach to this mail:"
+    };
+    let say = |l: &Line, url: &str| match (&l.url, fr) {
+        (Some(_), true) => format!("{} ({}) : {url} (lien valable jusqu'au {day})", l.name, l.size),
+        (Some(_), false) => format!("{} ({}): {url} (link valid until {day})", l.name, l.size),
+        (None, true) => format!("{} ({}) : conservé avec la demande {tag}", l.name, l.size),
+        (None, false) => format!("{} ({}): kept with ticket {tag}", l.name, l.size),
+    };
+    let mut text = text.trim_end().to_string();
+    text.push_str(&format!("\n\n{title}\n"));
+    let mut items = String::new();
+    for l in &lines {
+        let url = l.url.clone().unwrap_or_default();
+        text.push_str(&format!("- {}\n", say(l, &url)));
+        let shown = format!("<a href=\"{0}\">{0}</a>", handlebars::html_escape(&url));
+        let item = handlebars::html_escape(&say(l, "\u{1}")).replace('\u{1}', &shown);
+        items.push_str(&format!("<li>{item}</li>\n"));
+    }
+    let block = format!("<p style=\"margin:16px 0 4px;\">{}</p>\n<ul>\n{items}</ul>\n", handlebars::html_escape(title));
+    let html = match html.rfind("</body>") {
+        Some(at) => format!("{}{block}{}", &html[..at], &html[at..]),
+        None => format!("{html}\n{block}"),
+    };
+    Ok(HeldBack { text, html, files: kept, held: large.len() })
+}
+
+struct Line {
+    name: String,
+    size: String,
+    url: Option<String>,
+}
+
+fn megabytes(n: usize) -> String {
+    format!("{:.1} MB", n as f64 / 1_000_000.0)
+}
