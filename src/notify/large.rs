@@ -10,6 +10,8 @@ use crate::domain::file_link;
 use crate::domain::ticket::Lang;
 use crate::domain::wording;
 use crate::mail::inbound::{sha256_hex, Attachment};
+use crate::mail::inline;
+use crate::mail::outbound::{BuildError, Draft};
 use crate::store::{queries, Conn};
 
 /// The files of a mail about `ticket` split at `limit` bytes: those sent
@@ -62,6 +64,12 @@ pub fn hold_back(
         };
         lines.push(Line { name: f.filename.clone(), size: megabytes(f.content.len()), url });
     }
+    // An image left out is named where it was shown.
+    let html =
+        inline::replace_images(&html, |cid, tag| match large.iter().find(|f| f.content_id.as_deref() == Some(cid)) {
+            Some(f) => Some(handlebars::html_escape(&inline::marker(&f.filename))),
+            None => Some(tag.to_string()),
+        });
     let tag = settings.tickets.subject_tag.format(ticket);
     let day = wording::day(until, settings.tickets.time_zone, lang);
     let fr = lang == Lang::Fr;
@@ -92,6 +100,42 @@ pub fn hold_back(
         None => format!("{html}\n{block}"),
     };
     Ok(HeldBack { text, html, files: kept, held: large.len() })
+}
+
+/// Files above this go as links in the version of a mail sent when a relay
+/// refuses it for its size (unless the relay limit is lower still).
+const SMALLER_FILES: usize = 1_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmallerError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Store(#[from] diesel::result::Error),
+}
+
+/// The bytes of `draft` sent again when a relay refuses it for its size:
+/// its files over 1 MB as links, or all its files when none is that large.
+/// `None` for a mail without files.
+pub fn smaller(
+    conn: &mut Conn,
+    settings: &Settings,
+    ticket: i64,
+    lang: Lang,
+    now: DateTime<Utc>,
+    draft: &Draft,
+) -> Result<Option<Vec<u8>>, SmallerError> {
+    if draft.attachments.is_empty() {
+        return Ok(None);
+    }
+    let limit = SMALLER_FILES.min(settings.limits.max_relay_attachment_bytes);
+    let (text, html, files) = (draft.text.clone(), draft.html.clone(), draft.attachments.clone());
+    let mut held = hold_back(conn, settings, ticket, lang, now, limit, text.clone(), html.clone(), files.clone())?;
+    if held.held == 0 {
+        held = hold_back(conn, settings, ticket, lang, now, 0, text, html, files)?;
+    }
+    let smaller = Draft { text: held.text, html: held.html, attachments: held.files, ..draft.clone() };
+    Ok(Some(smaller.to_bytes()?))
 }
 
 struct Line {

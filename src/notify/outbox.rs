@@ -101,6 +101,15 @@ pub enum QueueError {
     Store(#[from] diesel::result::Error),
 }
 
+impl From<large::SmallerError> for QueueError {
+    fn from(e: large::SmallerError) -> Self {
+        match e {
+            large::SmallerError::Build(e) => QueueError::Build(e),
+            large::SmallerError::Store(e) => QueueError::Store(e),
+        }
+    }
+}
+
 /// Technician-only notices whose answer is an internal note: they carry
 /// the ticket's note address in `Reply-To` (the pipeline also reads an answer
 /// to one of them as internal when the client ignored it). SLA warnings
@@ -233,6 +242,7 @@ impl Desk<'_> {
             thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
         let bytes = draft.to_bytes()?;
+        let smaller = large::smaller(conn, self.settings, ticket.id, notice.lang, self.now, &draft)?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = queries::insert_outbox(
@@ -250,6 +260,9 @@ impl Desk<'_> {
                 created_at: now,
             },
         )?;
+        if let Some(smaller) = smaller {
+            queries::set_outbox_smaller(conn, id, &smaller)?;
+        }
         let audience = if staff { "staff" } else { "public" };
         queries::record_message_id(conn, &message_id, ticket.id, "out", audience, now)?;
         Ok(Some(id))

@@ -857,6 +857,24 @@ pub fn note_outbox_error(conn: &mut Conn, id: i64, error: &str) -> QResult<()> {
     diesel::update(outbox::table.find(id)).set(outbox::last_error.eq(error)).execute(conn).map(drop)
 }
 
+/// Keeps `content` as the version of outbox row `id` to send when a relay
+/// refuses the mail for its size.
+pub fn set_outbox_smaller(conn: &mut Conn, id: i64, content: &[u8]) -> QResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::smaller_content.eq(Some(content))).execute(conn).map(drop)
+}
+
+/// Puts the smaller version of outbox row `id` in place of its content;
+/// false when it has none (left).
+pub fn use_smaller_outbox_content(conn: &mut Conn, id: i64) -> QResult<bool> {
+    let smaller: Option<Vec<u8>> =
+        outbox::table.find(id).select(outbox::smaller_content).first(conn).optional()?.flatten();
+    let Some(smaller) = smaller else { return Ok(false) };
+    diesel::update(outbox::table.find(id))
+        .set((outbox::content.eq(smaller), outbox::smaller_content.eq(None::<Vec<u8>>)))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
 pub fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at: Option<NaiveDateTime>) -> QResult<()> {
     let q = diesel::update(outbox::table.find(id));
     match retry_at {

@@ -182,6 +182,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         leased_until -> Nullable<Timestamp>,
+        smaller_content -> Nullable<Binary>,
     }
 }
 
