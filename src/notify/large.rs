@@ -14,33 +14,34 @@ use crate::mail::inline;
 use crate::mail::outbound::{BuildError, Draft};
 use crate::store::{queries, Conn};
 
-/// The files of a mail about `ticket` split at `limit` bytes: those sent
-/// with it, and the text and HTML bodies saying where the others are.
-pub struct HeldBack {
+/// What a mail says and carries.
+pub struct Bodies {
     pub text: String,
     pub html: String,
     pub files: Vec<Attachment>,
-    /// How many files were left out.
-    pub held: usize,
 }
 
-/// Leaves out of `files` each one over `limit` bytes and adds to the
-/// bodies a line for it.
-#[allow(clippy::too_many_arguments)]
+/// The mail's ticket, the language it is written in, and when.
+pub struct About {
+    pub ticket: i64,
+    pub lang: Lang,
+    pub now: DateTime<Utc>,
+}
+
+/// Leaves out of `mail` each file over `limit` bytes and adds to its
+/// bodies a line for it. Returns the mail and how many files were left out.
 pub fn hold_back(
     conn: &mut Conn,
     settings: &Settings,
-    ticket: i64,
-    lang: Lang,
-    now: DateTime<Utc>,
+    about: &About,
     limit: usize,
-    text: String,
-    html: String,
-    files: Vec<Attachment>,
-) -> Result<HeldBack, diesel::result::Error> {
+    mail: Bodies,
+) -> Result<(Bodies, usize), diesel::result::Error> {
+    let About { ticket, lang, now } = *about;
+    let Bodies { text, html, files } = mail;
     let (large, kept): (Vec<Attachment>, Vec<Attachment>) = files.into_iter().partition(|f| f.content.len() > limit);
     if large.is_empty() {
-        return Ok(HeldBack { text, html, files: kept, held: 0 });
+        return Ok((Bodies { text, html, files: kept }, 0));
     }
     let key = match settings.http.as_ref() {
         Some(_) => match crate::sla::survey::link_key(conn, settings, now) {
@@ -99,7 +100,7 @@ pub fn hold_back(
         Some(at) => format!("{}{block}{}", &html[..at], &html[at..]),
         None => format!("{html}\n{block}"),
     };
-    Ok(HeldBack { text, html, files: kept, held: large.len() })
+    Ok((Bodies { text, html, files: kept }, large.len()))
 }
 
 /// Files above this go as links in the version of a mail sent when a relay
@@ -120,21 +121,20 @@ pub enum SmallerError {
 pub fn smaller(
     conn: &mut Conn,
     settings: &Settings,
-    ticket: i64,
-    lang: Lang,
-    now: DateTime<Utc>,
+    about: &About,
     draft: &Draft,
 ) -> Result<Option<Vec<u8>>, SmallerError> {
     if draft.attachments.is_empty() {
         return Ok(None);
     }
     let limit = SMALLER_FILES.min(settings.limits.max_relay_attachment_bytes);
-    let (text, html, files) = (draft.text.clone(), draft.html.clone(), draft.attachments.clone());
-    let mut held = hold_back(conn, settings, ticket, lang, now, limit, text.clone(), html.clone(), files.clone())?;
-    if held.held == 0 {
-        held = hold_back(conn, settings, ticket, lang, now, 0, text, html, files)?;
+    let mail = || Bodies { text: draft.text.clone(), html: draft.html.clone(), files: draft.attachments.clone() };
+    let mut held = hold_back(conn, settings, about, limit, mail())?;
+    if held.1 == 0 {
+        held = hold_back(conn, settings, about, 0, mail())?;
     }
-    let smaller = Draft { text: held.text, html: held.html, attachments: held.files, ..draft.clone() };
+    let (Bodies { text, html, files }, _) = held;
+    let smaller = Draft { text, html, attachments: files, ..draft.clone() };
     Ok(Some(smaller.to_bytes()?))
 }
 

@@ -206,9 +206,11 @@ impl Desk<'_> {
         let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
         let message_id = self.new_message_id(ticket.id);
         let (html, attachments) = inline::place_images(html, &notice.article.attachments, &message_id);
+        let about = large::About { ticket: ticket.id, lang: notice.lang, now: self.now };
         let limit = self.settings.limits.max_relay_attachment_bytes;
-        let large::HeldBack { text, html, files: attachments, .. } =
-            large::hold_back(conn, self.settings, ticket.id, notice.lang, self.now, limit, text, html, attachments)?;
+        let mail = large::Bodies { text, html, files: attachments };
+        let (large::Bodies { text, html, files: attachments }, _) =
+            large::hold_back(conn, self.settings, &about, limit, mail)?;
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
         let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());
@@ -242,7 +244,7 @@ impl Desk<'_> {
             thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
         let bytes = draft.to_bytes()?;
-        let smaller = large::smaller(conn, self.settings, ticket.id, notice.lang, self.now, &draft)?;
+        let smaller = large::smaller(conn, self.settings, &about, &draft)?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = queries::insert_outbox(
