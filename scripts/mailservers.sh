@@ -20,6 +20,8 @@
 #   GUICHET_SMTPS_PORT    SMTP over implicit TLS (default 10465)
 #   GUICHET_SUBMISSION_PORT  SMTP submission: STARTTLS, then AUTH required
 #                            (default 10587)
+#   GUICHET_SMTP_SMALL_PORT  SMTP that refuses mail over 300 kB with
+#                            552 5.3.4 (default 10026)
 #
 # Users: domain example.test, password "secret" for everyone. The list lives
 # in $DIR/users, in Dovecot's passwd-file format (read afresh on each lookup,
@@ -56,6 +58,7 @@ IMAPS_PORT=${GUICHET_IMAPS_PORT:-10993}
 SMTP_PORT=${GUICHET_SMTP_PORT:-10025}
 SMTPS_PORT=${GUICHET_SMTPS_PORT:-10465}
 SUBMISSION_PORT=${GUICHET_SUBMISSION_PORT:-10587}
+SMALL_SMTP_PORT=${GUICHET_SMTP_SMALL_PORT:-10026}
 DOMAIN=example.test
 PASSWORD=secret
 BASE_USERS="support support2 helpdesk alice bob carol dave erin tech tech2 robot
@@ -482,6 +485,8 @@ EOF
   -o smtpd_sasl_path=$DC_RUN/auth-postfix
   -o smtpd_tls_auth_only=yes
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+127.0.0.1:$SMALL_SMTP_PORT inet n - n - - smtpd
+  -o message_size_limit=300000
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -579,6 +584,7 @@ start_postfix() {
     check_port_free "$SMTP_PORT" SMTP
     check_port_free "$SMTPS_PORT" SMTPS
     check_port_free "$SUBMISSION_PORT" SUBMISSION
+    check_port_free "$SMALL_SMTP_PORT" SMTP_SMALL
     # Postfix wants its queue_directory (root's) and data_directory (its
     # own) to exist; `postfix check` then makes the queue subdirectories.
     mkdir -p "$PF_QUEUE" "$PF_DATA"
@@ -614,7 +620,7 @@ wait_port() {
 # INBOX, which is deleted again so that tests find the INBOX as it was.
 verify() {
     local p
-    for p in "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT" "$SUBMISSION_PORT"; do
+    for p in "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT" "$SUBMISSION_PORT" "$SMALL_SMTP_PORT"; do
         wait_port "$p" || { log_tails; die "nothing answers on 127.0.0.1:$p"; }
     done
     if ! CA="$TLS/ca.pem" IMAP_PORT=$IMAP_PORT IMAPS_PORT=$IMAPS_PORT \
@@ -727,6 +733,8 @@ export GUICHET_TEST_IMAP_BASIC_HOST=127.0.0.2
 export GUICHET_TEST_SMTP_PORT=$SMTP_PORT
 export GUICHET_TEST_SMTPS_PORT=$SMTPS_PORT
 export GUICHET_TEST_SUBMISSION_PORT=$SUBMISSION_PORT
+# This SMTP port refuses mail over 300 kB (552 5.3.4 after DATA).
+export GUICHET_TEST_SMTP_SMALL_PORT=$SMALL_SMTP_PORT
 export GUICHET_TEST_CA_FILE=$TLS/ca.pem
 export GUICHET_TEST_MAIL_DOMAIN=$DOMAIN
 export GUICHET_TEST_MAIL_PASSWORD=$PASSWORD

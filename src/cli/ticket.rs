@@ -192,7 +192,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                     let files: Vec<Value> = attachments
                         .iter()
                         .filter(|f| f.article_id == a.id)
-                        .map(|f| json!({ "filename": f.filename, "content_type": f.content_type, "size": f.size, "sha256": f.sha256, "inline": f.inline }))
+                        .map(|f| json!({ "filename": f.filename, "content_type": f.content_type, "size": f.size, "sha256": f.sha256, "inline": f.inline, "content_id": f.content_id }))
                         .collect();
                     json!({
                         "direction": a.direction,

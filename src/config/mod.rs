@@ -262,6 +262,11 @@ pub struct Limits {
     /// People copied on a ticket, at most: a mail to hundreds of addresses
     /// does not copy them all on every answer.
     pub max_watchers: usize,
+    /// A file larger than this is kept on the ticket but not sent on by
+    /// mail: the mail carries a download link (or says where it is).
+    pub max_relay_attachment_bytes: usize,
+    /// How long such a download link works.
+    pub attachment_link_valid: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]

@@ -104,6 +104,8 @@ const LIMITS: &[&str] = &[
     "automatic_per_hour_for",
     "undeliverable_days",
     "max_watchers",
+    "max_relay_attachment_bytes",
+    "attachment_link_days",
 ];
 
 struct Reader<'a> {
@@ -365,6 +367,8 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         let per_hour = t.and_then(|t| r.integer(t, "limits", "automatic_per_hour", 1..=10_000));
         let undeliverable = t.and_then(|t| r.integer(t, "limits", "undeliverable_days", 0..=3650));
         let max_watchers = t.and_then(|t| r.integer(t, "limits", "max_watchers", 0..=10_000));
+        let max_relay = t.and_then(|t| r.integer(t, "limits", "max_relay_attachment_bytes", 0..=1 << 32));
+        let link_days = t.and_then(|t| r.integer(t, "limits", "attachment_link_days", 1..=3650));
         let mut per_address = Vec::new();
         if let Some(overrides) = t.and_then(|t| r.table(t, "limits", "automatic_per_hour_for")) {
             for (pattern, value) in overrides {
@@ -384,6 +388,8 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
             automatic_per_hour_for: per_address,
             undeliverable_for: chrono::Duration::days(undeliverable.unwrap_or(7)),
             max_watchers: max_watchers.unwrap_or(50) as usize,
+            max_relay_attachment_bytes: max_relay.map_or(10_000_000, |n| n as usize),
+            attachment_link_valid: chrono::Duration::days(link_days.unwrap_or(30)),
         }
     };
 

@@ -9,6 +9,7 @@ pub mod classify;
 pub mod clock;
 pub mod commands;
 pub mod facts;
+pub mod file_link;
 pub mod incident;
 pub mod knowledge;
 pub mod language;

@@ -4,6 +4,7 @@
 
 mod charts;
 mod dashboard;
+mod files;
 mod metrics;
 mod pages;
 
@@ -42,6 +43,7 @@ pub fn router(web: Web) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/survey/{token}", get(survey_page).post(survey_answer))
+        .route("/files/{token}", get(files::download))
         .route("/login", get(dashboard::login_page).post(dashboard::login_post))
         .route("/logout", axum::routing::post(dashboard::logout))
         .route("/dashboard", get(dashboard::dashboard))

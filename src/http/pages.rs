@@ -74,7 +74,7 @@ button{width:100%;margin-top:12px;padding:14px 18px;font:inherit;font-weight:bol
 .note{background:#eff6ff;border:1px solid #bfdbfe;border-radius:6px;padding:10px 12px;margin:0 0 14px}\
 .bad{background:#fef2f2;border:1px solid #fecaca;border-radius:6px;padding:10px 12px;margin:0 0 14px}";
 
-fn layout(lang: Lang, title: &str, body: &str) -> String {
+pub(super) fn layout(lang: Lang, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\

@@ -750,7 +750,8 @@ impl Ctx<'_, '_> {
             },
         )?;
         for a in &m.attachments {
-            queries::insert_attachment(self.conn, id, &a.filename, &a.content_type, a.inline, &a.content)?;
+            let cid = a.content_id.as_deref();
+            queries::insert_attachment(self.conn, id, &a.filename, &a.content_type, a.inline, cid, &a.content)?;
         }
         if let Some(mid) = &m.message_id {
             let audience = if visibility == "public" && role != "technician" { "public" } else { "staff" };
@@ -925,8 +926,9 @@ impl Ctx<'_, '_> {
             html: None,
             is_new_ticket,
             internal,
-            // Signature logos and other inline images stay behind.
-            attachments: m.attachments.iter().filter(|a| !a.inline).cloned().collect(),
+            // Images go where the HTML showed them; other inline parts
+            // (an unreferenced logo) stay behind.
+            attachments: m.attachments.iter().filter(|a| !a.inline || a.in_html).cloned().collect(),
         }
     }
 

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::charset;
 use super::facts::{part_type, MailFacts};
+use super::inline;
 use crate::domain::bounce::{self, Failure};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::ticket::Lang;
@@ -40,7 +41,14 @@ pub struct Attachment {
     pub filename: String,
     pub content_type: String,
     pub content: Vec<u8>,
+    /// Shown in the body (`Content-Disposition: inline`, or an image the
+    /// HTML shows) rather than attached beside it.
     pub inline: bool,
+    /// Without `<>`.
+    pub content_id: Option<String>,
+    /// The HTML shows it in place (`<img src="cid:…">`); the text says
+    /// `[image: name]` there.
+    pub in_html: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +175,8 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     b.link_rel(Some("noopener noreferrer nofollow"));
+    // Pasted images point at parts of the same mail.
+    b.add_url_schemes(["cid"]);
     b
 });
 
@@ -321,7 +331,7 @@ impl InboundMail {
             }
         }
 
-        let attachments = msg
+        let mut attachments: Vec<Attachment> = msg
             .attachments()
             .enumerate()
             .map(|(i, part)| {
@@ -339,9 +349,19 @@ impl InboundMail {
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| format!("attachment-{}", i + 1));
                 let inline = part.content_disposition().is_some_and(|d| d.is_inline());
-                Attachment { filename, content_type, content: part.contents().to_vec(), inline }
+                let content_id =
+                    part.content_id().map(|id| one_line(&inline::bare_content_id(id))).filter(|id| !id.is_empty());
+                Attachment {
+                    filename,
+                    content_type,
+                    content: part.contents().to_vec(),
+                    inline,
+                    content_id,
+                    in_html: false,
+                }
             })
             .collect();
+        let (html, text) = tie_images(html, text, &mut attachments);
 
         // What the mail says it is written in, else what the sender's client
         // says they read (Outlook sends Accept-Language).
@@ -374,6 +394,49 @@ impl InboundMail {
             facts,
         })
     }
+}
+
+/// Ties each `<img src="cid:…">` of the sanitised HTML to the part it
+/// names (a reference to no part is removed) and makes the text say
+/// `[image: name]` where each image was: Outlook's `[cid:…]` lines are
+/// renamed, Gmail's markers are already there, and a text part that shows
+/// nothing where images were (Apple Mail) is made again from the HTML.
+fn tie_images(html: Option<String>, text: String, attachments: &mut [Attachment]) -> (Option<String>, String) {
+    let part = |attachments: &[Attachment], cid: &str| {
+        attachments.iter().position(|a| a.content_id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case(cid)))
+    };
+    let text = if text.contains("[cid:") {
+        inline::outlook_markers(&text, |cid| part(attachments, cid).map(|i| attachments[i].filename.clone()))
+    } else {
+        text
+    };
+    let Some(html) = html else { return (None, text) };
+    let refs = inline::referenced(&html);
+    if refs.is_empty() {
+        return (Some(html), text);
+    }
+    let mut shown: Vec<usize> = Vec::new();
+    let html = inline::replace_images(&html, |cid, tag| {
+        let i = part(attachments, cid)?;
+        shown.push(i);
+        Some(tag.to_string())
+    });
+    for &i in &shown {
+        attachments[i].in_html = true;
+        attachments[i].inline = true;
+    }
+    let missing = shown.iter().any(|&i| {
+        let name = &attachments[i].filename;
+        let needed = shown.iter().filter(|&&j| attachments[j].filename == *name).count();
+        text.matches(&inline::marker(name)).count() < needed
+    });
+    if !missing {
+        return (Some(html), text);
+    }
+    let marked = inline::replace_images(&html, |cid, _| {
+        part(attachments, cid).map(|i| handlebars::html_escape(&inline::marker(&attachments[i].filename)))
+    });
+    (Some(html), super::html::to_text(&marked))
 }
 
 fn mailbox(addr: &mail_parser::Addr<'_>) -> Option<Mailbox> {
@@ -534,5 +597,46 @@ mod tests {
             let raw = format!("From: {nobody}\r\nSubject: x\r\n\r\nb\r\n");
             assert_eq!(InboundMail::parse(raw.as_bytes()).unwrap().from.email, "", "{nobody}");
         }
+    }
+
+    fn inline_fixture(name: &str) -> InboundMail {
+        let path = format!("{}/tests/fixtures/mail/inline/{name}", env!("CARGO_MANIFEST_DIR"));
+        InboundMail::parse(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn pasted_images_are_tied_to_their_parts_in_html_and_text() {
+        for (fixture, names) in [
+            ("outlook.eml", vec!["image001.png", "image002.png"]),
+            ("gmail.eml", vec!["image.png"]),
+            ("apple_mail.eml", vec!["Screenshot 2026-12-04 at 14.04.51.png"]),
+        ] {
+            let mail = inline_fixture(fixture);
+            let html = mail.html.clone().unwrap();
+            let shown: Vec<&Attachment> = mail.attachments.iter().filter(|a| a.in_html).collect();
+            assert_eq!(shown.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), names, "{fixture}");
+            for a in shown {
+                assert!(a.inline && a.content_type == "image/png", "{fixture}: {a:?}");
+                let cid = a.content_id.as_deref().unwrap();
+                assert!(html.contains(&format!("src=\"cid:{cid}\"")), "{fixture}: {cid} not in {html}");
+                assert!(mail.text.contains(&inline::marker(&a.filename)), "{fixture}: {}", mail.text);
+            }
+            assert!(!mail.text.contains("[cid:"), "{fixture}: {}", mail.text);
+        }
+        let outlook = inline_fixture("outlook.eml");
+        let first = outlook.text.find("[image: image001.png]").unwrap();
+        assert!(outlook.text[..first].contains("ce message appara\u{ee}t"), "{}", outlook.text);
+        let apple = inline_fixture("apple_mail.eml");
+        assert!(apple.text.contains("ceci :\n\n[image: Screenshot"), "{}", apple.text);
+    }
+
+    #[test]
+    fn an_image_reference_to_no_part_is_dropped() {
+        let mail = inline_fixture("outlook_missing_image.eml");
+        let html = mail.html.unwrap();
+        assert!(!html.contains("cid:") && !html.contains("<img"), "{html}");
+        assert!(html.contains("Voir ci-dessous."));
+        assert!(mail.attachments.is_empty());
+        assert!(!mail.text.contains("[cid:"), "{}", mail.text);
     }
 }

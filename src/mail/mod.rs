@@ -6,4 +6,5 @@ pub mod charset;
 pub mod facts;
 pub mod html;
 pub mod inbound;
+pub mod inline;
 pub mod outbound;

@@ -111,6 +111,10 @@ fn lettre_mailbox(m: &Mailbox) -> Result<LettreMailbox, BuildError> {
     Ok(LettreMailbox::new((!name.is_empty()).then_some(name), email))
 }
 
+fn content_type(given: &str) -> ContentType {
+    ContentType::parse(given).unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("a valid type"))
+}
+
 fn header(name: &'static str, value: &str) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), one_line(value))
 }
@@ -147,17 +151,36 @@ impl Draft {
         if let Some((topic, index)) = &self.thread {
             b = b.raw_header(header("Thread-Topic", topic)).raw_header(header("Thread-Index", index));
         }
-        let body = MultiPart::alternative()
-            .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone()))
-            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(self.html.clone()));
-        let message = if self.attachments.is_empty() {
+        // Images the HTML shows go beside it in multipart/related, so
+        // clients draw them in place; other files are attached after.
+        let (images, files): (Vec<&Attachment>, Vec<&Attachment>) = self.attachments.iter().partition(|a| {
+            a.content_id
+                .as_deref()
+                .is_some_and(|id| self.html.contains(&format!("cid:{}", handlebars::html_escape(id))))
+        });
+        let html = SinglePart::builder().header(ContentType::TEXT_HTML).body(self.html.clone());
+        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
+        let body = if images.is_empty() {
+            MultiPart::alternative().singlepart(text).singlepart(html)
+        } else {
+            let mut related = MultiPart::related().singlepart(html);
+            for a in images {
+                let id = one_line(a.content_id.as_deref().unwrap_or_default());
+                related = related.singlepart(
+                    LettreAttachment::new_inline_with_name(id, one_line(&a.filename))
+                        .body(a.content.clone(), content_type(&a.content_type)),
+                );
+            }
+            MultiPart::alternative().singlepart(text).multipart(related)
+        };
+        let message = if files.is_empty() {
             b.multipart(body)
         } else {
             let mut mixed = MultiPart::mixed().multipart(body);
-            for a in &self.attachments {
-                let ctype = ContentType::parse(&a.content_type)
-                    .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("a valid type"));
-                mixed = mixed.singlepart(LettreAttachment::new(one_line(&a.filename)).body(a.content.clone(), ctype));
+            for a in files {
+                mixed = mixed.singlepart(
+                    LettreAttachment::new(one_line(&a.filename)).body(a.content.clone(), content_type(&a.content_type)),
+                );
             }
             b.multipart(mixed)
         }

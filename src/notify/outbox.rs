@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::large;
 use super::templates::Templates;
 use crate::config::{Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
@@ -13,6 +14,7 @@ use crate::domain::threading;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
 use crate::domain::wording;
 use crate::mail::inbound::{Attachment, Mailbox};
+use crate::mail::inline;
 use crate::mail::outbound::Draft;
 use crate::store::models::{NewEvent, NewOutbox, Ticket};
 use crate::store::{queries, Conn};
@@ -97,6 +99,15 @@ pub enum QueueError {
     Build(#[from] crate::mail::outbound::BuildError),
     #[error(transparent)]
     Store(#[from] diesel::result::Error),
+}
+
+impl From<large::SmallerError> for QueueError {
+    fn from(e: large::SmallerError) -> Self {
+        match e {
+            large::SmallerError::Build(e) => QueueError::Build(e),
+            large::SmallerError::Store(e) => QueueError::Store(e),
+        }
+    }
 }
 
 /// Technician-only notices whose answer is an internal note: they carry
@@ -194,6 +205,12 @@ impl Desk<'_> {
         let subject = self.subject(ticket);
         let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
         let message_id = self.new_message_id(ticket.id);
+        let (html, attachments) = inline::place_images(html, &notice.article.attachments, &message_id);
+        let about = large::About { ticket: ticket.id, lang: notice.lang, now: self.now };
+        let limit = self.settings.limits.max_relay_attachment_bytes;
+        let mail = large::Bodies { text, html, files: attachments };
+        let (large::Bodies { text, html, files: attachments }, _) =
+            large::hold_back(conn, self.settings, &about, limit, mail)?;
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
         let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());
@@ -223,10 +240,11 @@ impl Desk<'_> {
             automatic: notice.automatic,
             loop_value: self.settings.loop_value().to_string(),
             date: self.now.into(),
-            attachments: notice.article.attachments.clone(),
+            attachments,
             thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
         let bytes = draft.to_bytes()?;
+        let smaller = large::smaller(conn, self.settings, &about, &draft)?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = queries::insert_outbox(
@@ -244,6 +262,9 @@ impl Desk<'_> {
                 created_at: now,
             },
         )?;
+        if let Some(smaller) = smaller {
+            queries::set_outbox_smaller(conn, id, &smaller)?;
+        }
         let audience = if staff { "staff" } else { "public" };
         queries::record_message_id(conn, &message_id, ticket.id, "out", audience, now)?;
         Ok(Some(id))

@@ -51,6 +51,9 @@ enum Failure {
     Relay(String),
     Transient(String),
     Permanent(String),
+    /// Refused for its size (552, 5.3.4, 5.2.3): sent again as the smaller
+    /// version kept with it, when there is one.
+    TooLarge(String),
 }
 
 /// SMTP over one kept connection, opened with Nagle off: lettre writes a
@@ -194,6 +197,10 @@ fn classify(e: &lettre::transport::smtp::Error, anonymous_on_auth_relay: bool) -
         Failure::Transient(format!(
             "{text} (the relay offers a login and none was given: set [outgoing] username and a password)"
         ))
+    } else if e.is_permanent()
+        && (e.status().is_some_and(|c| c.to_string() == "552") || text.contains(" 5.3.4") || text.contains(" 5.2.3"))
+    {
+        Failure::TooLarge(text)
     } else if e.is_permanent() {
         Failure::Permanent(text)
     } else {
@@ -488,11 +495,12 @@ impl Verdict {
             }
             Ok(d) => ("sent", refusals(&d), None),
             Err(Failure::Transient(m) | Failure::Relay(m)) if may_retry => ("transient", m, None),
+            Err(Failure::TooLarge(m)) => ("too_large", m, None),
             Err(Failure::Transient(m) | Failure::Relay(m) | Failure::Permanent(m)) => ("permanent", m, None),
         };
         match outcome {
             "sent" => report.sent += 1,
-            "partial" | "transient" => report.retrying += 1,
+            "partial" | "transient" | "too_large" => report.retrying += 1,
             _ => report.failed += 1,
         }
         if !detail.is_empty() {
@@ -503,8 +511,17 @@ impl Verdict {
 
     fn record(&self, conn: &mut crate::store::Conn, at: NaiveDateTime) -> Result<(), StoreError> {
         let Verdict { id, attempts, outcome, detail, remaining } = self;
+        // Refused for its size: the smaller version kept with it goes next,
+        // at once; a mail without one has failed for good.
+        let smaller = *outcome == "too_large" && queries::use_smaller_outbox_content(conn, *id)?;
+        let (outcome, detail) = match *outcome {
+            "too_large" if smaller => ("too_large", format!("{detail} (sent again with the larger files as links)")),
+            "too_large" => ("permanent", detail.clone()),
+            other => (other, detail.clone()),
+        };
+        let detail = &detail;
         queries::record_attempt(conn, *id, at, outcome, detail)?;
-        match *outcome {
+        match outcome {
             "sent" => {
                 queries::mark_sent(conn, *id, at)?;
                 if !detail.is_empty() {
@@ -516,6 +533,7 @@ impl Verdict {
                 queries::mark_failed(conn, *id, detail, Some(at + backoff(attempts - 1)))?;
             }
             "transient" => queries::mark_failed(conn, *id, detail, Some(at + backoff(attempts - 1)))?,
+            "too_large" => queries::mark_failed(conn, *id, detail, Some(at))?,
             _ => queries::mark_failed(conn, *id, detail, None)?,
         }
         Ok(())

@@ -167,6 +167,7 @@ pub struct Attachment {
     pub size: i64,
     pub sha256: String,
     pub inline: bool,
+    pub content_id: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -178,6 +179,7 @@ pub struct NewAttachment<'a> {
     pub size: i64,
     pub sha256: &'a str,
     pub inline: bool,
+    pub content_id: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

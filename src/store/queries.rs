@@ -415,6 +415,7 @@ pub fn insert_attachment(
     name: &str,
     ctype: &str,
     inline: bool,
+    content_id: Option<&str>,
     content: &[u8],
 ) -> QResult<()> {
     let sha = crate::mail::inbound::sha256_hex(content);
@@ -422,7 +423,15 @@ pub fn insert_attachment(
     let blob = (blobs::sha256.eq(&sha), blobs::size.eq(size), blobs::content.eq(content));
     per_backend!(conn, c => diesel::insert_into(blobs::table).values(blob).on_conflict_do_nothing().execute(c))?;
     diesel::insert_into(attachments::table)
-        .values(NewAttachment { article_id, filename: name, content_type: ctype, size, sha256: &sha, inline })
+        .values(NewAttachment {
+            article_id,
+            filename: name,
+            content_type: ctype,
+            size,
+            sha256: &sha,
+            inline,
+            content_id,
+        })
         .execute(conn)
         .map(drop)
 }
@@ -433,6 +442,28 @@ pub fn attachments_of(conn: &mut Conn, article_ids: &[i64]) -> QResult<Vec<Attac
         .order(attachments::id.asc())
         .select(Attachment::as_select())
         .load(conn)
+}
+
+/// The attachment of one of `ticket`'s articles with this content, the
+/// most recent when several have it.
+pub fn attachment_on_ticket(conn: &mut Conn, ticket: i64, sha256: &str) -> QResult<Option<i64>> {
+    attachments::table
+        .inner_join(articles::table)
+        .filter(articles::ticket_id.eq(ticket))
+        .filter(attachments::sha256.eq(sha256))
+        .order(attachments::id.desc())
+        .select(attachments::id)
+        .first(conn)
+        .optional()
+}
+
+/// An attachment and its stored content.
+pub fn attachment_file(conn: &mut Conn, id: i64) -> QResult<Option<(Attachment, Vec<u8>)>> {
+    let Some(a) = attachments::table.find(id).select(Attachment::as_select()).first(conn).optional()? else {
+        return Ok(None);
+    };
+    let content = blobs::table.find(&a.sha256).select(blobs::content).first::<Vec<u8>>(conn).optional()?;
+    Ok(content.map(|c| (a, c)))
 }
 
 // --- history ----------------------------------------------------------------
@@ -824,6 +855,24 @@ pub fn set_outbox_recipients(conn: &mut Conn, id: i64, recipients: &str) -> QRes
 /// Keeps what went wrong for some recipients of a mail sent to the others.
 pub fn note_outbox_error(conn: &mut Conn, id: i64, error: &str) -> QResult<()> {
     diesel::update(outbox::table.find(id)).set(outbox::last_error.eq(error)).execute(conn).map(drop)
+}
+
+/// Keeps `content` as the version of outbox row `id` to send when a relay
+/// refuses the mail for its size.
+pub fn set_outbox_smaller(conn: &mut Conn, id: i64, content: &[u8]) -> QResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::smaller_content.eq(Some(content))).execute(conn).map(drop)
+}
+
+/// Puts the smaller version of outbox row `id` in place of its content;
+/// false when it has none (left).
+pub fn use_smaller_outbox_content(conn: &mut Conn, id: i64) -> QResult<bool> {
+    let smaller: Option<Vec<u8>> =
+        outbox::table.find(id).select(outbox::smaller_content).first(conn).optional()?.flatten();
+    let Some(smaller) = smaller else { return Ok(false) };
+    diesel::update(outbox::table.find(id))
+        .set((outbox::content.eq(smaller), outbox::smaller_content.eq(None::<Vec<u8>>)))
+        .execute(conn)
+        .map(|n| n > 0)
 }
 
 pub fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at: Option<NaiveDateTime>) -> QResult<()> {

@@ -136,6 +136,7 @@ diesel::table! {
         size -> BigInt,
         sha256 -> Text,
         inline -> Bool,
+        content_id -> Nullable<Text>,
     }
 }
 
@@ -181,6 +182,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         leased_until -> Nullable<Timestamp>,
+        smaller_content -> Nullable<Binary>,
     }
 }
 
