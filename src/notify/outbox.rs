@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::templates::Templates;
-use crate::config::{Settings, Technician};
+use crate::config::{Identity, Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::threading;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
@@ -110,15 +110,17 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 impl Desk<'_> {
     /// A Message-ID no one else will write: ticket, time, process and a
-    /// per-process sequence.
-    pub fn new_message_id(&self, ticket: i64) -> String {
+    /// per-process sequence, at the domain of the address it is sent from.
+    pub fn new_message_id(&self, ticket: i64, from: &Identity<'_>) -> String {
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let nanos = self.now.timestamp_nanos_opt().unwrap_or_default();
-        format!(
-            "{OWN_MESSAGE_ID_PREFIX}{ticket}.{nanos:x}.{}.{seq}@{}",
-            std::process::id(),
-            self.settings.outgoing.message_id_domain
-        )
+        format!("{OWN_MESSAGE_ID_PREFIX}{ticket}.{nanos:x}.{}.{seq}@{}", std::process::id(), from.message_id_domain())
+    }
+
+    /// The address mail about `ticket` goes out from, with its name,
+    /// Message-ID domain and signature: the one the ticket came in by.
+    pub fn identity(&self, ticket: &Ticket) -> Identity<'_> {
+        self.settings.identity(&ticket.mailbox, &ticket.desk_address)
     }
 
     pub fn tag(&self, ticket: i64) -> String {
@@ -170,13 +172,13 @@ impl Desk<'_> {
         Ok(first.or(any))
     }
 
-    /// The desk's name for mail in `lang` in place of the default one a
-    /// notice is written with; a technician's own ("Marc Dupont (Support)",
-    /// worded by the pipeline in the mail's language) is kept.
-    fn sender_name(&self, given: &str, lang: Lang) -> String {
-        let out = &self.settings.outgoing;
-        if given == out.from_name {
-            out.from_name_in(lang).to_string()
+    /// The address's name for mail in `lang` in place of the desk's
+    /// default one a notice is written with; a technician's own ("Marc
+    /// Dupont (Support)", worded by the pipeline in the mail's language) is
+    /// kept.
+    fn sender_name(&self, given: &str, lang: Lang, from: &Identity<'_>) -> String {
+        if from.is_desk_name(given) {
+            from.from_name_in(lang).to_string()
         } else {
             given.to_string()
         }
@@ -193,7 +195,8 @@ impl Desk<'_> {
         })?;
         let subject = self.subject(ticket);
         let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
-        let message_id = self.new_message_id(ticket.id);
+        let identity = self.identity(ticket);
+        let message_id = self.new_message_id(ticket.id, &identity);
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
         let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());
@@ -204,14 +207,17 @@ impl Desk<'_> {
             references.truncate(1);
             references.extend(tail);
         }
-        let desk_address = self.settings.desk_address().to_string();
+        let desk_address = identity.address().to_string();
         // An answer to an alert is for the other technicians, never the requester.
         let reply_to = (staff && NOTE_TEMPLATES.contains(&notice.template.as_str())).then(|| Mailbox {
             email: threading::note_address(&desk_address, ticket.id),
             name: notice.from_name.clone(),
         });
         let draft = Draft {
-            from: Mailbox { email: desk_address.clone(), name: self.sender_name(&notice.from_name, notice.lang) },
+            from: Mailbox {
+                email: desk_address.clone(),
+                name: self.sender_name(&notice.from_name, notice.lang, &identity),
+            },
             to: to.clone(),
             cc: cc.clone(),
             reply_to,
@@ -221,7 +227,7 @@ impl Desk<'_> {
             message_id: message_id.clone(),
             references,
             automatic: notice.automatic,
-            loop_value: self.settings.loop_value().to_string(),
+            loop_value: identity.loop_value(),
             date: self.now.into(),
             attachments: notice.article.attachments.clone(),
             thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
@@ -294,19 +300,24 @@ impl Desk<'_> {
         let Some(recipient) = to.first().cloned() else {
             return Ok(None);
         };
+        let identity = self.settings.identity("", from_address);
         let mut ctx = json!({
-            "desk": self.desk_context(notice.lang),
+            "desk": self.desk_context(notice.lang, &identity),
             "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": false },
             "mail": { "subject": "", "received_at": "", "to": from_address, "size_label": "", "limit_label": "" },
         });
         merge_details(&mut ctx, &notice.details);
+        add_signature(&mut ctx, identity.signature(None, notice.lang));
         self.localize_times(&mut ctx, notice.lang, &recipient.email);
         let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
             QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
         })?;
-        let message_id = self.new_message_id(0);
+        let message_id = self.new_message_id(0, &identity);
         let draft = Draft {
-            from: Mailbox { email: from_address.to_string(), name: self.sender_name(&notice.from_name, notice.lang) },
+            from: Mailbox {
+                email: from_address.to_string(),
+                name: self.sender_name(&notice.from_name, notice.lang, &identity),
+            },
             to: to.clone(),
             cc: Vec::new(),
             reply_to: None,
@@ -316,7 +327,7 @@ impl Desk<'_> {
             message_id: message_id.clone(),
             references: answers.map(str::to_string).into_iter().collect(),
             automatic: notice.automatic,
-            loop_value: self.settings.loop_value().to_string(),
+            loop_value: identity.loop_value(),
             date: self.now.into(),
             attachments: Vec::new(),
             thread: None,
@@ -342,10 +353,10 @@ impl Desk<'_> {
         Ok(Some(id))
     }
 
-    fn desk_context(&self, lang: Lang) -> Value {
+    fn desk_context(&self, lang: Lang, from: &Identity<'_>) -> Value {
         json!({
-            "name": self.settings.outgoing.from_name_in(lang),
-            "address": self.settings.desk_address(),
+            "name": from.from_name_in(lang),
+            "address": from.address(),
             "tag": self.settings.tickets.subject_tag.as_str(),
             "reopen_days": self.settings.tickets.reopen_days,
         })
@@ -447,8 +458,9 @@ impl Desk<'_> {
         // Anyone but the requester and technicians reads a copy of another's request.
         let in_copy = !recipient.email.eq_ignore_ascii_case(&requester.email)
             && self.settings.technician(&recipient.email).is_none();
+        let identity = self.identity(t);
         let mut ctx = json!({
-            "desk": self.desk_context(lang),
+            "desk": self.desk_context(lang, &identity),
             "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": in_copy },
             "ticket": {
                 "number": t.id,
@@ -505,11 +517,12 @@ impl Desk<'_> {
             "major": { "number": 0, "subject": "", "count": 0, "window_minutes": 0, "children": [] },
             "alert": {
                 "to": "", "cc": "",
-                "note_address": threading::note_address(self.settings.desk_address(), t.id),
+                "note_address": threading::note_address(identity.address(), t.id),
             },
             "history": { "has_tickets": false, "tickets": [], "related": null },
         });
         merge_details(&mut ctx, &n.details);
+        add_signature(&mut ctx, identity.signature(t.group_name.as_deref(), lang));
         // A requester's other tickets are listed with their state in the reader's words.
         if let Some(items) = ctx.pointer_mut("/history/tickets").and_then(Value::as_array_mut) {
             for item in items {
@@ -588,6 +601,24 @@ pub fn with_title(text: String, html: String, title: &str) -> (String, String) {
 /// wrapping.
 pub fn first_paragraph(text: &str) -> String {
     text.trim_start().lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+/// Sets `signature` (text) and `signature_html` (escaped, a line break
+/// between lines): the one configured, else the templates' own closing,
+/// the desk's name and address (the name alone in HTML, whose footer
+/// carries the address).
+pub fn add_signature(ctx: &mut Value, configured: Option<&str>) {
+    let name = ctx.pointer("/desk/name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let address = ctx.pointer("/desk/address").and_then(Value::as_str).unwrap_or_default().to_string();
+    let (text, html) = match configured {
+        Some(s) => {
+            let html = s.lines().map(handlebars::html_escape).collect::<Vec<_>>().join("<br>");
+            (s.to_string(), html)
+        }
+        None => (format!("{name}\n{address}"), handlebars::html_escape(&name)),
+    };
+    ctx["signature"] = Value::from(text);
+    ctx["signature_html"] = Value::from(html);
 }
 
 /// Lays `details` (`{"sla": {...}, ...}`) over the sections of `ctx`.
