@@ -160,6 +160,16 @@ pub struct Outgoing {
     pub message_id_domain: String,
     /// Sending is given up after this many attempts.
     pub max_attempts: u32,
+    /// `[outgoing.dkim]` (or `[[outgoing.dkim]]`, one per domain): the
+    /// keys our mail is signed with, chosen by the From domain.
+    pub dkim: Vec<crate::mail::dkim::DkimKey>,
+}
+
+impl Outgoing {
+    /// The DKIM key mail from `address` is signed with, if any.
+    pub fn dkim_for(&self, address: &str) -> Option<&lettre::message::dkim::DkimConfig> {
+        crate::mail::dkim::key_for(&self.dkim, address).map(crate::mail::dkim::DkimKey::config)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -232,7 +232,8 @@ impl Desk<'_> {
             attachments: notice.article.attachments.clone(),
             thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
-        let bytes = draft.to_bytes()?;
+        // Signed now, so that every attempt sends the same bytes.
+        let bytes = draft.to_signed_bytes(self.settings.outgoing.dkim_for(&desk_address))?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = queries::insert_outbox(
@@ -332,7 +333,7 @@ impl Desk<'_> {
             attachments: Vec::new(),
             thread: None,
         };
-        let bytes = draft.to_bytes()?;
+        let bytes = draft.to_signed_bytes(self.settings.outgoing.dkim_for(from_address))?;
         let recipients: Vec<&str> = to.iter().map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = queries::insert_outbox(
