@@ -174,8 +174,10 @@ fn the_signature_is_the_groups_else_the_mailboxs_else_the_desks() {
     assert!(rh.text.contains("Bien cordialement,\nL'équipe RH\nBâtiment B, bureau 12"), "{}", rh.text);
     let html = rh.html.unwrap();
     assert!(html.contains("RH<br>Bâtiment B, bureau 12"), "{html}");
+}
 
-    // Without any signature set, the closing is the desk's name and address.
+#[test]
+fn without_a_signature_the_closing_is_the_desks_name_and_address() {
     let plain = Desk::new();
     plain.ingest(&mail("alice@example.test", "Écran", "e1@example.test", "", "Bonjour"));
     let text = body(&plain.queued("acknowledgement")[0]);

@@ -1,6 +1,7 @@
 //! A desk in a temporary directory, driven through the `guichet` binary.
 #![allow(dead_code)]
 
+pub mod dkim;
 pub mod running;
 pub mod servers;
 pub mod web;
