@@ -202,3 +202,19 @@ fn check_says_when_a_key_is_unreadable_not_a_key_or_not_of_its_algorithm() {
     let said = check_output(&signing_desk(&dkim_toml("example.test", "s1", &public)));
     assert!(said.contains("a public key"), "{said}");
 }
+
+#[test]
+fn check_tells_which_key_signs_each_address_and_which_goes_unsigned() {
+    let keys = tempfile::tempdir().unwrap();
+    let key = ed25519_key(keys.path(), "ed");
+    let extra = "\n[[mailbox]]\nname = \"rh\"\npath = \"maildir\"\naddress = \"rh@people.test\"\n";
+    let line = "message_id_domain = \"example.test\"\n";
+    let dkim = dkim_toml("example.test", "ed2026", &key);
+    let desk = Desk::with_config(&Desk::config_text(extra, "").replace(line, &format!("{line}{dkim}")));
+    let out = desk.ok(&["check"]);
+    assert!(
+        out.contains(&format!("mail from {SUPPORT} is DKIM-signed: d=example.test s=ed2026 a=ed25519-sha256")),
+        "{out}"
+    );
+    assert!(out.contains("note: mail from rh@people.test goes out unsigned"), "{out}");
+}
