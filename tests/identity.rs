@@ -228,3 +228,28 @@ fn check_names_a_bad_signature_or_name_on_a_mailbox() {
     assert!(err.contains("mailbox[1].signature"), "{err}");
     assert!(err.contains("mailbox[1].from_name"), "{err}");
 }
+
+#[test]
+fn a_ticket_older_than_its_address_answers_from_its_mailbox_else_the_first() {
+    use diesel::RunQueryDsl;
+    let desk = two_addresses();
+    ingest_by(&desk, "rh", &to_rh("claire@example.test", "Congés", "c1@example.test", "", "Bonjour"));
+    ingest_by(&desk, "rh", &to_rh("denis@example.test", "Mutuelle", "d1@example.test", "", "Bonjour"));
+    // As the migration leaves tickets opened before it: no address. The
+    // second was read by a mailbox since removed from the config.
+    let mut db = desk.database();
+    diesel::sql_query("UPDATE tickets SET desk_address = ''").execute(&mut db).unwrap();
+    diesel::sql_query("UPDATE tickets SET mailbox = 'gone' WHERE id = 2").execute(&mut db).unwrap();
+    drop(db);
+    for n in [1, 2] {
+        let answer =
+            mail(MARC, &format!("RE: [Guichet #{n}] Question"), &format!("m{n}@example.test"), "", "C'est noté.");
+        ingest_by(&desk, "support", &answer);
+    }
+    let reply_from = |n: i64| {
+        let row = rows_of(&desk, n).into_iter().find(|m| m["template"] == "reply").unwrap();
+        parsed(&row).from.email
+    };
+    assert_eq!(reply_from(1), RH, "by its mailbox's name");
+    assert_eq!(reply_from(2), SUPPORT, "the first mailbox's");
+}
