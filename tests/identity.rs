@@ -110,6 +110,9 @@ fn every_mail_about_a_ticket_leaves_from_the_address_it_came_in_by() {
         to_watcher |= p.to.iter().any(|t| t.email == "bob@example.test");
     }
     assert!(to_watcher, "the watcher's copy is among them");
+    let shown = desk.ticket(2);
+    assert_eq!((shown["mailbox"].as_str(), shown["address"].as_str()), (Some("rh"), Some(RH)));
+    assert_eq!(desk.ticket(1)["address"], SUPPORT);
     let ack = rh.iter().find(|m| m["template"] == "acknowledgement").unwrap();
     assert_eq!(parsed(ack).from.name, "Ressources humaines");
     let reply = rh.iter().find(|m| m["template"] == "reply").unwrap();
