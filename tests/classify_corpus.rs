@@ -22,8 +22,8 @@ fn fixtures() -> PathBuf {
 /// Markers that match nothing in the corpora: none of it is ours.
 fn own() -> OwnMarkers {
     OwnMarkers {
-        loop_value: "guichet support@guichet.invalid".to_owned(),
-        message_id_domain: "guichet.invalid".to_owned(),
+        loop_values: vec!["guichet support@guichet.invalid".to_owned()],
+        message_id_domains: vec!["guichet.invalid".to_owned()],
         addresses: vec!["support@guichet.invalid".to_owned()],
     }
 }

@@ -62,6 +62,9 @@ pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
         }
     }
     if problems.is_empty() {
+        if let Ok(settings) = Settings::load(&path) {
+            dkim_notes(&settings);
+        }
         println!("{}: config and templates are valid", path.display());
         Ok(ExitCode::SUCCESS)
     } else {
@@ -70,5 +73,27 @@ pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
         }
         eprintln!("guichet: {} problem(s) found", problems.len());
         Ok(ExitCode::from(exit::CONFIG))
+    }
+}
+
+/// Which key signs each address's mail, once DKIM is set up: an address
+/// left unsigned is not an error, but seldom meant.
+fn dkim_notes(settings: &Settings) {
+    let keys = &settings.outgoing.dkim;
+    if keys.is_empty() {
+        return;
+    }
+    let mut addresses: Vec<&str> = settings.mailboxes.iter().map(|m| m.address.as_str()).collect();
+    addresses.dedup();
+    for address in addresses {
+        match crate::mail::dkim::key_for(keys, address) {
+            Some(k) => println!(
+                "mail from {address} is DKIM-signed: d={} s={} a={}",
+                k.domain,
+                k.selector,
+                k.algorithm.as_str()
+            ),
+            None => println!("note: mail from {address} goes out unsigned: no [[outgoing.dkim]] covers its domain"),
+        }
     }
 }

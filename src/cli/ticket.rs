@@ -123,6 +123,9 @@ fn ticket_json(
         "event_key": t.event_key,
         "event_count": t.event_count,
         "language": t.language,
+        "mailbox": t.mailbox,
+        // The address its mail is sent from (see `Settings::identity`).
+        "address": settings.identity(&t.mailbox, &t.desk_address).address(),
         "created_at": time(t.created_at),
         "updated_at": time(t.updated_at),
         "closed_at": t.closed_at.map(time),

@@ -102,6 +102,14 @@ pub struct Mailbox {
     pub poll: Duration,
     /// Technician group that gets this mailbox's new tickets.
     pub group: Option<String>,
+    /// `from_name` over `[outgoing]`'s, per language; empty: `[outgoing]`'s.
+    pub from_names: Vec<(Lang, String)>,
+    /// The closing lines of mail from this address, per language; empty:
+    /// the desk's name and address.
+    pub signature: Vec<(Lang, String)>,
+    /// Our Message-IDs on mail from this address end with `@` this:
+    /// `[outgoing] message_id_domain` when set, else the address's domain.
+    pub message_id_domain: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +160,16 @@ pub struct Outgoing {
     pub message_id_domain: String,
     /// Sending is given up after this many attempts.
     pub max_attempts: u32,
+    /// `[outgoing.dkim]` (or `[[outgoing.dkim]]`, one per domain): the
+    /// keys our mail is signed with, chosen by the From domain.
+    pub dkim: Vec<crate::mail::dkim::DkimKey>,
+}
+
+impl Outgoing {
+    /// The DKIM key mail from `address` is signed with, if any.
+    pub fn dkim_for(&self, address: &str) -> Option<&lettre::message::dkim::DkimConfig> {
+        crate::mail::dkim::key_for(&self.dkim, address).map(crate::mail::dkim::DkimKey::config)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -275,6 +293,9 @@ pub struct Group {
     /// Told when a ticket of the group breaches its SLA or gets a low
     /// rating; without one, the group's technicians are.
     pub lead: Option<String>,
+    /// The closing lines of mail about the group's tickets, per language,
+    /// over the mailbox's.
+    pub signature: Vec<(Lang, String)>,
 }
 
 /// A service level: which tickets it covers, its targets in business
@@ -439,11 +460,16 @@ impl Settings {
                 let mut addresses: Vec<String> = s.mailboxes.iter().map(|m| m.address.clone()).collect();
                 addresses.sort();
                 addresses.dedup();
-                s.own = OwnMarkers {
-                    loop_value: format!("guichet {}", s.desk_address()),
-                    message_id_domain: s.outgoing.message_id_domain.clone(),
-                    addresses,
-                };
+                let mut loop_values: Vec<String> = addresses.iter().map(|a| format!("guichet {a}")).collect();
+                // The first mailbox's first: the value mail about no ticket carries.
+                loop_values.insert(0, format!("guichet {}", s.desk_address()));
+                loop_values.dedup();
+                let mut domains: Vec<String> = std::iter::once(s.outgoing.message_id_domain.clone())
+                    .chain(s.mailboxes.iter().map(|m| m.message_id_domain.clone()))
+                    .collect();
+                domains.sort();
+                domains.dedup();
+                s.own = OwnMarkers { loop_values, message_id_domains: domains, addresses };
                 s
             })
             .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
@@ -530,6 +556,71 @@ impl Settings {
 
     /// The `X-Loop` header value our mail carries.
     pub fn loop_value(&self) -> &str {
-        &self.own.loop_value
+        self.own.loop_values.first().map_or("guichet", String::as_str)
     }
+
+    /// The identity mail from `address` is sent under: the mailbox that
+    /// receives it (`name` first when several share the address), else the
+    /// first mailbox's.
+    pub fn identity(&self, name: &str, address: &str) -> Identity<'_> {
+        let by_address = |m: &&Mailbox| m.address.eq_ignore_ascii_case(address);
+        let mailbox = self
+            .mailboxes
+            .iter()
+            .filter(by_address)
+            .find(|m| m.name == name)
+            .or_else(|| self.mailboxes.iter().find(by_address))
+            .or_else(|| self.mailbox(name))
+            .or(self.mailboxes.first());
+        Identity { settings: self, mailbox }
+    }
+}
+
+/// One address of the desk as its mail shows it: From, display name,
+/// Message-ID domain, `X-Loop` value and signature.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    settings: &'a Settings,
+    mailbox: Option<&'a Mailbox>,
+}
+
+impl<'a> Identity<'a> {
+    pub fn address(&self) -> &'a str {
+        self.mailbox.map_or(self.settings.desk_address(), |m| m.address.as_str())
+    }
+
+    /// The mailbox's name in `lang`, else `[outgoing]`'s.
+    pub fn from_name_in(&self, lang: Lang) -> &'a str {
+        let own = self.mailbox.map(|m| m.from_names.as_slice()).unwrap_or_default();
+        in_lang(own, lang).unwrap_or_else(|| self.settings.outgoing.from_name_in(lang))
+    }
+
+    /// Whether `name` is one of the desk's names for this address (rather
+    /// than a technician's own).
+    pub fn is_desk_name(&self, name: &str) -> bool {
+        let out = &self.settings.outgoing;
+        name == out.from_name || out.from_names.iter().any(|(_, n)| n == name)
+    }
+
+    pub fn message_id_domain(&self) -> &'a str {
+        self.mailbox.map_or(self.settings.outgoing.message_id_domain.as_str(), |m| m.message_id_domain.as_str())
+    }
+
+    pub fn loop_value(&self) -> String {
+        format!("guichet {}", self.address())
+    }
+
+    /// The closing lines for mail about a ticket of `group`: the group's,
+    /// else the mailbox's, else `None` (the templates' own).
+    pub fn signature(&self, group: Option<&str>, lang: Lang) -> Option<&'a str> {
+        let group = group.and_then(|g| self.settings.groups.iter().find(|x| x.name == g));
+        group
+            .and_then(|g| in_lang(&g.signature, lang))
+            .or_else(|| self.mailbox.and_then(|m| in_lang(&m.signature, lang)))
+    }
+}
+
+/// The text for `lang` in a per-language list, else its first.
+fn in_lang(list: &[(Lang, String)], lang: Lang) -> Option<&str> {
+    list.iter().find(|(l, _)| *l == lang).or(list.first()).map(|(_, s)| s.as_str())
 }

@@ -10,6 +10,7 @@ use toml::{Table, Value};
 
 use super::*;
 
+mod dkim;
 mod routing;
 mod service;
 
@@ -67,6 +68,8 @@ const MAILBOX: &[&str] = &[
     "idle_renew_seconds",
     "allow_plaintext",
     "group",
+    "from_name",
+    "signature",
 ];
 const OUTGOING: &[&str] = &[
     "transport",
@@ -82,6 +85,7 @@ const OUTGOING: &[&str] = &[
     "max_attempts",
     "ca_file",
     "allow_plaintext",
+    "dkim",
 ];
 const TICKETS: &[&str] = &[
     "subject_tag",
@@ -324,7 +328,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     r.known_keys(&doc, "", TOP);
 
     let database = read_database(&mut r, &doc);
-    let mailboxes = read_mailboxes(&mut r, &doc);
+    let mut mailboxes = read_mailboxes(&mut r, &doc);
     let outgoing = read_outgoing(&mut r, &doc);
     let tickets = read_tickets(&mut r, &doc);
     let templates_dir = {
@@ -400,9 +404,17 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 tickets.time_zone = cal.tz;
             }
             outgoing.from_name = outgoing.from_name_in(tickets.language).to_string();
-            if outgoing.message_id_domain.is_empty() {
+            let given = !outgoing.message_id_domain.is_empty();
+            if !given {
                 let first = mailboxes.first().map(|m| m.address.as_str()).unwrap_or("support@localhost");
                 outgoing.message_id_domain = first.rsplit('@').next().unwrap_or("localhost").to_string();
+            }
+            for m in &mut mailboxes {
+                m.message_id_domain = if given {
+                    outgoing.message_id_domain.clone()
+                } else {
+                    m.address.rsplit('@').next().unwrap_or("localhost").to_string()
+                };
             }
             Ok(Settings {
                 path: PathBuf::new(),
@@ -521,7 +533,19 @@ fn read_mailboxes(r: &mut Reader, doc: &Table) -> Vec<Mailbox> {
         }
         if let (Some(name), Some(address), Some(kind), Some(after)) = (name, address, kind, after) {
             let group = r.string(t, &path, "group");
-            out.push(Mailbox { name, kind, address, after, poll: Duration::from_secs(poll as u64), group });
+            let from_names = read_per_lang(r, t, &path, "from_name", false);
+            let signature = read_per_lang(r, t, &path, "signature", true);
+            out.push(Mailbox {
+                name,
+                kind,
+                address,
+                after,
+                poll: Duration::from_secs(poll as u64),
+                group,
+                from_names,
+                signature,
+                message_id_domain: String::new(),
+            });
         }
     }
     if out.is_empty() && r.problems.is_empty() {
@@ -621,7 +645,7 @@ fn read_outgoing(r: &mut Reader, doc: &Table) -> Option<Outgoing> {
             None
         }
     };
-    let from_names = read_from_names(r, t);
+    let from_names = read_per_lang(r, t, "outgoing", "from_name", false);
     let from_name = from_names.first().map_or_else(|| "Support".to_string(), |(_, n)| n.clone());
     let domain = r.string(t, p, "message_id_domain");
     let message_id_domain = domain.unwrap_or_default();
@@ -631,37 +655,47 @@ fn read_outgoing(r: &mut Reader, doc: &Table) -> Option<Outgoing> {
         r.problem("outgoing.message_id_domain", format!("`{message_id_domain}` is not a domain name"));
     }
     let max_attempts = r.integer(t, p, "max_attempts", 1..=100).unwrap_or(8) as u32;
-    Some(Outgoing { transport: transport?, from_name, from_names, message_id_domain, max_attempts })
+    let dkim = dkim::read_dkim(r, t);
+    Some(Outgoing { transport: transport?, from_name, from_names, message_id_domain, max_attempts, dkim })
 }
 
-/// `from_name`: one name, or one per language (`{ fr = "…", en = "…" }`).
-/// A single name is kept as every language's.
-fn read_from_names(r: &mut Reader, t: &Table) -> Vec<(Lang, String)> {
+/// `from_name` or `signature` at `path`: one text, or one per language
+/// (`{ fr = "…", en = "…" }`). A single text is kept as every language's.
+/// A name is one line; a signature may have several.
+fn read_per_lang(r: &mut Reader, t: &Table, path: &str, key: &str, lines: bool) -> Vec<(Lang, String)> {
     let mut names = Vec::new();
     let mut one = |r: &mut Reader, key: String, lang: Option<Lang>, v: &Value| match v {
-        Value::String(s) if s.contains(['\r', '\n']) => r.problem(key, "must be a single line"),
+        Value::String(s) if !lines && s.contains(['\r', '\n']) => r.problem(key, "must be a single line"),
         Value::String(s) if s.trim().is_empty() => r.problem(key, "must not be empty"),
-        Value::String(s) => match lang {
-            Some(l) => names.push((l, s.clone())),
-            None => names.extend([Lang::Fr, Lang::En].map(|l| (l, s.clone()))),
-        },
+        Value::String(s) => {
+            let s = if lines { s.trim_end().to_string() } else { s.clone() };
+            match lang {
+                Some(l) => names.push((l, s)),
+                None => names.extend([Lang::Fr, Lang::En].map(|l| (l, s.clone()))),
+            }
+        }
         other => r.problem(key, format!("expected a string, found {}", other.type_str())),
     };
-    match t.get("from_name") {
+    let full = join(path, key);
+    match t.get(key) {
         None => {}
         Some(Value::Table(per_lang)) => {
             for (lang, v) in per_lang {
-                let key = format!("outgoing.from_name.{lang}");
+                let key = format!("{full}.{lang}");
                 match lang.parse::<Lang>() {
                     Ok(l) => one(r, key, Some(l), v),
                     Err(e) => r.problem(key, e.to_string()),
                 }
             }
         }
-        Some(v @ Value::String(_)) => one(r, "outgoing.from_name".into(), None, v),
+        Some(v @ Value::String(_)) => one(r, full, None, v),
         Some(other) => r.problem(
-            "outgoing.from_name",
-            format!("expected a name, or one per language ({{ fr = \"…\", en = \"…\" }}), found {}", other.type_str()),
+            full,
+            format!(
+                "expected {}, or one per language ({{ fr = \"…\", en = \"…\" }}), found {}",
+                if lines { "a text" } else { "a name" },
+                other.type_str()
+            ),
         ),
     }
     names

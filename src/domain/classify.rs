@@ -76,11 +76,13 @@ impl Classification {
 /// How our own outgoing mail can be recognised when it comes back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnMarkers {
-    /// Our X-Loop header value, e.g. `guichet support@example.test`.
-    pub loop_value: String,
-    /// Our Message-IDs end with `@<this>` (and start with
-    /// [`OWN_MESSAGE_ID_PREFIX`]).
-    pub message_id_domain: String,
+    /// Our X-Loop header values, e.g. `guichet support@example.test`: one
+    /// per address the desk sends from.
+    pub loop_values: Vec<String>,
+    /// Our Message-IDs end with `@` one of these (and start with
+    /// [`OWN_MESSAGE_ID_PREFIX`]): each address the desk sends from may
+    /// have its own.
+    pub message_id_domains: Vec<String>,
     /// Our support addresses, lower-case.
     pub addresses: Vec<String>,
 }
@@ -104,23 +106,23 @@ pub fn classify(facts: &MailFacts, own: &OwnMarkers) -> Classification {
 pub const OWN_MESSAGE_ID_PREFIX: &str = "guichet.";
 
 fn own_mail(facts: &MailFacts, own: &OwnMarkers) -> Option<Classification> {
-    let loop_value = own.loop_value.trim();
-    if !loop_value.is_empty() {
-        if let Some(v) = facts.header_all("x-loop").find(|v| v.trim().eq_ignore_ascii_case(loop_value)) {
-            return Some(Classification::new(MailKind::Own, format!("X-Loop: {v}")));
-        }
+    let loop_values = || own.loop_values.iter().map(|v| v.trim()).filter(|v| !v.is_empty());
+    if let Some(v) = facts.header_all("x-loop").find(|v| loop_values().any(|l| v.trim().eq_ignore_ascii_case(l))) {
+        return Some(Classification::new(MailKind::Own, format!("X-Loop: {v}")));
     }
-    let domain = own.message_id_domain.trim().trim_start_matches('@');
-    if !domain.is_empty() {
-        if let Some(id) = &facts.message_id {
-            // People of the desk's own domain write from it too: only the
-            // IDs we generate (`guichet.…@domain`) are ours.
-            let ours = id.rsplit_once('@').is_some_and(|(local, d)| {
-                local.starts_with(OWN_MESSAGE_ID_PREFIX) && d.trim().eq_ignore_ascii_case(domain)
-            });
-            if ours {
-                return Some(Classification::new(MailKind::Own, format!("Message-ID: <{id}>")));
-            }
+    if let Some(id) = &facts.message_id {
+        // People of the desk's own domain write from it too: only the
+        // IDs we generate (`guichet.…@domain`) are ours.
+        let ours = id.rsplit_once('@').is_some_and(|(local, d)| {
+            local.starts_with(OWN_MESSAGE_ID_PREFIX)
+                && own
+                    .message_id_domains
+                    .iter()
+                    .map(|m| m.trim().trim_start_matches('@'))
+                    .any(|m| !m.is_empty() && d.trim().eq_ignore_ascii_case(m))
+        });
+        if ours {
+            return Some(Classification::new(MailKind::Own, format!("Message-ID: <{id}>")));
         }
     }
     let from = facts.from.as_deref()?;
@@ -466,8 +468,8 @@ mod tests {
 
     fn ours() -> OwnMarkers {
         OwnMarkers {
-            loop_value: "guichet support@example.test".to_owned(),
-            message_id_domain: "guichet.example.test".to_owned(),
+            loop_values: vec!["guichet support@example.test".to_owned()],
+            message_id_domains: vec!["guichet.example.test".to_owned()],
             addresses: vec!["support@example.test".to_owned(), "helpdesk@example.test".to_owned()],
         }
     }

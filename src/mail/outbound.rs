@@ -122,6 +122,11 @@ fn header(name: &'static str, value: &str) -> HeaderValue {
 impl Draft {
     /// The RFC 5322 bytes of this mail.
     pub fn to_bytes(&self) -> Result<Vec<u8>, BuildError> {
+        self.to_signed_bytes(None)
+    }
+
+    /// The bytes of this mail, with a DKIM signature when a key is given.
+    pub fn to_signed_bytes(&self, dkim: Option<&lettre::message::dkim::DkimConfig>) -> Result<Vec<u8>, BuildError> {
         if self.to.is_empty() && self.cc.is_empty() {
             return Err(BuildError::NoRecipient);
         }
@@ -173,7 +178,7 @@ impl Draft {
             }
             MultiPart::alternative().singlepart(text).multipart(related)
         };
-        let message = if files.is_empty() {
+        let mut message = if files.is_empty() {
             b.multipart(body)
         } else {
             let mut mixed = MultiPart::mixed().multipart(body);
@@ -185,6 +190,9 @@ impl Draft {
             b.multipart(mixed)
         }
         .map_err(|e| BuildError::Message(e.to_string()))?;
+        if let Some(config) = dkim {
+            message.sign(config);
+        }
         Ok(message.formatted())
     }
 }

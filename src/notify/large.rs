@@ -123,6 +123,7 @@ pub fn smaller(
     settings: &Settings,
     about: &About,
     draft: &Draft,
+    dkim: Option<&lettre::message::dkim::DkimConfig>,
 ) -> Result<Option<Vec<u8>>, SmallerError> {
     if draft.attachments.is_empty() {
         return Ok(None);
@@ -135,7 +136,7 @@ pub fn smaller(
     }
     let (Bodies { text, html, files }, _) = held;
     let smaller = Draft { text, html, attachments: files, ..draft.clone() };
-    Ok(Some(smaller.to_bytes()?))
+    Ok(Some(smaller.to_signed_bytes(dkim)?))
 }
 
 struct Line {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::large;
 use super::templates::Templates;
-use crate::config::{Settings, Technician};
+use crate::config::{Identity, Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::threading;
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
@@ -121,15 +121,17 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 impl Desk<'_> {
     /// A Message-ID no one else will write: ticket, time, process and a
-    /// per-process sequence.
-    pub fn new_message_id(&self, ticket: i64) -> String {
+    /// per-process sequence, at the domain of the address it is sent from.
+    pub fn new_message_id(&self, ticket: i64, from: &Identity<'_>) -> String {
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let nanos = self.now.timestamp_nanos_opt().unwrap_or_default();
-        format!(
-            "{OWN_MESSAGE_ID_PREFIX}{ticket}.{nanos:x}.{}.{seq}@{}",
-            std::process::id(),
-            self.settings.outgoing.message_id_domain
-        )
+        format!("{OWN_MESSAGE_ID_PREFIX}{ticket}.{nanos:x}.{}.{seq}@{}", std::process::id(), from.message_id_domain())
+    }
+
+    /// The address mail about `ticket` goes out from, with its name,
+    /// Message-ID domain and signature: the one the ticket came in by.
+    pub fn identity(&self, ticket: &Ticket) -> Identity<'_> {
+        self.settings.identity(&ticket.mailbox, &ticket.desk_address)
     }
 
     pub fn tag(&self, ticket: i64) -> String {
@@ -181,13 +183,13 @@ impl Desk<'_> {
         Ok(first.or(any))
     }
 
-    /// The desk's name for mail in `lang` in place of the default one a
-    /// notice is written with; a technician's own ("Marc Dupont (Support)",
-    /// worded by the pipeline in the mail's language) is kept.
-    fn sender_name(&self, given: &str, lang: Lang) -> String {
-        let out = &self.settings.outgoing;
-        if given == out.from_name {
-            out.from_name_in(lang).to_string()
+    /// The address's name for mail in `lang` in place of the desk's
+    /// default one a notice is written with; a technician's own ("Marc
+    /// Dupont (Support)", worded by the pipeline in the mail's language) is
+    /// kept.
+    fn sender_name(&self, given: &str, lang: Lang, from: &Identity<'_>) -> String {
+        if from.is_desk_name(given) {
+            from.from_name_in(lang).to_string()
         } else {
             given.to_string()
         }
@@ -204,7 +206,8 @@ impl Desk<'_> {
         })?;
         let subject = self.subject(ticket);
         let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
-        let message_id = self.new_message_id(ticket.id);
+        let identity = self.identity(ticket);
+        let message_id = self.new_message_id(ticket.id, &identity);
         let (html, attachments) = inline::place_images(html, &notice.article.attachments, &message_id);
         let about = large::About { ticket: ticket.id, lang: notice.lang, now: self.now };
         let limit = self.settings.limits.max_relay_attachment_bytes;
@@ -221,14 +224,17 @@ impl Desk<'_> {
             references.truncate(1);
             references.extend(tail);
         }
-        let desk_address = self.settings.desk_address().to_string();
+        let desk_address = identity.address().to_string();
         // An answer to an alert is for the other technicians, never the requester.
         let reply_to = (staff && NOTE_TEMPLATES.contains(&notice.template.as_str())).then(|| Mailbox {
             email: threading::note_address(&desk_address, ticket.id),
             name: notice.from_name.clone(),
         });
         let draft = Draft {
-            from: Mailbox { email: desk_address.clone(), name: self.sender_name(&notice.from_name, notice.lang) },
+            from: Mailbox {
+                email: desk_address.clone(),
+                name: self.sender_name(&notice.from_name, notice.lang, &identity),
+            },
             to: to.clone(),
             cc: cc.clone(),
             reply_to,
@@ -238,13 +244,15 @@ impl Desk<'_> {
             message_id: message_id.clone(),
             references,
             automatic: notice.automatic,
-            loop_value: self.settings.loop_value().to_string(),
+            loop_value: identity.loop_value(),
             date: self.now.into(),
             attachments,
             thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
         };
-        let bytes = draft.to_bytes()?;
-        let smaller = large::smaller(conn, self.settings, &about, &draft)?;
+        // Signed now, so that every attempt sends the same bytes.
+        let dkim = self.settings.outgoing.dkim_for(&desk_address);
+        let bytes = draft.to_signed_bytes(dkim)?;
+        let smaller = large::smaller(conn, self.settings, &about, &draft, dkim)?;
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = queries::insert_outbox(
@@ -315,19 +323,24 @@ impl Desk<'_> {
         let Some(recipient) = to.first().cloned() else {
             return Ok(None);
         };
+        let identity = self.settings.identity("", from_address);
         let mut ctx = json!({
-            "desk": self.desk_context(notice.lang),
+            "desk": self.desk_context(notice.lang, &identity),
             "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": false },
             "mail": { "subject": "", "received_at": "", "to": from_address, "size_label": "", "limit_label": "" },
         });
         merge_details(&mut ctx, &notice.details);
+        add_signature(&mut ctx, identity.signature(None, notice.lang));
         self.localize_times(&mut ctx, notice.lang, &recipient.email);
         let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
             QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
         })?;
-        let message_id = self.new_message_id(0);
+        let message_id = self.new_message_id(0, &identity);
         let draft = Draft {
-            from: Mailbox { email: from_address.to_string(), name: self.sender_name(&notice.from_name, notice.lang) },
+            from: Mailbox {
+                email: from_address.to_string(),
+                name: self.sender_name(&notice.from_name, notice.lang, &identity),
+            },
             to: to.clone(),
             cc: Vec::new(),
             reply_to: None,
@@ -337,12 +350,12 @@ impl Desk<'_> {
             message_id: message_id.clone(),
             references: answers.map(str::to_string).into_iter().collect(),
             automatic: notice.automatic,
-            loop_value: self.settings.loop_value().to_string(),
+            loop_value: identity.loop_value(),
             date: self.now.into(),
             attachments: Vec::new(),
             thread: None,
         };
-        let bytes = draft.to_bytes()?;
+        let bytes = draft.to_signed_bytes(self.settings.outgoing.dkim_for(from_address))?;
         let recipients: Vec<&str> = to.iter().map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = queries::insert_outbox(
@@ -363,10 +376,10 @@ impl Desk<'_> {
         Ok(Some(id))
     }
 
-    fn desk_context(&self, lang: Lang) -> Value {
+    fn desk_context(&self, lang: Lang, from: &Identity<'_>) -> Value {
         json!({
-            "name": self.settings.outgoing.from_name_in(lang),
-            "address": self.settings.desk_address(),
+            "name": from.from_name_in(lang),
+            "address": from.address(),
             "tag": self.settings.tickets.subject_tag.as_str(),
             "reopen_days": self.settings.tickets.reopen_days,
         })
@@ -494,8 +507,9 @@ impl Desk<'_> {
         // Anyone but the requester and technicians reads a copy of another's request.
         let in_copy = !recipient.email.eq_ignore_ascii_case(&requester.email)
             && self.settings.technician(&recipient.email).is_none();
+        let identity = self.identity(t);
         let mut ctx = json!({
-            "desk": self.desk_context(lang),
+            "desk": self.desk_context(lang, &identity),
             "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": in_copy },
             "ticket": {
                 "number": t.id,
@@ -552,11 +566,12 @@ impl Desk<'_> {
             "major": { "number": 0, "subject": "", "count": 0, "window_minutes": 0, "children": [] },
             "alert": {
                 "to": "", "cc": "",
-                "note_address": threading::note_address(self.settings.desk_address(), t.id),
+                "note_address": threading::note_address(identity.address(), t.id),
             },
             "history": { "has_tickets": false, "tickets": [], "related": null },
         });
         merge_details(&mut ctx, &n.details);
+        add_signature(&mut ctx, identity.signature(t.group_name.as_deref(), lang));
         // A requester's other tickets are listed with their state in the reader's words.
         if let Some(items) = ctx.pointer_mut("/history/tickets").and_then(Value::as_array_mut) {
             for item in items {
@@ -635,6 +650,24 @@ pub fn with_title(text: String, html: String, title: &str) -> (String, String) {
 /// wrapping.
 pub fn first_paragraph(text: &str) -> String {
     text.trim_start().lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+/// Sets `signature` (text) and `signature_html` (escaped, a line break
+/// between lines): the one configured, else the templates' own closing,
+/// the desk's name and address (the name alone in HTML, whose footer
+/// carries the address).
+pub fn add_signature(ctx: &mut Value, configured: Option<&str>) {
+    let name = ctx.pointer("/desk/name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let address = ctx.pointer("/desk/address").and_then(Value::as_str).unwrap_or_default().to_string();
+    let (text, html) = match configured {
+        Some(s) => {
+            let html = s.lines().map(handlebars::html_escape).collect::<Vec<_>>().join("<br>");
+            (s.to_string(), html)
+        }
+        None => (format!("{name}\n{address}"), handlebars::html_escape(&name)),
+    };
+    ctx["signature"] = Value::from(text);
+    ctx["signature_html"] = Value::from(html);
 }
 
 /// Lays `details` (`{"sla": {...}, ...}`) over the sections of `ctx`.

@@ -299,6 +299,8 @@ pub fn sample_context(lang: Lang) -> Value {
     json!({
         "title": match lang { Lang::Fr => "Réponse à votre demande n°\u{a0}42", Lang::En => "Reply to your request #42" },
         "desk": { "name": "Support", "address": "support@example.test", "tag": "Guichet", "reopen_days": 14 },
+        "signature": "Support\nsupport@example.test",
+        "signature_html": "Support",
         "recipient": { "name": "Alice Martin", "email": "alice@example.test", "in_copy": false },
         "ticket": {
             "number": 42, "tag": "[Guichet #42]", "subject": subject,

@@ -53,6 +53,9 @@ pub struct Ticket {
     pub event_count: i32,
     pub pending_since: Option<NaiveDateTime>,
     pub reminded_at: Option<NaiveDateTime>,
+    /// The support address the ticket came in by; empty for tickets older
+    /// than this column (see [`crate::config::Settings::identity`]).
+    pub desk_address: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -74,6 +77,7 @@ pub struct NewTicket<'a> {
     pub event_count: i32,
     pub language: &'a str,
     pub mailbox: &'a str,
+    pub desk_address: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

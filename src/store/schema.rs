@@ -47,6 +47,7 @@ diesel::table! {
         event_count -> Integer,
         pending_since -> Nullable<Timestamp>,
         reminded_at -> Nullable<Timestamp>,
+        desk_address -> Text,
     }
 }
 

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod dkim;
 pub mod running;
 pub mod servers;
 pub mod web;

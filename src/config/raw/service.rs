@@ -23,7 +23,7 @@ const SLA: &[&str] = &[
     "escalate_group",
     "escalate_to",
 ];
-const GROUP: &[&str] = &["name", "lead"];
+const GROUP: &[&str] = &["name", "lead", "signature"];
 const PENDING: &[&str] = &["remind_after_days", "close_after_days"];
 const KNOWLEDGE: &[&str] = &["suggest", "min_relevance", "suggestions", "solved_words"];
 const MAJOR_INCIDENT: &[&str] = &["enabled", "window_minutes", "count", "similarity"];
@@ -114,7 +114,8 @@ pub(super) fn read_groups(r: &mut Reader, doc: &Table, groups: &[String], emails
         if let Some(l) = lead.as_deref().filter(|l| !emails.iter().any(|e| e == l)) {
             r.problem(format!("{path}.lead"), format!("`{l}` is not a [[technician]]"));
         }
-        out.push(Group { name, lead });
+        let signature = super::read_per_lang(r, t, &path, "signature", true);
+        out.push(Group { name, lead, signature });
     }
     out
 }

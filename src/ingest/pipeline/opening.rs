@@ -36,6 +36,8 @@ impl Ctx<'_, '_> {
                 Lang::En => "(no subject)".into(),
             };
         }
+        // Every mail about the ticket goes out from the address it came in by.
+        let desk_address = settings.mailbox(self.mailbox).map_or(settings.desk_address(), |b| b.address.as_str());
         let ticket = queries::insert_ticket(
             self.conn,
             &NewTicket {
@@ -55,6 +57,7 @@ impl Ctx<'_, '_> {
                 event_count: i32::from(r.event_key.is_some()),
                 language: lang.as_str(),
                 mailbox: self.mailbox,
+                desk_address,
                 created_at: self.now,
                 updated_at: self.now,
             },
@@ -274,6 +277,7 @@ impl Ctx<'_, '_> {
                 event_count: 0,
                 language: &ticket.language,
                 mailbox: self.mailbox,
+                desk_address: &ticket.desk_address,
                 created_at: self.now,
                 updated_at: self.now,
             },

@@ -41,7 +41,7 @@ impl Ctx<'_, '_> {
             .collect();
         let mut view = self.article_view(&trimmed, false, internal);
         view.from_name = tech.name.clone();
-        let from_name = format!("{} ({})", tech.name, settings.outgoing.from_name_in(lang));
+        let from_name = format!("{} ({})", tech.name, self.desk.identity(&current).from_name_in(lang));
         let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
         // Only a status the technician asked for is worth a mail of its own;
         // taking the ticket (new -> assigned) rides along with the reply.
