@@ -94,10 +94,13 @@ async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
         };
         client = Client::new(tls_wrap(cfg, tcp).await?);
     }
-    client
-        .login(&cfg.username, &cfg.password)
-        .await
-        .map_err(|(e, _)| ImapError::Login { user: cfg.username.clone(), message: e.to_string() })
+    match &cfg.auth {
+        crate::config::Auth::Password(password) => client
+            .login(&cfg.username, password)
+            .await
+            .map_err(|(e, _)| ImapError::Login { user: cfg.username.clone(), message: e.to_string() }),
+        crate::config::Auth::OAuth2(o) => Err(ImapError::Login { user: o.login.clone(), message: "oauth2".into() }),
+    }
 }
 
 /// What one pass did.
