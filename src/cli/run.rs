@@ -55,6 +55,7 @@ fn label(o: &Outcome) -> &'static str {
 
 pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
     let store = env.store()?;
+    crate::oauth::init(&store, env.settings.http.as_ref().and_then(|h| h.secret.clone()), env.clock.clone());
     let mut templates = env.templates()?;
     let runtime = super::runtime()?;
     runtime.block_on(async {
@@ -326,8 +327,9 @@ async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut
         }
         Err(e) => {
             imap::record(store, &mailbox.name, Some(&e.to_string()), desk.now);
-            // The server, the network or the store may all be back later.
-            pass.transient = true;
+            // The server, the network or the store may all be back later;
+            // a refused grant waits for an admin.
+            pass.transient |= !e.is_refused_grant();
             pass.faults.push(format!("mailbox `{}`: {e}", mailbox.name));
         }
     }
