@@ -57,8 +57,10 @@ pub struct OAuth2 {
     pub key: String,
     pub provider: Provider,
     pub flow: Flow,
-    /// The identity that logs in (SASL `user=`): `login`, else the
-    /// mailbox's `username` (a delegate's token on a shared mailbox).
+    /// The mailbox logged in to (SASL `user=`): the `username`.
+    pub user: String,
+    /// Whose token it is: `login`, else `username`. A delegate signs in
+    /// (`guichet auth login`) and their token opens a shared mailbox.
     pub login: String,
     pub client_id: String,
     pub client_secret: Option<String>,

@@ -166,7 +166,7 @@ async fn oauth2_login(
         true
     } else {
         return Err(ImapError::Login {
-            user: o.login.clone(),
+            user: o.user.clone(),
             message: "the server offers neither XOAUTH2 nor OAUTHBEARER".into(),
         });
     };
@@ -175,9 +175,9 @@ async fn oauth2_login(
     for _ in 0..2 {
         let token = tokens.access_token().await?;
         let (mechanism, response) = if bearer {
-            ("OAUTHBEARER", crate::domain::oauth2::oauthbearer(&o.login, &cfg.host, cfg.port, &token))
+            ("OAUTHBEARER", crate::domain::oauth2::oauthbearer(&o.user, &cfg.host, cfg.port, &token))
         } else {
-            ("XOAUTH2", crate::domain::oauth2::xoauth2(&o.login, &token))
+            ("XOAUTH2", crate::domain::oauth2::xoauth2(&o.user, &token))
         };
         match client.authenticate(mechanism, Sasl(Some(response))).await {
             Ok(session) => return Ok(session),
@@ -188,14 +188,14 @@ async fn oauth2_login(
                 // The server could not check the token (its issuer is
                 // away): not the grant's fault.
                 if last.contains("UNAVAILABLE") || last.contains("Temporary") {
-                    return Err(ImapError::Login { user: o.login.clone(), message: last });
+                    return Err(ImapError::Login { user: o.user.clone(), message: last });
                 }
             }
         }
     }
     Err(crate::oauth::OAuthError::Refused {
         grant: o.grant.clone(),
-        reason: format!("the IMAP server refused the token for {} ({last})", o.login),
+        reason: format!("the IMAP server refused the token of {} for {} ({last})", o.login, o.user),
         action: tokens.action(),
     }
     .into())

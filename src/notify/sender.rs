@@ -102,7 +102,7 @@ impl SmtpSender {
             // issuer's fault: the mail waits in the outbox.
             let tokens = crate::oauth::tokens(o);
             let token = tokens.access_token().await.map_err(|e| Failure::Relay(e.to_string()))?;
-            if let Err(e) = conn.auth(&[Mechanism::Xoauth2], &Credentials::new(o.login.clone(), token)).await {
+            if let Err(e) = conn.auth(&[Mechanism::Xoauth2], &Credentials::new(o.user.clone(), token)).await {
                 tokens.forget().await;
                 return Err(smtp(e));
             }

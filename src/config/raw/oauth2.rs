@@ -90,8 +90,8 @@ pub(super) fn read_oauth2(
         r.problem(join(&key, "token_key_env"), "the token key must be at least 16 characters");
     }
     let login = r.string(t, &key, "login").or_else(|| username.map(str::to_string));
-    if login.is_none() {
-        r.problem(join(&key, "login"), "missing: give login (the identity whose token is used) or username");
+    if username.is_none() {
+        r.problem(join(path, "username"), "missing: the mailbox OAuth2 logs in to");
     }
     let tenant = r.string(t, &key, "tenant");
     let (provider, flow) = (provider?, flow?);
@@ -159,6 +159,7 @@ pub(super) fn read_oauth2(
         key,
         provider,
         flow,
+        user: username?.to_string(),
         login: login?,
         client_id,
         client_secret,
@@ -221,7 +222,7 @@ oauth2 = { provider = "microsoft", tenant = "example.test", client_id = "app-1",
         assert_eq!(o.flow, Flow::Device);
         assert_eq!(o.token_url, "https://login.microsoftonline.com/example.test/oauth2/v2.0/token");
         assert!(o.scope.contains("IMAP.AccessAsUser.All"), "{}", o.scope);
-        assert_eq!(o.login, "alice@example.test");
+        assert_eq!((o.user.as_str(), o.login.as_str()), ("support@example.test", "alice@example.test"));
         assert_eq!(o.grant, "support");
         let Transport::Smtp(smtp) = &s.outgoing.transport else { panic!() };
         let o = smtp.oauth2.as_ref().unwrap();
@@ -259,5 +260,19 @@ oauth2 = { provider = "google", flow = "client_credentials", client_secret_env =
         let text = MICROSOFT.replacen(r#"auth = "oauth2""#, r#"auth = "password""#, 1);
         let p = settings(&text).unwrap_err();
         assert!(p.iter().any(|x| x.starts_with("`mailbox[0].oauth2`: set only with")), "{p:#?}");
+    }
+}
+
+#[cfg(test)]
+mod example {
+    #[test]
+    fn the_microsoft_365_example_config_is_valid_given_its_secret_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = include_str!("../../../config/examples/microsoft365.toml")
+            .replace("/etc/guichet/", &format!("{}/", dir.path().display()));
+        std::fs::write(dir.path().join("entra-client-secret"), "an application secret").unwrap();
+        std::fs::write(dir.path().join("token-key"), "a key of more than sixteen characters").unwrap();
+        let s = crate::config::Settings::parse(&text, &dir.path().join("guichet.toml"));
+        assert!(s.is_ok(), "{:?}", s.err().map(|e| e.to_string()));
     }
 }
