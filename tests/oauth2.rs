@@ -314,9 +314,13 @@ fn a_revoked_grant_marks_the_mailbox_failing_other_mailboxes_go_on_and_a_new_log
         None,
         "",
     );
-    // The second mailbox is added to the config as a whole table.
-    let text =
-        std::fs::read_to_string(&desk.config).unwrap().replacen("\n[outgoing]", &format!("{second}\n[outgoing]"), 1);
+    // The second mailbox is added to the config as a whole table; the
+    // technician has a mailbox of this test's own.
+    let tech = srv.user("oauth-revoked-tech");
+    let text = std::fs::read_to_string(&desk.config)
+        .unwrap()
+        .replacen("\n[outgoing]", &format!("{second}\n[outgoing]"), 1)
+        .replace("tech@example.test", &tech);
     std::fs::write(&desk.config, text).unwrap();
     device_login(&desk, &support);
     let mut run = Running::start(&desk, "run", &[]);
@@ -340,6 +344,19 @@ fn a_revoked_grant_marks_the_mailbox_failing_other_mailboxes_go_on_and_a_new_log
     std::thread::sleep(Duration::from_secs(6));
     assert_eq!(tickets(&desk).len(), 1, "nothing read with a revoked grant");
     assert_eq!(srv.messages_count(&support, "INBOX"), 1, "the mail stays on the server");
+    // The technician is told once, with the command to run, however many
+    // times the mailbox was tried meanwhile.
+    let notices = || -> Vec<Vec<u8>> {
+        let all = srv.messages(&tech, "INBOX");
+        all.into_iter().filter(|m| common::servers::subject(m).contains("can no longer be read")).collect()
+    };
+    wait_until("the technician is told", Duration::from_secs(30), || !notices().is_empty());
+    std::thread::sleep(Duration::from_secs(6));
+    let told = notices();
+    assert_eq!(told.len(), 1, "one notice, not one per try");
+    let body = common::servers::text_body(&told[0]);
+    assert!(body.contains("guichet auth login support"), "{body}");
+    assert_no_secret(&String::from_utf8_lossy(&told[0]));
     // A new login: the running desk picks it up and reads the mail.
     device_login(&desk, &support);
     wait_until("support's mail is a ticket", Duration::from_secs(60), || tickets(&desk).len() == 2);

@@ -320,6 +320,7 @@ async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut
     match result {
         Ok(report) => {
             imap::record(store, &mailbox.name, None, desk.now);
+            imap::grant_accepted(store, mailbox);
             for (uid, outcome) in &report.outcomes {
                 tracing::info!(mailbox = %mailbox.name, uid, outcome = label(outcome), "mail stored");
                 *pass.outcomes.entry(label(outcome)).or_default() += 1;
@@ -327,6 +328,7 @@ async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut
         }
         Err(e) => {
             imap::record(store, &mailbox.name, Some(&e.to_string()), desk.now);
+            imap::grant_refused(store, desk, mailbox, &e);
             // The server, the network or the store may all be back later;
             // a refused grant waits for an admin.
             pass.transient |= !e.is_refused_grant();

@@ -542,6 +542,31 @@ pub fn holder() -> String {
 /// again: the time another instance needs to take over from a dead one.
 const LOCK_RETRY: Duration = Duration::from_secs(3);
 
+/// A refused OAuth2 grant: the people who look after the mailbox are told
+/// once (see [`crate::oauth::notice`]); `wake` sends the mail at once.
+pub fn grant_refused(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, error: &ImapError) -> bool {
+    let ImapError::OAuth(crate::oauth::OAuthError::Refused { reason, action, .. }) = error else { return false };
+    let action = action.trim_start_matches("to mend it: ");
+    blocking(|| match store.conn() {
+        Ok(mut conn) => crate::oauth::notice::tell_once(&mut conn, desk, mailbox, reason, action),
+        Err(e) => {
+            tracing::warn!(mailbox = %mailbox.name, error = %e, "cannot queue the notice of a refused login");
+            false
+        }
+    })
+}
+
+/// The mailbox logged in: a later refusal is told again.
+pub fn grant_accepted(store: &Store, mailbox: &Mailbox) {
+    if matches!(&mailbox.kind, MailboxKind::Imap(i) if matches!(i.auth, crate::config::Auth::OAuth2(_))) {
+        blocking(|| {
+            if let Ok(mut conn) = store.conn() {
+                crate::oauth::notice::clear(&mut conn, &mailbox.name);
+            }
+        });
+    }
+}
+
 /// How often a mailbox whose OAuth2 grant was refused looks for a new one.
 const GRANT_RETRY: Duration = Duration::from_secs(5);
 
@@ -601,6 +626,13 @@ pub async fn watch(
             let wait = if e.is_refused_grant() { backoff(failures).min(GRANT_RETRY) } else { backoff(failures) };
             tracing::error!(mailbox = %mailbox.name, error = %e, failures, retry_in = ?wait, "mailbox failing");
             record(&store, &mailbox.name, Some(&e.to_string()), clock.now());
+            if e.is_refused_grant() {
+                let snapshot = live.borrow().clone();
+                let desk = Desk { settings: &snapshot.settings, templates: &snapshot.templates, now: clock.now() };
+                if grant_refused(&store, &desk, &mailbox, &e) {
+                    wake.notify_one();
+                }
+            }
             tokio::time::sleep(wait).await;
         }
     }
@@ -618,6 +650,7 @@ async fn session(
     failures: &mut u32,
 ) -> Result<(), ImapError> {
     let mut reader = Reader::open(cfg).await?;
+    grant_accepted(store, mailbox);
     if cfg.idle && reader.can_idle() {
         tracing::info!(mailbox = %mailbox.name, renew = ?cfg.idle_renew, "waiting for mail with IDLE");
     } else {

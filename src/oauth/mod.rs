@@ -9,6 +9,7 @@
 //! issuer's answer is reduced to its `error` code and description.
 
 pub mod http;
+pub mod notice;
 pub mod vault;
 
 use std::collections::HashMap;
