@@ -243,6 +243,18 @@ fn intake_with_idle_and_sending_keep_working_while_tokens_expire_every_20_second
     let issued = stats(&id)["access_issued"].as_u64().unwrap_or(0);
     assert!(issued >= 3, "tokens were renewed: {issued} issued");
     assert_eq!(support_state(&desk).0, "ok");
+    // The servers saw OAuth2 logins: IMAP after each cut, SMTP on submission.
+    let dovecot = std::fs::read_to_string(var("GUICHET_TEST_DOVECOT_LOG")).unwrap_or_default();
+    let imap_logins = dovecot
+        .lines()
+        .filter(|l| l.contains("Login: user=<") && l.contains(&support) && l.contains("method=XOAUTH2"))
+        .count();
+    assert!(imap_logins >= 3, "{imap_logins} IMAP XOAUTH2 logins");
+    let postfix = std::fs::read_to_string(var("GUICHET_TEST_POSTFIX_LOG")).unwrap_or_default();
+    assert!(
+        postfix.lines().any(|l| l.contains("sasl_method=XOAUTH2") && l.contains(&format!("sasl_username={support}"))),
+        "no SMTP XOAUTH2 login of {support} in the Postfix log"
+    );
     run.stop();
     assert_no_secret(&run.log());
 }
