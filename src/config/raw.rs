@@ -571,6 +571,9 @@ fn read_imap(r: &mut Reader, t: &Table, path: &str) -> Option<Imap> {
     let auth = match oauth2::wants_oauth2(r, t, path) {
         Some(true) => {
             let grant = r.string(t, path, "name").unwrap_or_default();
+            if grant == "outgoing" {
+                r.problem(join(path, "name"), "`outgoing` names [outgoing]'s OAuth2 login: choose another name");
+            }
             oauth2::read_oauth2(r, t, path, username.as_deref(), &grant, false).map(|o| Auth::OAuth2(Box::new(o)))
         }
         Some(false) => {
