@@ -179,8 +179,13 @@ fn kick(user: &str) {
 
 /// `guichet auth login support`, approved at the issuer as `user`.
 fn device_login(desk: &Desk, user: &str) -> String {
+    device_login_of(desk, "support", user)
+}
+
+/// `guichet auth login NAME`, approved at the issuer as `user`.
+fn device_login_of(desk: &Desk, name: &str, user: &str) -> String {
     let mut child =
-        desk.command(&["auth", "login", "support"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        desk.command(&["auth", "login", name]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let mut printed = String::new();
     let mut approved = false;
@@ -464,4 +469,31 @@ fn a_token_command_gives_the_access_token() {
     let out = desk.run(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn the_outgoing_relay_signs_in_with_a_device_login_of_its_own() {
+    let srv = Servers::get();
+    let support = srv.user("oauth-outgoing");
+    let requester = srv.user("oauth-outgoing-requester");
+    let id = client("outgoing", &support, 60);
+    let desk = desk(
+        &srv,
+        &support,
+        "password_env = \"GUICHET_TEST_MAIL_PASSWORD\"",
+        Some(&format!("auth = \"oauth2\"\noauth2 = {}", oauth2("device", &id, "mail offline_access"))),
+        "",
+    );
+    let raw = message(&requester, &support, "Mouse", &format!("out-1-{support}"), "", "It does not click.");
+    srv.send(&requester, &[&support], &raw);
+    srv.wait_for(&support, "INBOX", 1, Duration::from_secs(20));
+    // Before the sign-in the mail is taken in and its acknowledgement waits.
+    let out = desk.command(&["run", "--once"]).env("GUICHET_TEST_MAIL_PASSWORD", &srv.password).output().unwrap();
+    assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(tickets(&desk).len(), 1);
+    device_login_of(&desk, "outgoing", &support);
+    let out = desk.command(&["run", "--once"]).env("GUICHET_TEST_MAIL_PASSWORD", &srv.password).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let acks = srv.wait_for(&requester, "INBOX", 1, Duration::from_secs(30));
+    assert_eq!(acks.len(), 1);
 }
