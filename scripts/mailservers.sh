@@ -22,6 +22,13 @@
 #                            (default 10587)
 #   GUICHET_SMTP_SMALL_PORT  SMTP that refuses mail over 300 kB with
 #                            552 5.3.4 (default 10026)
+#   GUICHET_TOKEN_ISSUER_PORT  the OAuth2 token issuer (default 10880)
+#
+# OAuth2: Dovecot also offers XOAUTH2 and OAUTHBEARER (IMAP, and Postfix's
+# submission port through Dovecot's SASL socket). Their tokens are checked
+# by introspection against scripts/token-issuer.py, started here on
+# 127.0.0.1 (see its header for its endpoints); a token counts only when its
+# scope holds "mail". Password logins work as before.
 #
 # Users: domain example.test, password "secret" for everyone. The list lives
 # in $DIR/users, in Dovecot's passwd-file format (read afresh on each lookup,
@@ -59,6 +66,8 @@ SMTP_PORT=${GUICHET_SMTP_PORT:-10025}
 SMTPS_PORT=${GUICHET_SMTPS_PORT:-10465}
 SUBMISSION_PORT=${GUICHET_SUBMISSION_PORT:-10587}
 SMALL_SMTP_PORT=${GUICHET_SMTP_SMALL_PORT:-10026}
+ISSUER_PORT=${GUICHET_TOKEN_ISSUER_PORT:-10880}
+ISSUER_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/token-issuer.py
 DOMAIN=example.test
 PASSWORD=secret
 BASE_USERS="support support2 helpdesk alice bob carol dave erin tech tech2 robot
@@ -85,6 +94,9 @@ PF_DIR=$DIR/postfix             # Postfix config_directory (main.cf, master.cf)
 PF_QUEUE=$DIR/postfix-queue     # Postfix queue_directory
 PF_DATA=$DIR/postfix-data       # Postfix data_directory
 PF_LOG=$LOGS/postfix.log
+ISSUER=$DIR/token-issuer.py      # a copy: runs whatever worktree started it
+ISSUER_PID=$DIR/token-issuer.pid
+ISSUER_LOG=$LOGS/token-issuer.log
 
 say() { echo "mailservers: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -270,6 +282,17 @@ function auth_passdb_lookup(req)
     return dovecot.auth.PASSDB_RESULT_USER_UNKNOWN, "no such user"
 end
 EOF
+    write_if_changed "$DC_DIR/oauth2.conf.ext" <<EOF
+# Token introspection against the test issuer (scripts/token-issuer.py).
+introspection_mode = post
+introspection_url = http://127.0.0.1:$ISSUER_PORT/introspect
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+scope = mail
+timeout_msecs = 5000
+EOF
     write_if_changed "$DC_CONF" <<EOF
 # Test Dovecot for guichet, written by scripts/mailservers.sh: edit that
 # script, not this file. Started with: dovecot -c $DC_CONF
@@ -288,7 +311,7 @@ ssl_dh = </usr/share/dovecot/dh.pem
 # offered there as well.
 disable_plaintext_auth = no
 
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 # Tests fail logins on purpose. By default a failed login is answered after
 # 2 s; with 0 it still waits for the auth process's 0.5 s failure timer.
 auth_failure_delay = 0
@@ -299,6 +322,14 @@ auth_default_realm = $DOMAIN
 auth_username_format = %Lu
 # No auth cache (the default): users appended to the passwd-file count at once.
 auth_cache_size = 0
+
+# OAuth2 bearer tokens, checked by the test issuer (introspection); no
+# cache, so a revoked token fails at once.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DC_DIR/oauth2.conf.ext
+}
 
 # Users: the passwd-file $USERS, lines "name@$DOMAIN:{PLAIN}secret",
 # read by a few lines of Lua on each lookup rather than by the passwd-file
@@ -553,6 +584,26 @@ log_tails() {
     tail -n 30 "$PF_LOG" >&2 2>/dev/null || true
 }
 
+issuer_pid() { running_pid "$ISSUER_PID" python3; }
+
+start_issuer() {
+    local pid
+    install -m 644 "$ISSUER_SRC" "$ISSUER.new"
+    if pid=$(issuer_pid); then
+        if cmp -s "$ISSUER.new" "$ISSUER"; then
+            rm -f "$ISSUER.new"
+            return 0
+        fi
+        say "token issuer changed: restarting it"
+        kill "$pid" 2>/dev/null || true
+        wait_gone "$pid" || die "token issuer (pid $pid) did not stop"
+    fi
+    mv -f "$ISSUER.new" "$ISSUER"
+    check_port_free "$ISSUER_PORT" TOKEN_ISSUER
+    nohup python3 "$ISSUER" --port "$ISSUER_PORT" </dev/null >>"$ISSUER_LOG" 2>&1 9>&- &
+    echo $! > "$ISSUER_PID"
+}
+
 start_dovecot() {
     local reload=$1 pid
     if pid=$(dovecot_pid); then
@@ -620,10 +671,10 @@ wait_port() {
 # INBOX, which is deleted again so that tests find the INBOX as it was.
 verify() {
     local p
-    for p in "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT" "$SUBMISSION_PORT" "$SMALL_SMTP_PORT"; do
+    for p in "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTPS_PORT" "$SUBMISSION_PORT" "$SMALL_SMTP_PORT" "$ISSUER_PORT"; do
         wait_port "$p" || { log_tails; die "nothing answers on 127.0.0.1:$p"; }
     done
-    if ! CA="$TLS/ca.pem" IMAP_PORT=$IMAP_PORT IMAPS_PORT=$IMAPS_PORT \
+    if ! CA="$TLS/ca.pem" ISSUER_PORT=$ISSUER_PORT IMAP_PORT=$IMAP_PORT IMAPS_PORT=$IMAPS_PORT \
          SMTP_PORT=$SMTP_PORT SMTPS_PORT=$SMTPS_PORT SUBMISSION_PORT=$SUBMISSION_PORT DOMAIN=$DOMAIN PASSWORD=$PASSWORD \
          python3 - <<'PY'
 import imaplib, os, smtplib, ssl, sys, time, uuid
@@ -698,6 +749,50 @@ try:
 except Exception as e:
     fail("SMTP: %r" % (e,))
 
+# OAuth2: a token from the issuer logs in over XOAUTH2 (IMAP) and on the
+# submission port; a token without the "mail" scope does not.
+import base64, json, urllib.error, urllib.parse, urllib.request
+
+def issuer(path, body, form=False):
+    data = (urllib.parse.urlencode(body) if form else json.dumps(body)).encode()
+    kind = "application/x-www-form-urlencoded" if form else "application/json"
+    req = urllib.request.Request("http://127.0.0.1:%s%s" % (env["ISSUER_PORT"], path), data=data,
+                                 headers={"Content-Type": kind})
+    try:
+        return json.load(urllib.request.urlopen(req, timeout=10))
+    except urllib.error.HTTPError as e:
+        return json.load(e)
+    except Exception as e:
+        fail("token issuer %s: %r" % (path, e))
+
+cid = "mailservers-check-%s" % uuid.uuid4().hex[:8]
+issuer("/admin/clients", {"client_id": cid, "client_secret": "s", "scope": "mail other",
+                          "user": "support@" + dom})
+for scope, want in (("mail", True), ("other", False)):
+    tok = issuer("/token", {"grant_type": "client_credentials", "client_id": cid,
+                            "client_secret": "s", "scope": scope}, form=True)["access_token"]
+    sasl = "user=support@%s\x01auth=Bearer %s\x01\x01" % (dom, tok)
+    answers = [sasl.encode()]
+    c = imaplib.IMAP4(host, int(env["IMAP_PORT"]), timeout=10)
+    try:
+        c.authenticate("XOAUTH2", lambda _challenge: answers.pop(0) if answers else b"")
+        ok = True
+    except imaplib.IMAP4.error:
+        ok = False
+    if ok != want:
+        fail("IMAP XOAUTH2 with scope %r: logged in = %r" % (scope, ok))
+    c.logout()
+    if want:
+        s = smtplib.SMTP(host, int(env["SUBMISSION_PORT"]), timeout=10)
+        s.starttls(context=ctx)
+        s.ehlo("check.localhost")
+        if "XOAUTH2" not in s.esmtp_features.get("auth", "").upper():
+            fail("submission does not offer XOAUTH2: %r" % s.esmtp_features.get("auth"))
+        code, text = s.docmd("AUTH", "XOAUTH2 " + base64.b64encode(sasl.encode()).decode())
+        if code != 235:
+            fail("submission AUTH XOAUTH2: %d %r" % (code, text))
+        s.quit()
+
 c = imaplib.IMAP4(host, int(env["IMAP_PORT"]), timeout=10)
 c.login("alice@" + dom, pw)
 deadline = time.time() + 10
@@ -752,6 +847,9 @@ export GUICHET_TEST_SERVERS_DIR=$DIR
 # doveadm -c \$GUICHET_TEST_DOVECOT_CONF stop, then dovecot -c \$GUICHET_TEST_DOVECOT_CONF.
 export GUICHET_TEST_POSTFIX_DIR=$PF_DIR
 export GUICHET_TEST_DOVECOT_CONF=$DC_CONF
+# The OAuth2 token issuer (scripts/token-issuer.py): /token, /device,
+# /introspect, and /admin/... for tests (register a client of your own).
+export GUICHET_TEST_TOKEN_ISSUER_URL=http://127.0.0.1:$ISSUER_PORT
 EOF
 }
 
@@ -777,6 +875,7 @@ do_start() {
     CHANGED=$tls_new; write_dovecot_conf; dc_reload=$CHANGED
     CHANGED=$tls_new; write_postfix_conf; pf_reload=$CHANGED
 
+    start_issuer
     start_dovecot "$dc_reload"
     start_postfix "$pf_reload"
     verify
@@ -806,6 +905,12 @@ do_stop() {
         say "dovecot stopped"
     else
         say "dovecot was not running"
+    fi
+    local ti
+    if ti=$(issuer_pid); then
+        kill "$ti" 2>/dev/null || true
+        wait_gone "$ti" || die "token issuer (pid $ti) did not stop"
+        say "token issuer stopped"
     fi
     # Tests that source a stale env file would try servers that are gone.
     rm -f "$DIR/env"

@@ -18,6 +18,7 @@ pub mod kb;
 pub mod mail;
 pub mod net;
 pub mod notify;
+pub mod oauth;
 pub mod report;
 pub mod sla;
 pub mod store;

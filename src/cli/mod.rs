@@ -1,6 +1,7 @@
 //! The subcommands, one file each. Raw arguments (clap) are turned into
 //! settings here; failures carry the exit code they mean.
 
+mod auth;
 mod check;
 mod demo;
 mod hash_password;
@@ -65,6 +66,8 @@ pub enum Command {
     Demo(demo::Args),
     Report(report::Args),
     HashPassword(hash_password::Args),
+    #[command(subcommand)]
+    Auth(auth::Command),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -183,6 +186,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Demo(args) => demo::run(Env::load(config)?, args),
         Command::Report(args) => report::run(Env::load(config)?, args),
         Command::HashPassword(args) => hash_password::run(args),
+        Command::Auth(cmd) => auth::run(Env::load(config)?, cmd),
     }
 }
 

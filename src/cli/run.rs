@@ -55,6 +55,7 @@ fn label(o: &Outcome) -> &'static str {
 
 pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
     let store = env.store()?;
+    crate::oauth::init(&store, env.settings.http.as_ref().and_then(|h| h.secret.clone()), env.clock.clone());
     let mut templates = env.templates()?;
     let runtime = super::runtime()?;
     runtime.block_on(async {
@@ -319,6 +320,7 @@ async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut
     match result {
         Ok(report) => {
             imap::record(store, &mailbox.name, None, desk.now);
+            imap::grant_accepted(store, mailbox);
             for (uid, outcome) in &report.outcomes {
                 tracing::info!(mailbox = %mailbox.name, uid, outcome = label(outcome), "mail stored");
                 *pass.outcomes.entry(label(outcome)).or_default() += 1;
@@ -326,8 +328,10 @@ async fn imap_once(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, pass: &mut
         }
         Err(e) => {
             imap::record(store, &mailbox.name, Some(&e.to_string()), desk.now);
-            // The server, the network or the store may all be back later.
-            pass.transient = true;
+            imap::grant_refused(store, desk, mailbox, &e);
+            // The server, the network or the store may all be back later;
+            // a refused grant waits for an admin.
+            pass.transient |= !e.is_refused_grant();
             pass.faults.push(format!("mailbox `{}`: {e}", mailbox.name));
         }
     }

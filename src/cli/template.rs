@@ -40,7 +40,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     let settings = &env.settings;
     // Mail about a ticket has the ticket's subject whatever the template
     // says (see `Desk::subject`); only `too_large` is about no ticket.
-    let about_ticket = name != "too_large";
+    let about_ticket = name != "too_large" && name != "login_refused";
     let (lang, ctx, subject) = match ticket {
         None => {
             let lang = lang.unwrap_or(settings.tickets.language);

@@ -2,6 +2,7 @@
 //! every mistake is reported with its path), then validated into
 //! [`Settings`], the types the rest of guichet runs on.
 
+pub mod oauth2;
 mod raw;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use crate::domain::threading::SubjectTag;
 use crate::domain::ticket::{Lang, PriorityMatrix, TicketType};
 use crate::domain::urgency::Keywords;
 
+pub use oauth2::{Auth, OAuth2};
 pub use raw::Problem;
 
 /// The default location, relative to the working directory.
@@ -125,7 +127,8 @@ pub struct Imap {
     pub port: u16,
     pub tls: Tls,
     pub username: String,
-    pub password: String,
+    /// A password, or OAuth2 (`auth = "oauth2"`).
+    pub auth: Auth,
     pub folder: String,
     /// Extra trusted certificates (PEM), beside the usual public roots.
     pub ca_file: Option<PathBuf>,
@@ -188,6 +191,8 @@ pub struct Smtp {
     pub tls: Tls,
     pub username: Option<String>,
     pub password: Option<String>,
+    /// `auth = "oauth2"`: tokens instead of the password.
+    pub oauth2: Option<Box<OAuth2>>,
     /// Extra trusted certificates (PEM), beside the usual public roots.
     pub ca_file: Option<PathBuf>,
 }

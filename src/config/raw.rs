@@ -11,6 +11,7 @@ use toml::{Table, Value};
 use super::*;
 
 mod dkim;
+mod oauth2;
 mod routing;
 mod service;
 
@@ -70,6 +71,8 @@ const MAILBOX: &[&str] = &[
     "group",
     "from_name",
     "signature",
+    "auth",
+    "oauth2",
 ];
 const OUTGOING: &[&str] = &[
     "transport",
@@ -86,6 +89,8 @@ const OUTGOING: &[&str] = &[
     "ca_file",
     "allow_plaintext",
     "dkim",
+    "auth",
+    "oauth2",
 ];
 const TICKETS: &[&str] = &[
     "subject_tag",
@@ -593,10 +598,23 @@ fn read_imap(r: &mut Reader, t: &Table, path: &str) -> Option<Imap> {
     let port = r.integer(t, path, "port", 1..=65_535).map(|p| p as u16);
     let port = port.unwrap_or(if tls == Some(Tls::Tls) { 993 } else { 143 });
     let username = r.required(t, path, "username");
-    let password = r.secret(t, path);
-    if password.is_none() && !t.contains_key("password_env") && !t.contains_key("password_file") {
-        r.problem(join(path, "password_env"), "missing: give password_env or password_file");
-    }
+    let auth = match oauth2::wants_oauth2(r, t, path) {
+        Some(true) => {
+            let grant = r.string(t, path, "name").unwrap_or_default();
+            if grant == "outgoing" {
+                r.problem(join(path, "name"), "`outgoing` names [outgoing]'s OAuth2 login: choose another name");
+            }
+            oauth2::read_oauth2(r, t, path, username.as_deref(), &grant, false).map(|o| Auth::OAuth2(Box::new(o)))
+        }
+        Some(false) => {
+            let password = r.secret(t, path);
+            if password.is_none() && !t.contains_key("password_env") && !t.contains_key("password_file") {
+                r.problem(join(path, "password_env"), "missing: give password_env or password_file");
+            }
+            password.map(Auth::Password)
+        }
+        None => None,
+    };
     let folder = r.string(t, path, "folder").unwrap_or_else(|| "INBOX".into());
     let ca_file = r.string(t, path, "ca_file").map(|f| r.path(&f));
     if let Some(f) = &ca_file {
@@ -621,7 +639,7 @@ fn read_imap(r: &mut Reader, t: &Table, path: &str) -> Option<Imap> {
         port,
         tls: tls?,
         username: username?,
-        password: password?,
+        auth: auth?,
         folder,
         ca_file,
         idle,
@@ -720,6 +738,10 @@ fn read_smtp(r: &mut Reader, t: &Table) -> Option<Transport> {
     };
     let port = r.integer(t, p, "port", 1..=65_535).unwrap_or(default_port) as u16;
     let username = r.string(t, p, "username");
+    let oauth2 = match oauth2::wants_oauth2(r, t, p) {
+        Some(true) => oauth2::read_oauth2(r, t, p, username.as_deref(), "outgoing", true).map(Box::new),
+        _ => None,
+    };
     let password = r.secret(t, p);
     if password.is_some() && username.is_none() {
         r.problem("outgoing.username", "missing: a password is set but no username");
@@ -730,10 +752,10 @@ fn read_smtp(r: &mut Reader, t: &Table) -> Option<Transport> {
             r.problem("outgoing.ca_file", format!("no such file: {}", f.display()));
         }
     }
-    if let (Some(h), Some(tls), true) = (&host, tls, username.is_some()) {
+    if let (Some(h), Some(tls), true) = (&host, tls, username.is_some() || oauth2.is_some()) {
         check_plaintext(r, t, p, h, tls);
     }
-    Some(Transport::Smtp(Smtp { host: host?, port, tls: tls?, username, password, ca_file }))
+    Some(Transport::Smtp(Smtp { host: host?, port, tls: tls?, username, password, oauth2, ca_file }))
 }
 
 fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {

@@ -14,6 +14,7 @@ pub mod incident;
 pub mod knowledge;
 pub mod language;
 pub mod login;
+pub mod oauth2;
 pub mod rules;
 pub mod sla;
 pub mod survey;

@@ -47,6 +47,15 @@ pub enum ImapError {
     Timeout(Duration),
     #[error(transparent)]
     Store(#[from] IngestError),
+    #[error(transparent)]
+    OAuth(#[from] crate::oauth::OAuthError),
+}
+
+impl ImapError {
+    /// An OAuth2 grant refused: waiting does not mend it, an admin does.
+    pub fn is_refused_grant(&self) -> bool {
+        matches!(self, ImapError::OAuth(e) if !e.is_transient())
+    }
 }
 
 impl From<async_imap::error::Error> for ImapError {
@@ -94,10 +103,102 @@ async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
         };
         client = Client::new(tls_wrap(cfg, tcp).await?);
     }
-    client
-        .login(&cfg.username, &cfg.password)
-        .await
-        .map_err(|(e, _)| ImapError::Login { user: cfg.username.clone(), message: e.to_string() })
+    match &cfg.auth {
+        crate::config::Auth::Password(password) => client
+            .login(&cfg.username, password)
+            .await
+            .map_err(|(e, _)| ImapError::Login { user: cfg.username.clone(), message: e.to_string() }),
+        crate::config::Auth::OAuth2(o) => oauth2_login(client, cfg, o).await,
+    }
+}
+
+/// The server's SASL mechanisms, asked before logging in (async-imap
+/// only asks once logged in): one CAPABILITY on the bare stream.
+async fn auth_mechanisms(client: Client<NetStream>) -> Result<(Client<NetStream>, Vec<String>), ImapError> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut stream = tokio::io::BufReader::new(client.into_inner());
+    stream.get_mut().write_all(b"g0 CAPABILITY\r\n").await.map_err(|e| ImapError::Protocol(e.to_string()))?;
+    stream.get_mut().flush().await.map_err(|e| ImapError::Protocol(e.to_string()))?;
+    let mut found = Vec::new();
+    loop {
+        let mut line = String::new();
+        let n = stream.read_line(&mut line).await.map_err(|e| ImapError::Protocol(e.to_string()))?;
+        if n == 0 || line.len() > 64 * 1024 {
+            return Err(ImapError::Protocol("no answer to CAPABILITY".into()));
+        }
+        if let Some(caps) = line.strip_prefix("* CAPABILITY ") {
+            found.extend(
+                caps.split_whitespace()
+                    .filter_map(|c| c.to_ascii_uppercase().strip_prefix("AUTH=").map(str::to_string)),
+            );
+        } else if line.starts_with("g0 ") {
+            break;
+        }
+    }
+    // Nothing follows the tagged answer until the next command.
+    Ok((Client::new(stream.into_inner()), found))
+}
+
+/// Answers a SASL exchange: the initial response first, then an empty
+/// line to any challenge (how a client acknowledges the server's error
+/// details after a refused token).
+struct Sasl(Option<String>);
+
+impl async_imap::Authenticator for Sasl {
+    type Response = String;
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        self.0.take().unwrap_or_default()
+    }
+}
+
+/// Logs in with XOAUTH2 (or OAUTHBEARER when only that is offered). A
+/// refused token is dropped and a fresh one tried once; refused again,
+/// the grant is taken as refused (revoked, wrong scope, no permission).
+async fn oauth2_login(
+    client: Client<NetStream>,
+    cfg: &Imap,
+    o: &crate::config::OAuth2,
+) -> Result<ImapSession, ImapError> {
+    let (mut client, mechanisms) = auth_mechanisms(client).await?;
+    let bearer = if mechanisms.iter().any(|m| m == "XOAUTH2") {
+        false
+    } else if mechanisms.iter().any(|m| m == "OAUTHBEARER") {
+        true
+    } else {
+        return Err(ImapError::Login {
+            user: o.user.clone(),
+            message: "the server offers neither XOAUTH2 nor OAUTHBEARER".into(),
+        });
+    };
+    let tokens = crate::oauth::tokens(o);
+    let mut last = String::new();
+    for _ in 0..2 {
+        let token = tokens.access_token().await?;
+        let (mechanism, response) = if bearer {
+            ("OAUTHBEARER", crate::domain::oauth2::oauthbearer(&o.user, &cfg.host, cfg.port, &token))
+        } else {
+            ("XOAUTH2", crate::domain::oauth2::xoauth2(&o.user, &token))
+        };
+        match client.authenticate(mechanism, Sasl(Some(response))).await {
+            Ok(session) => return Ok(session),
+            Err((e, c)) => {
+                client = c;
+                tokens.forget().await;
+                last = e.to_string();
+                // The server could not check the token (its issuer is
+                // away): not the grant's fault.
+                if last.contains("UNAVAILABLE") || last.contains("Temporary") {
+                    return Err(ImapError::Login { user: o.user.clone(), message: last });
+                }
+            }
+        }
+    }
+    Err(crate::oauth::OAuthError::Refused {
+        grant: o.grant.clone(),
+        reason: format!("the IMAP server refused the token of {} for {} ({last})", o.login, o.user),
+        action: tokens.action(),
+    }
+    .into())
 }
 
 /// What one pass did.
@@ -441,6 +542,34 @@ pub fn holder() -> String {
 /// again: the time another instance needs to take over from a dead one.
 const LOCK_RETRY: Duration = Duration::from_secs(3);
 
+/// A refused OAuth2 grant: the people who look after the mailbox are told
+/// once (see [`crate::oauth::notice`]); `wake` sends the mail at once.
+pub fn grant_refused(store: &Store, desk: &Desk<'_>, mailbox: &Mailbox, error: &ImapError) -> bool {
+    let ImapError::OAuth(crate::oauth::OAuthError::Refused { reason, action, .. }) = error else { return false };
+    let action = action.trim_start_matches("to mend it: ");
+    blocking(|| match store.conn() {
+        Ok(mut conn) => crate::oauth::notice::tell_once(&mut conn, desk, mailbox, reason, action),
+        Err(e) => {
+            tracing::warn!(mailbox = %mailbox.name, error = %e, "cannot queue the notice of a refused login");
+            false
+        }
+    })
+}
+
+/// The mailbox logged in: a later refusal is told again.
+pub fn grant_accepted(store: &Store, mailbox: &Mailbox) {
+    if matches!(&mailbox.kind, MailboxKind::Imap(i) if matches!(i.auth, crate::config::Auth::OAuth2(_))) {
+        blocking(|| {
+            if let Ok(mut conn) = store.conn() {
+                crate::oauth::notice::clear(&mut conn, &mailbox.name);
+            }
+        });
+    }
+}
+
+/// How often a mailbox whose OAuth2 grant was refused looks for a new one.
+const GRANT_RETRY: Duration = Duration::from_secs(5);
+
 /// Records the result of a pass for `guichet status`; a store that cannot
 /// take it is already failing louder elsewhere.
 pub fn record(store: &Store, mailbox: &str, error: Option<&str>, now: chrono::DateTime<chrono::Utc>) {
@@ -492,9 +621,18 @@ pub async fn watch(
         drop(lock);
         if let Err(e) = result {
             failures += 1;
-            let wait = backoff(failures);
+            // A refused grant is mended by `guichet auth login`, which any
+            // instance sees at its next try: no long backoff for it.
+            let wait = if e.is_refused_grant() { backoff(failures).min(GRANT_RETRY) } else { backoff(failures) };
             tracing::error!(mailbox = %mailbox.name, error = %e, failures, retry_in = ?wait, "mailbox failing");
             record(&store, &mailbox.name, Some(&e.to_string()), clock.now());
+            if e.is_refused_grant() {
+                let snapshot = live.borrow().clone();
+                let desk = Desk { settings: &snapshot.settings, templates: &snapshot.templates, now: clock.now() };
+                if grant_refused(&store, &desk, &mailbox, &e) {
+                    wake.notify_one();
+                }
+            }
             tokio::time::sleep(wait).await;
         }
     }
@@ -512,6 +650,7 @@ async fn session(
     failures: &mut u32,
 ) -> Result<(), ImapError> {
     let mut reader = Reader::open(cfg).await?;
+    grant_accepted(store, mailbox);
     if cfg.idle && reader.can_idle() {
         tracing::info!(mailbox = %mailbox.name, renew = ?cfg.idle_renew, "waiting for mail with IDLE");
     } else {

@@ -100,7 +100,16 @@ impl SmtpSender {
         if let Some(params) = &self.starttls {
             conn.starttls(params.clone(), &self.hello).await.map_err(smtp)?;
         }
-        if let Some(creds) = &self.credentials {
+        if let Some(o) = &s.oauth2 {
+            // A refused or unreachable grant is the settings' or the
+            // issuer's fault: the mail waits in the outbox.
+            let tokens = crate::oauth::tokens(o);
+            let token = tokens.access_token().await.map_err(|e| Failure::Relay(e.to_string()))?;
+            if let Err(e) = conn.auth(&[Mechanism::Xoauth2], &Credentials::new(o.user.clone(), token)).await {
+                tokens.forget().await;
+                return Err(smtp(e));
+            }
+        } else if let Some(creds) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], creds).await.map_err(smtp)?;
         }
         Ok(conn)
@@ -131,7 +140,9 @@ impl SmtpSender {
                 // afresh next time.
                 conn.abort().await;
                 Err(match e {
-                    TxError::Smtp(e) => classify(&e, self.credentials.is_none() && offers_auth),
+                    TxError::Smtp(e) => {
+                        classify(&e, self.credentials.is_none() && self.cfg.oauth2.is_none() && offers_auth)
+                    }
                     TxError::Unsupported(why) => Failure::Permanent(why.to_string()),
                 })
             }

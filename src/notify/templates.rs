@@ -45,6 +45,7 @@ pub const NAMES: &[&str] = &[
     "too_large",
     "major_incident",
     "major_incident_status",
+    "login_refused",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
@@ -382,6 +383,11 @@ pub fn sample_context(lang: Lang) -> Value {
             "subject": subject, "to": "support@example.test",
             "received_at": match lang { Lang::Fr => "samedi 28 novembre 2026 à 10:12", Lang::En => "Saturday 28 November 2026, 10:12" },
             "size_label": "112.4 MB", "limit_label": "100 MB"
+        },
+        "login": {
+            "mailbox": "support", "address": "support@example.test",
+            "reason": "OAuth2 grant of `support` refused: invalid_grant (refresh token revoked)",
+            "action": "guichet auth login support"
         }
     })
 }

@@ -83,7 +83,7 @@ impl Servers {
             port: if tls == Tls::Tls { self.imaps_port } else { self.imap_port },
             tls,
             username: user.into(),
-            password: self.password.clone(),
+            auth: guichet::config::Auth::Password(self.password.clone()),
             folder: "INBOX".into(),
             ca_file: Some(self.ca_file.clone()),
             idle: true,
