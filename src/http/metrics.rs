@@ -24,7 +24,7 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The outbox's states and its attempts' results, as the sender writes them.
 const OUTBOX_STATES: [&str; 3] = ["pending", "sent", "failed"];
-const ATTEMPT_RESULTS: [&str; 5] = ["sent", "partial", "transient", "permanent", "unknown"];
+const ATTEMPT_RESULTS: [&str; 6] = ["sent", "partial", "transient", "permanent", "too_large", "unknown"];
 const QUARANTINE_STATES: [&str; 2] = ["held", "released"];
 
 pub async fn metrics(State(web): State<Web>, headers: HeaderMap) -> Response {
@@ -131,7 +131,8 @@ fn exposition(c: &Counts, mailboxes: &[String], now: NaiveDateTime, latency: Opt
         "guichet_outbox_attempts_total",
         Type::Counter,
         "Attempts to send outgoing mail by result: sent, partial (some recipients deferred), transient \
-         (retried later), permanent (given up), unknown (a sender stopped before recording it).",
+         (retried later), permanent (given up), too_large (refused for its size, sent again with its larger \
+         files as links), unknown (a sender stopped before recording it).",
     );
     for (result, n) in with_zeros(ATTEMPT_RESULTS.into_iter(), &c.attempts) {
         f.sample(&[("result", &result)], n as f64);
