@@ -21,8 +21,8 @@ use libfuzzer_sys::fuzz_target;
 /// The desk's own markers, on the domain the seed mails use, so that the
 /// own-mail and plus-address paths are reachable.
 static OWN: LazyLock<OwnMarkers> = LazyLock::new(|| OwnMarkers {
-    loop_value: "guichet support@example.test".to_owned(),
-    message_id_domain: "example.test".to_owned(),
+    loop_values: vec!["guichet support@example.test".to_owned()],
+    message_id_domains: vec!["example.test".to_owned()],
     addresses: vec!["support@example.test".to_owned()],
 });
 static TAG: LazyLock<SubjectTag> = LazyLock::new(|| SubjectTag::new("Guichet"));
