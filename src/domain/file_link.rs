@@ -4,41 +4,17 @@
 //! own, so a survey token is never a file token.
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 pub use super::token::TokenError;
-
-fn mac(key: &[u8], attachment: i64, expires: i64) -> Hmac<Sha256> {
-    // HMAC takes keys of any length: this cannot fail.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key"));
-    m.update(format!("file:{attachment}:{expires}").as_bytes());
-    m
-}
+use super::token::{sign_labelled, verify_labelled};
 
 pub fn sign(key: &[u8], attachment: i64, expires: DateTime<Utc>) -> String {
-    let expires = expires.timestamp();
-    let tag = mac(key, attachment, expires).finalize().into_bytes();
-    format!("{attachment}.{expires}.{}", hex::encode(&tag[..16]))
+    sign_labelled(key, "file", attachment, expires)
 }
 
 /// The attachment a token is for, if it is ours and still valid at `now`.
 pub fn verify(key: &[u8], token: &str, now: DateTime<Utc>) -> Result<i64, TokenError> {
-    let mut parts = token.trim().splitn(3, '.');
-    let (Some(id), Some(expires), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(TokenError::Malformed);
-    };
-    let id: i64 = id.parse().map_err(|_| TokenError::Malformed)?;
-    let expires: i64 = expires.parse().map_err(|_| TokenError::Malformed)?;
-    let tag = hex::decode(tag).map_err(|_| TokenError::Malformed)?;
-    if tag.len() != 16 {
-        return Err(TokenError::Malformed);
-    }
-    mac(key, id, expires).verify_truncated_left(&tag).map_err(|_| TokenError::Forged)?;
-    if now.timestamp() > expires {
-        return Err(TokenError::Expired);
-    }
-    Ok(id)
+    verify_labelled(key, "file", token, now)
 }
 
 #[cfg(test)]

@@ -17,21 +17,24 @@ pub enum TokenError {
     Expired,
 }
 
-fn mac(key: &[u8], survey: i64, expires: i64) -> Hmac<Sha256> {
+fn mac(key: &[u8], label: &str, id: i64, expires: i64) -> Hmac<Sha256> {
     // HMAC takes keys of any length: this cannot fail.
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key"));
-    m.update(format!("survey:{survey}:{expires}").as_bytes());
+    m.update(format!("{label}:{id}:{expires}").as_bytes());
     m
 }
 
-pub fn sign(key: &[u8], survey: i64, expires: DateTime<Utc>) -> String {
+/// A token for row `id` of what `label` names (`survey`, `file`): a token
+/// made under one label is never valid under another.
+pub fn sign_labelled(key: &[u8], label: &str, id: i64, expires: DateTime<Utc>) -> String {
     let expires = expires.timestamp();
-    let tag = mac(key, survey, expires).finalize().into_bytes();
-    format!("{survey}.{expires}.{}", hex::encode(&tag[..16]))
+    let tag = mac(key, label, id, expires).finalize().into_bytes();
+    format!("{id}.{expires}.{}", hex::encode(&tag[..16]))
 }
 
-/// The survey a token is for, if it is ours and still valid at `now`.
-pub fn verify(key: &[u8], token: &str, now: DateTime<Utc>) -> Result<i64, TokenError> {
+/// The row a token made under `label` is for, if it is ours and still
+/// valid at `now`.
+pub fn verify_labelled(key: &[u8], label: &str, token: &str, now: DateTime<Utc>) -> Result<i64, TokenError> {
     let mut parts = token.trim().splitn(3, '.');
     let (Some(id), Some(expires), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(TokenError::Malformed);
@@ -43,11 +46,20 @@ pub fn verify(key: &[u8], token: &str, now: DateTime<Utc>) -> Result<i64, TokenE
         return Err(TokenError::Malformed);
     }
     // Constant-time comparison of the truncated tag.
-    mac(key, id, expires).verify_truncated_left(&tag).map_err(|_| TokenError::Forged)?;
+    mac(key, label, id, expires).verify_truncated_left(&tag).map_err(|_| TokenError::Forged)?;
     if now.timestamp() > expires {
         return Err(TokenError::Expired);
     }
     Ok(id)
+}
+
+pub fn sign(key: &[u8], survey: i64, expires: DateTime<Utc>) -> String {
+    sign_labelled(key, "survey", survey, expires)
+}
+
+/// The survey a token is for, if it is ours and still valid at `now`.
+pub fn verify(key: &[u8], token: &str, now: DateTime<Utc>) -> Result<i64, TokenError> {
+    verify_labelled(key, "survey", token, now)
 }
 
 /// When a well-formed token expires; says nothing of whether it is ours.
