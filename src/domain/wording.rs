@@ -50,15 +50,21 @@ fn weekday(d: Weekday, lang: Lang) -> &'static str {
 /// A day as people write it: "lundi 7 décembre 2026" (the first of the
 /// month is "1er"), "Monday 7 December 2026".
 pub fn day(at: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
+    let wd = weekday(at.with_timezone(&tz).weekday(), lang);
+    format!("{wd} {}", date(at, tz, lang))
+}
+
+/// The same without the day of the week: "7 décembre 2026", "1er
+/// décembre 2026", "7 December 2026".
+pub fn date(at: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
     let local = at.with_timezone(&tz);
     let month = local.month0() as usize;
-    let wd = weekday(local.weekday(), lang);
     match lang {
         Lang::Fr => {
             let d = if local.day() == 1 { "1er".to_string() } else { local.day().to_string() };
-            format!("{wd} {d} {} {}", FR_MONTHS[month], local.year())
+            format!("{d} {} {}", FR_MONTHS[month], local.year())
         }
-        Lang::En => format!("{wd} {} {} {}", local.day(), EN_MONTHS[month], local.year()),
+        Lang::En => format!("{} {} {}", local.day(), EN_MONTHS[month], local.year()),
     }
 }
 

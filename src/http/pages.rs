@@ -1,6 +1,6 @@
 //! The pages, in French and English: small, self-contained HTML.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::survey::rating_label;
 use crate::domain::ticket::Lang;
@@ -134,40 +134,6 @@ impl Page {
     }
 }
 
-/// `30 décembre 2026`, `30 December 2026`.
-fn day(at: DateTime<Utc>, lang: Lang) -> String {
-    const FR: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let months = if lang == Lang::Fr { FR } else { EN };
-    format!("{} {} {}", at.day(), months[at.month0() as usize], at.year())
-}
-
 impl SurveyPage {
     fn render(&self, lang: Lang) -> String {
         let fr = lang == Lang::Fr;
@@ -289,9 +255,15 @@ impl SurveyPage {
         ));
         if let Some(until) = self.until {
             let t = if fr {
-                format!("Ce lien permet de donner ou de changer votre note jusqu'au {}.", day(until, lang))
+                format!(
+                    "Ce lien permet de donner ou de changer votre note jusqu'au {}.",
+                    crate::domain::wording::date(until, chrono_tz::UTC, lang)
+                )
             } else {
-                format!("This link lets you give or change your rating until {}.", day(until, lang))
+                format!(
+                    "This link lets you give or change your rating until {}.",
+                    crate::domain::wording::date(until, chrono_tz::UTC, lang)
+                )
             };
             body.push_str(&format!("\n<p class=\"muted\">{}</p>", escape(&t)));
         }
