@@ -1,0 +1,75 @@
+//! Contacts: the people who write to the desk and whether mail reaches them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::QResult;
+use crate::store::models::*;
+use crate::store::schema::*;
+use crate::store::{per_backend, Conn};
+
+pub fn contact_by_email(conn: &mut Conn, email: &str) -> QResult<Option<Contact>> {
+    contacts::table.filter(contacts::email.eq(email)).select(Contact::as_select()).first(conn).optional()
+}
+
+/// Marks `email` as failing until `until` (a contact is made if needed).
+pub fn set_undeliverable(conn: &mut Conn, email: &str, until: NaiveDateTime, now: NaiveDateTime) -> QResult<()> {
+    let c = upsert_contact(conn, email, "", None, now)?;
+    diesel::update(contacts::table.find(c.id))
+        .set(contacts::undeliverable_until.eq(Some(until)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// They wrote to us: their address works again. True when it was marked.
+pub fn clear_undeliverable(conn: &mut Conn, email: &str) -> QResult<bool> {
+    diesel::update(
+        contacts::table.filter(contacts::email.eq(email)).filter(contacts::undeliverable_until.is_not_null()),
+    )
+    .set(contacts::undeliverable_until.eq(None::<NaiveDateTime>))
+    .execute(conn)
+    .map(|n| n > 0)
+}
+
+/// Until when `email` is known to fail, if it is now.
+pub fn undeliverable_until(conn: &mut Conn, email: &str, now: NaiveDateTime) -> QResult<Option<NaiveDateTime>> {
+    contacts::table
+        .filter(contacts::email.eq(email))
+        .filter(contacts::undeliverable_until.gt(now))
+        .select(contacts::undeliverable_until)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
+pub fn contact(conn: &mut Conn, id: i64) -> QResult<Contact> {
+    contacts::table.find(id).select(Contact::as_select()).first(conn)
+}
+
+/// The contact for this address, created on first sight. A name or
+/// language learned later fills in what was missing.
+pub fn upsert_contact(
+    conn: &mut Conn,
+    email: &str,
+    name: &str,
+    language: Option<&str>,
+    now: NaiveDateTime,
+) -> QResult<Contact> {
+    if let Some(c) = contact_by_email(conn, email)? {
+        if (c.name.is_empty() && !name.is_empty()) || (c.language.is_none() && language.is_some()) {
+            diesel::update(contacts::table.find(c.id))
+                .set((
+                    contacts::name.eq(if c.name.is_empty() { name } else { &c.name }),
+                    contacts::language.eq(c.language.as_deref().or(language)),
+                ))
+                .execute(conn)?;
+            return contact(conn, c.id);
+        }
+        return Ok(c);
+    }
+    let new = NewContact { email, name, language, created_at: now };
+    per_backend!(conn, c => diesel::insert_into(contacts::table)
+        .values(new)
+        .returning(Contact::as_returning())
+        .get_result(c))
+}

@@ -1,0 +1,45 @@
+//! The queries guichet runs, as plain functions over a connection so that
+//! callers compose them inside one transaction, one file per table or
+//! concern.
+
+mod articles;
+mod contacts;
+mod history;
+mod itil;
+mod outbox;
+mod quarantine;
+mod raw;
+mod secrets;
+mod sources;
+mod status;
+mod surveys;
+mod threading;
+mod tickets;
+
+pub use articles::*;
+pub use contacts::*;
+pub use history::*;
+pub use itil::*;
+pub use outbox::*;
+pub use quarantine::*;
+pub use raw::*;
+pub use secrets::*;
+pub use sources::*;
+pub use status::*;
+pub use surveys::*;
+pub use threading::*;
+pub use tickets::*;
+
+use diesel::prelude::*;
+
+use super::Conn;
+
+type QResult<T> = Result<T, diesel::result::Error>;
+
+/// The statuses of a closed ticket.
+const CLOSED: [&str; 2] = ["resolved", "unresolved"];
+
+/// A round trip to the database, for health checks.
+pub fn ping(conn: &mut Conn) -> QResult<()> {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).execute(conn).map(drop)
+}

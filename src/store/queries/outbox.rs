@@ -1,0 +1,251 @@
+//! The outbox: mail queued, claimed by a sender, sent or failed.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::QResult;
+use crate::store::models::*;
+use crate::store::schema::*;
+use crate::store::{AnyConnection, Conn};
+
+/// Queues a mail; automatic mail also counts toward each recipient's
+/// hourly cap ([`automatic_sent_to`]).
+pub fn insert_outbox(conn: &mut Conn, new: &NewOutbox<'_>) -> QResult<i64> {
+    let id = diesel::insert_into(outbox::table).values(new).returning(outbox::id).get_result(conn)?;
+    if new.automatic {
+        // Row by row: batch inserts are not available through AnyConnection.
+        for address in new.recipients.split(',').map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) {
+            diesel::insert_into(automatic_mail::table)
+                .values((
+                    automatic_mail::outbox_id.eq(id),
+                    automatic_mail::address.eq(address),
+                    automatic_mail::created_at.eq(new.created_at),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(id)
+}
+
+/// Automatic mail queued for `address` since `since`.
+pub fn automatic_sent_to(conn: &mut Conn, address: &str, since: NaiveDateTime) -> QResult<i64> {
+    automatic_mail::table
+        .filter(automatic_mail::address.eq(address.trim().to_lowercase()))
+        .filter(automatic_mail::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Takes the due rows for one sender: their next attempt moves to
+/// `lease_until`, so another worker does not send them meanwhile, and a
+/// sender that dies mid-way has them tried again once the lease expires.
+/// Run it in a write transaction: on PostgreSQL rows another instance is
+/// claiming are skipped, not waited for; SQLite has one writer at a time.
+pub fn claim_due_outbox(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QResult<Vec<OutboxRow>> {
+    let rows = match conn {
+        AnyConnection::Postgres(c) => outbox::table
+            .filter(outbox::state.eq("pending"))
+            .filter(outbox::next_attempt_at.le(now))
+            .filter(outbox::leased_until.is_null().or(outbox::leased_until.le(now)))
+            .order(outbox::id.asc())
+            .limit(limit)
+            .select(OutboxRow::as_select())
+            .for_update()
+            .skip_locked()
+            .load(c)?,
+        AnyConnection::Sqlite(_) => due_outbox(conn, now, limit)?,
+    };
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set(outbox::leased_until.eq(Some(lease_until)))
+        .execute(conn)?;
+    Ok(rows)
+}
+
+/// Gives back the rows a sender that is gone had claimed (SQLite: called
+/// by the process that now holds the sender lock). Returns how many.
+pub fn release_leases(conn: &mut Conn) -> QResult<usize> {
+    diesel::update(outbox::table.filter(outbox::leased_until.is_not_null()))
+        .set(outbox::leased_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
+/// A takeover (SQLite): the rows a sender that stopped had claimed go back
+/// to the queue. It sent its batch in order, so the first of them may
+/// have gone out before it could record it: that row gets an `unknown`
+/// attempt that says so, and a second copy is known for what it is.
+/// Returns the rows released.
+pub fn release_leases_after_stop(conn: &mut Conn, at: NaiveDateTime) -> QResult<usize> {
+    let first: Option<i64> = outbox::table
+        .filter(outbox::leased_until.is_not_null())
+        .filter(outbox::state.eq("pending"))
+        .select(diesel::dsl::min(outbox::id))
+        .first(conn)?;
+    if let Some(id) = first {
+        let why = "claimed by a sender that stopped before recording an attempt: it may have gone out already";
+        record_attempt(conn, id, at, "unknown", why)?;
+    }
+    release_leases(conn)
+}
+
+/// Every attempt: (outbox row, when, result, detail), oldest first.
+pub fn outbox_attempts(conn: &mut Conn) -> QResult<Vec<(i64, NaiveDateTime, String, String)>> {
+    outbox_attempts::table
+        .order(outbox_attempts::id.asc())
+        .select((
+            outbox_attempts::outbox_id,
+            outbox_attempts::attempted_at,
+            outbox_attempts::result,
+            outbox_attempts::detail,
+        ))
+        .load(conn)
+}
+
+/// Gives claimed rows back unsent, for the next pass to take.
+pub fn release_outbox_rows(conn: &mut Conn, ids: &[i64]) -> QResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set(outbox::leased_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
+/// PostgreSQL only: the oldest due row no other transaction holds, locked
+/// until the caller's transaction ends.
+pub fn lock_one_due(conn: &mut Conn, now: NaiveDateTime) -> QResult<Option<OutboxRow>> {
+    match conn {
+        AnyConnection::Postgres(c) => outbox::table
+            .filter(outbox::state.eq("pending"))
+            .filter(outbox::next_attempt_at.le(now))
+            .order(outbox::id.asc())
+            .limit(1)
+            .select(OutboxRow::as_select())
+            .for_update()
+            .skip_locked()
+            .first(c)
+            .optional(),
+        AnyConnection::Sqlite(_) => Err(diesel::result::Error::QueryBuilderError("row locks need PostgreSQL".into())),
+    }
+}
+
+pub fn due_outbox(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::state.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(outbox::leased_until.is_null().or(outbox::leased_until.le(now)))
+        .order(outbox::id.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+pub fn outbox_message_id(conn: &mut Conn, id: i64) -> QResult<String> {
+    outbox::table.find(id).select(outbox::message_id).first(conn)
+}
+
+pub fn list_outbox(conn: &mut Conn) -> QResult<Vec<OutboxRow>> {
+    outbox::table.order(outbox::id.asc()).select(OutboxRow::as_select()).load(conn)
+}
+
+pub fn record_attempt(conn: &mut Conn, outbox_id: i64, at: NaiveDateTime, result: &str, detail: &str) -> QResult<()> {
+    diesel::insert_into(outbox_attempts::table)
+        .values((
+            outbox_attempts::outbox_id.eq(outbox_id),
+            outbox_attempts::attempted_at.eq(at),
+            outbox_attempts::result.eq(result),
+            outbox_attempts::detail.eq(detail),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn mark_sent(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::state.eq("sent"),
+            outbox::sent_at.eq(at),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(None::<String>),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up (`None`).
+/// Recipients still to be sent to (the relay took the mail for the others).
+pub fn set_outbox_recipients(conn: &mut Conn, id: i64, recipients: &str) -> QResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::recipients.eq(recipients)).execute(conn).map(drop)
+}
+
+/// Keeps what went wrong for some recipients of a mail sent to the others.
+pub fn note_outbox_error(conn: &mut Conn, id: i64, error: &str) -> QResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::last_error.eq(error)).execute(conn).map(drop)
+}
+
+/// Keeps `content` as the version of outbox row `id` to send when a relay
+/// refuses the mail for its size.
+pub fn set_outbox_smaller(conn: &mut Conn, id: i64, content: &[u8]) -> QResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::smaller_content.eq(Some(content))).execute(conn).map(drop)
+}
+
+/// Puts the smaller version of outbox row `id` in place of its content;
+/// false when it has none (left).
+pub fn use_smaller_outbox_content(conn: &mut Conn, id: i64) -> QResult<bool> {
+    let smaller: Option<Vec<u8>> =
+        outbox::table.find(id).select(outbox::smaller_content).first(conn).optional()?.flatten();
+    let Some(smaller) = smaller else { return Ok(false) };
+    diesel::update(outbox::table.find(id))
+        .set((outbox::content.eq(smaller), outbox::smaller_content.eq(None::<Vec<u8>>)))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+pub fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at: Option<NaiveDateTime>) -> QResult<()> {
+    let q = diesel::update(outbox::table.find(id));
+    match retry_at {
+        Some(at) => q
+            .set((
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(error),
+                outbox::next_attempt_at.eq(at),
+                outbox::leased_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn),
+        None => q
+            .set((
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(error),
+                outbox::state.eq("failed"),
+                outbox::leased_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn),
+    }
+    .map(drop)
+}
+
+/// Marks every queued mail handled without sending it, as of the time it
+/// was queued, with an attempt (`simulated`) that says why: the mail of
+/// `guichet demo`, written to people who do not exist, goes nowhere and
+/// is not left for a sender to find. Returns how many.
+pub fn settle_unsent(conn: &mut Conn, detail: &str) -> QResult<usize> {
+    let queued: Vec<(i64, NaiveDateTime)> = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .select((outbox::id, outbox::created_at))
+        .order(outbox::id.asc())
+        .load(conn)?;
+    for (id, at) in &queued {
+        record_attempt(conn, *id, *at, "simulated", detail)?;
+    }
+    diesel::update(outbox::table.filter(outbox::state.eq("pending")))
+        .set((
+            outbox::state.eq("sent"),
+            outbox::sent_at.eq(outbox::created_at.nullable()),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}

@@ -1,0 +1,156 @@
+//! Tickets, their state, assignment and watchers.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{QResult, CLOSED};
+use crate::store::models::*;
+use crate::store::schema::*;
+use crate::store::{per_backend, Conn};
+
+pub fn ticket(conn: &mut Conn, id: i64) -> QResult<Option<Ticket>> {
+    tickets::table.find(id).select(Ticket::as_select()).first(conn).optional()
+}
+
+pub fn insert_ticket(conn: &mut Conn, new: &NewTicket<'_>) -> QResult<Ticket> {
+    per_backend!(conn, c => diesel::insert_into(tickets::table)
+        .values(new)
+        .returning(Ticket::as_returning())
+        .get_result(c))
+}
+
+/// Tickets, oldest first, narrowed by whichever filters are given.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub status: Option<String>,
+    pub assignee: Option<String>,
+    pub group: Option<String>,
+    /// Only tickets still open.
+    pub open: bool,
+}
+
+pub fn list_tickets(conn: &mut Conn, f: &TicketFilter) -> QResult<Vec<Ticket>> {
+    let mut q = tickets::table.select(Ticket::as_select()).order(tickets::id.asc()).into_boxed();
+    if let Some(s) = &f.status {
+        q = q.filter(tickets::status.eq(s.clone()));
+    }
+    if let Some(a) = &f.assignee {
+        q = q.filter(tickets::assignee.eq(a.clone()));
+    }
+    if let Some(g) = &f.group {
+        q = q.filter(tickets::group_name.eq(g.clone()));
+    }
+    if f.open {
+        q = q.filter(tickets::status.ne_all(CLOSED));
+    }
+    q.load(conn)
+}
+
+pub fn set_status(
+    conn: &mut Conn,
+    id: i64,
+    status: &str,
+    closed_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    // Waiting for the requester starts the reminder clock afresh.
+    let pending_since = (status == "pending").then_some(now);
+    diesel::update(tickets::table.find(id))
+        .set((
+            tickets::status.eq(status),
+            tickets::closed_at.eq(closed_at),
+            tickets::updated_at.eq(now),
+            tickets::pending_since.eq(pending_since),
+            tickets::reminded_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_assignment(
+    conn: &mut Conn,
+    id: i64,
+    assignee: Option<&str>,
+    group: Option<&str>,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::assignee.eq(assignee), tickets::group_name.eq(group), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_classification(
+    conn: &mut Conn,
+    id: i64,
+    ticket_type: &str,
+    impact: i32,
+    urgency: i32,
+    priority: i32,
+    now: NaiveDateTime,
+) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((
+            tickets::ticket_type.eq(ticket_type),
+            tickets::impact.eq(impact),
+            tickets::urgency.eq(urgency),
+            tickets::priority.eq(priority),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_parent(conn: &mut Conn, id: i64, parent: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::parent_id.eq(parent), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_related(conn: &mut Conn, id: i64, related: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::related_id.eq(related), tickets::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A requester's other tickets: those still open, and those closed since
+/// `closed_since`; the newest `limit`.
+pub fn requester_tickets(
+    conn: &mut Conn,
+    requester: i64,
+    except: i64,
+    closed_since: NaiveDateTime,
+    limit: i64,
+) -> QResult<Vec<Ticket>> {
+    tickets::table
+        .filter(tickets::requester_id.eq(requester))
+        .filter(tickets::id.ne(except))
+        .filter(tickets::closed_at.is_null().or(tickets::closed_at.ge(closed_since)))
+        .order(tickets::id.desc())
+        .limit(limit)
+        .select(Ticket::as_select())
+        .load(conn)
+}
+
+pub fn touch_ticket(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(tickets::table.find(id)).set(tickets::updated_at.eq(now)).execute(conn).map(drop)
+}
+
+pub fn watchers(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Contact>> {
+    ticket_watchers::table
+        .inner_join(contacts::table)
+        .filter(ticket_watchers::ticket_id.eq(ticket_id))
+        .select(Contact::as_select())
+        .order(contacts::email.asc())
+        .load(conn)
+}
+
+pub fn add_watcher(conn: &mut Conn, ticket_id: i64, contact_id: i64) -> QResult<()> {
+    per_backend!(conn, c => diesel::insert_into(ticket_watchers::table)
+        .values((ticket_watchers::ticket_id.eq(ticket_id), ticket_watchers::contact_id.eq(contact_id)))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .map(drop))
+}
