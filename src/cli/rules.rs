@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::domain::classify::MailKind;
 use crate::domain::rules::LanguageFrom;
-use crate::ingest::pipeline::Opening;
+use crate::ingest::pipeline::{triage, Opening, Path};
 use crate::ingest::routing::{auto_assign, route};
 use crate::mail::inbound::InboundMail;
 use crate::store::Store;
@@ -44,13 +44,15 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         None => settings.mailboxes.first().map(|m| m.name.clone()).unwrap_or_default(),
     };
     // What the pipeline decides before any rule.
-    let class = crate::domain::classify::classify(&mail.facts, &settings.own);
-    let before = match class.kind {
-        MailKind::Human | MailKind::List if mail.from.email.is_empty() => {
-            Some(format!("held in quarantine: {}", crate::mail::inbound::Unusable::NoSender))
-        }
-        MailKind::Human | MailKind::List => None,
-        kind => Some(format!("{} mail ({}): recorded, opens no ticket, no rule applies", kind.as_str(), class.reason)),
+    let triage = triage(&mail, settings);
+    let before = match triage.path {
+        Path::NoSender => Some(format!("held in quarantine: {}", crate::mail::inbound::Unusable::NoSender)),
+        Path::Person => None,
+        Path::Own | Path::Automatic => Some(format!(
+            "{} mail ({}): recorded, opens no ticket, no rule applies",
+            triage.class.kind.as_str(),
+            triage.class.reason
+        )),
     };
     if let Some(what) = before {
         if json {
@@ -63,9 +65,8 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let authentication = mail.facts.header_all("authentication-results");
-    let staff = settings.technician_sender(&mail.from.email, authentication).ok().flatten();
-    let opening = Opening::of_mail(settings, &mail, staff, class.kind == MailKind::List);
+    let staff = triage.staff;
+    let opening = Opening::of_mail(settings, &mail, staff, triage.class.kind == MailKind::List);
     let r = route(settings, &mailbox, &mail, &opening.requester.email);
     // Who would get it depends on everyone's load: read it if the
     // database is there, never create or change it.

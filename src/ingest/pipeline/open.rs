@@ -1,6 +1,7 @@
-//! A mail that opens a ticket: the ticket written as the rules route it,
-//! its major incident, the knowledge base articles that answer it, the
-//! requester's other tickets, and who is told.
+//! Open: a mail that threads onto nothing becomes a ticket, routed by the
+//! rules (or a count on a monitoring event); its major incident, the
+//! knowledge base articles that answer it, the requester's other tickets,
+//! and who is told. A call is recorded as a ticket by hand.
 
 use super::*;
 
@@ -173,7 +174,7 @@ impl Ctx<'_, '_> {
     /// The requester's other tickets, open or closed lately, for the
     /// technicians' notice of a new one (`history`); the one most alike to
     /// it, if any, is linked to it in both histories.
-    fn requester_history(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Value, Stop> {
+    pub(super) fn requester_history(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Value, Stop> {
         use crate::domain::incident::{similarity, Terms};
         const RECENTLY_CLOSED_DAYS: i64 = 30;
         const LISTED: i64 = 5;
@@ -227,7 +228,7 @@ impl Ctx<'_, '_> {
     /// included) are alike, one major incident is raised, they become its
     /// children and the technicians are told once. `None`: a ticket of its
     /// own.
-    fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
+    pub(super) fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
         use crate::domain::incident::{similarity, Terms};
         use crate::store::incidents;
         let m = self.desk.settings.major_incident.clone();
@@ -301,7 +302,7 @@ impl Ctx<'_, '_> {
     }
 
     /// Makes `child` a child of the major incident `parent`.
-    fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
+    pub(super) fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
         queries::set_parent(self.conn, child, parent, self.now)?;
         self.event(child, "guichet", "parent", None, Some(&parent.to_string()), None)?;
         self.event(parent, "guichet", "child", None, Some(&child.to_string()), None)
@@ -310,7 +311,7 @@ impl Ctx<'_, '_> {
     /// The `major` section of the templates for incident `parent`, its
     /// children counted, those of `listed` named (the technicians' mail
     /// lists the tickets that raised it; a requester's, none).
-    fn major_view(&mut self, parent: &Ticket, listed: &[i64]) -> Result<Major, Stop> {
+    pub(super) fn major_view(&mut self, parent: &Ticket, listed: &[i64]) -> Result<Major, Stop> {
         let mut children = Vec::with_capacity(listed.len());
         for id in listed {
             let Some(t) = queries::ticket(self.conn, *id)? else { continue };
@@ -330,7 +331,12 @@ impl Ctx<'_, '_> {
 
     /// The published articles that answer a new ticket's `text`, recorded
     /// as suggested to it, as the `kb` section of its acknowledgement.
-    fn suggest_articles(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<serde_json::Value, Stop> {
+    pub(super) fn suggest_articles(
+        &mut self,
+        ticket: &Ticket,
+        lang: Lang,
+        text: &str,
+    ) -> Result<serde_json::Value, Stop> {
         let k = &self.desk.settings.knowledge;
         if !k.suggest {
             return Ok(serde_json::Value::Null);
@@ -358,7 +364,7 @@ impl Ctx<'_, '_> {
 }
 
 /// A new ticket's major incident, as the templates see it.
-struct Major {
+pub(super) struct Major {
     view: serde_json::Value,
 }
 
@@ -381,7 +387,7 @@ impl Opening {
     /// technician, whom their `#requester` names.
     pub fn of_mail(settings: &Settings, m: &InboundMail, staff: Option<&Technician>, list: bool) -> Opening {
         if let Some(tech) = staff {
-            let parsed = commands::parse(&m.text);
+            let parsed = crate::domain::commands::parse(&m.text);
             let named = parsed.commands.iter().rev().find_map(|c| match c {
                 Command::Requester(a) => Some(a.clone()),
                 _ => None,
@@ -419,6 +425,147 @@ impl Opening {
             errors: Vec::new(),
             text: m.text.clone(),
             channel: "mail",
+        }
+    }
+}
+
+/// A ticket opened by hand: a call taken by phone, or a problem a
+/// technician noticed. The words are kept as a mail of their own, so the
+/// record is the same as for any ticket.
+pub struct Call {
+    /// Who called; `None`: the technician records it for themselves.
+    pub requester: Option<Mailbox>,
+    pub by: Technician,
+    pub subject: String,
+    pub text: String,
+    /// `#type`, `#impact`, `#assign group:…` as the technician would write them.
+    pub commands: Vec<Command>,
+}
+
+/// The mailbox name calls are recorded under (rules can match it).
+pub const PHONE: &str = "phone";
+
+pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outcome, IngestError> {
+    let now = desk.now.naive_utc();
+    let requester =
+        call.requester.clone().unwrap_or(Mailbox { email: call.by.email.clone(), name: call.by.name.clone() });
+    let nanos = desk.now.timestamp_nanos_opt().unwrap_or_default();
+    let message_id = format!("call.{nanos:x}.{}@{}", std::process::id(), desk.settings.outgoing.message_id_domain);
+    let raw = crate::mail::outbound::call_record(
+        &requester,
+        desk.settings.desk_address(),
+        &call.subject,
+        &call.text,
+        &message_id,
+        &call.by.email,
+        desk.now.into(),
+    )
+    .map_err(|e| IngestError::Refused(e.to_string()))?;
+    let sha = sha256_hex(&raw);
+    let result = store.write(|conn| -> Result<Outcome, Stop> {
+        let raw_id = queries::insert_raw(
+            conn,
+            &NewRawMessage { sha256: &sha, size: raw.len() as i64, content: &raw, received_at: now },
+        )?;
+        let mail = InboundMail::parse(&raw).map_err(|e| Stop::Quarantine(e.to_string()))?;
+        let routing = route(desk.settings, PHONE, &mail, &requester.email);
+        let opening = Opening {
+            requester: requester.clone(),
+            by: Some(call.by.clone()),
+            commands: call.commands.clone(),
+            errors: Vec::new(),
+            text: call.text.clone(),
+            channel: PHONE,
+        };
+        let mut ctx = Ctx { conn, desk, mail: &mail, staff: Some(&call.by), raw_id, mailbox: PHONE, now, list: false };
+        let id = ctx.open_ticket(None, opening, routing, call.requester.is_some())?;
+        let outcome = Outcome::Ticket { ticket: id };
+        let reason = format!("recorded by {}", call.by.email);
+        queries::insert_inbound(
+            ctx.conn,
+            &NewInbound {
+                raw_message_id: raw_id,
+                mailbox: PHONE,
+                message_id: mail.message_id.as_deref(),
+                body_sha256: &mail.body_sha256,
+                outcome: outcome.label(),
+                kind: MailKind::Human.as_str(),
+                reason: &reason,
+                ticket_id: Some(id),
+                created_at: now,
+            },
+        )?;
+        Ok(outcome)
+    });
+    match result {
+        Ok(o) => Ok(o),
+        Err(Stop::Store(e)) => Err(IngestError::Store(e)),
+        Err(Stop::Released(id)) => Err(IngestError::AlreadyReleased(id)),
+        Err(Stop::Quarantine(reason)) => Err(IngestError::Refused(reason)),
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// A mail that threads onto no ticket: held by a rule, gathered on a
+    /// monitoring event, or a new ticket.
+    pub(super) fn new_mail(
+        &mut self,
+        opening: Opening,
+        routing: Routing,
+        answer: bool,
+    ) -> Result<(Outcome, String), Stop> {
+        if let Some(key) = routing.event_key.clone() {
+            return self.monitoring_event(&key, opening, routing, answer);
+        }
+        let how = match &opening.by {
+            Some(t) if t.email != opening.requester.email => {
+                format!("new ticket, opened by {} for its requester", t.email)
+            }
+            _ => "new ticket".to_string(),
+        };
+        let id = self.open_ticket(None, opening, routing, answer)?;
+        Ok((Outcome::Ticket { ticket: id }, how))
+    }
+
+    /// Monitoring: one open ticket per key. A repeated alert is counted on
+    /// it; a recovery resolves it.
+    pub(super) fn monitoring_event(
+        &mut self,
+        key: &str,
+        opening: Opening,
+        routing: Routing,
+        answer: bool,
+    ) -> Result<(Outcome, String), Stop> {
+        let open = queries::open_event_ticket(self.conn, key)?;
+        let actor = self.mail.from.email.clone();
+        match (open, routing.event_recovery) {
+            (Some(ticket), recovery) => {
+                let trimmed = trim_reply(&self.mail.text);
+                let article = self.article(&ticket, "in", "internal", "automatic", &trimmed)?;
+                if recovery {
+                    let status: Status = ticket.status.parse().unwrap_or(Status::New);
+                    self.set_status(&ticket, status, Status::Resolved, &actor, "status")?;
+                    self.event(ticket.id, &actor, "event_recovered", None, Some(key), Some(article))?;
+                    self.timers(ticket.id, false)?;
+                    let current = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
+                    let view = self.article_view(&trimmed, false, true);
+                    self.notify_technicians(&current, "new_article", view)?;
+                    self.resolve_children(&current, &actor, "", Status::Resolved)?;
+                    Ok((Outcome::Article { ticket: current.id }, format!("monitoring `{key}` recovered")))
+                } else {
+                    let n = queries::count_event(self.conn, ticket.id, self.now)?;
+                    self.event(ticket.id, &actor, "event_repeated", None, Some(&n.to_string()), Some(article))?;
+                    Ok((Outcome::Article { ticket: ticket.id }, format!("monitoring `{key}` repeated ({n} alerts)")))
+                }
+            }
+            (None, true) => Ok((
+                Outcome::Automatic { kind: MailKind::Human, ticket: None },
+                format!("monitoring `{key}` recovered, but no ticket of it is open"),
+            )),
+            (None, false) => {
+                let id = self.open_ticket(None, opening, routing, answer)?;
+                Ok((Outcome::Ticket { ticket: id }, format!("new monitoring event `{key}`")))
+            }
         }
     }
 }

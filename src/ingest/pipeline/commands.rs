@@ -10,7 +10,7 @@ impl Ctx<'_, '_> {
     pub(super) fn technician_mail(&mut self, ticket: &Ticket) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let Some(tech) = self.staff.cloned() else { return Ok(()) };
-        let parsed = commands::parse(&self.mail.text);
+        let parsed = crate::domain::commands::parse(&self.mail.text);
         let answered = self.answered_notices(ticket)?;
         let internal = parsed.is_internal() || self.to_note_address() || answered.answers_note;
         // What goes on to the requester is only what the technician wrote
@@ -97,7 +97,7 @@ impl Ctx<'_, '_> {
     /// The latest notices technicians got about `ticket`: their texts, for
     /// whatever a technician's mail quotes, pastes or forwards of them, and
     /// whether the one this mail replies to is an alert whose answer is a note.
-    fn answered_notices(&mut self, ticket: &Ticket) -> Result<Answered, Stop> {
+    pub(super) fn answered_notices(&mut self, ticket: &Ticket) -> Result<Answered, Stop> {
         // A long ticket's oldest notices are not what a reply quotes.
         const RECENT: i64 = 20;
         let notices = queries::staff_notices(self.conn, ticket.id, RECENT)?;
@@ -109,7 +109,7 @@ impl Ctx<'_, '_> {
     }
 
     /// Written to the ticket's note address (the `Reply-To` of an alert).
-    fn to_note_address(&self) -> bool {
+    pub(super) fn to_note_address(&self) -> bool {
         let m = self.mail;
         let recipients =
             m.to.iter().chain(&m.cc).map(|x| x.email.as_str()).chain(m.delivered_to.iter().map(String::as_str));
@@ -119,7 +119,7 @@ impl Ctx<'_, '_> {
     /// A resolved ticket a technician marked `#kb` (on this mail or an
     /// earlier one) becomes a draft article, once. Its solution is the
     /// last answer that carried `#kb`, or else the resolving one.
-    fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
+    pub(super) fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
         let events = queries::events(self.conn, ticket.id)?;
         if !events.iter().any(|e| e.kind == "kb_requested") {
             return Ok(());
@@ -336,7 +336,7 @@ impl Ctx<'_, '_> {
 }
 
 /// The notices to technicians a technician's mail answers.
-struct Answered {
+pub(super) struct Answered {
     texts: Vec<String>,
     answers_note: bool,
 }

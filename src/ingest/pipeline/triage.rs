@@ -1,0 +1,190 @@
+//! Triage: what a mail is and who wrote it, before anything is stored
+//! about it; then the one place that sends it down its path.
+
+use super::*;
+use crate::domain::classify::Classification;
+
+/// What a mail is, decided from the mail and the config alone, before the
+/// store is read: the same for the pipeline and `guichet rules test`.
+pub struct Triage<'s> {
+    pub class: Classification,
+    /// The technician who wrote it, proven as the config asks.
+    pub staff: Option<&'s Technician>,
+    /// Why mail from a technician's address is not taken as theirs: no
+    /// proof where proof is asked for. It is then anybody's mail.
+    pub unproven: Option<String>,
+    pub path: Path,
+}
+
+/// The way a mail goes after triage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Our own mail come back: recorded, nothing else.
+    Own,
+    /// An auto-reply, a delivery report or a feedback report: kept on the
+    /// ticket it is about, if any, never answered.
+    Automatic,
+    /// A person's mail (or a list's) without a sender to answer: held.
+    NoSender,
+    /// A person's mail (or a list's): threads onto a ticket or opens one.
+    Person,
+}
+
+/// Triage of `mail`: its kind, who wrote it and the way it goes.
+pub fn triage<'s>(mail: &InboundMail, settings: &'s Settings) -> Triage<'s> {
+    let class = classify(&mail.facts, &settings.own);
+    let authentication = mail.facts.header_all("authentication-results");
+    let (staff, unproven) = match settings.technician_sender(&mail.from.email, authentication) {
+        Ok(t) => (t, None),
+        Err(why) => (None, Some(format!("from a technician's address without proof: {why}"))),
+    };
+    let path = match class.kind {
+        MailKind::Own => Path::Own,
+        MailKind::AutoReply | MailKind::Bounce | MailKind::Feedback => Path::Automatic,
+        MailKind::Human | MailKind::List if mail.from.email.is_empty() => Path::NoSender,
+        MailKind::Human | MailKind::List => Path::Person,
+    };
+    Triage { class, staff, unproven, path }
+}
+
+/// Decides what `raw` is and writes it. `parsed`: its decoding, when the
+/// caller has it already (see [`prepare`]).
+pub(super) fn process(
+    conn: &mut Conn,
+    desk: &Desk<'_>,
+    mailbox: &str,
+    raw_id: i64,
+    raw: &[u8],
+    parsed: Option<Result<InboundMail, Unusable>>,
+) -> Result<Outcome, Stop> {
+    let now = desk.now.naive_utc();
+    let limit = desk.settings.limits.max_message_bytes;
+    if raw.len() > limit {
+        let mut reason = format!("message is {} bytes, over limits.max_message_bytes = {limit}", raw.len());
+        // Once: a retry from quarantine does not tell the sender again.
+        if queries::quarantine_for_raw(conn, raw_id)?.is_none() {
+            if let Some(told) = tell_too_large(conn, desk, mailbox, raw)? {
+                reason.push_str(&format!("; {told} was told"));
+            }
+        }
+        return Ok(quarantine(conn, mailbox, raw_id, None, &reason, now)?);
+    }
+    let parsed = parsed.unwrap_or_else(|| InboundMail::parse_limited(raw, desk.settings.limits.max_html_bytes));
+    let mail = match parsed {
+        Ok(m) => m,
+        Err(e) => return Ok(quarantine(conn, mailbox, raw_id, None, &e.to_string(), now)?),
+    };
+    let Triage { class, staff, unproven, path } = triage(&mail, desk.settings);
+    let record = |conn: &mut Conn, outcome: Outcome, reason: &str| -> Result<Outcome, Stop> {
+        queries::insert_inbound(
+            conn,
+            &NewInbound {
+                raw_message_id: raw_id,
+                mailbox,
+                message_id: mail.message_id.as_deref(),
+                body_sha256: &mail.body_sha256,
+                outcome: outcome.label(),
+                kind: class.kind.as_str(),
+                reason,
+                ticket_id: outcome.ticket(),
+                created_at: now,
+            },
+        )?;
+        Ok(outcome)
+    };
+
+    if let Some(mid) = &mail.message_id {
+        if let Some(prev) = queries::inbound_copy(conn, mid, &mail.body_sha256)? {
+            return record(conn, Outcome::Duplicate { ticket: prev.ticket_id }, "same Message-ID and body");
+        }
+    }
+
+    let found = find_ticket(conn, desk, &mail)?;
+    // A technician's address with no proof (when proof is asked for) is
+    // anybody's: handled as a stranger's mail, and said so.
+    if let Some(why) = &unproven {
+        tracing::warn!(from = %mail.from.email, %why, "mail from a technician's address: handled as a stranger's");
+    }
+    let record = |conn: &mut Conn, outcome: Outcome, reason: &str| -> Result<Outcome, Stop> {
+        let Some(u) = &unproven else { return record(conn, outcome, reason) };
+        if let Some(ticket) = outcome.ticket() {
+            let event = NewEvent {
+                ticket_id: ticket,
+                actor: &mail.from.email,
+                kind: "sender_unproven",
+                old_value: None,
+                new_value: Some(u),
+                article_id: None,
+                created_at: now,
+            };
+            queries::insert_event(conn, &event)?;
+        }
+        record(conn, outcome, &format!("{reason}; {u}"))
+    };
+    // A technician's own auto-reply says they are away: no new tickets for
+    // them for a while; their next mail of their own says they are back.
+    if let Some(tech) = staff {
+        match class.kind {
+            MailKind::AutoReply => {
+                let until = desk.now + desk.settings.tickets.away_after_auto_reply;
+                queries::set_away(conn, &tech.email, until.naive_utc(), &mail.subject, now)?;
+                tracing::info!(technician = %tech.email, "auto-reply from a technician: away for new tickets");
+            }
+            MailKind::Human if queries::clear_away(conn, &tech.email)? => {
+                tracing::info!(technician = %tech.email, "technician back: takes new tickets again");
+            }
+            _ => {}
+        }
+    }
+    let mut ctx = Ctx { conn, desk, mail: &mail, staff, raw_id, mailbox, now, list: class.kind == MailKind::List };
+    let (outcome, reason) = match path {
+        Path::Own => {
+            (Outcome::Automatic { kind: class.kind, ticket: found.as_ref().map(|t| t.id) }, class.reason.clone())
+        }
+        Path::Automatic => {
+            let bounce = class.kind == MailKind::Bounce;
+            // A report returns our mail: its Message-ID names the ticket.
+            let found = match found {
+                None if bounce => match queries::ticket_by_message_ids(ctx.conn, &mail.report.returned)? {
+                    Some(id) => queries::ticket(ctx.conn, id)?,
+                    None => None,
+                },
+                other => other,
+            };
+            let failed = if bounce { ctx.delivery_failed(found.as_ref())? } else { String::new() };
+            let reason = format!("{}{failed}", class.reason);
+            match &found {
+                Some(ticket) => {
+                    ctx.article(ticket, "in", "internal", "automatic", &mail.text)?;
+                    (Outcome::Article { ticket: ticket.id }, reason)
+                }
+                None => (Outcome::Automatic { kind: class.kind, ticket: None }, reason),
+            }
+        }
+        Path::NoSender => {
+            let reason = Unusable::NoSender.to_string();
+            return Ok(quarantine(ctx.conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?);
+        }
+        Path::Person => {
+            // They wrote: whatever bounced before, their address works.
+            if queries::clear_undeliverable(ctx.conn, &mail.from.email)? {
+                tracing::info!(from = %mail.from.email, "address known to fail wrote to us: deliverable again");
+            }
+            let answer = class.kind.may_be_answered();
+            match found {
+                Some(ticket) => ctx.person_mail(ticket, answer)?,
+                None => {
+                    let opening = Opening::of_mail(desk.settings, &mail, staff, ctx.list);
+                    let routing = route(desk.settings, mailbox, &mail, &opening.requester.email);
+                    if let Some(why) = &routing.quarantine {
+                        let rule = routing.matched().last().cloned().unwrap_or_default();
+                        let reason = format!("held by rule `{rule}`: {why}");
+                        return Ok(quarantine(ctx.conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?);
+                    }
+                    ctx.new_mail(opening, routing, answer)?
+                }
+            }
+        }
+    };
+    record(ctx.conn, outcome, &reason)
+}
