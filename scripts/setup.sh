@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building guichet needs on Debian: a C compiler for the
-# bundled SQLite. Quick when everything is already there. Run as root
+# bundled SQLite and libpq, OpenSSL's headers for libpq. Quick when everything is already there. Run as root
 # (or with sudo available) when something is missing.
 set -euo pipefail
 
@@ -19,6 +19,8 @@ fi
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+# The bundled libpq links against the system's OpenSSL.
+pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 # The tests verify our DKIM signatures with an independent verifier.
 # (Debian's python3: a python3 earlier on PATH may not see its packages.)
 /usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || missing+=(python3-dkim)
