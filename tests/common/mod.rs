@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod dkim;
+pub mod harness;
 pub mod running;
 pub mod servers;
 pub mod web;
