@@ -30,6 +30,8 @@ pub struct Harness {
     /// What `GUICHET_NOW` is to the binary: the pipeline's time, the wall
     /// clock's when unset.
     pub now: Option<DateTime<Utc>>,
+    /// Numbers the Message-IDs of [`Harness::command`] mails.
+    sent_commands: std::cell::Cell<usize>,
 }
 
 impl Harness {
@@ -52,7 +54,7 @@ impl Harness {
         let store = Store::open(&settings.database).expect("open store");
         // As `guichet ingest` has them: each compiled when first rendered.
         let templates = Templates::lazy(&settings.templates_dir);
-        Harness { dir, settings, templates, store, now: None }
+        Harness { dir, settings, templates, store, now: None, sent_commands: Default::default() }
     }
 
     /// Sets the clock (RFC 3339), as `GUICHET_NOW` does.
@@ -90,6 +92,15 @@ impl Harness {
             Outcome::Ticket { ticket } => ticket,
             other => panic!("expected a new ticket, got {other:?}"),
         }
+    }
+
+    /// A technician's mail on `ticket` (commands on its first lines), as
+    /// their client sends a reply to one of the ticket's mails.
+    pub fn command(&self, from: &str, ticket: i64, body: &str) -> Outcome {
+        let n = self.sent_commands.get() + 1;
+        self.sent_commands.set(n);
+        let id = format!("command-{n}@example.test");
+        self.ingest(&super::mail(from, &format!("RE: [Guichet #{ticket}] Suivi"), &id, "", body))
     }
 
     /// The SLA sweeper's pass at the harness's time, as `run` does it.

@@ -423,3 +423,59 @@ fn mail_without_a_sender_is_quarantined_and_opens_nothing() {
     assert!(h.tickets().is_empty());
     assert!(h.outbox().is_empty());
 }
+
+/// A delivery report for `message_id`, sent to `recipient`.
+fn dsn(message_id: &str, recipient: &str, action: &str, status: &str) -> Vec<u8> {
+    format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.test>\r\n\
+To: {SUPPORT}\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+Message-ID: <dsn-{status}-{recipient}@mx.example.test>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n\
+--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nYour message could not be delivered.\r\n\r\n\
+--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.test\r\n\r\n\
+Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n\
+Diagnostic-Code: smtp; 550 {status} <{recipient}>: Recipient address rejected: User unknown\r\n\r\n\
+--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: Support <{SUPPORT}>\r\nTo: {recipient}\r\n\
+Subject: [Guichet #1] Accusé de réception\r\nMessage-ID: <{message_id}>\r\n\r\n--b1--\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_bounce_of_our_mail_is_kept_on_its_ticket_tells_the_technicians_and_is_never_answered() {
+    let mut h = Harness::new();
+    h.at("2026-11-30T09:00:00Z");
+    new_ticket(&h, ALICE, "Imprimante", "b1@example.test");
+    let ack = ack_of(&h, 1).message_id;
+    assert_eq!(
+        h.ingest(&dsn(&ack, ALICE, "failed", "5.1.1")),
+        Outcome::Article { ticket: 1 },
+        "linked by our Message-ID"
+    );
+    let t = h.ticket(1);
+    assert_eq!(
+        (t.last_article().visibility.as_str(), t.last_article().author_role.as_str()),
+        ("internal", "automatic")
+    );
+    let failed = t.event("delivery_failed").expect("a delivery_failed event");
+    assert_eq!(failed.old_value.as_deref(), Some(ack.as_str()), "names the mail of ours that bounced");
+    let told = h.queued("delivery_failed");
+    assert_eq!(told.iter().map(|m| m.recipients[0].as_str()).collect::<Vec<_>>(), [MARC, SARAH]);
+    assert!(told[0].text().contains(ALICE) && told[0].text().contains("5.1.1"), "{}", told[0].text());
+    assert!(h.outbox().iter().all(|m| !m.recipients.iter().any(|r| r.to_lowercase().contains("mailer-daemon"))));
+    // Automatic mail to Alice is held back; a technician's own words still go.
+    h.command(MARC, 1, "#status pending");
+    assert!(h.ticket(1).kinds().contains(&"automatic_mail_suppressed"));
+    assert_eq!(h.outbox().iter().filter(|m| m.to(ALICE)).count(), 1, "only the acknowledgement that bounced");
+    h.command(MARC, 1, "Pouvez-vous me rappeler ?");
+    assert_eq!(h.outbox().iter().filter(|m| m.to(ALICE)).count(), 2, "a technician's reply is not automatic");
+}
+
+#[test]
+fn a_bounce_for_mail_we_never_sent_opens_nothing_and_tells_nobody() {
+    let h = Harness::new();
+    let out = h.ingest(&dsn("someone-else@elsewhere.example", "bob@example.test", "failed", "5.1.1"));
+    assert_eq!(out, Outcome::Automatic { kind: MailKind::Bounce, ticket: None });
+    assert!(h.tickets().is_empty());
+    assert!(h.outbox().is_empty());
+}

@@ -13,17 +13,13 @@ fn new_ticket(h: &Harness, from: &str, subject: &str, id: &str) -> i64 {
     h.open(&mail(from, subject, id, "", "Bonjour,\nl'imprimante est en panne.\nMerci"))
 }
 
-fn tech(h: &Harness, from: &str, ticket: i64, id: &str, body: &str) -> Outcome {
-    h.ingest(&mail(from, &format!("RE: [Guichet #{ticket}] Imprimante"), id, "", body))
-}
-
 #[test]
 fn a_technician_reply_reaches_the_requester_and_watchers_from_the_support_address() {
     let h = Harness::new();
     let raw = "From: Alice <alice@example.test>\r\nTo: support@example.test\r\nCc: carol@example.test\r\nSubject: Imprimante\r\nMessage-ID: <orig@example.test>\r\n\r\nBonjour, elle ne marche plus.\r\n";
     h.ingest(raw.as_bytes());
     let body = "Bonjour Alice,\nJe passe cet après-midi.\nMarc\n-- \nMarc Dupont, support\nLe lun. 16 nov. 2026 à 09:00, Alice <alice@example.test> a écrit :\n> Bonjour, elle ne marche plus.";
-    assert_eq!(tech(&h, MARC, 1, "tech@example.test", body), Outcome::Article { ticket: 1 });
+    assert_eq!(h.command(MARC, 1, body), Outcome::Article { ticket: 1 });
     let replies = h.queued("reply");
     assert_eq!(replies.len(), 2, "the requester's, then the watcher's own");
     let r = &replies[0];
@@ -57,7 +53,7 @@ fn an_internal_note_is_never_sent_to_the_requester() {
     let h = Harness::new();
     new_ticket(&h, ALICE, "Imprimante", "orig@example.test");
     let before = h.outbox().len();
-    tech(&h, SARAH, 1, "note@example.test", "#internal\nLe fournisseur a un souci de fusion sur ce modèle.");
+    h.command(SARAH, 1, "#internal\nLe fournisseur a un souci de fusion sur ce modèle.");
     assert_eq!(h.outbox().len(), before);
     let t = h.ticket(1);
     assert_eq!(t.last_article().visibility, "internal");
@@ -69,7 +65,7 @@ fn an_internal_note_is_never_sent_to_the_requester() {
 fn resolve_closes_the_ticket_and_tells_the_requester_once() {
     let h = Harness::new();
     new_ticket(&h, ALICE, "Imprimante", "orig@example.test");
-    tech(&h, MARC, 1, "res@example.test", "#resolve\nLa pièce est changée, tout remarche.");
+    h.command(MARC, 1, "#resolve\nLa pièce est changée, tout remarche.");
     let t = h.ticket(1);
     assert_eq!(t.status, "resolved");
     assert!(t.closed_at.is_some());
@@ -86,7 +82,7 @@ fn resolve_closes_the_ticket_and_tells_the_requester_once() {
 fn status_commands_move_the_ticket_and_illegal_ones_are_answered_with_the_reason() {
     let h = Harness::new();
     new_ticket(&h, ALICE, "Imprimante", "orig@example.test");
-    tech(&h, MARC, 1, "s1@example.test", "#status pending\n#impact 1\n#urgency 2\nPouvez-vous redémarrer ?");
+    h.command(MARC, 1, "#status pending\n#impact 1\n#urgency 2\nPouvez-vous redémarrer ?");
     let t = h.ticket(1);
     assert_eq!(t.status, "pending");
     assert_eq!(t.impact, 1);
@@ -95,8 +91,8 @@ fn status_commands_move_the_ticket_and_illegal_ones_are_answered_with_the_reason
     h.ingest(&mail(ALICE, "RE: [Guichet #1] Imprimante", "a1@example.test", "", "C'est fait."));
     assert_eq!(h.ticket(1).status, "assigned");
     // Closed, then an illegal move and an unknown command.
-    tech(&h, MARC, 1, "s2@example.test", "#resolve");
-    tech(&h, MARC, 1, "s3@example.test", "#status pending\n#frobnicate\nNote");
+    h.command(MARC, 1, "#resolve");
+    h.command(MARC, 1, "#status pending\n#frobnicate\nNote");
     assert_eq!(h.ticket(1).status, "resolved");
     let errors = h.queued("command_error");
     assert_eq!(errors.len(), 2);
@@ -112,14 +108,14 @@ fn a_reply_to_a_resolved_ticket_reopens_it_within_the_window_and_opens_a_linked_
     let mut h = Harness::new();
     h.at("2026-11-02T09:00:00Z");
     new_ticket(&h, ALICE, "Imprimante", "orig@example.test");
-    tech(&h, MARC, 1, "res@example.test", "#resolve\nRéparé.");
+    h.command(MARC, 1, "#resolve\nRéparé.");
     h.at("2026-11-10T09:00:00Z");
     let out = h.ingest(&mail(ALICE, "RE: [Guichet #1] Imprimante", "again@example.test", "", "Elle retombe en panne."));
     assert_eq!(out, Outcome::Article { ticket: 1 });
     let t = h.ticket(1);
     assert_eq!(t.status, "assigned", "reopened to its technician");
     assert!(t.closed_at.is_none());
-    tech(&h, MARC, 1, "res2@example.test", "#resolve\nRéparé pour de bon.");
+    h.command(MARC, 1, "#resolve\nRéparé pour de bon.");
     h.at("2026-12-30T09:00:00Z");
     let n = h.open(&mail(ALICE, "RE: [Guichet #1] Imprimante", "late@example.test", "", "Encore elle !"));
     assert_eq!(h.ticket(n).related_id, Some(1));
@@ -146,12 +142,7 @@ fn major_plan_watch_unwatch_and_requester_commands() {
     let mut h = Harness::new();
     h.at(MONDAY_MORNING);
     let n = new_ticket(&h, ALICE, "Imprimante", "m1@x.test");
-    tech(
-        &h,
-        MARC,
-        n,
-        "m2@x.test",
-        "#major\n#plan 2026-12-01 14:30\n#watch bob@example.test\n#requester carol@example.test\nJe passe demain après-midi.",
+    h.command(MARC, n, "#major\n#plan 2026-12-01 14:30\n#watch bob@example.test\n#requester carol@example.test\nJe passe demain après-midi.",
     );
     let t = h.ticket(n);
     assert!(t.major);
@@ -164,7 +155,7 @@ fn major_plan_watch_unwatch_and_requester_commands() {
     let notice = notices.iter().find(|m| m.recipients[0] == "carol@example.test").unwrap();
     assert!(notice.text().contains("une intervention est prévue"), "{}", notice.text());
     assert!(notices.iter().any(|m| m.recipients[0] == "bob@example.test"), "the new watcher gets a copy");
-    tech(&h, MARC, n, "m3@x.test", "#unwatch bob@example.test\n#unwatch dave@example.test\n#major off\n#internal\nok");
+    h.command(MARC, n, "#unwatch bob@example.test\n#unwatch dave@example.test\n#major off\n#internal\nok");
     let t = h.ticket(n);
     assert!(!t.major);
     assert!(!t.watchers.contains(&"bob@example.test".to_string()));
@@ -176,8 +167,8 @@ fn major_plan_watch_unwatch_and_requester_commands() {
         refused[0].text()
     );
     // A closed ticket cannot be planned: refused, and nothing planned.
-    tech(&h, MARC, n, "m4@x.test", "#resolve\nC'est fait.");
-    tech(&h, MARC, n, "m5@x.test", "#plan 2026-12-03\n#internal\nEncore ?");
+    h.command(MARC, n, "#resolve\nC'est fait.");
+    h.command(MARC, n, "#plan 2026-12-03\n#internal\nEncore ?");
     let t = h.ticket(n);
     assert_eq!(t.planned_at.map(|p| p.to_string()).as_deref(), Some("2026-12-01 14:30:00"));
     let refused = h.queued("command_error")[1].text().to_string();
@@ -193,11 +184,11 @@ fn resolving_a_parent_resolves_its_children_and_tells_each_requester() {
     let problem = new_ticket(&h, ALICE, "Serveur de fichiers lent", "p1@x.test");
     let a = new_ticket(&h, "bob@example.test", "Fichiers lents", "p2@x.test");
     let b = new_ticket(&h, "carol@example.test", "Partage inaccessible", "p3@x.test");
-    for (child, id) in [(a, "p4@x.test"), (b, "p5@x.test")] {
-        tech(&h, MARC, child, id, &format!("#parent {problem}\n#internal\nMême cause."));
+    for child in [a, b] {
+        h.command(MARC, child, &format!("#parent {problem}\n#internal\nMême cause."));
     }
     assert_eq!(h.ticket(problem).children, [a, b]);
-    tech(&h, MARC, problem, "p6@x.test", "#type problem\n#resolve\nLe disque a été remplacé.");
+    h.command(MARC, problem, "#type problem\n#resolve\nLe disque a été remplacé.");
     for n in [problem, a, b] {
         assert_eq!(h.ticket(n).status, "resolved", "ticket {n}");
     }
@@ -210,4 +201,24 @@ fn resolving_a_parent_resolves_its_children_and_tells_each_requester() {
     let to_bob = notices.iter().find(|m| m.to("bob@example.test")).unwrap();
     assert!(to_bob.text().contains("Le disque a été remplacé."), "{}", to_bob.text());
     assert!(to_bob.text().contains("fermé résolu"));
+}
+
+#[test]
+fn internal_text_never_reaches_the_requester_in_any_later_mail() {
+    let h = Harness::new();
+    let raw = "From: alice@example.test\r\nTo: support@example.test\r\nCc: carol@example.test\r\nSubject: Imprimante\r\nMessage-ID: <i1@example.test>\r\n\r\nElle ne marche plus.\r\n";
+    h.open(raw.as_bytes());
+    h.command(SARAH, 1, "#internal\nLe fournisseur facture ce modèle 840 euros la pièce.");
+    h.command(MARC, 1, "#status pending\nPouvez-vous redémarrer l'imprimante ?");
+    h.ingest(&mail(ALICE, "RE: [Guichet #1] Imprimante", "i2@example.test", "", "C'est fait, sans effet."));
+    h.command(MARC, 1, "#resolve\nLa pièce est changée.");
+    let people: Vec<Sent> = h.outbox().into_iter().filter(|m| m.to(ALICE) || m.to("carol@example.test")).collect();
+    assert!(people.len() >= 4, "acknowledgement, question and resolution: {}", people.len());
+    for m in &people {
+        let all = format!("{}\n{}", m.text(), m.mail.html.as_deref().unwrap_or_default());
+        assert!(!all.contains("840 euros"), "{} to {:?} shows the internal note:\n{all}", m.template, m.recipients);
+    }
+    // The note is on the ticket, for technicians.
+    let t = h.ticket(1);
+    assert!(t.articles.iter().any(|a| a.visibility == "internal" && a.trimmed_text.contains("840 euros")));
 }
