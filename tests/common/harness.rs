@@ -254,12 +254,3 @@ impl Sent {
         self.recipients.iter().any(|r| r == who)
     }
 }
-
-/// What an outcome says of its ticket, for short assertions.
-pub fn ticket_of(outcome: &Outcome) -> Option<i64> {
-    match outcome {
-        Outcome::Ticket { ticket } | Outcome::Article { ticket } => Some(*ticket),
-        Outcome::Automatic { ticket, .. } | Outcome::Duplicate { ticket } => *ticket,
-        Outcome::Quarantined { .. } => None,
-    }
-}
