@@ -1,7 +1,7 @@
 //! A desk in process: the pipeline, the store and the SLA sweeper called
 //! as library functions, on the config text the binary tests use. No
-//! process is spawned, so a test of a pipeline decision runs in
-//! milliseconds; the binary tests keep the CLI contract (exit codes,
+//! process is spawned, so a test of a pipeline decision takes a fraction
+//! of a second; the binary tests keep the CLI contract (exit codes,
 //! output formats, files written).
 //!
 //! SQLite in a temporary directory by default; a database of its own on

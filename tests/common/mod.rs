@@ -1,4 +1,5 @@
-//! A desk in a temporary directory, driven through the `guichet` binary.
+//! A desk in a temporary directory, driven through the `guichet` binary
+//! (the same desk in process, without the binary: [`harness`]).
 #![allow(dead_code)]
 
 pub mod browser;
