@@ -1,8 +1,10 @@
-//! A desk in a temporary directory, driven through the `guichet` binary.
+//! A desk in a temporary directory, driven through the `guichet` binary
+//! (the same desk in process, without the binary: [`harness`]).
 #![allow(dead_code)]
 
 pub mod browser;
 pub mod dkim;
+pub mod harness;
 pub mod running;
 pub mod servers;
 pub mod web;
