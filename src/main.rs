@@ -28,11 +28,13 @@ fn main() -> ExitCode {
             report(info);
         }
     }));
-    match guichet::cli::run(cli) {
+    let code = match guichet::cli::run(cli) {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("guichet: {:#}", failure.error);
             ExitCode::from(failure.code)
         }
-    }
+    };
+    guichet::store::trace::write_report();
+    code
 }

@@ -12,6 +12,7 @@ pub mod models;
 pub mod queries;
 pub mod report;
 pub mod schema;
+pub mod trace;
 
 use std::time::Duration;
 
@@ -191,6 +192,7 @@ impl Store {
 
     /// Opens (creating if needed) the database, without migrating.
     pub fn connect(db: &Database) -> Result<Store, StoreError> {
+        trace::install();
         // (max size, idle connections kept, wait for a connection)
         let (size, idle, timeout) = match db {
             Database::Sqlite { path, busy_timeout } => {
