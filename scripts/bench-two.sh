@@ -20,9 +20,12 @@
 # message stored twice, tickets + articles in = N.
 #
 #   scripts/bench-two.sh [N]        (or scripts/bench.sh two)
+#   BENCH_TWO_CASES="split" scripts/bench-two.sh 1000    (some cases)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-${BENCH_TWO:-1000}}
+cases=" ${BENCH_TWO_CASES:-one two two-names split} "
+wants() { [[ "$cases" == *" $1 "* ]]; }
 servers_dir=${GUICHET_SERVERS_DIR:-/tmp/guichet-servers}
 if [ -z "${GUICHET_TEST_SERVERS:-}" ]; then
     scripts/servers.sh start >/dev/null
@@ -144,7 +147,7 @@ for i in range(1, k + 1):
     took = sum(v for w, v in got.items() if w != "duplicates")
     total += took
     last = max(last, e)
-    note = f"; said: {err.splitlines()[0]}" if err else ""
+    note = f"; said: {' / '.join(err.splitlines())}" if err else ""
     print(f"{case:<10} instance {i}: {took:5d} mails taken in {e - s:6.2f} s: {took / (e - s):6.0f} mails/s "
           f"({', '.join(f'{v} {w}' for w, v in got.items()) or 'nothing'}){note}")
 print(f"{case:<10} together:   {total:5d} mails taken in {last - t0:6.2f} s: {total / (last - t0):6.0f} mails/s")
@@ -159,34 +162,41 @@ PY
     done
 }
 
-# one
-u=$(user one)
-fill "$u" 0 "$n"
-url=$(database one)
-config "$work/one" "$url" "$(mailbox_toml support "$u")"
-instances one "$url" "$work/one/guichet.toml"
+if wants one; then
+    u=$(user one)
+    fill "$u" 0 "$n"
+    url=$(database one)
+    config "$work/one" "$url" "$(mailbox_toml support "$u")"
+    instances one "$url" "$work/one/guichet.toml"
+fi
 
 # two: the same config twice.
-u=$(user two)
-fill "$u" 0 "$n"
-url=$(database two)
-config "$work/two" "$url" "$(mailbox_toml support "$u")"
-instances two "$url" "$work/two/guichet.toml" "$work/two/guichet.toml"
+if wants two; then
+    u=$(user two)
+    fill "$u" 0 "$n"
+    url=$(database two)
+    config "$work/two" "$url" "$(mailbox_toml support "$u")"
+    instances two "$url" "$work/two/guichet.toml" "$work/two/guichet.toml"
+fi
 
 # two-names: one IMAP mailbox under two names.
-u=$(user names)
-fill "$u" 0 "$n"
-url=$(database names)
-config "$work/names-a" "$url" "$(mailbox_toml support-a "$u")"
-config "$work/names-b" "$url" "$(mailbox_toml support-b "$u")"
-instances two-names "$url" "$work/names-a/guichet.toml" "$work/names-b/guichet.toml"
+if wants two-names; then
+    u=$(user names)
+    fill "$u" 0 "$n"
+    url=$(database names)
+    config "$work/names-a" "$url" "$(mailbox_toml support-a "$u")"
+    config "$work/names-b" "$url" "$(mailbox_toml support-b "$u")"
+    instances two-names "$url" "$work/names-a/guichet.toml" "$work/names-b/guichet.toml"
+fi
 
 # split: two mailboxes, the same config for both instances.
-u1=$(user split1)
-u2=$(user split2)
-fill "$u1" 0 $((n / 2))
-fill "$u2" $((n / 2)) "$n"
-url=$(database split)
-config "$work/split" "$url" "$(mailbox_toml support "$u1")
+if wants split; then
+    u1=$(user split1)
+    u2=$(user split2)
+    fill "$u1" 0 $((n / 2))
+    fill "$u2" $((n / 2)) "$n"
+    url=$(database split)
+    config "$work/split" "$url" "$(mailbox_toml support "$u1")
 $(mailbox_toml support-2 "$u2")"
-instances split "$url" "$work/split/guichet.toml" "$work/split/guichet.toml"
+    instances split "$url" "$work/split/guichet.toml" "$work/split/guichet.toml"
+fi

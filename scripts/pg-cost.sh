@@ -120,6 +120,26 @@ psql "$url/postgres" -AtqX -F $'\x1f' -c "select calls, plans, rows, round(total
 stored=$(sql "select count(*) from inbound" cost)
 queued=$(sql "select count(*) from outbox" cost)
 
+# 1b. The sender: one `run --once` writes the queued mail as files.
+sql "select pg_stat_statements_reset()" >/dev/null
+lsn0=$(sql "select pg_current_wal_lsn()")
+cpu2=$(server_cpu)
+GUICHET_LOG=error /usr/bin/time -f "%e %U %S" -o "$work/time.send" "$bin" --config "$config" run --once >/dev/null
+sleep 1
+cpu3=$(server_cpu)
+lsn1=$(sql "select pg_current_wal_lsn()")
+sent=$(sql "select count(*) from outbox where state = 'sent'" cost)
+send_calls=$(sql "select coalesce(sum(calls), 0) from pg_stat_statements where dbid = $dbid and toplevel")
+python3 - "$sent" "$send_calls" "$(sql "select pg_wal_lsn_diff('$lsn1', '$lsn0')")" "$cpu2" "$cpu3" "$work/time.send" > "$work/send" <<'PYSEND'
+import os, sys
+sent, calls, wal, c0, c1 = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+elapsed, user, system = map(float, open(sys.argv[6]).read().split())
+cpu = (c1 - c0) / os.sysconf("SC_CLK_TCK")
+print(f"| the sender: {sent} queued mails written by one `run --once`, per mail sent | {calls / sent:.1f} statements, "
+      f"{wal / sent / 1024:.1f} KB of WAL, server CPU {1000 * cpu / sent:.2f} ms, client CPU "
+      f"{1000 * (user + system) / sent:.2f} ms ({sent / elapsed:.0f} mails/s) |")
+PYSEND
+
 # 2. The same mail, every statement's parse, bind and execute logged.
 config=$(desk logged)
 sql "alter database logged set log_min_duration_statement = 0" >/dev/null
@@ -198,6 +218,7 @@ print(f"| WAL bytes (pg_current_wal_lsn after − before) | {wal / mails / 1024:
 print(f"| database size (after) | {int(read('db_size')) / mails / 1024:.1f} KB |")
 print(f"| server CPU (postmaster and its processes, /proc/PID/stat) | {1000 * cpu_server / mails:.2f} ms |")
 print(f"| server statement time (execute + plan, pg_stat_statements) | {(total_exec + total_plan) / mails:.2f} ms (plan {total_plan / mails:.2f}) |")
+print(read("send"))
 print()
 print("Statements not prepared once and reused (executed unnamed: parsed and planned at every call):")
 print()

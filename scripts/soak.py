@@ -252,8 +252,11 @@ def main():
         stored = int(db.query("SELECT count(*) FROM inbound")[0][0])
         queued = int(db.query("SELECT count(*) FROM outbox WHERE state <> 'sent'")[0][0])
         size = db.size()
+        # Per mail: what the database grew by since the start (an empty
+        # PostgreSQL database is already several MB).
+        base = samples[0]["db_bytes"] if samples else size
         samples.append({"t": round(t), "rss_kb": rss, "peak_kb": peak, "fds": fds, "stored": stored,
-                        "queued": queued, "db_bytes": size, "bytes_per_mail": size // max(stored, 1)})
+                        "queued": queued, "db_bytes": size, "bytes_per_mail": (size - base) // max(stored, 1)})
         s = samples[-1]
         print(f"{s['t']:5d} s  RSS {rss / 1024:6.1f} MB (peak {peak / 1024:6.1f})  fds {fds:3d}  "
               f"stored {stored:6d}  queued {queued:5d}  db {size / 1048576:7.1f} MB "
@@ -341,8 +344,8 @@ def main():
         f"peak {peak / 1024:.1f} MB",
         f"open file descriptors: min {min(s['fds'] for s in samples)}, max {max(s['fds'] for s in samples)}, "
         f"last {samples[-1]['fds']}",
-        f"database: {samples[-1]['db_bytes'] / 1048576:.1f} MB for {samples[-1]['stored']} mails, "
-        f"{samples[-1]['bytes_per_mail'] / 1024:.1f} KB a mail",
+        f"database: {samples[-1]['db_bytes'] / 1048576:.1f} MB ({samples[0]['db_bytes'] / 1048576:.1f} MB at the "
+        f"start) for {samples[-1]['stored']} mails, {samples[-1]['bytes_per_mail'] / 1024:.1f} KB a mail",
     ]
     # What the sender and the sweeper did: the mail by kind, the timers by state.
     count = lambda sql: ", ".join(f"{n} {k}" for k, n in sorted(db.query(sql), key=lambda r: -int(r[1])))
