@@ -146,6 +146,10 @@ sql "alter database logged set log_min_duration_statement = 0" >/dev/null
 log_from=$(stat -c %s "$work/run/pg.log")
 ingest "$config" 2
 tail -c +"$((log_from + 1))" "$work/run/pg.log" > "$work/statements.log"
+log_from=$(stat -c %s "$work/run/pg.log")
+GUICHET_LOG=error "$bin" --config "$config" run --once >/dev/null
+tail -c +"$((log_from + 1))" "$work/run/pg.log" > "$work/send.log"
+sql "select count(*) from outbox where state = 'sent'" logged > "$work/sent2"
 
 python3 - "$mails" "$stored" "$queued" "$work" "$cpu0" "$cpu1" <<'PY'
 import os, re, sys
@@ -177,32 +181,34 @@ total_plan = sum(s[4] for s in stats)
 
 # The log: "... duration: 0.123 ms  parse|bind|execute NAME: SQL" or "statement: SQL",
 # continuation lines indented.
-entries, cur = [], None
-for line in open(os.path.join(work, "statements.log"), errors="replace"):
-    m = re.match(r"^\S+ \S+ \S+ \[\d+\] LOG:  duration: ([\d.]+) ms  (?:(parse|bind|execute) ([^:]+)|statement): (.*)$", line)
-    if m:
-        cur = [m.group(2) or "simple", m.group(3) or "", m.group(4)]
-        entries.append(cur)
-    elif cur is not None and (line.startswith("\t") or line.startswith(" ")):
-        cur[2] += " " + line.strip()
-    else:
-        cur = None
-by = defaultdict(lambda: {"parse": 0, "execute": 0, "simple": 0, "named": 0, "unnamed": 0, "texts": set()})
-trips = 0
-for phase, name, q in entries:
-    if phase == "bind":
-        continue
-    key = norm(q)
-    b = by[key]
-    if phase == "simple":
-        b["simple"] += 1
+def logged(path):
+    entries, cur = [], None
+    for line in open(path, errors="replace"):
+        m = re.match(r"^\S+ \S+ \S+ \[\d+\] LOG:  duration: ([\d.]+) ms  (?:(parse|bind|execute) ([^:]+)|statement): (.*)$", line)
+        if m:
+            cur = [m.group(2) or "simple", m.group(3) or "", m.group(4)]
+            entries.append(cur)
+        elif cur is not None and (line.startswith("\t") or line.startswith(" ")):
+            cur[2] += " " + line.strip()
+        else:
+            cur = None
+    by = defaultdict(lambda: {"parse": 0, "execute": 0, "simple": 0, "named": 0, "unnamed": 0, "texts": set()})
+    trips = 0
+    for phase, name, q in entries:
+        if phase == "bind":
+            continue
+        b = by[norm(q)]
         trips += 1
-        continue
-    b[phase] += 1
-    trips += 1
-    if phase == "execute":
-        b["unnamed" if name.strip() == "<unnamed>" else "named"] += 1
-        b["texts"].add(re.sub(r"\s+", " ", q))
+        if phase == "simple":
+            b["simple"] += 1
+            continue
+        b[phase] += 1
+        if phase == "execute":
+            b["unnamed" if name.strip() == "<unnamed>" else "named"] += 1
+            b["texts"].add(re.sub(r"\s+", " ", q))
+    return by, trips
+
+by, trips = logged(os.path.join(work, "statements.log"))
 executions = sum(b["execute"] + b["simple"] for b in by.values())
 print(f"ingest of {mails} mails on its own PostgreSQL: {stored} stored, {queued} mails queued, in {elapsed:.2f} s "
       f"({mails / elapsed:.0f} mails/s); client CPU {1000 * (user + system) / mails:.2f} ms a mail")
@@ -232,6 +238,17 @@ named = sum(b["named"] for b in by.values())
 print(f"Executed under a diesel name (prepared once a connection): {named / mails:.1f} a mail, "
       f"{sum(1 for b in by.values() if b['named'])} statements; unnamed {sum(n for n, _, _ in unnamed) / mails:.1f} a mail; "
       f"simple queries (BEGIN, SAVEPOINT, COMMIT…) {sum(b['simple'] for b in by.values()) / mails:.1f} a mail.")
+sent = int(read("sent2"))
+sby, strips = logged(os.path.join(work, "send.log"))
+print()
+print(f"The sender ({sent} mails written by one `run --once`, logged): "
+      f"{sum(b['execute'] + b['simple'] for b in sby.values()) / sent:.1f} statements and {strips / sent:.1f} round trips "
+      "a mail sent; unnamed:")
+print()
+print("| executions per mail sent | statement (normalised) |")
+print("|---|---|")
+for n, k in sorted(((b["unnamed"], k) for k, b in sby.items() if b["unnamed"]), reverse=True):
+    print(f"| {n / sent:.2f} | `{k[:150]}` |")
 print()
 print("The 15 statements with the most server time (pg_stat_statements):")
 print()
