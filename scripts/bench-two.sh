@@ -42,9 +42,11 @@ cargo build --release --locked --quiet
 bin=$PWD/target/release/guichet
 work=$(mktemp -d)
 stamp="two$$-$(date +%s)"
-dbs=()
 cleanup() {
-    for db in "${dbs[@]}"; do psql "$pg/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
+    # database() runs in $(…): its names are found again here, not kept.
+    for db in $(psql "$pg/postgres" -Atqc "select datname from pg_database where datname like 'guichet\_two\_$$\_%'"); do
+        psql "$pg/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true
+    done
     rm -rf "${GUICHET_TEST_MAILDIR_ROOT:?}/$stamp"-*
     rm -rf "$work"
 }
@@ -111,7 +113,6 @@ PY
 database() {
     local db=guichet_two_$$_$1
     psql "$pg/postgres" -qc "create database $db" >/dev/null
-    dbs+=("$db")
     echo "$pg/$db"
 }
 

@@ -77,10 +77,12 @@ if [ -z "$pg" ] && [ -f "${GUICHET_SERVERS_DIR:-/tmp/guichet-servers}/pg.env" ];
     source "${GUICHET_SERVERS_DIR:-/tmp/guichet-servers}/pg.env"
     pg=${GUICHET_TEST_PG_URL:-}
 fi
-pg_dbs=()
 if [ -n "$pg" ] && psql "$pg/postgres" -Atqc 'select 1' >/dev/null 2>&1; then
     cleanup() {
-        for db in "${pg_dbs[@]}"; do psql "$pg/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
+        # pg_database runs in $(…): its names are found again here, not kept.
+        for db in $(psql "$pg/postgres" -Atqc "select datname from pg_database where datname like 'guichet\_bench\_$$\_%'"); do
+            psql "$pg/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true
+        done
         rm -rf "$work"
     }
 else
@@ -91,7 +93,6 @@ fi
 pg_database() {
     local db="guichet_bench_$$_$1"
     psql "$pg/postgres" -qc "create database $db" >/dev/null
-    pg_dbs+=("$db")
     echo "$pg/$db"
 }
 
