@@ -102,6 +102,7 @@ sql "checkpoint" >/dev/null
 sql "select pg_stat_statements_reset()" >/dev/null
 sql "select pg_stat_reset_shared('wal')" >/dev/null
 sql "select pg_stat_reset()" cost >/dev/null
+size0=$(sql "select pg_database_size('cost')")
 lsn0=$(sql "select pg_current_wal_lsn()")
 cpu0=$(server_cpu)
 ingest "$config" 1
@@ -113,7 +114,7 @@ sql "select pg_wal_lsn_diff('$lsn1', '$lsn0')" > "$work/wal_bytes"
 sql "select wal_records, wal_fpi, wal_bytes from pg_stat_wal" > "$work/wal_stat"
 sql "select xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_returned, tup_fetched, blks_read, blks_hit
      from pg_stat_database where datname = 'cost'" > "$work/db_stat"
-sql "select pg_database_size('cost')" > "$work/db_size"
+sql "select pg_database_size('cost') - $size0" > "$work/db_size"
 psql "$url/postgres" -AtqX -F $'\x1f' -c "select calls, plans, rows, round(total_exec_time::numeric, 1), round(total_plan_time::numeric, 1),
             regexp_replace(query, '\s+', ' ', 'g')
      from pg_stat_statements where dbid = $dbid and toplevel order by total_exec_time desc" > "$work/statements"
@@ -221,7 +222,7 @@ print(f"| round trips (log: prepares + executes + simple queries) | {trips / mai
 print(f"| transactions committed | {commits / mails:.3f} ({commits} in all, {rollbacks} rolled back) |")
 print(f"| rows inserted / updated / deleted | {ins / mails:.1f} / {upd / mails:.1f} / {dele / mails:.1f} |")
 print(f"| WAL bytes (pg_current_wal_lsn after − before) | {wal / mails / 1024:.1f} KB ({wal_records / mails:.0f} records, {wal_fpi / mails:.1f} full pages) |")
-print(f"| database size (after) | {int(read('db_size')) / mails / 1024:.1f} KB |")
+print(f"| database growth (pg_database_size after − before) | {int(read('db_size')) / mails / 1024:.1f} KB |")
 print(f"| server CPU (postmaster and its processes, /proc/PID/stat) | {1000 * cpu_server / mails:.2f} ms |")
 print(f"| server statement time (execute + plan, pg_stat_statements) | {(total_exec + total_plan) / mails:.2f} ms (plan {total_plan / mails:.2f}) |")
 print(read("send"))
