@@ -2,11 +2,11 @@
 # What a mail costs PostgreSQL: `guichet ingest` (release build, the shipped
 # config, outgoing mail queued) of PG_COST_MAILS (1000) mails from
 # scripts/bench-mail.py, on a PostgreSQL of its own, started here for the
-# measure (the machine's server is shared with the tests: its WAL position
-# and CPU would count their work too, and pg_stat_statements needs a
-# restart with shared_preload_libraries). Same version and settings as the
-# machine's (fsync and synchronous_commit on), on a free port in a
-# temporary directory, removed at the end.
+# measure by scripts/pg-own.sh (the machine's server is shared with the
+# tests: its WAL position and CPU would count their work too, and
+# pg_stat_statements needs a restart with shared_preload_libraries). Same
+# version and settings as the machine's (fsync and synchronous_commit on),
+# on a free port in a temporary directory, removed at the end.
 #
 # Two runs on fresh databases, the same mail:
 #   1. pg_stat_statements: statements per mail, their server time; the
@@ -25,31 +25,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mails=${PG_COST_MAILS:-1000}
-pgbin=${PG_BIN:-$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin | sort -V | tail -n1)}
 
 cargo build --release --locked --quiet
 bin=$PWD/target/release/guichet
 work=$(mktemp -d)
-chmod 755 "$work"
-pgdata=$work/pg
 cleanup() {
-    [ ! -f "$pgdata/postmaster.pid" ] || runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1 || true
+    scripts/pg-own.sh stop "$work"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-mkdir -p "$pgdata" "$work/run"
-chown postgres:postgres "$pgdata" "$work/run"
-runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -A trust -U postgres --no-sync >/dev/null
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$work/run/pg.log" -w start -o "-p $port -k $work/run \
-    -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements \
-    -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on -c pg_stat_statements.max=10000 \
-    -c log_line_prefix='%m [%p] ' -c log_min_messages=warning" >/dev/null
-url=postgres://postgres@127.0.0.1:$port
+url=$(scripts/pg-own.sh start "$work")
+port=${url##*:}
 sql() { psql "$url/${2:-postgres}" -AtqX -c "$1"; }
 sql "create extension pg_stat_statements" >/dev/null
-postmaster=$(head -n1 "$pgdata/postmaster.pid")
+postmaster=$(scripts/pg-own.sh pid "$work")
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(sql 'show server_version') on port $port (own cluster)"
 
 python3 scripts/bench-mail.py "$work/mail" "$mails" >/dev/null

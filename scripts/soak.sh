@@ -15,6 +15,9 @@
 #   SOAK_MINUTES=3 scripts/soak.sh            (or scripts/bench.sh soak)
 #   SOAK_DATABASE=postgres scripts/soak.sh    (a fresh database on
 #                                              GUICHET_TEST_PG_URL)
+#   SOAK_DATABASE=postgres-own scripts/soak.sh
+#       (a PostgreSQL cluster of the soak's own, scripts/pg-own.sh: the
+#       machine's server passes other databases' checkpoints on to it)
 #
 # The shipped config, with what a soak needs changed: the mailbox is the
 # test Dovecot's (IMAP IDLE, move:Processed), mail goes out through the
@@ -45,12 +48,15 @@ fi
 export GUICHET_TEST_MAIL_PASSWORD
 
 work=$(mktemp -d)
+chmod 755 "$work"  # scripts/pg-own.sh's server runs as postgres
 stamp="soak$$-$(date +%s)"
 run_pid=
 db=
+pg_url=$GUICHET_TEST_PG_URL
 cleanup() {
     [ -z "$run_pid" ] || { kill "$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true; }
-    [ -z "$db" ] || psql "$GUICHET_TEST_PG_URL/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true
+    [ -z "$db" ] || psql "$pg_url/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true
+    [ "$backend" != postgres-own ] || scripts/pg-own.sh stop "$work/own"
     # Our users' mail; their lines stay in the users file (others append to it).
     rm -rf "${GUICHET_TEST_MAILDIR_ROOT:?}/$stamp"-*
     rm -rf "$work"
@@ -66,10 +72,11 @@ for i in $(seq 1 "$nrequesters"); do requesters+=("$stamp-r$i@example.test"); do
 printf "%s:{PLAIN}$GUICHET_TEST_MAIL_PASSWORD${GUICHET_TEST_PASSWD_LINE_SUFFIX:-}\n" \
     "$support" "$marc" "$sarah" "${requesters[@]}" >> "$GUICHET_TEST_PASSWD_FILE"
 
-if [ "$backend" = postgres ]; then
+if [ "$backend" = postgres ] || [ "$backend" = postgres-own ]; then
+    [ "$backend" = postgres ] || pg_url=$(scripts/pg-own.sh start "$work/own")
     db="guichet_soak_$$"
-    psql "$GUICHET_TEST_PG_URL/postgres" -qc "create database $db" >/dev/null
-    url="$GUICHET_TEST_PG_URL/$db"
+    psql "$pg_url/postgres" -qc "create database $db" >/dev/null
+    url="$pg_url/$db"
 else
     url="sqlite://$work/guichet.db"
 fi
