@@ -171,18 +171,28 @@ def main():
     notices = []  # (technician, notice Message-ID, subject, References)
     sent = {"request": 0, "reply": 0, "technician": 0}
     samples = []
-    smtp = smtplib.SMTP("127.0.0.1", args.smtp_port)
+    away = []  # (when, how long) Postfix did not take mail
+    smtp = None
 
     def send(sender, raw):
+        # Postfix away (restarted by an outage test on the same servers):
+        # wait for it up to two minutes, and say how long it was away.
         nonlocal smtp
-        for attempt in range(3):
+        since = None
+        while True:
             try:
+                if smtp is None:
+                    smtp = smtplib.SMTP("127.0.0.1", args.smtp_port)
                 smtp.sendmail(sender, [args.support], raw)
+                if since is not None:
+                    away.append((since - start, now() - since))
                 return now()
-            except (smtplib.SMTPServerDisconnected, ConnectionError):
-                if attempt == 2:
+            except (smtplib.SMTPException, OSError):
+                smtp = None
+                since = since or now()
+                if now() - since > 120:
                     raise
-                smtp = smtplib.SMTP("127.0.0.1", args.smtp_port)
+                time.sleep(0.5)
 
     def look():
         for address, box in inbox.items():
@@ -295,7 +305,8 @@ def main():
         n += 1
         if n % 20 == 0:
             look()
-    smtp.quit()
+    if smtp is not None:
+        smtp.quit()
     # The last requests' answers: a minute at most.
     drain = now()
     while len(answered) < len(requests) and now() - drain < 60:
@@ -333,6 +344,7 @@ def main():
         f"sent to Postfix: {sent['request']} requests, {sent['reply']} requesters' replies, "
         f"{sent['technician']} technicians' answers with a command ({n} mails, {n / (args.minutes * 60):.1f}/s)",
         f"stored by the desk: {samples[-1]['stored']}; outgoing mail still queued at the end: {samples[-1]['queued']}",
+        "Postfix not taking mail: " + (", ".join(f"{d:.1f} s at {t:.0f} s" for t, d in away) or "never"),
         f"requests answered (delivered in the requester's mailbox): {len(answered)} of {len(requests)}",
         f"latency, accepted by Postfix -> answer delivered to Dovecot: {figures(every)}",
         f"latency, accepted by Postfix -> answer accepted by Postfix (phase c's measure): {figures(relay)}",
