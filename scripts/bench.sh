@@ -20,11 +20,20 @@
 #               tickets against on top of 1,000, open and resolved
 #   rt          the BENCH_RT (200) first mails of a through Request
 #               Tracker's rt-mailgate (scripts/bench-rt.sh), for the ratio
+#   soak        `guichet run` for SOAK_MINUTES (30) with 20 mails a second
+#               through Postfix: RSS, file descriptors, database size per
+#               mail, acknowledgement latency over time (scripts/soak.sh)
+#   two         BENCH_TWO mails (1000) in one Dovecot mailbox drained by
+#               one `run --once` against two at once on one PostgreSQL
+#               database; no mail taken twice (scripts/bench-two.sh)
+#   pgcost      statements, round trips, WAL bytes and server CPU a mail
+#               of `guichet ingest` on PostgreSQL (scripts/pg-cost.sh)
 # a, b and d on SQLite and, when PostgreSQL answers (GUICHET_TEST_PG_URL,
 # see scripts/postgres.sh), on PostgreSQL; c, e, f on SQLite. b, c, d
 # start the test mail servers (scripts/servers.sh, as root).
 #
-#   scripts/bench.sh [a|b|c|d|e|f|rt ...]     (default: all)
+#   scripts/bench.sh [a|p|b|c|d|e|f|rt|soak|two|pgcost ...]
+# (default: a p b c d e f rt; soak, two and pgcost only when named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mails=${BENCH_MAILS:-2000}
@@ -36,6 +45,22 @@ pipe_mails=${BENCH_PIPE:-200}
 phases=("$@")
 [ ${#phases[@]} -gt 0 ] || phases=(a p b c d e f rt)
 wants() { [[ " ${phases[*]} " == *" $1 "* ]]; }
+
+# The phases with scripts of their own, when only they are asked for: no
+# mail to generate here.
+own=0
+for p in "${phases[@]}"; do
+    case $p in soak | two | pgcost) own=$((own + 1)) ;; esac
+done
+run_own() {
+    if wants pgcost; then scripts/pg-cost.sh; fi
+    if wants two; then scripts/bench-two.sh; fi
+    if wants soak; then scripts/soak.sh; fi
+}
+if [ "$own" = ${#phases[@]} ]; then
+    run_own
+    exit
+fi
 
 cargo build --release --locked --quiet
 bin=$PWD/target/release/guichet
@@ -52,10 +77,12 @@ if [ -z "$pg" ] && [ -f "${GUICHET_SERVERS_DIR:-/tmp/guichet-servers}/pg.env" ];
     source "${GUICHET_SERVERS_DIR:-/tmp/guichet-servers}/pg.env"
     pg=${GUICHET_TEST_PG_URL:-}
 fi
-pg_dbs=()
 if [ -n "$pg" ] && psql "$pg/postgres" -Atqc 'select 1' >/dev/null 2>&1; then
     cleanup() {
-        for db in "${pg_dbs[@]}"; do psql "$pg/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
+        # pg_database runs in $(…): its names are found again here, not kept.
+        for db in $(psql "$pg/postgres" -Atqc "select datname from pg_database where datname like 'guichet\_bench\_$$\_%'"); do
+            psql "$pg/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true
+        done
         rm -rf "$work"
     }
 else
@@ -66,7 +93,6 @@ fi
 pg_database() {
     local db="guichet_bench_$$_$1"
     psql "$pg/postgres" -qc "create database $db" >/dev/null
-    pg_dbs+=("$db")
     echo "$pg/$db"
 }
 
@@ -246,3 +272,5 @@ fi
 if wants rt; then
     scripts/bench-rt.sh "$rt_mails"
 fi
+
+run_own
