@@ -68,8 +68,17 @@ pub fn upsert_contact(
         return Ok(c);
     }
     let new = NewContact { email, name, language, created_at: now };
-    per_backend!(conn, c => diesel::insert_into(contacts::table)
+    // Another instance may write the same new address at the same time:
+    // its row is the one kept, and read back.
+    let made = per_backend!(conn, c => diesel::insert_into(contacts::table)
         .values(new)
+        .on_conflict(contacts::email)
+        .do_nothing()
         .returning(Contact::as_returning())
-        .get_result(c))
+        .get_result(c)
+        .optional())?;
+    match made {
+        Some(c) => Ok(c),
+        None => contact_by_email(conn, email)?.ok_or(diesel::result::Error::NotFound),
+    }
 }
