@@ -17,15 +17,6 @@ pub struct Contact {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = contacts)]
-pub struct NewContact<'a> {
-    pub email: &'a str,
-    pub name: &'a str,
-    pub language: Option<&'a str>,
-    pub created_at: NaiveDateTime,
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tickets)]
 pub struct Ticket {

@@ -67,7 +67,12 @@ pub fn upsert_contact(
         }
         return Ok(c);
     }
-    let new = NewContact { email, name, language, created_at: now };
+    let new = (
+        contacts::email.eq(email),
+        contacts::name.eq(name),
+        contacts::language.eq(language),
+        contacts::created_at.eq(now),
+    );
     // Another instance may write the same new address at the same time:
     // its row is the one kept, and read back.
     let made = per_backend!(conn, c => diesel::insert_into(contacts::table)

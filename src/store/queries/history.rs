@@ -28,7 +28,26 @@ pub fn sla_timers(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<SlaTimer>> {
 pub fn save_timer(conn: &mut Conn, id: Option<i64>, row: &TimerRow<'_>) -> QResult<()> {
     match id {
         Some(id) => diesel::update(sla_timers::table.find(id)).set(row).execute(conn).map(drop),
-        None => diesel::insert_into(sla_timers::table).values(row).execute(conn).map(drop),
+        None => {
+            let new = (
+                sla_timers::ticket_id.eq(row.ticket_id),
+                sla_timers::kind.eq(row.kind),
+                sla_timers::policy.eq(row.policy),
+                sla_timers::due_at.eq(row.due_at),
+                sla_timers::state.eq(row.state),
+                sla_timers::remaining_minutes.eq(row.remaining_minutes),
+                sla_timers::warned_at.eq(row.warned_at),
+                sla_timers::breached_at.eq(row.breached_at),
+                sla_timers::updated_at.eq(row.updated_at),
+                sla_timers::target_minutes.eq(row.target_minutes),
+                sla_timers::used_minutes.eq(row.used_minutes),
+                sla_timers::running_since.eq(row.running_since),
+                sla_timers::warn_percent.eq(row.warn_percent),
+                sla_timers::warn_at.eq(row.warn_at),
+                sla_timers::met_at.eq(row.met_at),
+            );
+            diesel::insert_into(sla_timers::table).values(new).execute(conn).map(drop)
+        }
     }
 }
 

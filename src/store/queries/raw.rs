@@ -21,7 +21,13 @@ pub fn raw_content(conn: &mut Conn, id: i64) -> QResult<Vec<u8>> {
 }
 
 pub fn insert_raw(conn: &mut Conn, new: &NewRawMessage<'_>) -> QResult<i64> {
-    diesel::insert_into(raw_messages::table).values(new).returning(raw_messages::id).get_result(conn)
+    let row = (
+        raw_messages::sha256.eq(new.sha256),
+        raw_messages::size.eq(new.size),
+        raw_messages::content.eq(new.content),
+        raw_messages::received_at.eq(new.received_at),
+    );
+    diesel::insert_into(raw_messages::table).values(row).returning(raw_messages::id).get_result(conn)
 }
 
 pub fn source_seen(conn: &mut Conn, mailbox: &str, key: &str) -> QResult<bool> {
@@ -61,7 +67,18 @@ pub fn inbound_copy(conn: &mut Conn, message_id: &str, body_sha: &str) -> QResul
 }
 
 pub fn insert_inbound(conn: &mut Conn, new: &NewInbound<'_>) -> QResult<()> {
-    diesel::insert_into(inbound::table).values(new).execute(conn).map(drop)
+    let row = (
+        inbound::raw_message_id.eq(new.raw_message_id),
+        inbound::mailbox.eq(new.mailbox),
+        inbound::message_id.eq(new.message_id),
+        inbound::body_sha256.eq(new.body_sha256),
+        inbound::outcome.eq(new.outcome),
+        inbound::kind.eq(new.kind),
+        inbound::reason.eq(new.reason),
+        inbound::ticket_id.eq(new.ticket_id),
+        inbound::created_at.eq(new.created_at),
+    );
+    diesel::insert_into(inbound::table).values(row).execute(conn).map(drop)
 }
 
 pub fn delete_inbound_for_raw(conn: &mut Conn, raw_id: i64) -> QResult<()> {

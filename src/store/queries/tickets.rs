@@ -13,8 +13,31 @@ pub fn ticket(conn: &mut Conn, id: i64) -> QResult<Option<Ticket>> {
 }
 
 pub fn insert_ticket(conn: &mut Conn, new: &NewTicket<'_>) -> QResult<Ticket> {
+    // Columns named one by one, not the derived Insertable: PostgreSQL then
+    // prepares the statement once per connection.
+    let row = (
+        tickets::subject.eq(new.subject),
+        tickets::ticket_type.eq(new.ticket_type),
+        tickets::status.eq(new.status),
+        tickets::impact.eq(new.impact),
+        tickets::urgency.eq(new.urgency),
+        tickets::priority.eq(new.priority),
+        tickets::related_id.eq(new.related_id),
+        tickets::requester_id.eq(new.requester_id),
+        tickets::major.eq(new.major),
+        tickets::assignee.eq(new.assignee),
+        tickets::group_name.eq(new.group_name),
+        tickets::category.eq(new.category),
+        tickets::event_key.eq(new.event_key),
+        tickets::event_count.eq(new.event_count),
+        tickets::language.eq(new.language),
+        tickets::mailbox.eq(new.mailbox),
+        tickets::desk_address.eq(new.desk_address),
+        tickets::created_at.eq(new.created_at),
+        tickets::updated_at.eq(new.updated_at),
+    );
     per_backend!(conn, c => diesel::insert_into(tickets::table)
-        .values(new)
+        .values(row)
         .returning(Ticket::as_returning())
         .get_result(c))
 }
