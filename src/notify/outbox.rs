@@ -432,7 +432,7 @@ impl Desk<'_> {
             let event = NewEvent {
                 ticket_id: ticket,
                 actor: "guichet",
-                kind: "mail_not_sent",
+                kind: crate::domain::history::EventKind::MailNotSent.as_str(),
                 old_value: Some(&why),
                 new_value: Some(&m.email),
                 article_id: None,
@@ -476,7 +476,7 @@ impl Desk<'_> {
             let event = NewEvent {
                 ticket_id: ticket,
                 actor: "guichet",
-                kind: "automatic_mail_suppressed",
+                kind: crate::domain::history::EventKind::AutomaticMailSuppressed.as_str(),
                 old_value: Some(&why),
                 new_value: Some(&m.email),
                 article_id: None,

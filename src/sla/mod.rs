@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::config::{Settings, SlaPolicy};
 use crate::domain::calendar::Calendar;
+use crate::domain::history::EventKind;
 use crate::domain::sla::{Timer, TimerKind, TimerState};
 use crate::domain::ticket::{Status, TicketType};
 use crate::notify::outbox::QueueError;
@@ -118,7 +119,7 @@ fn row_of<'a>(
 fn event(
     conn: &mut Conn,
     ticket: i64,
-    kind: &str,
+    kind: EventKind,
     old: Option<&str>,
     new: Option<&str>,
     now: DateTime<Utc>,
@@ -128,7 +129,7 @@ fn event(
         &NewEvent {
             ticket_id: ticket,
             actor: "guichet",
-            kind,
+            kind: kind.as_str(),
             old_value: old,
             new_value: new,
             article_id: None,
@@ -170,9 +171,9 @@ pub fn sync(
                 queries::save_timer(conn, None, &stored)?;
                 let due = timer.due_at(&p.calendar).map(|d| d.to_rfc3339()).unwrap_or_default();
                 let what = format!("{} {} ({}), due {due}", kind.as_str(), minutes_label(minutes), p.name);
-                event(conn, ticket.id, "sla_started", None, Some(&what), now)?;
+                event(conn, ticket.id, EventKind::SlaStarted, None, Some(&what), now)?;
                 if timer.state == TimerState::Met {
-                    event(conn, ticket.id, "sla_met", Some(&p.name), Some(kind.as_str()), now)?;
+                    event(conn, ticket.id, EventKind::SlaMet, Some(&p.name), Some(kind.as_str()), now)?;
                 }
             }
             (Some(row), wanted) => {
@@ -185,7 +186,7 @@ pub fn sync(
                         policy_name = &p.name;
                         let old = format!("{} {}", row.policy, minutes_label(row.target_minutes));
                         let new = format!("{} {}", p.name, minutes_label(minutes));
-                        event(conn, ticket.id, "sla_policy", Some(&old), Some(&new), now)?;
+                        event(conn, ticket.id, EventKind::SlaPolicy, Some(&old), Some(&new), now)?;
                     }
                 }
                 let cal = calendar_of(settings, policy_name);
@@ -211,15 +212,15 @@ pub fn sync(
                     if timer.state != before.state || timer.running_since.is_some() != before.running_since.is_some() {
                         let old = format!("{} {}", kind.as_str(), state_word(&before));
                         let new = format!("{} {}", kind.as_str(), state_word(&timer));
-                        event(conn, ticket.id, "sla", Some(&old), Some(&new), now)?;
+                        event(conn, ticket.id, EventKind::Sla, Some(&old), Some(&new), now)?;
                     }
                     // What KPIs count: the policy, and which clock was met in
                     // time or missed (the sweeper records a breach it sees
                     // first; an answer may come late before it ran).
                     if timer.state == TimerState::Met && before.state != TimerState::Met {
-                        event(conn, ticket.id, "sla_met", Some(policy_name), Some(kind.as_str()), now)?;
+                        event(conn, ticket.id, EventKind::SlaMet, Some(policy_name), Some(kind.as_str()), now)?;
                     } else if timer.state == TimerState::Breached && before.state != TimerState::Breached {
-                        event(conn, ticket.id, "sla_breached", Some(policy_name), Some(kind.as_str()), now)?;
+                        event(conn, ticket.id, EventKind::SlaBreached, Some(policy_name), Some(kind.as_str()), now)?;
                     }
                 }
             }

@@ -4,6 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
+use crate::domain::ticket::UnknownName;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
@@ -126,9 +128,9 @@ pub struct Article {
     pub id: i64,
     pub ticket_id: i64,
     pub raw_message_id: Option<i64>,
-    pub direction: String,
-    pub visibility: String,
-    pub author_role: String,
+    direction: String,
+    visibility: String,
+    author_role: String,
     pub from_addr: String,
     pub from_name: String,
     pub to_addrs: String,
@@ -139,6 +141,27 @@ pub struct Article {
     pub body_html: Option<String>,
     pub message_id: Option<String>,
     pub created_at: NaiveDateTime,
+}
+
+/// The stored names read back; an error keeps a name this version does
+/// not know.
+impl Article {
+    pub fn direction(&self) -> Result<Direction, UnknownName> {
+        self.direction.parse()
+    }
+
+    pub fn visibility(&self) -> Result<Visibility, UnknownName> {
+        self.visibility.parse()
+    }
+
+    pub fn author_role(&self) -> Result<AuthorRole, UnknownName> {
+        self.author_role.parse()
+    }
+
+    /// Sent to the requester: a technician's public answer.
+    pub fn is_public_answer(&self) -> bool {
+        self.direction() == Ok(Direction::Out) && self.visibility() == Ok(Visibility::Public)
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -197,6 +220,19 @@ pub struct Event {
     pub new_value: Option<String>,
     pub article_id: Option<i64>,
     pub created_at: NaiveDateTime,
+}
+
+impl Event {
+    /// What the event records; an error keeps a stored kind this version
+    /// does not know (see [`Event::kind_name`]).
+    pub fn kind(&self) -> Result<EventKind, UnknownName> {
+        self.kind.parse()
+    }
+
+    /// The kind as stored, known or not: what `ticket show` prints.
+    pub fn kind_name(&self) -> &str {
+        &self.kind
+    }
 }
 
 #[derive(Debug, Insertable)]
