@@ -63,6 +63,11 @@ macro_rules! named_enum {
                 match self { $ty::$first => $first_name $(, $ty::$variant => $name)* }
             }
         }
+        impl From<$ty> for String {
+            fn from(v: $ty) -> Self {
+                v.as_str().to_string()
+            }
+        }
         impl ::std::fmt::Display for $ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())

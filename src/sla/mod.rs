@@ -27,7 +27,10 @@ pub enum SlaError {
     Store(#[from] StoreError),
     /// A template failed: the step is not recorded and is tried again.
     #[error("cannot write the mail: {0}")]
-    Mail(String),
+    Mail(#[source] QueueError),
+    /// No key could be made for the survey links (no randomness).
+    #[error("cannot write the mail: cannot make a key for survey links: {0}")]
+    LinkKey(#[source] std::io::Error),
 }
 
 impl From<diesel::result::Error> for SlaError {
@@ -40,7 +43,7 @@ impl From<QueueError> for SlaError {
     fn from(e: QueueError) -> Self {
         match e {
             QueueError::Store(e) => e.into(),
-            other => SlaError::Mail(other.to_string()),
+            other => SlaError::Mail(other),
         }
     }
 }
@@ -49,7 +52,7 @@ impl SlaError {
     pub fn is_transient(&self) -> bool {
         match self {
             SlaError::Store(e) => e.is_transient(),
-            SlaError::Mail(_) => false,
+            SlaError::Mail(_) | SlaError::LinkKey(_) => false,
         }
     }
 }
@@ -129,7 +132,7 @@ fn event(
         &NewEvent {
             ticket_id: ticket,
             actor: "guichet",
-            kind: kind.as_str(),
+            kind,
             old_value: old,
             new_value: new,
             article_id: None,

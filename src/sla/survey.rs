@@ -76,7 +76,7 @@ pub fn link_key(conn: &mut Conn, settings: &Settings, now: DateTime<Utc>) -> Res
             match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
                 Ok(()) => hex::encode(bytes),
                 Err(e) => {
-                    failure = Some(e.to_string());
+                    failure = Some(e);
                     String::new()
                 }
             }
@@ -84,7 +84,7 @@ pub fn link_key(conn: &mut Conn, settings: &Settings, now: DateTime<Utc>) -> Res
         now.naive_utc(),
     )?;
     match failure {
-        Some(e) if key.is_empty() => Err(SlaError::Mail(format!("cannot make a key for survey links: {e}"))),
+        Some(e) if key.is_empty() => Err(SlaError::LinkKey(e)),
         _ => Ok(key.into_bytes()),
     }
 }
@@ -157,7 +157,7 @@ pub fn answer(
             &crate::store::models::NewEvent {
                 ticket_id: ticket.id,
                 actor: &requester.email,
-                kind: EventKind::Satisfaction.as_str(),
+                kind: EventKind::Satisfaction,
                 old_value: survey.rating.map(|o| o.to_string()).as_deref(),
                 new_value: Some(&r.to_string()),
                 article_id: None,

@@ -7,6 +7,9 @@ use super::schema::*;
 use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
 use crate::domain::ticket::UnknownName;
 
+/// What a named enum column is written as: its `as_str`.
+type Name = String;
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
 pub struct Contact {
@@ -164,14 +167,19 @@ impl Article {
     }
 }
 
-#[derive(Debug, Insertable)]
+/// Written by value (`insert_article` copies it): the names are stored as
+/// their `as_str`.
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = articles)]
 pub struct NewArticle<'a> {
     pub ticket_id: i64,
     pub raw_message_id: Option<i64>,
-    pub direction: &'a str,
-    pub visibility: &'a str,
-    pub author_role: &'a str,
+    #[diesel(serialize_as = Name)]
+    pub direction: Direction,
+    #[diesel(serialize_as = Name)]
+    pub visibility: Visibility,
+    #[diesel(serialize_as = Name)]
+    pub author_role: AuthorRole,
     pub from_addr: &'a str,
     pub from_name: &'a str,
     pub to_addrs: &'a str,
@@ -215,7 +223,7 @@ pub struct Event {
     pub id: i64,
     pub ticket_id: i64,
     pub actor: String,
-    pub kind: String,
+    kind: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub article_id: Option<i64>,
@@ -235,12 +243,15 @@ impl Event {
     }
 }
 
-#[derive(Debug, Insertable)]
+/// Written by value (`insert_event` copies it): the kind is stored as its
+/// `as_str`.
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = events)]
 pub struct NewEvent<'a> {
     pub ticket_id: i64,
     pub actor: &'a str,
-    pub kind: &'a str,
+    #[diesel(serialize_as = Name)]
+    pub kind: EventKind,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
     pub article_id: Option<i64>,

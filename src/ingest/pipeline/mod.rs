@@ -30,6 +30,7 @@ use super::routing::{auto_assign, route, Routing};
 use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
 use crate::domain::commands::{Assignee, Command, Refusal};
+use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
 use crate::domain::survey;
 use crate::domain::thanks::thanks_only;
 use crate::domain::threading::{self, Candidates, OnClosed};
@@ -142,7 +143,8 @@ impl From<SlaError> for Stop {
     fn from(e: SlaError) -> Self {
         match e {
             SlaError::Store(e) => Stop::Store(e),
-            SlaError::Mail(m) => Stop::Quarantine(m),
+            SlaError::Mail(e) => Stop::Quarantine(e.to_string()),
+            SlaError::LinkKey(e) => Stop::Quarantine(format!("cannot make a key for survey links: {e}")),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::store::schema::*;
 use crate::store::{AnyConnection, Conn};
 
 pub fn insert_event(conn: &mut Conn, new: &NewEvent<'_>) -> QResult<()> {
-    diesel::insert_into(events::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(events::table).values(*new).execute(conn).map(drop)
 }
 
 pub fn events(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Event>> {
