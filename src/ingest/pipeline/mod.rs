@@ -97,9 +97,13 @@ pub enum IngestError {
     /// Retrying it again would store the mail twice.
     #[error("quarantine entry {0} was already released")]
     AlreadyReleased(i64),
-    /// A ticket opened by hand could not be recorded.
+    /// A mail could not be recorded (the reason it would be quarantined
+    /// with), or a ticket opened by hand could not.
     #[error("{0}")]
     Refused(String),
+    /// The record of a call could not be written as a mail.
+    #[error(transparent)]
+    CallRecord(#[from] crate::mail::outbound::BuildError),
 }
 
 impl From<diesel::result::Error> for IngestError {
@@ -112,7 +116,7 @@ impl IngestError {
     pub fn is_transient(&self) -> bool {
         match self {
             IngestError::Store(e) => e.is_transient(),
-            IngestError::AlreadyReleased(_) | IngestError::Refused(_) => false,
+            IngestError::AlreadyReleased(_) | IngestError::Refused(_) | IngestError::CallRecord(_) => false,
         }
     }
 }

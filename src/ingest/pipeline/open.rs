@@ -459,8 +459,7 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
         &message_id,
         &call.by.email,
         desk.now.into(),
-    )
-    .map_err(|e| IngestError::Refused(e.to_string()))?;
+    )?;
     let sha = sha256_hex(&raw);
     let result = store.write(|conn| -> Result<Outcome, Stop> {
         let raw_id = queries::insert_raw(
