@@ -250,6 +250,32 @@ mod tests {
         }
     }
 
+    /// Rows already stored hold these names: a variant may be renamed,
+    /// its stored name may not (there is no migration of old rows).
+    #[test]
+    fn the_stored_names_are_those_old_rows_hold() {
+        let stored = "created status reopened priority impact urgency type group assignee assignment requester \
+            watcher_added watcher_removed watchers_capped parent child related followed_by major major_detected \
+            planned closed_with_parent auto_closed pending_reminder rule classified article html_not_kept \
+            charset_unknown thanks sender_address_unusable sender_unproven command_refused self_service \
+            event_recovered event_repeated delivery_failed delivery_delayed mail_not_sent \
+            automatic_mail_suppressed kb_requested kb_solution kb_drafted kb_suggested sla sla_started sla_met \
+            sla_breached sla_policy sla_warning survey_scheduled survey_sent satisfaction satisfaction_comment \
+            survey_problem_back";
+        let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, stored.split_whitespace().collect::<Vec<_>>());
+        let articles: Vec<&str> = Direction::ALL
+            .iter()
+            .map(|d| d.as_str())
+            .chain(Visibility::ALL.iter().map(|v| v.as_str()))
+            .chain(AuthorRole::ALL.iter().map(|r| r.as_str()))
+            .collect();
+        assert_eq!(
+            articles,
+            ["in", "out", "public", "internal", "requester", "watcher", "technician", "stranger", "automatic"]
+        );
+    }
+
     #[test]
     fn an_unknown_stored_kind_is_kept_in_the_error() {
         let err = "opened_by_fax".parse::<EventKind>().unwrap_err();
