@@ -534,9 +534,10 @@ fn dashboard_html(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: 
             tr(lang, "Reste", "Left")
         );
         for t in &shown.at_risk {
-            let clock = match (t.timer.as_str(), fr) {
-                ("first_response", true) => "1re réponse",
-                ("first_response", false) => "first response",
+            let first = t.timer.parse() == Ok(crate::domain::sla::TimerKind::FirstResponse);
+            let clock = match (first, fr) {
+                (true, true) => "1re réponse",
+                (true, false) => "first response",
                 (_, true) => "résolution",
                 (_, false) => "resolution",
             };

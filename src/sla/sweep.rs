@@ -140,7 +140,7 @@ fn breach(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> 
     let now = desk.now;
     // A warning not yet sent is not worth sending any more.
     let warned = row.warned_at.or(Some(now.naive_utc()));
-    queries::mark_timer(conn, row.id, warned, Some(now.naive_utc()), "breached")?;
+    queries::mark_timer(conn, row.id, warned, Some(now.naive_utc()), TimerState::Breached.as_str())?;
     event(conn, ticket.id, EventKind::SlaBreached, Some(&row.policy), Some(&row.kind), now)?;
 
     let escalation =
