@@ -4,7 +4,7 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -39,44 +39,74 @@ pub async fn tcp(host: &str, port: u16) -> io::Result<TcpStream> {
     Ok(stream)
 }
 
+/// Why TLS could not start. Each message names what failed and carries
+/// the cause itself, so `{e}` reads as it always did.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{}: {source}", file.display())]
+    CaFile {
+        file: PathBuf,
+        #[source]
+        source: rustls_pki_types::pem::Error,
+    },
+    #[error("{}: no PEM certificate in it", .0.display())]
+    NoCertificate(PathBuf),
+    #[error("{}: {source}", file.display())]
+    Certificate {
+        file: PathBuf,
+        #[source]
+        source: tokio_rustls::rustls::Error,
+    },
+    #[error("{0}")]
+    Config(#[source] tokio_rustls::rustls::Error),
+    #[error("`{host}`: {source}")]
+    ServerName {
+        host: String,
+        #[source]
+        source: rustls_pki_types::InvalidDnsNameError,
+    },
+    /// The handshake failed: the certificate, or the connection.
+    #[error("{0}")]
+    Handshake(#[source] io::Error),
+}
+
 /// Starts TLS on `tcp`, checking the certificate against `host`.
-pub async fn tls(tcp: TcpStream, host: &str, ca_file: Option<&Path>) -> Result<NetStream, String> {
+pub async fn tls(tcp: TcpStream, host: &str, ca_file: Option<&Path>) -> Result<NetStream, TlsError> {
     let connector = tls_connector(ca_file)?;
     let name = server_name(host)?;
-    let stream = connector.connect(name, tcp).await.map_err(|e| e.to_string())?;
+    let stream = connector.connect(name, tcp).await.map_err(TlsError::Handshake)?;
     Ok(NetStream::Tls(Box::new(stream)))
 }
 
 /// The public roots, and the certificates of `ca_file` if any.
-pub fn tls_connector(ca_file: Option<&Path>) -> Result<TlsConnector, String> {
+pub fn tls_connector(ca_file: Option<&Path>) -> Result<TlsConnector, TlsError> {
     let mut roots = tokio_rustls::rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(file) = ca_file {
-        let certs = CertificateDer::pem_file_iter(file)
-            .map_err(|e| format!("{}: {e}", file.display()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let bad = |source| TlsError::CaFile { file: file.to_path_buf(), source };
+        let certs = CertificateDer::pem_file_iter(file).map_err(bad)?.collect::<Result<Vec<_>, _>>().map_err(bad)?;
         if certs.is_empty() {
-            return Err(format!("{}: no PEM certificate in it", file.display()));
+            return Err(TlsError::NoCertificate(file.to_path_buf()));
         }
         for cert in certs {
-            roots.add(cert).map_err(|e| format!("{}: {e}", file.display()))?;
+            roots.add(cert).map_err(|source| TlsError::Certificate { file: file.to_path_buf(), source })?;
         }
     }
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(TlsError::Config)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
-fn server_name(host: &str) -> Result<ServerName<'static>, String> {
+fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
     let bare = host.trim_matches(['[', ']']);
     match bare.parse::<IpAddr>() {
         Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
-        Err(_) => ServerName::try_from(bare.to_string()).map_err(|e| format!("`{host}`: {e}")),
+        Err(_) => ServerName::try_from(bare.to_string())
+            .map_err(|source| TlsError::ServerName { host: host.to_string(), source }),
     }
 }
 

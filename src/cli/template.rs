@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use crate::domain::history::Visibility;
 use crate::domain::ticket::Lang;
 use crate::mail::inbound::Mailbox;
 use crate::notify::outbox::{with_title, ArticleView, ChangeView, Desk, Notice};
@@ -63,13 +64,13 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             let last = queries::articles(&mut conn, t.id)?.pop();
             let article = last
                 .map(|a| ArticleView {
+                    internal: a.visibility() == Ok(Visibility::Internal),
                     from_name: a.from_name,
                     from_email: a.from_addr,
                     subject: a.subject,
                     text: a.trimmed_text,
                     html: None,
                     is_new_ticket: false,
-                    internal: a.visibility == "internal",
                     attachments: Vec::new(),
                 })
                 .unwrap_or_default();

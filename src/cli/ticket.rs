@@ -198,9 +198,9 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                         .map(|f| json!({ "filename": f.filename, "content_type": f.content_type, "size": f.size, "sha256": f.sha256, "inline": f.inline, "content_id": f.content_id }))
                         .collect();
                     json!({
-                        "direction": a.direction,
-                        "visibility": a.visibility,
-                        "author_role": a.author_role,
+                        "direction": stored(a.direction()),
+                        "visibility": stored(a.visibility()),
+                        "author_role": stored(a.author_role()),
                         "from": a.from_addr,
                         "from_name": a.from_name,
                         "to": split(&a.to_addrs),
@@ -217,7 +217,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                 .collect();
             let events: Vec<Value> = queries::events(&mut conn, t.id)?
                 .iter()
-                .map(|e| json!({ "at": time(e.created_at), "actor": e.actor, "kind": e.kind, "old": e.old_value, "new": e.new_value }))
+                .map(|e| json!({ "at": time(e.created_at), "actor": e.actor, "kind": e.kind_name(), "old": e.old_value, "new": e.new_value }))
                 .collect();
             if let Some(o) = v.as_object_mut() {
                 o.insert("articles".into(), Value::Array(articles_json));
@@ -323,6 +323,11 @@ fn open(env: Env, a: OpenArgs, json: bool) -> Result<ExitCode, Failure> {
         println!("opened ticket #{ticket}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A stored name as it reads, known to this version or not.
+fn stored<T: std::fmt::Display>(name: Result<T, crate::domain::ticket::UnknownName>) -> String {
+    name.map_or_else(|e| e.value, |n| n.to_string())
 }
 
 fn truncate(s: &str, n: usize) -> String {

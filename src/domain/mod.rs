@@ -10,6 +10,7 @@ pub mod clock;
 pub mod commands;
 pub mod facts;
 pub mod file_link;
+pub mod history;
 pub mod incident;
 pub mod knowledge;
 pub mod language;

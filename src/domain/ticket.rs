@@ -1,9 +1,6 @@
 //! The ITIL ticket: types, statuses and the legal moves between them,
 //! impact × urgency priority, and the words users see for each.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// What kind of ticket this is (ITIL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TicketType {
@@ -56,44 +53,57 @@ impl IllegalTransition {
     }
 }
 
+/// An enum stored and shown by name: `ALL`, `as_str`, `Display`,
+/// `Serialize` and a `FromStr` whose error lists the names it knows.
 macro_rules! named_enum {
-    ($ty:ident, $what:literal, $expected:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+    ($ty:ident, $what:literal, { $first:ident => $first_name:literal $(, $variant:ident => $name:literal)* $(,)? }) => {
         impl $ty {
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+            pub const ALL: &'static [$ty] = &[$ty::$first $(, $ty::$variant)*];
             pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $name),+ }
+                match self { $ty::$first => $first_name $(, $ty::$variant => $name)* }
             }
         }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl From<$ty> for String {
+            fn from(v: $ty) -> Self {
+                v.as_str().to_string()
+            }
+        }
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
-        impl serde::Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
-        impl FromStr for $ty {
-            type Err = UnknownName;
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::domain::ticket::UnknownName;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s.trim().to_ascii_lowercase().as_str() {
-                    $($name => Ok($ty::$variant),)+
-                    _ => Err(UnknownName { what: $what, value: s.to_string(), expected: $expected }),
+                    $first_name => Ok($ty::$first),
+                    $($name => Ok($ty::$variant),)*
+                    _ => Err($crate::domain::ticket::UnknownName {
+                        what: $what,
+                        value: s.to_string(),
+                        expected: concat!($first_name $(, ", ", $name)*),
+                    }),
                 }
             }
         }
     };
 }
+pub(crate) use named_enum;
 
-named_enum!(TicketType, "ticket type", "incident, request, problem, event", {
+named_enum!(TicketType, "ticket type", {
     Incident => "incident",
     Request => "request",
     Problem => "problem",
     Event => "event",
 });
 
-named_enum!(Status, "status", "new, assigned, planned, pending, resolved, unresolved", {
+named_enum!(Status, "status", {
     New => "new",
     Assigned => "assigned",
     Planned => "planned",
@@ -210,7 +220,7 @@ pub enum Lang {
     En,
 }
 
-named_enum!(Lang, "language", "fr, en", {
+named_enum!(Lang, "language", {
     Fr => "fr",
     En => "en",
 });

@@ -21,6 +21,7 @@ use crate::domain::login::{self, PasswordHash};
 use crate::domain::ticket::{Lang, Status};
 use crate::report::{self, AtRisk, Report};
 use crate::sla::minutes_label;
+use crate::store::StoreError;
 
 const COOKIE: &str = "guichet_session";
 /// How long a login lasts.
@@ -78,10 +79,10 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
 /// The key sessions are signed with: the desk's link key.
 async fn key(web: &Web) -> Option<Vec<u8>> {
     let w = web.clone();
-    let done = tokio::task::spawn_blocking(move || {
+    let done = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, crate::sla::SlaError> {
         let settings = w.live.borrow().settings.clone();
-        let mut conn = w.store.conn().map_err(|e| e.to_string())?;
-        crate::sla::survey::link_key(&mut conn, &settings, w.clock.now()).map_err(|e| e.to_string())
+        let mut conn = w.store.conn()?;
+        crate::sla::survey::link_key(&mut conn, &settings, w.clock.now())
     })
     .await;
     match done {
@@ -210,22 +211,23 @@ pub async fn dashboard(
     let since = f.since.clone();
     let until = f.until.clone();
     let group = f.group.clone().filter(|g| !g.trim().is_empty());
-    let done = tokio::task::spawn_blocking(move || -> Result<Result<Shown, String>, String> {
+    // A bad period is the visitor's to mend; a store failure is ours.
+    let done = tokio::task::spawn_blocking(move || -> Result<Result<Shown, report::PeriodError>, StoreError> {
         let settings = w.live.borrow().settings.clone();
         let now = w.clock.now();
         let period = match report::period(since.as_deref(), until.as_deref(), &settings.report.calendar, now) {
             Ok(p) => p,
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err(e)),
         };
-        let mut conn = w.store.conn().map_err(|e| e.to_string())?;
-        let r = report::report(&mut conn, &settings, period, group.as_deref()).map_err(|e| e.to_string())?;
-        let risk = report::at_risk(&mut conn, &settings, now, group.as_deref()).map_err(|e| e.to_string())?;
+        let mut conn = w.store.conn()?;
+        let r = report::report(&mut conn, &settings, period, group.as_deref())?;
+        let risk = report::at_risk(&mut conn, &settings, now, group.as_deref())?;
         Ok(Ok(Shown { report: r, at_risk: risk, groups: groups(&settings), now }))
     })
     .await;
     match done {
         Ok(Ok(Ok(shown))) => page(StatusCode::OK, dashboard_html(lang, &user, &f, &shown, &web.live.borrow().settings)),
-        Ok(Ok(Err(bad))) => page(StatusCode::BAD_REQUEST, error_html(lang, &user, &bad)),
+        Ok(Ok(Err(bad))) => page(StatusCode::BAD_REQUEST, error_html(lang, &user, &bad.to_string())),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "dashboard not computed");
             page(
@@ -532,9 +534,10 @@ fn dashboard_html(lang: Lang, user: &str, f: &Filters, shown: &Shown, settings: 
             tr(lang, "Reste", "Left")
         );
         for t in &shown.at_risk {
-            let clock = match (t.timer.as_str(), fr) {
-                ("first_response", true) => "1re réponse",
-                ("first_response", false) => "first response",
+            let first = t.timer.parse() == Ok(crate::domain::sla::TimerKind::FirstResponse);
+            let clock = match (first, fr) {
+                (true, true) => "1re réponse",
+                (true, false) => "first response",
                 (_, true) => "résolution",
                 (_, false) => "resolution",
             };

@@ -33,16 +33,39 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// is taken for dead.
 const PASS_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// Why a pass over a mailbox failed. Each message names the step and
+/// carries its cause (kept as the error's source too).
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
-    #[error("cannot reach {0}")]
-    Connect(String),
-    #[error("TLS with {host}: {message}")]
-    Tls { host: String, message: String },
-    #[error("login refused for {user}: {message}")]
-    Login { user: String, message: String },
+    #[error("cannot reach {addr}: {source}")]
+    Connect {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot reach {addr}: closed before its greeting")]
+    NoGreeting { addr: String },
+    #[error("TLS with {host}: {source}")]
+    Tls {
+        host: String,
+        #[source]
+        source: net::TlsError,
+    },
+    #[error("login refused for {user}: {source}")]
+    Login {
+        user: String,
+        #[source]
+        source: async_imap::error::Error,
+    },
+    #[error("login refused for {user}: the server offers neither XOAUTH2 nor OAUTHBEARER")]
+    NoOAuthMechanism { user: String },
     #[error("IMAP: {0}")]
-    Protocol(String),
+    Protocol(#[from] async_imap::error::Error),
+    #[error("IMAP: {0}")]
+    Io(#[source] std::io::Error),
+    /// The server said something this client cannot go on from.
+    #[error("IMAP: {0}")]
+    Unexpected(String),
     #[error("no answer from the server within {0:?}")]
     Timeout(Duration),
     #[error(transparent)]
@@ -58,9 +81,17 @@ impl ImapError {
     }
 }
 
-impl From<async_imap::error::Error> for ImapError {
-    fn from(e: async_imap::error::Error) -> Self {
-        ImapError::Protocol(e.to_string())
+/// The server could not answer for now: the connection broke, or it said
+/// so with the RFC 5530 response code `[UNAVAILABLE]` (its authentication
+/// back end, such as an OAuth2 issuer, is away). async-imap hands a NO
+/// over as text, response code included; the code is the signal read, not
+/// the words around it.
+fn server_unavailable(e: &async_imap::error::Error) -> bool {
+    use async_imap::error::Error;
+    match e {
+        Error::Io(_) | Error::ConnectionLost => true,
+        Error::No(text) => text.contains("[UNAVAILABLE]"),
+        _ => false,
     }
 }
 
@@ -75,7 +106,7 @@ pub type ImapSession = Session<NetStream>;
 async fn tls_wrap(cfg: &Imap, tcp: TcpStream) -> Result<NetStream, ImapError> {
     net::tls(tcp, &cfg.host, cfg.ca_file.as_deref())
         .await
-        .map_err(|message| ImapError::Tls { host: cfg.host.clone(), message })
+        .map_err(|source| ImapError::Tls { host: cfg.host.clone(), source })
 }
 
 /// Connects, reads the greeting, secures the line as configured and logs in.
@@ -85,7 +116,8 @@ pub async fn connect(cfg: &Imap) -> Result<ImapSession, ImapError> {
 
 async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
     let addr = format!("{}:{}", cfg.host, cfg.port);
-    let tcp = net::tcp(&cfg.host, cfg.port).await.map_err(|e| ImapError::Connect(format!("{addr}: {e}")))?;
+    let tcp =
+        net::tcp(&cfg.host, cfg.port).await.map_err(|source| ImapError::Connect { addr: addr.clone(), source })?;
     let stream = match cfg.tls {
         Tls::Tls => tls_wrap(cfg, tcp).await?,
         Tls::None | Tls::Starttls => NetStream::Plain(tcp),
@@ -93,13 +125,13 @@ async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
     let mut client = Client::new(stream);
     match client.read_response().await {
         Ok(Some(_greeting)) => {}
-        Ok(None) => return Err(ImapError::Connect(format!("{addr}: closed before its greeting"))),
-        Err(e) => return Err(ImapError::Connect(format!("{addr}: {e}"))),
+        Ok(None) => return Err(ImapError::NoGreeting { addr }),
+        Err(source) => return Err(ImapError::Connect { addr, source }),
     }
     if cfg.tls == Tls::Starttls {
         client.run_command_and_check_ok("STARTTLS", None).await?;
         let NetStream::Plain(tcp) = client.into_inner() else {
-            return Err(ImapError::Protocol("STARTTLS on a TLS connection".into()));
+            return Err(ImapError::Unexpected("STARTTLS on a TLS connection".into()));
         };
         client = Client::new(tls_wrap(cfg, tcp).await?);
     }
@@ -107,7 +139,7 @@ async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
         crate::config::Auth::Password(password) => client
             .login(&cfg.username, password)
             .await
-            .map_err(|(e, _)| ImapError::Login { user: cfg.username.clone(), message: e.to_string() }),
+            .map_err(|(source, _)| ImapError::Login { user: cfg.username.clone(), source }),
         crate::config::Auth::OAuth2(o) => oauth2_login(client, cfg, o).await,
     }
 }
@@ -117,14 +149,14 @@ async fn connect_inner(cfg: &Imap) -> Result<ImapSession, ImapError> {
 async fn auth_mechanisms(client: Client<NetStream>) -> Result<(Client<NetStream>, Vec<String>), ImapError> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
     let mut stream = tokio::io::BufReader::new(client.into_inner());
-    stream.get_mut().write_all(b"g0 CAPABILITY\r\n").await.map_err(|e| ImapError::Protocol(e.to_string()))?;
-    stream.get_mut().flush().await.map_err(|e| ImapError::Protocol(e.to_string()))?;
+    stream.get_mut().write_all(b"g0 CAPABILITY\r\n").await.map_err(ImapError::Io)?;
+    stream.get_mut().flush().await.map_err(ImapError::Io)?;
     let mut found = Vec::new();
     loop {
         let mut line = String::new();
-        let n = stream.read_line(&mut line).await.map_err(|e| ImapError::Protocol(e.to_string()))?;
+        let n = stream.read_line(&mut line).await.map_err(ImapError::Io)?;
         if n == 0 || line.len() > 64 * 1024 {
-            return Err(ImapError::Protocol("no answer to CAPABILITY".into()));
+            return Err(ImapError::Unexpected("no answer to CAPABILITY".into()));
         }
         if let Some(caps) = line.strip_prefix("* CAPABILITY ") {
             found.extend(
@@ -165,10 +197,7 @@ async fn oauth2_login(
     } else if mechanisms.iter().any(|m| m == "OAUTHBEARER") {
         true
     } else {
-        return Err(ImapError::Login {
-            user: o.user.clone(),
-            message: "the server offers neither XOAUTH2 nor OAUTHBEARER".into(),
-        });
+        return Err(ImapError::NoOAuthMechanism { user: o.user.clone() });
     };
     let tokens = crate::oauth::tokens(o);
     let mut last = String::new();
@@ -184,12 +213,12 @@ async fn oauth2_login(
             Err((e, c)) => {
                 client = c;
                 tokens.forget().await;
-                last = e.to_string();
                 // The server could not check the token (its issuer is
-                // away): not the grant's fault.
-                if last.contains("UNAVAILABLE") || last.contains("Temporary") {
-                    return Err(ImapError::Login { user: o.user.clone(), message: last });
+                // away) or the line broke: not the grant's fault.
+                if server_unavailable(&e) {
+                    return Err(ImapError::Login { user: o.user.clone(), source: e });
                 }
+                last = e.to_string();
             }
         }
     }
@@ -270,7 +299,7 @@ impl Reader {
         stored: &(dyn Fn() + Sync),
     ) -> Result<PassReport, ImapError> {
         let MailboxKind::Imap(cfg) = &mailbox.kind else {
-            return Err(ImapError::Protocol(format!("mailbox `{}` is not an IMAP mailbox", mailbox.name)));
+            return Err(ImapError::Unexpected(format!("mailbox `{}` is not an IMAP mailbox", mailbox.name)));
         };
         let selected = self.session.select(&cfg.folder).await?;
         let validity = i64::from(selected.uid_validity.unwrap_or(0));
@@ -696,6 +725,24 @@ mod tests {
         let mixed = [(1, 1_000), (2, GROUP_BYTES + 1), (3, 1_000), (4, GROUP_BYTES / 2), (5, GROUP_BYTES / 2)];
         assert_eq!(chunks(&mixed), vec![vec![1], vec![2], vec![3, 4], vec![5]]);
         assert!(chunks(&[]).is_empty());
+    }
+
+    #[test]
+    fn only_a_broken_line_or_an_unavailable_server_is_a_passing_login_failure() {
+        use async_imap::error::Error;
+        // async-imap's rendering of a tagged NO: the response code stays in the text.
+        let no = |info: &str| Error::No(format!("code: None, info: Some({info:?})"));
+        let cases = [
+            (no("[UNAVAILABLE] Temporary authentication failure. [host:2026-12-05]"), true),
+            (no("[AUTHENTICATIONFAILED] Authentication failed."), false),
+            (no("Temporary words without the code"), false),
+            (Error::ConnectionLost, true),
+            (Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)), true),
+            (Error::Bad("[UNAVAILABLE] but BAD".into()), false),
+        ];
+        for (e, want) in cases {
+            assert_eq!(server_unavailable(&e), want, "{e}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDateTime;
 
+use crate::domain::history::Direction;
 use crate::domain::knowledge::{self, Indexed};
 use crate::domain::ticket::Lang;
 use crate::store::models::{KbArticle, NewKbArticle, Ticket};
@@ -65,9 +66,9 @@ pub fn draft_from_ticket(conn: &mut Conn, ticket: &Ticket, solution: &str, now: 
         return Ok(None);
     }
     let articles = queries::articles(conn, ticket.id)?;
-    let Some(problem) = articles.iter().find(|a| a.direction == "in") else { return Ok(None) };
+    let Some(problem) = articles.iter().find(|a| a.direction() == Ok(Direction::In)) else { return Ok(None) };
     let solution = if solution.trim().is_empty() {
-        match articles.iter().rev().find(|a| a.direction == "out" && a.visibility == "public") {
+        match articles.iter().rev().find(|a| a.is_public_answer()) {
             Some(a) => a.trimmed_text.clone(),
             None => return Ok(None),
         }

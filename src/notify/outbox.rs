@@ -274,7 +274,14 @@ impl Desk<'_> {
             queries::set_outbox_smaller(conn, id, &smaller)?;
         }
         let audience = if staff { "staff" } else { "public" };
-        queries::record_message_id(conn, &message_id, ticket.id, "out", audience, now)?;
+        queries::record_message_id(
+            conn,
+            &message_id,
+            ticket.id,
+            crate::domain::history::Direction::Out,
+            audience,
+            now,
+        )?;
         Ok(Some(id))
     }
 
@@ -432,7 +439,7 @@ impl Desk<'_> {
             let event = NewEvent {
                 ticket_id: ticket,
                 actor: "guichet",
-                kind: "mail_not_sent",
+                kind: crate::domain::history::EventKind::MailNotSent,
                 old_value: Some(&why),
                 new_value: Some(&m.email),
                 article_id: None,
@@ -476,7 +483,7 @@ impl Desk<'_> {
             let event = NewEvent {
                 ticket_id: ticket,
                 actor: "guichet",
-                kind: "automatic_mail_suppressed",
+                kind: crate::domain::history::EventKind::AutomaticMailSuppressed,
                 old_value: Some(&why),
                 new_value: Some(&m.email),
                 article_id: None,

@@ -88,7 +88,7 @@ impl SmtpSender {
         let net = |e: String| Failure::Relay(format!("{}:{}: {e}", s.host, s.port));
         let tcp = crate::net::tcp(&s.host, s.port).await.map_err(|e| net(e.to_string()))?;
         let stream = match s.tls {
-            Tls::Tls => crate::net::tls(tcp, &s.host, s.ca_file.as_deref()).await.map_err(net)?,
+            Tls::Tls => crate::net::tls(tcp, &s.host, s.ca_file.as_deref()).await.map_err(|e| net(e.to_string()))?,
             Tls::Starttls | Tls::None => NetStream::Plain(tcp),
         };
         // Whatever fails before a mail is given (greeting, STARTTLS, a

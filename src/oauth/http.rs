@@ -54,7 +54,8 @@ async fn post_inner(url: &str, body: String, ca_file: Option<&Path>) -> Result<(
         _ => (authority, if tls { 443 } else { 80 }),
     };
     let tcp = net::tcp(host, port).await.map_err(|e| fail(e.to_string()))?;
-    let stream = if tls { net::tls(tcp, host, ca_file).await.map_err(fail)? } else { NetStream::Plain(tcp) };
+    let stream =
+        if tls { net::tls(tcp, host, ca_file).await.map_err(|e| fail(e.to_string()))? } else { NetStream::Plain(tcp) };
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| fail(e.to_string()))?;
     let driver = tokio::spawn(async move {

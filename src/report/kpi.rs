@@ -12,6 +12,9 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use serde::Serialize;
 
 use crate::domain::calendar::Calendar;
+use crate::domain::history::EventKind;
+use crate::domain::sla::TimerKind;
+use crate::domain::ticket::Status;
 
 /// A ticket as it is now.
 #[derive(Debug, Clone)]
@@ -28,7 +31,7 @@ pub struct Ticket {
 #[derive(Debug, Clone)]
 pub struct Change {
     pub ticket: i64,
-    pub kind: String,
+    pub kind: EventKind,
     pub old: Option<String>,
     pub new: Option<String>,
     pub at: DateTime<Utc>,
@@ -74,10 +77,8 @@ pub struct Scope<'a> {
     pub technicians: &'a [(String, String)],
 }
 
-const CLOSED: [&str; 2] = ["resolved", "unresolved"];
-
 fn is_closed(status: &str) -> bool {
-    CLOSED.contains(&status)
+    status.parse::<Status>().is_ok_and(Status::is_closed)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -195,9 +196,9 @@ struct Life<'h> {
 
 impl<'h> Life<'h> {
     /// The value of a field (its change kinds) just before `t`.
-    fn at(&self, kinds: &[&str], t: DateTime<Utc>, now: Option<&'h str>) -> Option<&'h str> {
+    fn at(&self, kinds: &[EventKind], t: DateTime<Utc>, now: Option<&'h str>) -> Option<&'h str> {
         for c in &self.changes {
-            if c.at >= t && kinds.iter().any(|k| *k == c.kind) {
+            if c.at >= t && kinds.contains(&c.kind) {
                 return c.old.as_deref();
             }
         }
@@ -205,19 +206,19 @@ impl<'h> Life<'h> {
     }
 
     fn status_at(&self, t: DateTime<Utc>) -> &'h str {
-        self.at(&["status", "reopened"], t, Some(&self.ticket.status)).unwrap_or("new")
+        self.at(&[EventKind::Status, EventKind::Reopened], t, Some(&self.ticket.status)).unwrap_or(Status::New.as_str())
     }
 
     fn group_at(&self, t: DateTime<Utc>) -> Option<&'h str> {
-        self.at(&["group"], t, self.ticket.group.as_deref())
+        self.at(&[EventKind::Group], t, self.ticket.group.as_deref())
     }
 
     fn assignee_at(&self, t: DateTime<Utc>) -> Option<&'h str> {
-        self.at(&["assignee"], t, self.ticket.assignee.as_deref())
+        self.at(&[EventKind::Assignee], t, self.ticket.assignee.as_deref())
     }
 
     fn priority_at(&self, t: DateTime<Utc>) -> i32 {
-        self.at(&["priority"], t, None).and_then(|p| p.parse().ok()).unwrap_or(self.ticket.priority)
+        self.at(&[EventKind::Priority], t, None).and_then(|p| p.parse().ok()).unwrap_or(self.ticket.priority)
     }
 
     /// Whether the ticket exists and is open just before `t`.
@@ -226,12 +227,12 @@ impl<'h> Life<'h> {
     }
 
     fn status_changes(&self) -> impl Iterator<Item = &&'h Change> {
-        self.changes.iter().filter(|c| c.kind == "status" || c.kind == "reopened")
+        self.changes.iter().filter(|c| c.kind.is_status_change())
     }
 
     /// Its resolutions, in order.
     fn resolutions(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
-        self.status_changes().filter(|c| c.new.as_deref() == Some("resolved")).map(|c| c.at)
+        self.status_changes().filter(|c| c.new.as_deref() == Some(Status::Resolved.as_str())).map(|c| c.at)
     }
 
     /// Its reopenings (from resolved or unresolved to an open status).
@@ -386,7 +387,7 @@ pub fn compute(history: &History, scope: &Scope<'_>) -> Report {
                 entry(&mut loads, a).resolved += 1;
             }
         }
-        if l.status_changes().any(|c| c.new.as_deref() == Some("unresolved") && period.holds(c.at)) {
+        if l.status_changes().any(|c| c.new.as_deref() == Some(Status::Unresolved.as_str()) && period.holds(c.at)) {
             counts.unresolved += 1;
         }
         if l.reopenings().any(|at| period.holds(at)) {
@@ -402,25 +403,30 @@ pub fn compute(history: &History, scope: &Scope<'_>) -> Report {
         let mut rating = None;
         let mut sent = Vec::new();
         for c in l.changes.iter().filter(|c| period.holds(c.at)) {
-            match c.kind.as_str() {
-                "sla_met" | "sla_breached" => {
+            match c.kind {
+                EventKind::SlaMet | EventKind::SlaBreached => {
                     let policy = c.old.clone().unwrap_or_default();
                     let s = sla.entry(policy.clone()).or_insert_with(|| SlaCompliance { policy, ..Default::default() });
-                    match (c.kind.as_str(), c.new.as_deref()) {
-                        ("sla_met", Some("first_response")) => s.first_response_met += 1,
-                        ("sla_met", _) => s.resolution_met += 1,
-                        (_, Some("first_response")) => s.first_response_breached += 1,
-                        _ => s.resolution_breached += 1,
+                    let first = c.new.as_deref().and_then(|k| k.parse().ok()) == Some(TimerKind::FirstResponse);
+                    match (c.kind, first) {
+                        (EventKind::SlaMet, true) => s.first_response_met += 1,
+                        (EventKind::SlaMet, false) => s.resolution_met += 1,
+                        (_, true) => s.first_response_breached += 1,
+                        (_, false) => s.resolution_breached += 1,
                     }
                 }
-                "self_service" => self_service += 1,
-                "survey_sent" => sent.push(c.at),
-                "satisfaction" => rating = c.new.as_deref().and_then(|r| r.parse::<usize>().ok()),
+                EventKind::SelfService => self_service += 1,
+                EventKind::SurveySent => sent.push(c.at),
+                EventKind::Satisfaction => rating = c.new.as_deref().and_then(|r| r.parse::<usize>().ok()),
                 _ => {}
             }
         }
-        let rated: Vec<DateTime<Utc>> =
-            l.changes.iter().filter(|c| c.kind == "satisfaction" && c.at < period.until).map(|c| c.at).collect();
+        let rated: Vec<DateTime<Utc>> = l
+            .changes
+            .iter()
+            .filter(|c| c.kind == EventKind::Satisfaction && c.at < period.until)
+            .map(|c| c.at)
+            .collect();
         sat.surveys_sent += sent.len() as u64;
         answered_surveys += sent.iter().filter(|s| rated.iter().any(|r| r >= *s)).count() as u64;
         if let Some(r) = rating.filter(|r| (1..=5).contains(r)) {
@@ -484,9 +490,9 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
     }
 
-    fn change(kind: &str, old: &str, new: &str, at: DateTime<Utc>) -> Change {
+    fn change(kind: EventKind, old: &str, new: &str, at: DateTime<Utc>) -> Change {
         let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        Change { ticket: 1, kind: kind.into(), old: some(old), new: some(new), at }
+        Change { ticket: 1, kind, old: some(old), new: some(new), at }
     }
 
     /// Opened Monday 30 in `a` at priority 3, moved to `b` and raised to 1
@@ -502,12 +508,12 @@ mod tests {
                 assignee: Some("marc@example.test".into()),
             }],
             changes: vec![
-                change("group", "", "a", at(23, 9)),
-                change("status", "new", "assigned", at(23, 9)),
-                change("group", "a", "b", at(25, 10)),
-                change("priority", "3", "1", at(25, 10)),
-                change("status", "assigned", "resolved", at(26, 10)),
-                change("reopened", "resolved", "assigned", at(27, 10)),
+                change(EventKind::Group, "", "a", at(23, 9)),
+                change(EventKind::Status, "new", "assigned", at(23, 9)),
+                change(EventKind::Group, "a", "b", at(25, 10)),
+                change(EventKind::Priority, "3", "1", at(25, 10)),
+                change(EventKind::Status, "assigned", "resolved", at(26, 10)),
+                change(EventKind::Reopened, "resolved", "assigned", at(27, 10)),
             ],
             answers: vec![Answer { ticket: 1, by: "Marc@example.test".into(), at: at(26, 10) }],
         }

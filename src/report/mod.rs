@@ -31,12 +31,14 @@ pub fn history(conn: &mut Conn, until: DateTime<Utc>) -> QResult<kpi::History> {
         .collect();
     let changes = rows::events(conn)?
         .into_iter()
-        .map(|e| kpi::Change {
-            ticket: e.ticket_id,
-            kind: e.kind,
-            old: e.old_value,
-            new: e.new_value,
-            at: e.created_at.and_utc(),
+        .filter_map(|e| {
+            Some(kpi::Change {
+                ticket: e.ticket_id,
+                kind: e.kind().ok()?,
+                old: e.old_value,
+                new: e.new_value,
+                at: e.created_at.and_utc(),
+            })
         })
         .collect();
     let answers = rows::answers(conn, end)?
@@ -100,7 +102,7 @@ pub fn at_risk(conn: &mut Conn, settings: &Settings, now: DateTime<Utc>, group: 
                 assignee: r.assignee,
                 timer: r.kind,
                 policy: r.policy,
-                breached: r.state == "breached",
+                breached: r.state == crate::domain::sla::TimerState::Breached.as_str(),
                 due_at: due,
                 minutes_left,
             }

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::config::{Settings, SlaPolicy};
 use crate::domain::calendar::Calendar;
+use crate::domain::history::EventKind;
 use crate::domain::sla::{Timer, TimerKind, TimerState};
 use crate::domain::ticket::{Status, TicketType};
 use crate::notify::outbox::QueueError;
@@ -26,7 +27,10 @@ pub enum SlaError {
     Store(#[from] StoreError),
     /// A template failed: the step is not recorded and is tried again.
     #[error("cannot write the mail: {0}")]
-    Mail(String),
+    Mail(#[source] QueueError),
+    /// No key could be made for the survey links (no randomness).
+    #[error("cannot write the mail: cannot make a key for survey links: {0}")]
+    LinkKey(#[source] std::io::Error),
 }
 
 impl From<diesel::result::Error> for SlaError {
@@ -39,7 +43,7 @@ impl From<QueueError> for SlaError {
     fn from(e: QueueError) -> Self {
         match e {
             QueueError::Store(e) => e.into(),
-            other => SlaError::Mail(other.to_string()),
+            other => SlaError::Mail(other),
         }
     }
 }
@@ -48,7 +52,7 @@ impl SlaError {
     pub fn is_transient(&self) -> bool {
         match self {
             SlaError::Store(e) => e.is_transient(),
-            SlaError::Mail(_) => false,
+            SlaError::Mail(_) | SlaError::LinkKey(_) => false,
         }
     }
 }
@@ -118,7 +122,7 @@ fn row_of<'a>(
 fn event(
     conn: &mut Conn,
     ticket: i64,
-    kind: &str,
+    kind: EventKind,
     old: Option<&str>,
     new: Option<&str>,
     now: DateTime<Utc>,
@@ -170,9 +174,9 @@ pub fn sync(
                 queries::save_timer(conn, None, &stored)?;
                 let due = timer.due_at(&p.calendar).map(|d| d.to_rfc3339()).unwrap_or_default();
                 let what = format!("{} {} ({}), due {due}", kind.as_str(), minutes_label(minutes), p.name);
-                event(conn, ticket.id, "sla_started", None, Some(&what), now)?;
+                event(conn, ticket.id, EventKind::SlaStarted, None, Some(&what), now)?;
                 if timer.state == TimerState::Met {
-                    event(conn, ticket.id, "sla_met", Some(&p.name), Some(kind.as_str()), now)?;
+                    event(conn, ticket.id, EventKind::SlaMet, Some(&p.name), Some(kind.as_str()), now)?;
                 }
             }
             (Some(row), wanted) => {
@@ -185,7 +189,7 @@ pub fn sync(
                         policy_name = &p.name;
                         let old = format!("{} {}", row.policy, minutes_label(row.target_minutes));
                         let new = format!("{} {}", p.name, minutes_label(minutes));
-                        event(conn, ticket.id, "sla_policy", Some(&old), Some(&new), now)?;
+                        event(conn, ticket.id, EventKind::SlaPolicy, Some(&old), Some(&new), now)?;
                     }
                 }
                 let cal = calendar_of(settings, policy_name);
@@ -211,15 +215,15 @@ pub fn sync(
                     if timer.state != before.state || timer.running_since.is_some() != before.running_since.is_some() {
                         let old = format!("{} {}", kind.as_str(), state_word(&before));
                         let new = format!("{} {}", kind.as_str(), state_word(&timer));
-                        event(conn, ticket.id, "sla", Some(&old), Some(&new), now)?;
+                        event(conn, ticket.id, EventKind::Sla, Some(&old), Some(&new), now)?;
                     }
                     // What KPIs count: the policy, and which clock was met in
                     // time or missed (the sweeper records a breach it sees
                     // first; an answer may come late before it ran).
                     if timer.state == TimerState::Met && before.state != TimerState::Met {
-                        event(conn, ticket.id, "sla_met", Some(policy_name), Some(kind.as_str()), now)?;
+                        event(conn, ticket.id, EventKind::SlaMet, Some(policy_name), Some(kind.as_str()), now)?;
                     } else if timer.state == TimerState::Breached && before.state != TimerState::Breached {
-                        event(conn, ticket.id, "sla_breached", Some(policy_name), Some(kind.as_str()), now)?;
+                        event(conn, ticket.id, EventKind::SlaBreached, Some(policy_name), Some(kind.as_str()), now)?;
                     }
                 }
             }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::{event, SlaError};
 use crate::config::Settings;
+use crate::domain::history::EventKind;
 use crate::domain::survey::rating_label;
 use crate::domain::ticket::{Lang, Status};
 use crate::domain::token;
@@ -45,7 +46,7 @@ pub(super) fn sync(
             let state = if sampled(ticket.id, settings.survey.share_percent) { SCHEDULED } else { "skipped" };
             queries::insert_survey(conn, ticket.id, state, due, now.naive_utc())?;
             if state == SCHEDULED {
-                event(conn, ticket.id, "survey_scheduled", None, Some(&due.and_utc().to_rfc3339()), now)?;
+                event(conn, ticket.id, EventKind::SurveyScheduled, None, Some(&due.and_utc().to_rfc3339()), now)?;
             }
         }
         (Status::Resolved, Some(s)) if s.state == WAITING => {
@@ -75,7 +76,7 @@ pub fn link_key(conn: &mut Conn, settings: &Settings, now: DateTime<Utc>) -> Res
             match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
                 Ok(()) => hex::encode(bytes),
                 Err(e) => {
-                    failure = Some(e.to_string());
+                    failure = Some(e);
                     String::new()
                 }
             }
@@ -83,7 +84,7 @@ pub fn link_key(conn: &mut Conn, settings: &Settings, now: DateTime<Utc>) -> Res
         now.naive_utc(),
     )?;
     match failure {
-        Some(e) if key.is_empty() => Err(SlaError::Mail(format!("cannot make a key for survey links: {e}"))),
+        Some(e) if key.is_empty() => Err(SlaError::LinkKey(e)),
         _ => Ok(key.into_bytes()),
     }
 }
@@ -124,7 +125,7 @@ pub(super) fn send_due(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket) -> Res
         Some(outbox_id) => {
             let message_id = queries::outbox_message_id(conn, outbox_id)?;
             queries::survey_sent(conn, survey.id, &message_id, desk.now.naive_utc())?;
-            event(conn, ticket.id, "survey_sent", None, Some(&message_id), desk.now)?;
+            event(conn, ticket.id, EventKind::SurveySent, None, Some(&message_id), desk.now)?;
             Ok(true)
         }
         None => {
@@ -156,7 +157,7 @@ pub fn answer(
             &crate::store::models::NewEvent {
                 ticket_id: ticket.id,
                 actor: &requester.email,
-                kind: "satisfaction",
+                kind: EventKind::Satisfaction,
                 old_value: survey.rating.map(|o| o.to_string()).as_deref(),
                 new_value: Some(&r.to_string()),
                 article_id: None,
@@ -165,7 +166,7 @@ pub fn answer(
         )?;
     }
     if !comment.trim().is_empty() {
-        event(conn, ticket.id, "satisfaction_comment", None, Some(via), now)?;
+        event(conn, ticket.id, EventKind::SatisfactionComment, None, Some(via), now)?;
     }
     let low = rating.is_some_and(|r| r <= desk.settings.survey.low_rating);
     // Told once per rating given, with the comment when it comes with it.

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{calendar_of, event, minutes_label, timer_of, SlaError};
-use crate::domain::sla::TimerKind;
+use crate::domain::history::EventKind;
+use crate::domain::sla::{TimerKind, TimerState};
 use crate::domain::ticket::{priority_label, Lang, Status};
 use crate::mail::inbound::Mailbox;
 use crate::notify::outbox::{ArticleView, ChangeView, Desk, Notice, QueueError};
@@ -55,7 +56,7 @@ fn sweep_ticket(conn: &mut Conn, desk: &Desk<'_>, id: i64, report: &mut SweepRep
     for timer in kinds {
         // Read afresh: a breach just before may have re-targeted this one.
         let Some(row) = queries::sla_timers(conn, id)?.into_iter().find(|r| r.id == timer) else { continue };
-        if row.state != "running" {
+        if row.state != TimerState::Running.as_str() {
             continue;
         }
         if row.due_at <= now.naive_utc() {
@@ -115,7 +116,7 @@ fn warn(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> Re
     queries::mark_timer(conn, row.id, Some(now.naive_utc()), row.breached_at, &row.state)?;
     let left = timer_of(row).map_or(0, |t| t.left_minutes(calendar_of(settings, &row.policy), now));
     let what = format!("{} ({}), {} left", row.kind, row.policy, minutes_label(left));
-    event(conn, ticket.id, "sla_warning", None, Some(&what), now)?;
+    event(conn, ticket.id, EventKind::SlaWarning, None, Some(&what), now)?;
     let techs: Vec<_> = match ticket.assignee.as_deref().and_then(|a| settings.technician(a)) {
         Some(t) => vec![t],
         None => match ticket.group_name.as_deref() {
@@ -139,8 +140,8 @@ fn breach(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> 
     let now = desk.now;
     // A warning not yet sent is not worth sending any more.
     let warned = row.warned_at.or(Some(now.naive_utc()));
-    queries::mark_timer(conn, row.id, warned, Some(now.naive_utc()), "breached")?;
-    event(conn, ticket.id, "sla_breached", Some(&row.policy), Some(&row.kind), now)?;
+    queries::mark_timer(conn, row.id, warned, Some(now.naive_utc()), TimerState::Breached.as_str())?;
+    event(conn, ticket.id, EventKind::SlaBreached, Some(&row.policy), Some(&row.kind), now)?;
 
     let escalation =
         settings.sla.iter().find(|p| p.name == row.policy).map(|p| p.escalation.clone()).unwrap_or_default();
@@ -151,35 +152,42 @@ fn breach(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> 
     if escalation.raise_priority && priority > 1 {
         priority -= 1;
         queries::set_priority(conn, ticket.id, priority, now.naive_utc())?;
-        event(conn, ticket.id, "priority", Some(&ticket.priority.to_string()), Some(&priority.to_string()), now)?;
+        event(
+            conn,
+            ticket.id,
+            EventKind::Priority,
+            Some(&ticket.priority.to_string()),
+            Some(&priority.to_string()),
+            now,
+        )?;
         raised = Some(priority);
     }
     if let Some(g) = escalation.group.as_ref().filter(|g| Some(*g) != group.as_ref()) {
-        event(conn, ticket.id, "group", group.as_deref(), Some(g), now)?;
+        event(conn, ticket.id, EventKind::Group, group.as_deref(), Some(g), now)?;
         group = Some(g.clone());
         moved = Some(g.clone());
         // The new group's people decide who takes it, unless the policy names someone.
         if escalation.assignee.is_none() && assignee.is_some() {
-            event(conn, ticket.id, "assignee", assignee.as_deref(), None, now)?;
+            event(conn, ticket.id, EventKind::Assignee, assignee.as_deref(), None, now)?;
             assignee = None;
         }
     }
     if let Some(a) = escalation.assignee.as_ref().filter(|a| Some(*a) != assignee.as_ref()) {
-        event(conn, ticket.id, "assignee", assignee.as_deref(), Some(a), now)?;
+        event(conn, ticket.id, EventKind::Assignee, assignee.as_deref(), Some(a), now)?;
         assignee = Some(a.clone());
         handed = Some(a.clone());
     }
     if moved.is_some() || handed.is_some() {
         queries::set_assignment(conn, ticket.id, assignee.as_deref(), group.as_deref(), now.naive_utc())?;
         // `assigned` means someone has it: the status follows the assignee.
-        let to = match (ticket.status.as_str(), &assignee) {
-            ("new", Some(_)) => Some(Status::Assigned),
-            ("assigned", None) => Some(Status::New),
+        let to = match (ticket.status.parse(), &assignee) {
+            (Ok(Status::New), Some(_)) => Some(Status::Assigned),
+            (Ok(Status::Assigned), None) => Some(Status::New),
             _ => None,
         };
         if let Some(to) = to {
             queries::set_status(conn, ticket.id, to.as_str(), None, now.naive_utc())?;
-            event(conn, ticket.id, "status", Some(&ticket.status), Some(to.as_str()), now)?;
+            event(conn, ticket.id, EventKind::Status, Some(&ticket.status), Some(to.as_str()), now)?;
         }
     }
     let current = queries::ticket(conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
@@ -213,7 +221,7 @@ fn last_public_answer(conn: &mut Conn, ticket: i64) -> Result<ArticleView, diese
     let last = queries::articles(conn, ticket)?
         .into_iter()
         .rev()
-        .find(|a| a.direction == "out" && a.visibility == "public" && !a.trimmed_text.trim().is_empty());
+        .find(|a| a.is_public_answer() && !a.trimmed_text.trim().is_empty());
     Ok(last
         .map(|a| ArticleView {
             from_name: a.from_name,
@@ -254,7 +262,7 @@ fn pending_details(desk: &Desk<'_>, since: DateTime<Utc>) -> serde_json::Value {
 
 fn remind(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, since: DateTime<Utc>) -> Result<(), SlaError> {
     queries::mark_reminded(conn, ticket.id, desk.now.naive_utc())?;
-    event(conn, ticket.id, "pending_reminder", None, Some(&since.to_rfc3339()), desk.now)?;
+    event(conn, ticket.id, EventKind::PendingReminder, None, Some(&since.to_rfc3339()), desk.now)?;
     let article = last_public_answer(conn, ticket.id)?;
     let notice = requester_notice(conn, desk, ticket, "pending_reminder", article, pending_details(desk, since))?;
     desk.queue(conn, ticket, notice)?;
@@ -264,8 +272,8 @@ fn remind(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, since: DateTime<Utc
 fn auto_close(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, since: DateTime<Utc>) -> Result<(), SlaError> {
     let now = desk.now;
     queries::set_status(conn, ticket.id, Status::Unresolved.as_str(), Some(now.naive_utc()), now.naive_utc())?;
-    event(conn, ticket.id, "status", Some("pending"), Some("unresolved"), now)?;
-    event(conn, ticket.id, "auto_closed", None, Some(&since.to_rfc3339()), now)?;
+    event(conn, ticket.id, EventKind::Status, Some(Status::Pending.as_str()), Some(Status::Unresolved.as_str()), now)?;
+    event(conn, ticket.id, EventKind::AutoClosed, None, Some(&since.to_rfc3339()), now)?;
     let current = queries::ticket(conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
     let mut notice =
         requester_notice(conn, desk, &current, "auto_closed", ArticleView::default(), pending_details(desk, since))?;

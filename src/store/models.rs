@@ -4,6 +4,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
+use crate::domain::ticket::UnknownName;
+
+/// What a named enum column is written as: its `as_str`.
+type Name = String;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
@@ -117,9 +122,9 @@ pub struct Article {
     pub id: i64,
     pub ticket_id: i64,
     pub raw_message_id: Option<i64>,
-    pub direction: String,
-    pub visibility: String,
-    pub author_role: String,
+    direction: String,
+    visibility: String,
+    author_role: String,
     pub from_addr: String,
     pub from_name: String,
     pub to_addrs: String,
@@ -132,14 +137,40 @@ pub struct Article {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
+/// The stored names read back; an error keeps a name this version does
+/// not know.
+impl Article {
+    pub fn direction(&self) -> Result<Direction, UnknownName> {
+        self.direction.parse()
+    }
+
+    pub fn visibility(&self) -> Result<Visibility, UnknownName> {
+        self.visibility.parse()
+    }
+
+    pub fn author_role(&self) -> Result<AuthorRole, UnknownName> {
+        self.author_role.parse()
+    }
+
+    /// Sent to the requester: a technician's public answer.
+    pub fn is_public_answer(&self) -> bool {
+        self.direction() == Ok(Direction::Out) && self.visibility() == Ok(Visibility::Public)
+    }
+}
+
+/// Written by value (`insert_article` copies it): the names are stored as
+/// their `as_str`.
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = articles)]
 pub struct NewArticle<'a> {
     pub ticket_id: i64,
     pub raw_message_id: Option<i64>,
-    pub direction: &'a str,
-    pub visibility: &'a str,
-    pub author_role: &'a str,
+    #[diesel(serialize_as = Name)]
+    pub direction: Direction,
+    #[diesel(serialize_as = Name)]
+    pub visibility: Visibility,
+    #[diesel(serialize_as = Name)]
+    pub author_role: AuthorRole,
     pub from_addr: &'a str,
     pub from_name: &'a str,
     pub to_addrs: &'a str,
@@ -183,19 +214,35 @@ pub struct Event {
     pub id: i64,
     pub ticket_id: i64,
     pub actor: String,
-    pub kind: String,
+    kind: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub article_id: Option<i64>,
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
+impl Event {
+    /// What the event records; an error keeps a stored kind this version
+    /// does not know (see [`Event::kind_name`]).
+    pub fn kind(&self) -> Result<EventKind, UnknownName> {
+        self.kind.parse()
+    }
+
+    /// The kind as stored, known or not: what `ticket show` prints.
+    pub fn kind_name(&self) -> &str {
+        &self.kind
+    }
+}
+
+/// Written by value (`insert_event` copies it): the kind is stored as its
+/// `as_str`.
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = events)]
 pub struct NewEvent<'a> {
     pub ticket_id: i64,
     pub actor: &'a str,
-    pub kind: &'a str,
+    #[diesel(serialize_as = Name)]
+    pub kind: EventKind,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
     pub article_id: Option<i64>,

@@ -8,22 +8,24 @@ use diesel::prelude::*;
 
 use super::schema::{articles, events, tickets};
 use super::Conn;
+use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
+use crate::domain::ticket::Status;
 
 type QResult<T> = Result<T, diesel::result::Error>;
 
 /// The events a report reads. The others (articles, watchers, rules…)
 /// change nothing it counts.
-pub const KINDS: &[&str] = &[
-    "status",
-    "reopened",
-    "priority",
-    "group",
-    "assignee",
-    "sla_met",
-    "sla_breached",
-    "self_service",
-    "survey_sent",
-    "satisfaction",
+pub const KINDS: &[EventKind] = &[
+    EventKind::Status,
+    EventKind::Reopened,
+    EventKind::Priority,
+    EventKind::Group,
+    EventKind::Assignee,
+    EventKind::SlaMet,
+    EventKind::SlaBreached,
+    EventKind::SelfService,
+    EventKind::SurveySent,
+    EventKind::Satisfaction,
 ];
 
 #[derive(Debug, Clone, Queryable)]
@@ -39,10 +41,17 @@ pub struct TicketRow {
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRow {
     pub ticket_id: i64,
-    pub kind: String,
+    kind: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub created_at: NaiveDateTime,
+}
+
+impl EventRow {
+    /// One of [`KINDS`]; an error names a kind this version does not know.
+    pub fn kind(&self) -> Result<EventKind, crate::domain::ticket::UnknownName> {
+        self.kind.parse()
+    }
 }
 
 /// A technician's public answer (an article sent to the requester).
@@ -74,7 +83,7 @@ pub fn tickets(conn: &mut Conn, until: NaiveDateTime) -> QResult<Vec<TicketRow>>
 /// first change after it.
 pub fn events(conn: &mut Conn) -> QResult<Vec<EventRow>> {
     events::table
-        .filter(events::kind.eq_any(KINDS))
+        .filter(events::kind.eq_any(KINDS.iter().map(|k| k.as_str())))
         .order(events::id.asc())
         .select((events::ticket_id, events::kind, events::old_value, events::new_value, events::created_at))
         .load(conn)
@@ -83,9 +92,9 @@ pub fn events(conn: &mut Conn) -> QResult<Vec<EventRow>> {
 /// The technicians' public answers written before `until`.
 pub fn answers(conn: &mut Conn, until: NaiveDateTime) -> QResult<Vec<AnswerRow>> {
     articles::table
-        .filter(articles::author_role.eq("technician"))
-        .filter(articles::direction.eq("out"))
-        .filter(articles::visibility.eq("public"))
+        .filter(articles::author_role.eq(AuthorRole::Technician.as_str()))
+        .filter(articles::direction.eq(Direction::Out.as_str()))
+        .filter(articles::visibility.eq(Visibility::Public.as_str()))
         .filter(articles::created_at.lt(until))
         .order(articles::id.asc())
         .select((articles::ticket_id, articles::from_addr, articles::created_at))
@@ -113,8 +122,8 @@ pub fn at_risk(conn: &mut Conn, now: NaiveDateTime, group: Option<&str>, limit: 
     let mut q = sla_timers::table
         .inner_join(tickets::table)
         .filter(sla_timers::running_since.is_not_null())
-        .filter(sla_timers::state.eq("breached").or(sla_timers::warn_at.le(now)))
-        .filter(tickets::status.ne_all(["resolved", "unresolved"]))
+        .filter(sla_timers::state.eq(crate::domain::sla::TimerState::Breached.as_str()).or(sla_timers::warn_at.le(now)))
+        .filter(tickets::status.ne_all(Status::ALL.iter().filter(|s| s.is_closed()).map(|s| s.as_str())))
         .into_boxed();
     if let Some(g) = group {
         q = q.filter(tickets::group_name.eq(g.to_string()));

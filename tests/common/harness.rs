@@ -198,12 +198,12 @@ impl TicketView {
 
     /// The kinds of its history events, in order.
     pub fn kinds(&self) -> Vec<&str> {
-        self.events.iter().map(|e| e.kind.as_str()).collect()
+        self.events.iter().map(|e| e.kind_name()).collect()
     }
 
     /// The first event of this kind.
     pub fn event(&self, kind: &str) -> Option<&Event> {
-        self.events.iter().find(|e| e.kind == kind)
+        self.events.iter().find(|e| e.kind_name() == kind)
     }
 
     /// Its SLA timer of this kind (`first_response`, `resolution`).

@@ -5,6 +5,7 @@
 
 use crate::common::harness::*;
 use crate::common::*;
+use guichet::domain::history::Visibility;
 use guichet::ingest::pipeline::Outcome;
 
 const ALICE: &str = "alice.martin@example.test";
@@ -36,7 +37,7 @@ fn thanks_after_a_resolution_are_kept_without_reopening_and_more_than_thanks_reo
         let t = h.ticket(n);
         assert_eq!(t.status, "resolved", "{thanks:?} does not reopen");
         assert!(t.kinds().contains(&"thanks"), "{:?}", t.kinds());
-        assert_eq!(t.last_article().visibility, "public");
+        assert_eq!(t.last_article().visibility(), Ok(Visibility::Public));
         let notice = last_notice_to_marc(&h, n);
         assert!(notice.contains("fermé résolu"), "Marc reads the ticket as it is:\n{notice}");
     }

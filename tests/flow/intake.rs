@@ -5,6 +5,7 @@
 use crate::common::harness::*;
 use crate::common::*;
 use guichet::domain::classify::MailKind;
+use guichet::domain::history::{AuthorRole, Direction, Visibility};
 use guichet::ingest::pipeline::Outcome;
 
 const ALICE: &str = "alice@example.test";
@@ -33,7 +34,7 @@ fn a_new_mail_opens_a_ticket_and_queues_an_acknowledgement() {
     assert_eq!(t.requester.email, ALICE);
     assert_eq!(t.watchers, ["bob@example.test", "carol@example.test"]);
     let a = &t.articles[0];
-    assert_eq!((a.direction.as_str(), a.visibility.as_str()), ("in", "public"));
+    assert_eq!((a.direction(), a.visibility()), (Ok(Direction::In), Ok(Visibility::Public)));
     assert_eq!(a.message_id.as_deref(), Some("first@example.test"));
 
     let ack = ack_of(&h, n);
@@ -131,8 +132,8 @@ fn an_auto_reply_to_the_acknowledgement_is_stored_and_answered_by_nothing() {
     assert_eq!(h.ingest(&ooo), Outcome::Article { ticket: 1 }, "kept on the ticket");
     assert_eq!(h.outbox().len(), before, "nothing answers an auto-reply");
     let t = h.ticket(1);
-    assert_eq!(t.last_article().visibility, "internal");
-    assert_eq!(t.last_article().author_role, "automatic");
+    assert_eq!(t.last_article().visibility(), Ok(Visibility::Internal));
+    assert_eq!(t.last_article().author_role(), Ok(AuthorRole::Automatic));
     // An out-of-office that matches no ticket is recorded, not a ticket.
     let stray = mail(
         "bob@example.test",
@@ -311,7 +312,7 @@ fn a_requester_reply_is_public_and_tells_the_technicians() {
     h.ingest(&reply);
     let t = h.ticket(1);
     let a = t.last_article();
-    assert_eq!(a.visibility, "public");
+    assert_eq!(a.visibility(), Ok(Visibility::Public));
     assert_eq!(a.trimmed_text, "Le voyant clignote.");
     assert!(a.body_text.contains("Votre demande a bien"), "the full text is kept too");
     let notices = h.queued("new_article");
@@ -347,8 +348,8 @@ fn a_form_sending_from_a_no_reply_address_makes_the_person_in_reply_to_the_reque
     // Bruno answers from his own mailbox: he is the requester, his reply is public.
     h.ingest(&mail("bruno.caron@example.test", "RE: [Guichet #1] Demande", "b1@example.test", "", "Merci !"));
     let t = h.ticket(1);
-    assert_eq!(t.last_article().author_role, "requester");
-    assert_eq!(t.last_article().visibility, "public");
+    assert_eq!(t.last_article().author_role(), Ok(AuthorRole::Requester));
+    assert_eq!(t.last_article().visibility(), Ok(Visibility::Public));
 }
 
 #[test]
@@ -365,8 +366,8 @@ fn a_stranger_with_a_ticket_reference_gets_nothing_and_technicians_are_alerted()
     ));
     assert_eq!(out, Outcome::Article { ticket: 1 });
     let t = h.ticket(1);
-    assert_eq!(t.last_article().visibility, "internal");
-    assert_eq!(t.last_article().author_role, "stranger");
+    assert_eq!(t.last_article().visibility(), Ok(Visibility::Internal));
+    assert_eq!(t.last_article().author_role(), Ok(AuthorRole::Stranger));
     assert!(t.watchers.is_empty(), "not subscribed");
     let after = h.outbox();
     let new = &after[before..];
@@ -454,8 +455,8 @@ fn a_bounce_of_our_mail_is_kept_on_its_ticket_tells_the_technicians_and_is_never
     );
     let t = h.ticket(1);
     assert_eq!(
-        (t.last_article().visibility.as_str(), t.last_article().author_role.as_str()),
-        ("internal", "automatic")
+        (t.last_article().visibility(), t.last_article().author_role()),
+        (Ok(Visibility::Internal), Ok(AuthorRole::Automatic))
     );
     let failed = t.event("delivery_failed").expect("a delivery_failed event");
     assert_eq!(failed.old_value.as_deref(), Some(ack.as_str()), "names the mail of ours that bounced");

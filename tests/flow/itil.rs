@@ -4,6 +4,7 @@
 use crate::common::harness::*;
 use crate::common::*;
 use guichet::domain::classify::MailKind;
+use guichet::domain::history::Visibility;
 use guichet::ingest::pipeline::Outcome;
 use guichet::store::queries::{self, TicketFilter};
 
@@ -92,7 +93,7 @@ type = "request"
     assert_eq!((t.impact, t.urgency, t.priority), (2, 1, 1));
     assert_eq!(t.ticket_type, "incident", "the rule after the stop did not run");
     let rules: Vec<&str> =
-        t.events.iter().filter(|e| e.kind == "rule").map(|e| e.new_value.as_deref().unwrap()).collect();
+        t.events.iter().filter(|e| e.kind_name() == "rule").map(|e| e.new_value.as_deref().unwrap()).collect();
     assert_eq!(rules, ["imprimantes", "direction"]);
 
     // Someone else: the last rule applies, the VIP one does not.
@@ -182,7 +183,7 @@ template = "acknowledgement_vip"
         .unwrap()
         .replace("To: support@example.test", "To: support@example.test, rh@example.test");
     let n = h.open(raw.as_bytes());
-    assert_eq!(h.ticket(n).articles[0].visibility, "internal");
+    assert_eq!(h.ticket(n).articles[0].visibility(), Ok(Visibility::Internal));
     assert!(h.queued("acknowledgement").is_empty(), "an internal ticket is not answered");
     new_ticket(&h, "ceo@example.test", "Écran", "q3@x.test");
     let vip = h.queued("acknowledgement_vip");

@@ -4,6 +4,7 @@
 
 use crate::common::harness::*;
 use crate::common::*;
+use guichet::domain::history::{AuthorRole, Direction, Visibility};
 use guichet::ingest::pipeline::Outcome;
 
 const ALICE: &str = "alice@example.test";
@@ -44,8 +45,8 @@ fn a_technician_reply_reaches_the_requester_and_watchers_from_the_support_addres
     let t = h.ticket(1);
     assert_eq!(t.assignee.as_deref(), Some(MARC), "the first technician to answer takes the ticket");
     assert_eq!(t.status, "assigned");
-    assert_eq!(t.last_article().direction, "out");
-    assert_eq!(t.last_article().author_role, "technician");
+    assert_eq!(t.last_article().direction(), Ok(Direction::Out));
+    assert_eq!(t.last_article().author_role(), Ok(AuthorRole::Technician));
 }
 
 #[test]
@@ -56,7 +57,7 @@ fn an_internal_note_is_never_sent_to_the_requester() {
     h.command(SARAH, 1, "#internal\nLe fournisseur a un souci de fusion sur ce modèle.");
     assert_eq!(h.outbox().len(), before);
     let t = h.ticket(1);
-    assert_eq!(t.last_article().visibility, "internal");
+    assert_eq!(t.last_article().visibility(), Ok(Visibility::Internal));
     assert_eq!(t.last_article().trimmed_text, "Le fournisseur a un souci de fusion sur ce modèle.");
     assert!(t.assignee.is_none(), "a note does not take the ticket");
 }
@@ -220,5 +221,8 @@ fn internal_text_never_reaches_the_requester_in_any_later_mail() {
     }
     // The note is on the ticket, for technicians.
     let t = h.ticket(1);
-    assert!(t.articles.iter().any(|a| a.visibility == "internal" && a.trimmed_text.contains("840 euros")));
+    assert!(t
+        .articles
+        .iter()
+        .any(|a| a.visibility() == Ok(Visibility::Internal) && a.trimmed_text.contains("840 euros")));
 }

@@ -20,13 +20,13 @@ impl Ctx<'_, '_> {
         } else {
             new_text(&parsed.text).map(|t| without_lines_of(&t, &answered.texts)).unwrap_or_default()
         };
-        let visibility = if internal { "internal" } else { "public" };
-        let article = self.article(ticket, "out", visibility, "technician", &trimmed)?;
+        let visibility = Visibility::internal_if(internal);
+        let article = self.article(ticket, Direction::Out, visibility, AuthorRole::Technician, &trimmed)?;
         let errors: Vec<(String, Refusal)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
         let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
         // `#kb` on an answer: that answer is the solution the draft will hold.
         if parsed.commands.contains(&Command::Kb) && !internal && !trimmed.is_empty() {
-            self.event(ticket.id, &tech.email, "kb_solution", None, None, Some(article))?;
+            self.event(ticket.id, &tech.email, EventKind::KbSolution, None, None, Some(article))?;
         }
         // A public answer, or a status the requester is told of, is a response.
         let responded = !internal && (applied.commanded || !trimmed.is_empty());
@@ -121,17 +121,17 @@ impl Ctx<'_, '_> {
     /// last answer that carried `#kb`, or else the resolving one.
     pub(super) fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
         let events = queries::events(self.conn, ticket.id)?;
-        if !events.iter().any(|e| e.kind == "kb_requested") {
+        if !events.iter().any(|e| e.kind() == Ok(EventKind::KbRequested)) {
             return Ok(());
         }
-        let marked = events.iter().rev().find(|e| e.kind == "kb_solution").and_then(|e| e.article_id);
+        let marked = events.iter().rev().find(|e| e.kind() == Ok(EventKind::KbSolution)).and_then(|e| e.article_id);
         let marked = match marked {
             Some(id) => queries::article_text(self.conn, ticket.id, id)?,
             None => None,
         };
         let solution = marked.as_deref().unwrap_or(solution);
         if let Some(id) = crate::kb::draft_from_ticket(self.conn, ticket, solution, self.now)? {
-            self.event(ticket.id, actor, "kb_drafted", None, Some(&id.to_string()), None)?;
+            self.event(ticket.id, actor, EventKind::KbDrafted, None, Some(&id.to_string()), None)?;
         }
         Ok(())
     }
@@ -150,7 +150,7 @@ impl Ctx<'_, '_> {
         for (command, refusal) in errors {
             // The history is read by everyone: it keeps the English words.
             let recorded = refusal.message(Lang::En);
-            self.event(ticket.id, &tech.email, "command_refused", Some(command), Some(&recorded), None)?;
+            self.event(ticket.id, &tech.email, EventKind::CommandRefused, Some(command), Some(&recorded), None)?;
             let to = vec![Mailbox { email: tech.email.clone(), name: tech.name.clone() }];
             let article = ArticleView { attachments: Vec::new(), ..self.article_view(text, false, internal) };
             let notice = Notice {
@@ -196,7 +196,7 @@ impl Ctx<'_, '_> {
                 Command::Resolve => step(&mut status, Status::Resolved, &mut errors),
                 Command::Unresolved => step(&mut status, Status::Unresolved, &mut errors),
                 Command::Internal => {}
-                Command::Kb => self.event(ticket.id, &actor, "kb_requested", None, None, None)?,
+                Command::Kb => self.event(ticket.id, &actor, EventKind::KbRequested, None, None, None)?,
                 Command::Assign(who) => match who {
                     Assignee::Me => {
                         explicit_assign = true;
@@ -229,15 +229,15 @@ impl Ctx<'_, '_> {
                     } else {
                         queries::set_parent(self.conn, ticket.id, *p, self.now)?;
                         let old = ticket.parent_id.map(|x| x.to_string());
-                        self.event(ticket.id, &actor, "parent", old.as_deref(), Some(&p.to_string()), None)?;
-                        self.event(*p, &actor, "child", None, Some(&ticket.id.to_string()), None)?;
+                        self.event(ticket.id, &actor, EventKind::Parent, old.as_deref(), Some(&p.to_string()), None)?;
+                        self.event(*p, &actor, EventKind::Child, None, Some(&ticket.id.to_string()), None)?;
                     }
                 }
                 Command::Major(on) => {
                     if *on != ticket.major {
                         queries::set_major(self.conn, ticket.id, *on, self.now)?;
                         let (old, new) = (ticket.major.to_string(), on.to_string());
-                        self.event(ticket.id, &actor, "major", Some(&old), Some(&new), None)?;
+                        self.event(ticket.id, &actor, EventKind::Major, Some(&old), Some(&new), None)?;
                     }
                 }
                 Command::Plan(local) => {
@@ -255,20 +255,27 @@ impl Ctx<'_, '_> {
                         .unwrap_or(*local);
                     queries::set_planned(self.conn, ticket.id, Some(at), self.now)?;
                     let old = ticket.planned_at.map(|p| p.and_utc().to_rfc3339());
-                    self.event(ticket.id, &actor, "planned", old.as_deref(), Some(&at.and_utc().to_rfc3339()), None)?;
+                    self.event(
+                        ticket.id,
+                        &actor,
+                        EventKind::Planned,
+                        old.as_deref(),
+                        Some(&at.and_utc().to_rfc3339()),
+                        None,
+                    )?;
                 }
                 Command::Requester(email) => {
                     let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
                     if c.id != ticket.requester_id {
                         let old = queries::contact(self.conn, ticket.requester_id)?.email;
                         queries::set_requester(self.conn, ticket.id, c.id, self.now)?;
-                        self.event(ticket.id, &actor, "requester", Some(&old), Some(email), None)?;
+                        self.event(ticket.id, &actor, EventKind::Requester, Some(&old), Some(email), None)?;
                     }
                 }
                 Command::Watch(email) => {
                     let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
                     queries::add_watcher(self.conn, ticket.id, c.id)?;
-                    self.event(ticket.id, &actor, "watcher_added", None, Some(email), None)?;
+                    self.event(ticket.id, &actor, EventKind::WatcherAdded, None, Some(email), None)?;
                 }
                 Command::Unwatch(email) => {
                     let removed = match queries::contact_by_email(self.conn, email)? {
@@ -276,7 +283,7 @@ impl Ctx<'_, '_> {
                         None => false,
                     };
                     if removed {
-                        self.event(ticket.id, &actor, "watcher_removed", Some(email), None, None)?;
+                        self.event(ticket.id, &actor, EventKind::WatcherRemoved, Some(email), None, None)?;
                     } else {
                         errors.push((line, Refusal::NotFollowing(email.clone())));
                     }
@@ -291,7 +298,7 @@ impl Ctx<'_, '_> {
             assignee = None;
             if let Some(g) = &group {
                 let choice = auto_assign(Some(self.conn), settings, self.desk.now, g, ticket.category.as_deref(), &[])?;
-                self.event(ticket.id, &actor, "assignment", None, Some(&choice.why), None)?;
+                self.event(ticket.id, &actor, EventKind::Assignment, None, Some(&choice.why), None)?;
                 assignee = choice.assignee;
             }
         }
@@ -303,11 +310,18 @@ impl Ctx<'_, '_> {
         if assignee != ticket.assignee || group != ticket.group_name {
             queries::set_assignment(self.conn, ticket.id, assignee.as_deref(), group.as_deref(), self.now)?;
             if assignee != ticket.assignee {
-                self.event(ticket.id, &actor, "assignee", ticket.assignee.as_deref(), assignee.as_deref(), None)?;
+                self.event(
+                    ticket.id,
+                    &actor,
+                    EventKind::Assignee,
+                    ticket.assignee.as_deref(),
+                    assignee.as_deref(),
+                    None,
+                )?;
                 handed_to = assignee.clone();
             }
             if group != ticket.group_name {
-                self.event(ticket.id, &actor, "group", ticket.group_name.as_deref(), group.as_deref(), None)?;
+                self.event(ticket.id, &actor, EventKind::Group, ticket.group_name.as_deref(), group.as_deref(), None)?;
             }
             if status == Status::New && assignee.is_some() {
                 status = Status::Assigned;
@@ -318,10 +332,10 @@ impl Ctx<'_, '_> {
             let priority = settings.tickets.priority_matrix.priority(impact, urgency);
             queries::set_classification(self.conn, ticket.id, ttype.as_str(), impact, urgency, priority, self.now)?;
             for (kind, old, new) in [
-                ("impact", ticket.impact.to_string(), impact.to_string()),
-                ("urgency", ticket.urgency.to_string(), urgency.to_string()),
-                ("priority", ticket.priority.to_string(), priority.to_string()),
-                ("type", old_type.to_string(), ttype.to_string()),
+                (EventKind::Impact, ticket.impact.to_string(), impact.to_string()),
+                (EventKind::Urgency, ticket.urgency.to_string(), urgency.to_string()),
+                (EventKind::Priority, ticket.priority.to_string(), priority.to_string()),
+                (EventKind::Type, old_type.to_string(), ttype.to_string()),
             ] {
                 if old != new {
                     self.event(ticket.id, &actor, kind, Some(&old), Some(&new), None)?;
@@ -329,7 +343,7 @@ impl Ctx<'_, '_> {
             }
         }
         if status != old_status {
-            self.set_status(ticket, old_status, status, &actor, "status")?;
+            self.set_status(ticket, old_status, status, &actor, EventKind::Status)?;
         }
         Ok(Applied { old_status, status, commanded, handed_to, errors })
     }

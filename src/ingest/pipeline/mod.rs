@@ -30,6 +30,7 @@ use super::routing::{auto_assign, route, Routing};
 use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
 use crate::domain::commands::{Assignee, Command, Refusal};
+use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
 use crate::domain::survey;
 use crate::domain::thanks::thanks_only;
 use crate::domain::threading::{self, Candidates, OnClosed};
@@ -96,9 +97,13 @@ pub enum IngestError {
     /// Retrying it again would store the mail twice.
     #[error("quarantine entry {0} was already released")]
     AlreadyReleased(i64),
-    /// A ticket opened by hand could not be recorded.
+    /// A mail could not be recorded (the reason it would be quarantined
+    /// with), or a ticket opened by hand could not.
     #[error("{0}")]
     Refused(String),
+    /// The record of a call could not be written as a mail.
+    #[error(transparent)]
+    CallRecord(#[from] crate::mail::outbound::BuildError),
 }
 
 impl From<diesel::result::Error> for IngestError {
@@ -111,7 +116,7 @@ impl IngestError {
     pub fn is_transient(&self) -> bool {
         match self {
             IngestError::Store(e) => e.is_transient(),
-            IngestError::AlreadyReleased(_) | IngestError::Refused(_) => false,
+            IngestError::AlreadyReleased(_) | IngestError::Refused(_) | IngestError::CallRecord(_) => false,
         }
     }
 }
@@ -142,7 +147,8 @@ impl From<SlaError> for Stop {
     fn from(e: SlaError) -> Self {
         match e {
             SlaError::Store(e) => Stop::Store(e),
-            SlaError::Mail(m) => Stop::Quarantine(m),
+            SlaError::Mail(e) => Stop::Quarantine(e.to_string()),
+            SlaError::LinkKey(e) => Stop::Quarantine(format!("cannot make a key for survey links: {e}")),
         }
     }
 }

@@ -128,8 +128,8 @@ impl Ctx<'_, '_> {
         let mut told = std::collections::BTreeSet::new();
         for child in queries::open_children(self.conn, parent.id)? {
             let from: Status = child.status.parse().unwrap_or(Status::New);
-            self.set_status(&child, from, to, actor, "status")?;
-            self.event(child.id, actor, "closed_with_parent", None, Some(&parent.id.to_string()), None)?;
+            self.set_status(&child, from, to, actor, EventKind::Status)?;
+            self.event(child.id, actor, EventKind::ClosedWithParent, None, Some(&parent.id.to_string()), None)?;
             self.timers(child.id, false)?;
             let child = queries::ticket(self.conn, child.id)?.unwrap_or(child);
             let requester = queries::contact(self.conn, child.requester_id)?;

@@ -64,28 +64,28 @@ impl Ctx<'_, '_> {
             },
         )?;
         let actor = opening.by.as_ref().map_or(m.from.email.clone(), |t| t.email.clone());
-        self.event(ticket.id, &actor, "created", None, Some(opening.channel), None)?;
+        self.event(ticket.id, &actor, EventKind::Created, None, Some(opening.channel), None)?;
         for rule in r.matched() {
-            self.event(ticket.id, "guichet", "rule", None, Some(&rule), None)?;
+            self.event(ticket.id, "guichet", EventKind::Rule, None, Some(&rule), None)?;
         }
         for hint in &r.hints {
-            self.event(ticket.id, "guichet", "classified", None, Some(hint), None)?;
+            self.event(ticket.id, "guichet", EventKind::Classified, None, Some(hint), None)?;
         }
         if let Some(g) = &r.group {
-            self.event(ticket.id, "guichet", "group", None, Some(g), None)?;
+            self.event(ticket.id, "guichet", EventKind::Group, None, Some(g), None)?;
         }
         for tag in &r.tags {
             queries::add_tag(self.conn, ticket.id, tag)?;
         }
         if let Some(old) = related {
-            self.event(ticket.id, &actor, "related", None, Some(&old.to_string()), None)?;
-            self.event(old, &actor, "followed_by", None, Some(&ticket.id.to_string()), None)?;
+            self.event(ticket.id, &actor, EventKind::Related, None, Some(&old.to_string()), None)?;
+            self.event(old, &actor, EventKind::FollowedBy, None, Some(&ticket.id.to_string()), None)?;
         }
         self.add_watchers(&ticket, &requester.email)?;
         let trimmed = trim_reply(&opening.text);
         let internal = r.internal;
-        let role = if opening.by.is_some() { "technician" } else { "requester" };
-        self.article(&ticket, "in", if internal { "internal" } else { "public" }, role, &trimmed)?;
+        let role = if opening.by.is_some() { AuthorRole::Technician } else { AuthorRole::Requester };
+        self.article(&ticket, Direction::In, Visibility::internal_if(internal), role, &trimmed)?;
         // A requester's incident may be one of many about the same outage.
         let major = if opening.by.is_none() && !internal && r.ticket_type == TicketType::Incident {
             self.major_incident(&ticket, lang, &trimmed)?
@@ -107,16 +107,16 @@ impl Ctx<'_, '_> {
                 (None, Some(g)) => {
                     let choice =
                         auto_assign(Some(self.conn), settings, self.desk.now, g, r.category.as_deref(), &r.tags)?;
-                    self.event(ticket.id, "guichet", "assignment", None, Some(&choice.why), None)?;
+                    self.event(ticket.id, "guichet", EventKind::Assignment, None, Some(&choice.why), None)?;
                     choice.assignee
                 }
                 (None, None) => None,
             };
             if let Some(who) = chosen {
                 queries::set_assignment(self.conn, ticket.id, Some(&who), ticket.group_name.as_deref(), self.now)?;
-                self.event(ticket.id, "guichet", "assignee", None, Some(&who), None)?;
+                self.event(ticket.id, "guichet", EventKind::Assignee, None, Some(&who), None)?;
                 if ticket.status == Status::New.as_str() {
-                    self.set_status(&ticket, Status::New, Status::Assigned, "guichet", "status")?;
+                    self.set_status(&ticket, Status::New, Status::Assigned, "guichet", EventKind::Status)?;
                 }
                 ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
             }
@@ -126,7 +126,7 @@ impl Ctx<'_, '_> {
         let unsendable = crate::mail::outbound::unsendable(&requester.email);
         if let Some(why) = &unsendable {
             let written = m.from.to_string();
-            self.event(ticket.id, "guichet", "sender_address_unusable", Some(&written), Some(why), None)?;
+            self.event(ticket.id, "guichet", EventKind::SenderAddressUnusable, Some(&written), Some(why), None)?;
         }
         let history = if major.is_none() { self.requester_history(&ticket, lang, &trimmed)? } else { Value::Null };
         let view = self.article_view(&trimmed, true, internal);
@@ -212,8 +212,8 @@ impl Ctx<'_, '_> {
                     if ticket.related_id.is_none() {
                         queries::set_related(self.conn, ticket.id, t.id, self.now)?;
                     }
-                    self.event(ticket.id, "guichet", "related", None, Some(&t.id.to_string()), None)?;
-                    self.event(t.id, "guichet", "followed_by", None, Some(&ticket.id.to_string()), None)?;
+                    self.event(ticket.id, "guichet", EventKind::Related, None, Some(&t.id.to_string()), None)?;
+                    self.event(t.id, "guichet", EventKind::FollowedBy, None, Some(&ticket.id.to_string()), None)?;
                 }
                 serde_json::json!({ "number": t.id, "subject": t.subject })
             }
@@ -284,8 +284,8 @@ impl Ctx<'_, '_> {
             },
         )?;
         let count = (similar.len() + 1).to_string();
-        self.event(parent.id, "guichet", "created", None, Some("major_incident"), None)?;
-        self.event(parent.id, "guichet", "major_detected", None, Some(&count), None)?;
+        self.event(parent.id, "guichet", EventKind::Created, None, Some("major_incident"), None)?;
+        self.event(parent.id, "guichet", EventKind::MajorDetected, None, Some(&count), None)?;
         incidents::insert_terms(self.conn, parent.id, &mine.subject, &mine.all)?;
         let mut children: Vec<i64> = similar.iter().map(|(id, _)| *id).collect();
         children.push(ticket.id);
@@ -304,8 +304,8 @@ impl Ctx<'_, '_> {
     /// Makes `child` a child of the major incident `parent`.
     pub(super) fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
         queries::set_parent(self.conn, child, parent, self.now)?;
-        self.event(child, "guichet", "parent", None, Some(&parent.to_string()), None)?;
-        self.event(parent, "guichet", "child", None, Some(&child.to_string()), None)
+        self.event(child, "guichet", EventKind::Parent, None, Some(&parent.to_string()), None)?;
+        self.event(parent, "guichet", EventKind::Child, None, Some(&child.to_string()), None)
     }
 
     /// The `major` section of the templates for incident `parent`, its
@@ -358,7 +358,7 @@ impl Ctx<'_, '_> {
             }));
         }
         let ids: Vec<String> = found.iter().map(|(a, _)| a.id.to_string()).collect();
-        self.event(ticket.id, "guichet", "kb_suggested", None, Some(&ids.join(",")), None)?;
+        self.event(ticket.id, "guichet", EventKind::KbSuggested, None, Some(&ids.join(",")), None)?;
         Ok(serde_json::json!({ "kb": { "has_articles": true, "articles": articles } }))
     }
 }
@@ -459,8 +459,7 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
         &message_id,
         &call.by.email,
         desk.now.into(),
-    )
-    .map_err(|e| IngestError::Refused(e.to_string()))?;
+    )?;
     let sha = sha256_hex(&raw);
     let result = store.write(|conn| -> Result<Outcome, Stop> {
         let raw_id = queries::insert_raw(
@@ -541,11 +540,12 @@ impl Ctx<'_, '_> {
         match (open, routing.event_recovery) {
             (Some(ticket), recovery) => {
                 let trimmed = trim_reply(&self.mail.text);
-                let article = self.article(&ticket, "in", "internal", "automatic", &trimmed)?;
+                let article =
+                    self.article(&ticket, Direction::In, Visibility::Internal, AuthorRole::Automatic, &trimmed)?;
                 if recovery {
                     let status: Status = ticket.status.parse().unwrap_or(Status::New);
-                    self.set_status(&ticket, status, Status::Resolved, &actor, "status")?;
-                    self.event(ticket.id, &actor, "event_recovered", None, Some(key), Some(article))?;
+                    self.set_status(&ticket, status, Status::Resolved, &actor, EventKind::Status)?;
+                    self.event(ticket.id, &actor, EventKind::EventRecovered, None, Some(key), Some(article))?;
                     self.timers(ticket.id, false)?;
                     let current = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
                     let view = self.article_view(&trimmed, false, true);
@@ -554,7 +554,7 @@ impl Ctx<'_, '_> {
                     Ok((Outcome::Article { ticket: current.id }, format!("monitoring `{key}` recovered")))
                 } else {
                     let n = queries::count_event(self.conn, ticket.id, self.now)?;
-                    self.event(ticket.id, &actor, "event_repeated", None, Some(&n.to_string()), Some(article))?;
+                    self.event(ticket.id, &actor, EventKind::EventRepeated, None, Some(&n.to_string()), Some(article))?;
                     Ok((Outcome::Article { ticket: ticket.id }, format!("monitoring `{key}` repeated ({n} alerts)")))
                 }
             }

@@ -40,13 +40,18 @@ pub(super) enum Role {
 }
 
 impl Role {
-    fn as_str(self) -> &'static str {
+    /// What the article it writes is stored as.
+    fn author(self) -> AuthorRole {
         match self {
-            Role::Requester => "requester",
-            Role::Watcher => "watcher",
-            Role::Technician => "technician",
-            Role::Stranger => "stranger",
+            Role::Requester => AuthorRole::Requester,
+            Role::Watcher => AuthorRole::Watcher,
+            Role::Technician => AuthorRole::Technician,
+            Role::Stranger => AuthorRole::Stranger,
         }
+    }
+
+    fn as_str(self) -> &'static str {
+        self.author().as_str()
     }
 }
 
@@ -76,7 +81,7 @@ impl Ctx<'_, '_> {
             Role::Stranger => match self.desk.settings.tickets.stranger {
                 StrangerPolicy::Internal => {
                     let trimmed = trim_reply(&self.mail.text);
-                    self.article(&ticket, "in", "internal", "stranger", &trimmed)?;
+                    self.article(&ticket, Direction::In, Visibility::Internal, AuthorRole::Stranger, &trimmed)?;
                     // A stranger's files are kept on the ticket, not spread by mail.
                     let view = ArticleView { attachments: Vec::new(), ..self.article_view(&trimmed, false, true) };
                     let list = |v: &[Mailbox]| v.iter().map(Mailbox::to_string).collect::<Vec<_>>().join(", ");
@@ -111,16 +116,16 @@ impl Ctx<'_, '_> {
                     }
                     how => {
                         let trimmed = trim_reply(&self.mail.text);
-                        self.article(&ticket, "in", "public", role.as_str(), &trimmed)?;
+                        self.article(&ticket, Direction::In, Visibility::Public, role.author(), &trimmed)?;
                         let requester = queries::contact(self.conn, ticket.requester_id)?;
                         self.add_watchers(&ticket, &requester.email)?;
                         // "Merci !" after the resolution is kept, not a reason to reopen.
                         let thanks = how == OnClosed::Reopen && thanks_only(&trimmed);
                         if thanks {
-                            self.event(ticket.id, &self.mail.from.email.clone(), "thanks", None, None, None)?;
+                            self.event(ticket.id, &self.mail.from.email.clone(), EventKind::Thanks, None, None, None)?;
                         } else if how == OnClosed::Reopen || status == Status::Pending {
                             let next = Status::reopened(ticket.assignee.is_some());
-                            let kind = if how == OnClosed::Reopen { "reopened" } else { "status" };
+                            let kind = if how == OnClosed::Reopen { EventKind::Reopened } else { EventKind::Status };
                             self.set_status(&ticket, status, next, &self.mail.from.email.clone(), kind)?;
                             self.timers(ticket.id, false)?;
                         }
@@ -148,10 +153,10 @@ impl Ctx<'_, '_> {
         let trimmed = trim_reply(&self.mail.text);
         let said = survey::read_answer(&trimmed);
         if said.problem_back {
-            self.event(ticket.id, &self.mail.from.email.clone(), "survey_problem_back", None, None, None)?;
+            self.event(ticket.id, &self.mail.from.email.clone(), EventKind::SurveyProblemBack, None, None, None)?;
             return Ok(None);
         }
-        self.article(ticket, "in", "public", Role::Requester.as_str(), &trimmed)?;
+        self.article(ticket, Direction::In, Visibility::Public, AuthorRole::Requester, &trimmed)?;
         sla::survey::answer(self.conn, self.desk, &survey, said.rating, &trimmed, "mail")?;
         let how = match said.rating {
             Some(r) => format!("{reason}: survey answered, rating {r}"),
@@ -176,9 +181,9 @@ impl Ctx<'_, '_> {
         let suggested = crate::store::kb::suggestions(self.conn, ticket.id)?;
         let Some((best, _)) = suggested.first() else { return Ok(None) };
         let actor = self.mail.from.email.clone();
-        self.article(ticket, "in", "public", Role::Requester.as_str(), &trimmed)?;
-        self.set_status(ticket, status, Status::Resolved, &actor, "status")?;
-        self.event(ticket.id, &actor, "self_service", None, Some(&best.id.to_string()), None)?;
+        self.article(ticket, Direction::In, Visibility::Public, AuthorRole::Requester, &trimmed)?;
+        self.set_status(ticket, status, Status::Resolved, &actor, EventKind::Status)?;
+        self.event(ticket.id, &actor, EventKind::SelfService, None, Some(&best.id.to_string()), None)?;
         crate::store::kb::count_useful(self.conn, best.id)?;
         self.timers(ticket.id, false)?;
         let current = queries::ticket(self.conn, ticket.id)?.unwrap_or_else(|| ticket.clone());
@@ -218,12 +223,12 @@ impl Ctx<'_, '_> {
             }
             let c = queries::upsert_contact(self.conn, &w.email, &w.name, None, self.now)?;
             queries::add_watcher(self.conn, ticket.id, c.id)?;
-            self.event(ticket.id, &m.from.email, "watcher_added", None, Some(&c.email), None)?;
+            self.event(ticket.id, &m.from.email, EventKind::WatcherAdded, None, Some(&c.email), None)?;
             known.insert(c.email);
         }
         if left_out > 0 {
             let what = format!("{left_out} more address(es) not added: limits.max_watchers = {cap}");
-            self.event(ticket.id, "guichet", "watchers_capped", None, Some(&what), None)?;
+            self.event(ticket.id, "guichet", EventKind::WatchersCapped, None, Some(&what), None)?;
         }
         Ok(())
     }
@@ -251,7 +256,7 @@ impl Ctx<'_, '_> {
         if let Some(t) = ticket {
             let returned = report.returned.first().cloned();
             for f in &failures {
-                let kind = if f.permanent { "delivery_failed" } else { "delivery_delayed" };
+                let kind = if f.permanent { EventKind::DeliveryFailed } else { EventKind::DeliveryDelayed };
                 let what = [f.recipient.as_str(), f.status.as_str(), f.diagnostic.as_str()]
                     .iter()
                     .filter(|s| !s.is_empty())

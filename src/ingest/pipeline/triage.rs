@@ -111,7 +111,7 @@ pub(super) fn process(
             let event = NewEvent {
                 ticket_id: ticket,
                 actor: &mail.from.email,
-                kind: "sender_unproven",
+                kind: EventKind::SenderUnproven,
                 old_value: None,
                 new_value: Some(u),
                 article_id: None,
@@ -155,7 +155,7 @@ pub(super) fn process(
             let reason = format!("{}{failed}", class.reason);
             match &found {
                 Some(ticket) => {
-                    ctx.article(ticket, "in", "internal", "automatic", &mail.text)?;
+                    ctx.article(ticket, Direction::In, Visibility::Internal, AuthorRole::Automatic, &mail.text)?;
                     (Outcome::Article { ticket: ticket.id }, reason)
                 }
                 None => (Outcome::Automatic { kind: class.kind, ticket: None }, reason),

@@ -113,7 +113,7 @@ impl Ctx<'_, '_> {
         &mut self,
         ticket: i64,
         actor: &str,
-        kind: &str,
+        kind: EventKind,
         old: Option<&str>,
         new: Option<&str>,
         article: Option<i64>,
@@ -138,9 +138,9 @@ impl Ctx<'_, '_> {
     pub(super) fn article(
         &mut self,
         ticket: &Ticket,
-        direction: &str,
-        visibility: &str,
-        role: &str,
+        direction: Direction,
+        visibility: Visibility,
+        role: AuthorRole,
         trimmed: &str,
     ) -> Result<i64, Stop> {
         let m = self.mail;
@@ -170,21 +170,22 @@ impl Ctx<'_, '_> {
             queries::insert_attachment(self.conn, id, &a.filename, &a.content_type, a.inline, cid, &a.content)?;
         }
         if let Some(mid) = &m.message_id {
-            let audience = if visibility == "public" && role != "technician" { "public" } else { "staff" };
-            queries::record_message_id(self.conn, mid, ticket.id, "in", audience, self.now)?;
+            let audience =
+                if visibility == Visibility::Public && role != AuthorRole::Technician { "public" } else { "staff" };
+            queries::record_message_id(self.conn, mid, ticket.id, Direction::In, audience, self.now)?;
         }
         queries::touch_ticket(self.conn, ticket.id, self.now)?;
-        self.event(ticket.id, &m.from.email, "article", None, Some(visibility), Some(id))?;
+        self.event(ticket.id, &m.from.email, EventKind::Article, None, Some(visibility.as_str()), Some(id))?;
         if let Some(size) = m.html_dropped {
             let limit = self.desk.settings.limits.max_html_bytes;
             let why = format!("HTML body of {size} bytes over limits.max_html_bytes = {limit}: text kept");
-            self.event(ticket.id, "guichet", "html_not_kept", Some(&why), None, Some(id))?;
+            self.event(ticket.id, "guichet", EventKind::HtmlNotKept, Some(&why), None, Some(id))?;
         }
         if let Some(charset) = &m.unknown_charset {
             let why = format!(
                 "written in the charset `{charset}`, which no table here reads: read as UTF-8 where valid, else as windows-1252; the original mail is kept"
             );
-            self.event(ticket.id, "guichet", "charset_unknown", Some(&why), Some(charset), Some(id))?;
+            self.event(ticket.id, "guichet", EventKind::CharsetUnknown, Some(&why), Some(charset), Some(id))?;
         }
         Ok(id)
     }
@@ -203,7 +204,7 @@ impl Ctx<'_, '_> {
         from: Status,
         to: Status,
         actor: &str,
-        kind: &str,
+        kind: EventKind,
     ) -> Result<(), Stop> {
         let closed_at = to.is_closed().then_some(self.now);
         queries::set_status(self.conn, ticket.id, to.as_str(), closed_at, self.now)?;

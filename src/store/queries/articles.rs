@@ -8,7 +8,7 @@ use crate::store::schema::*;
 use crate::store::{per_backend, Conn};
 
 pub fn insert_article(conn: &mut Conn, new: &NewArticle<'_>) -> QResult<i64> {
-    diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)
+    diesel::insert_into(articles::table).values(*new).returning(articles::id).get_result(conn)
 }
 
 pub fn articles(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Article>> {

@@ -4,12 +4,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{ticket, QResult};
+use crate::domain::sla::TimerState;
+use crate::domain::ticket::Status;
 use crate::store::models::*;
 use crate::store::schema::*;
 use crate::store::{AnyConnection, Conn};
 
 pub fn insert_event(conn: &mut Conn, new: &NewEvent<'_>) -> QResult<()> {
-    diesel::insert_into(events::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(events::table).values(*new).execute(conn).map(drop)
 }
 
 pub fn events(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Event>> {
@@ -60,7 +62,7 @@ pub fn tickets_with_work_due(
     close_before: Option<NaiveDateTime>,
 ) -> QResult<Vec<i64>> {
     let mut ids: Vec<i64> = sla_timers::table
-        .filter(sla_timers::state.eq("running"))
+        .filter(sla_timers::state.eq(TimerState::Running.as_str()))
         .filter(sla_timers::due_at.le(now).or(sla_timers::warned_at.is_null().and(sla_timers::warn_at.le(now))))
         .select(sla_timers::ticket_id)
         .load(conn)?;
@@ -73,7 +75,7 @@ pub fn tickets_with_work_due(
     if let Some((remind, latest)) = cut {
         // Everything pending since before the later cut, then filtered here.
         let pending: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = tickets::table
-            .filter(tickets::status.eq("pending"))
+            .filter(tickets::status.eq(Status::Pending.as_str()))
             .filter(tickets::pending_since.le(latest))
             .select((tickets::id, tickets::pending_since, tickets::reminded_at))
             .load(conn)?;

@@ -25,7 +25,7 @@ pub fn open_tickets_of(conn: &mut Conn, email: &str, at_most: i64) -> QResult<i6
 /// event (events are numbered in order): for taking turns.
 pub fn last_assigned(conn: &mut Conn, email: &str) -> QResult<Option<i64>> {
     events::table
-        .filter(events::kind.eq("assignee"))
+        .filter(events::kind.eq(crate::domain::history::EventKind::Assignee.as_str()))
         .filter(events::new_value.eq(email))
         .select(diesel::dsl::max(events::id))
         .first(conn)

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::QResult;
+use crate::domain::history::Direction;
 use crate::store::schema::*;
 use crate::store::{per_backend, Conn};
 
@@ -28,7 +29,7 @@ pub fn ticket_by_message_ids(conn: &mut Conn, ids: &[String]) -> QResult<Option<
 pub fn staff_notices(conn: &mut Conn, ticket_id: i64, limit: i64) -> QResult<Vec<(String, String, Vec<u8>)>> {
     let staff = message_ids::table
         .filter(message_ids::ticket_id.eq(ticket_id))
-        .filter(message_ids::direction.eq("out"))
+        .filter(message_ids::direction.eq(Direction::Out.as_str()))
         .filter(message_ids::audience.eq("staff"))
         .select(message_ids::message_id);
     outbox::table
@@ -43,14 +44,14 @@ pub fn record_message_id(
     conn: &mut Conn,
     message_id: &str,
     ticket_id: i64,
-    direction: &str,
+    direction: Direction,
     audience: &str,
     now: NaiveDateTime,
 ) -> QResult<()> {
     let row = (
         message_ids::message_id.eq(message_id),
         message_ids::ticket_id.eq(ticket_id),
-        message_ids::direction.eq(direction),
+        message_ids::direction.eq(direction.as_str()),
         message_ids::audience.eq(audience),
         message_ids::created_at.eq(now),
     );
