@@ -1,4 +1,7 @@
 //! Rows as read (`X`) and as written (`NewX`), one pair per table we use.
+//! The rows written on every mail are inserted with their columns named
+//! one by one in `queries` (PostgreSQL keeps those statements prepared);
+//! the others through their derived `Insertable`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -6,9 +9,6 @@ use diesel::prelude::*;
 use super::schema::*;
 use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
 use crate::domain::ticket::UnknownName;
-
-/// What a named enum column is written as: its `as_str`.
-type Name = String;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
@@ -54,8 +54,7 @@ pub struct Ticket {
     pub desk_address: String,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = tickets)]
+#[derive(Debug)]
 pub struct NewTicket<'a> {
     pub subject: &'a str,
     pub ticket_type: &'a str,
@@ -78,8 +77,7 @@ pub struct NewTicket<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = raw_messages)]
+#[derive(Debug)]
 pub struct NewRawMessage<'a> {
     pub sha256: &'a str,
     pub size: i64,
@@ -102,8 +100,7 @@ pub struct Inbound {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = inbound)]
+#[derive(Debug)]
 pub struct NewInbound<'a> {
     pub raw_message_id: i64,
     pub mailbox: &'a str,
@@ -158,18 +155,13 @@ impl Article {
     }
 }
 
-/// Written by value (`insert_article` copies it): the names are stored as
-/// their `as_str`.
-#[derive(Debug, Clone, Copy, Insertable)]
-#[diesel(table_name = articles)]
+/// The names are stored as their `as_str` (`queries::insert_article`).
+#[derive(Debug, Clone, Copy)]
 pub struct NewArticle<'a> {
     pub ticket_id: i64,
     pub raw_message_id: Option<i64>,
-    #[diesel(serialize_as = Name)]
     pub direction: Direction,
-    #[diesel(serialize_as = Name)]
     pub visibility: Visibility,
-    #[diesel(serialize_as = Name)]
     pub author_role: AuthorRole,
     pub from_addr: &'a str,
     pub from_name: &'a str,
@@ -234,14 +226,11 @@ impl Event {
     }
 }
 
-/// Written by value (`insert_event` copies it): the kind is stored as its
-/// `as_str`.
-#[derive(Debug, Clone, Copy, Insertable)]
-#[diesel(table_name = events)]
+/// The kind is stored as its `as_str` (`queries::insert_event`).
+#[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
     pub ticket_id: i64,
     pub actor: &'a str,
-    #[diesel(serialize_as = Name)]
     pub kind: EventKind,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,

@@ -8,7 +8,25 @@ use crate::store::schema::*;
 use crate::store::{per_backend, Conn};
 
 pub fn insert_article(conn: &mut Conn, new: &NewArticle<'_>) -> QResult<i64> {
-    diesel::insert_into(articles::table).values(*new).returning(articles::id).get_result(conn)
+    // Columns named one by one: PostgreSQL prepares it once (see `insert_ticket`).
+    let row = (
+        articles::ticket_id.eq(new.ticket_id),
+        articles::raw_message_id.eq(new.raw_message_id),
+        articles::direction.eq(new.direction.as_str()),
+        articles::visibility.eq(new.visibility.as_str()),
+        articles::author_role.eq(new.author_role.as_str()),
+        articles::from_addr.eq(new.from_addr),
+        articles::from_name.eq(new.from_name),
+        articles::to_addrs.eq(new.to_addrs),
+        articles::cc_addrs.eq(new.cc_addrs),
+        articles::subject.eq(new.subject),
+        articles::body_text.eq(new.body_text),
+        articles::trimmed_text.eq(new.trimmed_text),
+        articles::body_html.eq(new.body_html),
+        articles::message_id.eq(new.message_id),
+        articles::created_at.eq(new.created_at),
+    );
+    diesel::insert_into(articles::table).values(row).returning(articles::id).get_result(conn)
 }
 
 pub fn articles(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Article>> {

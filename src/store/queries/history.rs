@@ -11,7 +11,17 @@ use crate::store::schema::*;
 use crate::store::{AnyConnection, Conn};
 
 pub fn insert_event(conn: &mut Conn, new: &NewEvent<'_>) -> QResult<()> {
-    diesel::insert_into(events::table).values(*new).execute(conn).map(drop)
+    // Columns named one by one: PostgreSQL prepares it once (see `insert_ticket`).
+    let row = (
+        events::ticket_id.eq(new.ticket_id),
+        events::actor.eq(new.actor),
+        events::kind.eq(new.kind.as_str()),
+        events::old_value.eq(new.old_value),
+        events::new_value.eq(new.new_value),
+        events::article_id.eq(new.article_id),
+        events::created_at.eq(new.created_at),
+    );
+    diesel::insert_into(events::table).values(row).execute(conn).map(drop)
 }
 
 pub fn events(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Event>> {
