@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{json, Value};
 
 use super::render::{self, FileRef, HeaderFacts, Person};
@@ -207,7 +207,6 @@ impl Desk<'_> {
             return Ok(None);
         };
         let article_id = self.quoted_article(conn, ticket.id, &notice.article)?;
-        let values = render::compact(self.values(conn, ticket, notice, &recipient, article_id)?);
         let subject = self.subject(ticket);
         let identity = self.identity(ticket);
         let message_id = self.new_message_id(ticket.id, &identity);
@@ -215,7 +214,7 @@ impl Desk<'_> {
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
         let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());
-        let mut references = queries::thread_message_ids(conn, ticket.id, staff)?;
+        let mut references = queries::thread_references(conn, ticket.id, staff)?;
         if references.len() > 12 {
             // Keep the root and the most recent: enough for every client to thread.
             let tail = references.split_off(references.len() - 11);
@@ -236,11 +235,14 @@ impl Desk<'_> {
             to: to.iter().map(Person::from).collect(),
             cc: cc.iter().map(Person::from).collect(),
             reply_to,
-            references,
+            reference_rows: references.into_iter().map(|(row, _)| row).collect(),
+            references: Vec::new(),
             loop_value: identity.loop_value(),
-            date: self.now,
+            date: self.now.trunc_subsecs(0),
             thread_index: Some(self.thread_index(ticket)),
         };
+        let values = self.values(conn, ticket, notice, &recipient, article_id)?;
+        let values = render::compact(values, &render::base(Some((&headers, &desk_address))));
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
         let id = self.insert(
@@ -389,9 +391,10 @@ impl Desk<'_> {
             to: to.iter().map(Person::from).collect(),
             cc: Vec::new(),
             reply_to: None,
+            reference_rows: Vec::new(),
             references: answers.map(str::to_string).into_iter().collect(),
             loop_value: identity.loop_value(),
-            date: self.now,
+            date: self.now.trunc_subsecs(0),
             thread_index: None,
         };
         let recipients: Vec<&str> = to.iter().map(|m| m.email.as_str()).collect();
@@ -404,7 +407,7 @@ impl Desk<'_> {
                 envelope_from: from_address,
                 recipients: &recipients.join(","),
                 subject: &title,
-                values: &render::compact(values),
+                values: &render::compact(values, &render::base(Some((&headers, from_address)))),
                 headers: &headers,
                 files: &[],
                 article_id: None,
@@ -528,8 +531,8 @@ impl Desk<'_> {
         n: &Notice,
         recipient: &Mailbox,
     ) -> Result<TemplateContext, QueueError> {
-        let values = render::compact(self.values(conn, t, n, recipient, None)?);
-        render::complete(conn, self.settings, n.lang, &values).map_err(|e| match e {
+        let values = render::compact(self.values(conn, t, n, recipient, None)?, &render::skeleton());
+        render::complete(conn, self.settings, n.lang, render::skeleton(), &values).map_err(|e| match e {
             render::RenderError::Store(e) => QueueError::Store(e),
             other => QueueError::Template { template: n.template.clone(), lang: n.lang, message: other.to_string() },
         })
@@ -591,8 +594,8 @@ impl Desk<'_> {
                 "watchers": watchers,
                 "group": t.group_name.clone().unwrap_or_default(),
                 "major": t.major,
-                "planned_at": t.planned_at.map(|p| p.and_utc().to_rfc3339()).unwrap_or_default(),
-                "created_at": t.created_at.and_utc().to_rfc3339(),
+                "planned_at": t.planned_at.map(|p| rfc3339(p.and_utc())).unwrap_or_default(),
+                "created_at": rfc3339(t.created_at.and_utc()),
             },
             "article": article,
             "change": {
@@ -608,6 +611,12 @@ impl Desk<'_> {
         }
         Ok(ctx)
     }
+}
+
+/// A moment as the values keep it: RFC 3339 to the second (what mail says
+/// of it is to the minute).
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The text and HTML bodies, each opening with `title`: a template that

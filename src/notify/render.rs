@@ -59,7 +59,10 @@ pub struct HeaderFacts {
     pub cc: Vec<Person>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Person>,
-    /// Message-IDs of the thread, oldest first, without `<>`.
+    /// The thread, oldest first: rows of `message_ids` (what we sent and
+    /// received about the ticket), then Message-IDs as written, without `<>`.
+    #[serde(rename = "refs", default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_rows: Vec<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
     #[serde(rename = "loop")]
@@ -160,15 +163,33 @@ const DERIVED: &[(&str, &str)] = &[
 ];
 
 /// `values` less what [`complete`] gives back: derived values, and values
-/// equal to the [`skeleton`]'s.
-pub fn compact(mut values: Value) -> Value {
+/// equal to the [`base`]'s.
+pub fn compact(mut values: Value, base: &Value) -> Value {
     for (section, key) in DERIVED {
         if let Some(s) = values.get_mut(*section).and_then(Value::as_object_mut) {
             s.remove(*key);
         }
     }
-    strip_defaults(&mut values, &skeleton());
+    strip_defaults(&mut values, base);
     values
+}
+
+/// What every row's values start from: the [`skeleton`], and what its
+/// header facts already say (the desk's address and name, the reader).
+pub fn base(headers: Option<(&HeaderFacts, &str)>) -> Value {
+    let mut base = skeleton();
+    if let Some((h, envelope_from)) = headers {
+        let reader = h.to.first().or(h.cc.first());
+        let implied = serde_json::json!({
+            "desk": { "address": envelope_from, "name": h.from.name },
+            "recipient": {
+                "email": reader.map(|p| p.email.as_str()).unwrap_or_default(),
+                "name": reader.map(|p| p.name.as_str()).unwrap_or_default(),
+            },
+        });
+        merge_details(&mut base, &implied);
+    }
+    base
 }
 
 fn strip_defaults(values: &mut Value, defaults: &Value) {
@@ -190,9 +211,10 @@ pub fn complete(
     conn: &mut Conn,
     settings: &Settings,
     lang: Lang,
+    base: Value,
     kept: &Value,
 ) -> Result<TemplateContext, RenderError> {
-    let mut ctx = skeleton();
+    let mut ctx = base;
     merge_details(&mut ctx, kept);
     let article_id = ctx.pointer("/article/id").and_then(Value::as_i64).filter(|id| *id != 0);
     if let Some(id) = article_id {
@@ -352,7 +374,8 @@ fn draft_of(
         lang: lang.as_str().to_string(),
         message,
     };
-    let ctx = complete(conn, settings, lang, &kept).map_err(|e| match e {
+    let base = base(Some((&headers, &row.envelope_from)));
+    let ctx = complete(conn, settings, lang, base, &kept).map_err(|e| match e {
         RenderError::Values { message } => template_error(message),
         other => other,
     })?;
@@ -379,7 +402,11 @@ fn draft_of(
         text: rendered.text,
         html: rendered.html,
         message_id: row.message_id.clone(),
-        references: headers.references.clone(),
+        references: {
+            let mut all = queries::message_ids_of_rows(conn, &headers.reference_rows)?;
+            all.extend(headers.references.iter().cloned());
+            all
+        },
         automatic: row.automatic,
         loop_value: headers.loop_value.clone(),
         date: headers.date.into(),
@@ -414,7 +441,7 @@ mod tests {
             "survey": { "has_links": true, "links": [{ "rating": 5 }] },
         });
         assert_eq!(
-            compact(full),
+            compact(full, &skeleton()),
             json!({ "ticket": { "number": 7 }, "survey": { "has_links": true, "links": [{ "rating": 5 }] } })
         );
     }

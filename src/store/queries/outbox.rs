@@ -231,6 +231,33 @@ pub fn recent_articles(conn: &mut Conn, ticket: i64, n: i64) -> QResult<Vec<(i64
         .load(conn)
 }
 
+/// The thread of ticket `ticket_id` for `References`, oldest first, as
+/// (row of `message_ids`, Message-ID): only what the requester's side has
+/// seen, unless `staff`.
+pub fn thread_references(conn: &mut Conn, ticket_id: i64, staff: bool) -> QResult<Vec<(i64, String)>> {
+    let mut q = message_ids::table
+        .filter(message_ids::ticket_id.eq(ticket_id))
+        .order(message_ids::id.asc())
+        .select((message_ids::id, message_ids::message_id))
+        .into_boxed();
+    if !staff {
+        q = q.filter(message_ids::audience.eq("public"));
+    }
+    q.load(conn)
+}
+
+/// The Message-IDs of rows of `message_ids`, in the order given.
+pub fn message_ids_of_rows(conn: &mut Conn, rows: &[i64]) -> QResult<Vec<String>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<(i64, String)> = message_ids::table
+        .filter(message_ids::id.eq_any(rows))
+        .select((message_ids::id, message_ids::message_id))
+        .load(conn)?;
+    Ok(rows.iter().filter_map(|r| found.iter().find(|(id, _)| id == r).map(|(_, m)| m.clone())).collect())
+}
+
 /// Stores `content` under its sha256 unless the store has it already (the
 /// usual case: a notice's files are its article's, stored just before).
 pub fn keep_blob(conn: &mut Conn, sha256: &str, content: &[u8]) -> QResult<()> {
