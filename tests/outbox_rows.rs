@@ -177,3 +177,32 @@ fn a_template_gone_at_send_time_fails_its_row_with_the_reason_and_the_ticket_sta
     // What the mail made stays: the ticket and its article.
     assert_eq!(desk.ticket(number)["articles"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_row_queued_with_its_bytes_before_the_migration_is_sent_as_it_is() {
+    use diesel::RunQueryDsl;
+    let desk = Desk::new();
+    desk.ok(&["migrate"]);
+    let bytes = "From: Support <support@example.test>\r\nTo: alice@example.test\r\nSubject: [Guichet #9] Ancien\r\n\
+                 Message-ID: <old.1@example.test>\r\nDate: Sat, 05 Dec 2026 07:00:00 +0000\r\n\r\nRendu avant.\r\n";
+    let insert = format!(
+        "INSERT INTO outbox (template, message_id, envelope_from, recipients, subject, content, automatic, \
+         next_attempt_at, created_at) VALUES ('acknowledgement', 'old.1@example.test', 'support@example.test', \
+         'alice@example.test', '[Guichet #9] Ancien', {}, false, '2026-12-05 07:00:00', '2026-12-05 07:00:00')",
+        if std::env::var("GUICHET_TEST_BACKEND").is_ok_and(|b| b == "postgres") {
+            format!("'\\x{}'::bytea", hex_of(bytes.as_bytes()))
+        } else {
+            format!("X'{}'", hex_of(bytes.as_bytes()))
+        }
+    );
+    diesel::sql_query(insert).execute(&mut desk.database()).unwrap();
+    let row = desk.outbox().pop().unwrap();
+    assert_eq!(row["content"].as_str().unwrap(), bytes);
+    desk.ok(&["run", "--once"]);
+    let sent: Vec<Vec<u8>> = files_in(&desk.path("outbox")).iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert!(sent.iter().any(|s| s == bytes.as_bytes()), "the kept bytes go out unchanged");
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
