@@ -171,8 +171,24 @@ fn template_preview_renders_against_a_real_ticket() {
 
 /// The first line of each acknowledgement: its title, from the
 /// `.subject.hbs` part (the subject itself is the ticket's).
+/// The first lines of the acknowledgements as they went out (the sender
+/// renders each mail with the templates it holds when it sends it).
 fn ack_titles(desk: &Desk) -> Vec<String> {
-    desk.queued("acknowledgement").iter().map(|m| body(m).lines().next().unwrap_or_default().to_string()).collect()
+    files_in(&desk.path("outbox"))
+        .iter()
+        .map(|f| guichet::mail::inbound::InboundMail::parse(&std::fs::read(f).unwrap()).unwrap())
+        .filter(|m| m.to.iter().any(|t| t.email == "alice@example.test" || t.email == "carol@example.test"))
+        .map(|m| m.text.lines().next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Until `n` acknowledgements went out (30 s at most).
+fn wait_for_acks(desk: &Desk, n: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while ack_titles(desk).len() < n {
+        assert!(std::time::Instant::now() < deadline, "{n} acknowledgement(s) never went out");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 #[test]
@@ -184,10 +200,12 @@ fn run_picks_up_edited_templates_and_keeps_the_last_good_ones_on_a_broken_edit()
     wait_for(&rx, "templates reloaded");
     desk.deliver("3000.a.host", &mail("alice@example.test", "Imprimante", "m1@example.test", "", "Bonjour, en panne."));
     wait_for(&rx, "mail stored");
+    wait_for_acks(&desk, 1);
     write_atomic(&subject, "{{ticket.no_such_field}}");
     wait_for(&rx, "template edit rejected");
     desk.deliver("3001.b.host", &mail("carol@example.test", "Écran", "m2@example.test", "", "Bonjour, écran noir."));
     wait_for(&rx, "mail stored");
+    wait_for_acks(&desk, 2);
     let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
     let status = child.wait().unwrap();
     assert!(status.success(), "SIGTERM stops it cleanly: {status:?}");

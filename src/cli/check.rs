@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::config::{ConfigError, MailboxKind, Settings, Transport, DEFAULT_PATH};
-use crate::notify::templates::Templates;
+use crate::notify::templates::{TemplateName, Templates};
 
 use super::{exit, Failure};
 
@@ -53,6 +53,19 @@ pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
                                     path.display(),
                                     settings.templates_dir.display(),
                                     t.names().join(", ")
+                                ));
+                            }
+                        }
+                        // A template of the admin's own that no rule names is never
+                        // sent: a misspelt file name, or one left behind.
+                        for name in t.names() {
+                            let named =
+                                settings.rules.iter().any(|r| r.then.template.as_deref() == Some(name.as_str()));
+                            if matches!(name.parse(), Ok(TemplateName::Custom(_))) && !named {
+                                problems.push(format!(
+                                    "{}: unknown template `{name}`: not one guichet sends ({}) and no rule names it",
+                                    settings.templates_dir.display(),
+                                    TemplateName::OURS.iter().map(TemplateName::as_str).collect::<Vec<_>>().join(", ")
                                 ));
                             }
                         }

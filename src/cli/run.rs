@@ -14,7 +14,7 @@ use crate::ingest::imap::{self, Reader};
 use crate::ingest::maildir::{MaildirSource, PollError};
 use crate::ingest::{Live, Outcome};
 use crate::notify::outbox::Desk;
-use crate::notify::sender::{send_due, SendReport, Sender};
+use crate::notify::sender::{send_due, Renderer, SendReport, Sender};
 use crate::notify::templates::Templates;
 use crate::sla::{sweep, SweepReport};
 use crate::store::Store;
@@ -401,7 +401,8 @@ async fn cycle(
     if !force && polling.relay_next.is_some_and(|t| Instant::now() < t) {
         return pass;
     }
-    match send_due(store, sender, env.settings.outgoing.max_attempts, &*env.clock).await {
+    let renderer = Renderer { settings: &env.settings, templates };
+    match send_due(store, sender, renderer, &*env.clock).await {
         Ok(report) => {
             let now = env.clock.now();
             match &report.relay_down {

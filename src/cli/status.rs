@@ -125,6 +125,10 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         "tickets": counts(queries::tickets_by_status(&mut conn)?),
         "mail": counts(queries::inbound_outcomes(&mut conn)?),
         "outbox": counts(queries::outbox_by_state(&mut conn)?),
+        "outbox_unrenderable": queries::unrenderable_outbox(&mut conn)?
+            .into_iter()
+            .map(|(id, template, lang, why)| json!({ "id": id, "template": template, "lang": lang, "error": why }))
+            .collect::<Vec<_>>(),
         "quarantine_held": queries::quarantine_held(&mut conn)?,
         "sla_timers": counts(queries::timers_by_state(&mut conn)?),
         "surveys": counts(queries::surveys_by_state(&mut conn)?),
@@ -159,6 +163,9 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     println!("tickets:    {}", line(&v["tickets"]));
     println!("mail in:    {}", line(&v["mail"]));
     println!("mail out:   {}", line(&v["outbox"]));
+    for r in v["outbox_unrenderable"].as_array().into_iter().flatten() {
+        println!("  failed {}: {}", r["id"], r["error"].as_str().unwrap_or_default());
+    }
     println!("quarantine: {} held", v["quarantine_held"]);
     println!("SLA timers: {}", line(&v["sla_timers"]));
     println!("surveys:    {}", line(&v["surveys"]));

@@ -6,7 +6,7 @@ use crate::domain::history::Visibility;
 use crate::domain::ticket::Lang;
 use crate::mail::inbound::Mailbox;
 use crate::notify::outbox::{with_title, ArticleView, ChangeView, Desk, Notice};
-use crate::notify::templates::sample_context;
+use crate::notify::templates::{TemplateContext, TemplateName};
 use crate::store::queries;
 
 use super::{exit, Env, Failure};
@@ -40,17 +40,13 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     let template = &name;
     let settings = &env.settings;
     // Mail about a ticket has the ticket's subject whatever the template
-    // says (see `Desk::subject`); only `too_large` is about no ticket.
-    let about_ticket = name != "too_large" && name != "login_refused";
+    // says (see `Desk::subject`).
+    let about_ticket = name.parse::<TemplateName>().is_ok_and(|n| n.is_about_a_ticket());
     let (lang, ctx, subject) = match ticket {
         None => {
             let lang = lang.unwrap_or(settings.tickets.language);
-            let ctx = sample_context(lang);
-            let subject = format!(
-                "{} {}",
-                ctx["ticket"]["tag"].as_str().unwrap_or_default(),
-                ctx["ticket"]["subject"].as_str().unwrap_or_default()
-            );
+            let ctx = TemplateContext::sample(lang);
+            let subject = format!("{} {}", ctx.ticket.tag, ctx.ticket.subject);
             (lang, ctx, subject)
         }
         Some(n) => {

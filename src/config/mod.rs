@@ -170,8 +170,8 @@ pub struct Outgoing {
 
 impl Outgoing {
     /// The DKIM key mail from `address` is signed with, if any.
-    pub fn dkim_for(&self, address: &str) -> Option<&lettre::message::dkim::DkimConfig> {
-        crate::mail::dkim::key_for(&self.dkim, address).map(crate::mail::dkim::DkimKey::config)
+    pub fn dkim_for(&self, address: &str) -> Option<&crate::mail::dkim::DkimKey> {
+        crate::mail::dkim::key_for(&self.dkim, address)
     }
 }
 

@@ -1,11 +1,14 @@
-//! DKIM signing keys: read once from `[outgoing.dkim]`, checked against
-//! their algorithm, and handed to lettre, which signs each outgoing mail as
-//! it is rendered (see `docs/dkim.md` for why then rather than at sending).
+//! DKIM signing: keys read once from `[outgoing.dkim]`, checked against
+//! their algorithm, and the signature of each outgoing mail as the sender
+//! renders it (relaxed/relaxed, RFC 6376; Ed25519 per RFC 8463).
 //!
-//! lettre takes an RSA key in PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`) and an
-//! Ed25519 key as the base64 of its 32-byte seed. What `openssl genpkey`
-//! writes is PKCS#8 (`BEGIN PRIVATE KEY`) for both: the key inside is taken
-//! out here, so either form works.
+//! The signature's time (`t=`) is the mail's own Date, not the clock's: a
+//! mail rendered again for a retry is the same bytes, signature included
+//! (lettre's signer reads the clock, hence a signer of our own).
+//!
+//! Key files are PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), PKCS#8 PEM
+//! (`BEGIN PRIVATE KEY`, what `openssl genpkey` writes) or an Ed25519 seed
+//! in base64.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,10 +16,8 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-use lettre::message::dkim::{
-    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey,
-};
-use lettre::message::header::HeaderName;
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
@@ -68,7 +69,12 @@ pub struct DkimKey {
     pub domain: String,
     pub selector: String,
     pub algorithm: Algorithm,
-    config: Arc<DkimConfig>,
+    signer: Arc<Signer>,
+}
+
+enum Signer {
+    Rsa(Box<rsa::RsaPrivateKey>),
+    Ed25519(ring::signature::Ed25519KeyPair),
 }
 
 impl fmt::Debug for DkimKey {
@@ -85,19 +91,19 @@ impl DkimKey {
     /// The key in `text` (a key file's content) for `algorithm`; `Err`
     /// says what is wrong with it, in words for `guichet check`.
     pub fn new(domain: &str, selector: &str, algorithm: Algorithm, text: &str) -> Result<DkimKey, String> {
-        let key = match (read_key(text)?, algorithm) {
+        let signer = match (read_key(text)?, algorithm) {
             (Key::Rsa { pkcs1_der }, Algorithm::RsaSha256) => {
                 let bits = rsa_bits(&pkcs1_der).ok_or("not an RSA private key (its modulus cannot be read)")?;
                 if bits < 1024 {
                     return Err(format!("a {bits}-bit RSA key: verifiers refuse keys under 1024 bits (use 2048)"));
                 }
-                let pem = pem("RSA PRIVATE KEY", &pkcs1_der);
-                DkimSigningKey::new(&pem, DkimSigningAlgorithm::Rsa).map_err(|e| format!("not an RSA key: {e}"))?
+                let key = rsa::RsaPrivateKey::from_pkcs1_der(&pkcs1_der).map_err(|e| format!("not an RSA key: {e}"))?;
+                Signer::Rsa(Box::new(key))
             }
-            (Key::Ed25519 { seed }, Algorithm::Ed25519Sha256) => {
-                DkimSigningKey::new(&base64(&seed), DkimSigningAlgorithm::Ed25519)
-                    .map_err(|e| format!("not an Ed25519 key: {e}"))?
-            }
+            (Key::Ed25519 { seed }, Algorithm::Ed25519Sha256) => Signer::Ed25519(
+                ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed)
+                    .map_err(|e| format!("not an Ed25519 key: {e}"))?,
+            ),
             (Key::Rsa { .. }, Algorithm::Ed25519Sha256) => {
                 return Err("an RSA key, and the algorithm is ed25519-sha256".into());
             }
@@ -105,22 +111,53 @@ impl DkimKey {
                 return Err("an Ed25519 key, and the algorithm is rsa-sha256".into());
             }
         };
-        let headers = SIGNED.iter().map(|h| HeaderName::new_from_ascii_str(h)).collect();
-        // Relaxed both ways: a relay that refolds a header or trims a
-        // trailing space does not break the signature.
-        let canonicalization =
-            DkimCanonicalization { header: DkimCanonicalizationType::Relaxed, body: DkimCanonicalizationType::Relaxed };
-        let config = DkimConfig::new(selector.to_string(), domain.to_string(), key, headers, canonicalization);
         Ok(DkimKey {
             domain: domain.to_lowercase(),
             selector: selector.to_string(),
             algorithm,
-            config: Arc::new(config),
+            signer: Arc::new(signer),
         })
     }
 
-    pub fn config(&self) -> &DkimConfig {
-        &self.config
+    /// `mail` (RFC 5322 bytes, CRLF lines) with a `DKIM-Signature` header
+    /// first, dated `at`. Relaxed canonicalization both ways: a relay that
+    /// refolds a header or trims a trailing space does not break it.
+    pub fn sign(&self, mail: &[u8], at: std::time::SystemTime) -> Result<Vec<u8>, String> {
+        let split = mail.windows(4).position(|w| w == b"\r\n\r\n").map_or(mail.len(), |i| i + 2);
+        let (head, body) = (&mail[..split], mail.get(split + 2..).unwrap_or_default());
+        let fields = header_fields(head);
+        let bh = base64(&Sha256::digest(relaxed_body(body)));
+        let names: Vec<String> = SIGNED.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let t = at.duration_since(std::time::SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let tags = format!(
+            "v=1; a={}; d={}; s={}; c=relaxed/relaxed; q=dns/txt; t={t}; h={}; bh={bh}; b=",
+            self.algorithm.as_str(),
+            self.domain,
+            self.selector,
+            names.join(":")
+        );
+        let mut signed = Vec::new();
+        for name in &names {
+            // The last instance of each (RFC 6376 5.4.2); an absent one is signed as absent.
+            if let Some((n, v)) = fields.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                signed.extend_from_slice(relaxed_header(n, v).as_bytes());
+                signed.extend_from_slice(b"\r\n");
+            }
+        }
+        signed.extend_from_slice(relaxed_header("DKIM-Signature", &tags).as_bytes());
+        let b = match &*self.signer {
+            Signer::Rsa(key) => {
+                let digest = Sha256::digest(&signed);
+                let scheme = rsa::Pkcs1v15Sign::new::<Sha256>();
+                base64(&key.sign(scheme, &digest).map_err(|e| format!("RSA signing: {e}"))?)
+            }
+            // RFC 8463: Ed25519 signs the SHA-256 of the data.
+            Signer::Ed25519(key) => base64(key.sign(&Sha256::digest(&signed)).as_ref()),
+        };
+        let mut out = Vec::with_capacity(mail.len() + tags.len() + b.len() + 20);
+        out.extend_from_slice(format!("DKIM-Signature: {tags}{b}\r\n").as_bytes());
+        out.extend_from_slice(mail);
+        Ok(out)
     }
 
     /// Whether this key may sign mail from `address`: its domain is the
@@ -136,6 +173,62 @@ impl DkimKey {
 /// unsigned).
 pub fn key_for<'a>(keys: &'a [DkimKey], address: &str) -> Option<&'a DkimKey> {
     keys.iter().filter(|k| k.covers(address)).max_by_key(|k| k.domain.len())
+}
+
+/// The header fields of `head`, unfolded: (name, value as written).
+fn header_fields(head: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(head);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.split("\r\n").filter(|l| !l.is_empty()) {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = fields.last_mut() {
+                v.push_str(line);
+            }
+        } else if let Some((n, v)) = line.split_once(':') {
+            fields.push((n.to_string(), v.to_string()));
+        }
+    }
+    fields
+}
+
+/// RFC 6376 3.4.2: name in lower case, runs of white space as one space,
+/// none around the colon or at the end.
+fn relaxed_header(name: &str, value: &str) -> String {
+    let value = value.split([' ', '\t', '\r', '\n']).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    format!("{}:{value}", name.trim().to_ascii_lowercase())
+}
+
+/// RFC 6376 3.4.4: runs of white space as one space, none at line ends,
+/// no empty lines at the end, and a final CRLF unless the body is empty.
+fn relaxed_body(body: &[u8]) -> Vec<u8> {
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let body = body.strip_suffix(b"\r\n").unwrap_or(body);
+    for line in body.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut out = Vec::with_capacity(line.len());
+        let mut space = false;
+        for &c in line {
+            if c == b' ' || c == b'\t' {
+                space = true;
+            } else {
+                if space {
+                    out.push(b' ');
+                    space = false;
+                }
+                out.push(c);
+            }
+        }
+        lines.push(out);
+    }
+    while lines.last().is_some_and(Vec::is_empty) {
+        lines.pop();
+    }
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(&l);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
 }
 
 enum Key {
@@ -242,12 +335,6 @@ fn base64(bytes: &[u8]) -> String {
 fn unbase64(text: &str) -> Option<Vec<u8>> {
     let compact: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
     STANDARD.decode(compact).ok()
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64(der);
-    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use std::time::SystemTime;
 use base64::Engine as _;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment as LettreAttachment, Mailbox as LettreMailbox, MultiPart, SinglePart};
+use lettre::message::{
+    Attachment as LettreAttachment, Mailbox as LettreMailbox, MultiPart, MultiPartBuilder, MultiPartKind, SinglePart,
+};
 use lettre::Message;
 
 use super::inbound::{one_line, Attachment, Mailbox};
@@ -80,6 +82,18 @@ pub enum BuildError {
     Message(String),
     #[error("no recipient")]
     NoRecipient,
+    #[error("cannot sign the message: {0}")]
+    Sign(String),
+}
+
+/// A multipart builder whose boundary comes from the mail's Message-ID
+/// and the part's role: the same mail is the same bytes each time it is
+/// built (lettre picks boundaries at random).
+fn multipart(kind: MultiPartKind, message_id: &str, role: &str) -> MultiPartBuilder {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(format!("{role}\n{message_id}").as_bytes());
+    let boundary = format!("=_{}", &hex::encode(hash)[..38]);
+    MultiPart::builder().kind(kind).boundary(boundary)
 }
 
 /// Why mail cannot be sent to `email` as written (`Test test@example.test`,
@@ -112,7 +126,9 @@ impl Draft {
     }
 
     /// The bytes of this mail, with a DKIM signature when a key is given.
-    pub fn to_signed_bytes(&self, dkim: Option<&lettre::message::dkim::DkimConfig>) -> Result<Vec<u8>, BuildError> {
+    /// The same draft gives the same bytes: boundaries come from the
+    /// Message-ID, the signature's time from the Date.
+    pub fn to_signed_bytes(&self, dkim: Option<&super::dkim::DkimKey>) -> Result<Vec<u8>, BuildError> {
         if self.to.is_empty() && self.cc.is_empty() {
             return Err(BuildError::NoRecipient);
         }
@@ -152,9 +168,9 @@ impl Draft {
         let html = SinglePart::builder().header(ContentType::TEXT_HTML).body(self.html.clone());
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
         let body = if images.is_empty() {
-            MultiPart::alternative().singlepart(text).singlepart(html)
+            multipart(MultiPartKind::Alternative, &self.message_id, "alternative").singlepart(text).singlepart(html)
         } else {
-            let mut related = MultiPart::related().singlepart(html);
+            let mut related = multipart(MultiPartKind::Related, &self.message_id, "related").singlepart(html);
             for a in images {
                 let id = one_line(a.content_id.as_deref().unwrap_or_default());
                 related = related.singlepart(
@@ -162,12 +178,12 @@ impl Draft {
                         .body(a.content.clone(), content_type(&a.content_type)),
                 );
             }
-            MultiPart::alternative().singlepart(text).multipart(related)
+            multipart(MultiPartKind::Alternative, &self.message_id, "alternative").singlepart(text).multipart(related)
         };
-        let mut message = if files.is_empty() {
+        let message = if files.is_empty() {
             b.multipart(body)
         } else {
-            let mut mixed = MultiPart::mixed().multipart(body);
+            let mut mixed = multipart(MultiPartKind::Mixed, &self.message_id, "mixed").multipart(body);
             for a in files {
                 mixed = mixed.singlepart(
                     LettreAttachment::new(one_line(&a.filename)).body(a.content.clone(), content_type(&a.content_type)),
@@ -176,10 +192,11 @@ impl Draft {
             b.multipart(mixed)
         }
         .map_err(|e| BuildError::Message(e.to_string()))?;
-        if let Some(config) = dkim {
-            message.sign(config);
+        let bytes = message.formatted();
+        match dkim {
+            Some(key) => key.sign(&bytes, self.date).map_err(BuildError::Sign),
+            None => Ok(bytes),
         }
-        Ok(message.formatted())
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::ticket::Lang;
 use crate::domain::wording;
 use crate::mail::inbound::{sha256_hex, Attachment};
 use crate::mail::inline;
-use crate::mail::outbound::{BuildError, Draft};
+use crate::mail::outbound::Draft;
 use crate::store::{queries, Conn};
 
 /// What a mail says and carries.
@@ -107,24 +107,16 @@ pub fn hold_back(
 /// refuses it for its size (unless the relay limit is lower still).
 const SMALLER_FILES: usize = 1_000_000;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SmallerError {
-    #[error(transparent)]
-    Build(#[from] BuildError),
-    #[error(transparent)]
-    Store(#[from] diesel::result::Error),
-}
-
-/// The bytes of `draft` sent again when a relay refuses it for its size:
-/// its files over 1 MB as links, or all its files when none is that large.
-/// `None` for a mail without files.
+/// The version of `draft` sent when a relay refuses it for its size: its
+/// files over 1 MB as links, or all its files when none is that large.
+/// Built by the sender from the same row, when needed. `None` for a mail
+/// without files.
 pub fn smaller(
     conn: &mut Conn,
     settings: &Settings,
     about: &About,
     draft: &Draft,
-    dkim: Option<&lettre::message::dkim::DkimConfig>,
-) -> Result<Option<Vec<u8>>, SmallerError> {
+) -> Result<Option<Draft>, diesel::result::Error> {
     if draft.attachments.is_empty() {
         return Ok(None);
     }
@@ -135,8 +127,7 @@ pub fn smaller(
         held = hold_back(conn, settings, about, 0, mail())?;
     }
     let (Bodies { text, html, files }, _) = held;
-    let smaller = Draft { text, html, attachments: files, ..draft.clone() };
-    Ok(Some(smaller.to_signed_bytes(dkim)?))
+    Ok(Some(Draft { text, html, attachments: files, ..draft.clone() }))
 }
 
 struct Line {

@@ -1,7 +1,10 @@
 //! Outgoing mail: templates, the outbox rows written in the ingest
-//! transaction, and the worker that sends them.
+//! transaction (what each mail is made of), their rendering, and the
+//! worker that renders and sends them.
 
+pub mod context;
 pub mod large;
 pub mod outbox;
+pub mod render;
 pub mod sender;
 pub mod templates;

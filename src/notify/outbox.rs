@@ -1,21 +1,20 @@
-//! Queues a mail: render its template, build the bytes, and write the
-//! outbox row and our Message-ID in the caller's transaction.
+//! Queues a mail: write what it is made of (template, language, values,
+//! header facts, files by reference) as an outbox row, and our Message-ID,
+//! in the caller's transaction. The sender renders it (`notify::render`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{json, Value};
 
-use super::large;
-use super::templates::Templates;
+use super::render::{self, FileRef, HeaderFacts, Person};
+use super::templates::{TemplateContext, Templates};
 use crate::config::{Identity, Settings, Technician};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
 use crate::domain::threading;
-use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
+use crate::domain::ticket::{Lang, Status};
 use crate::domain::wording;
 use crate::mail::inbound::{Attachment, Mailbox};
-use crate::mail::inline;
-use crate::mail::outbound::Draft;
 use crate::store::models::{NewEvent, NewOutbox, Ticket};
 use crate::store::{queries, Conn};
 
@@ -99,15 +98,22 @@ pub enum QueueError {
     Build(#[from] crate::mail::outbound::BuildError),
     #[error(transparent)]
     Store(#[from] diesel::result::Error),
+    #[error("cannot write the outbox row: {0}")]
+    Encode(#[from] serde_json::Error),
 }
 
-impl From<large::SmallerError> for QueueError {
-    fn from(e: large::SmallerError) -> Self {
-        match e {
-            large::SmallerError::Build(e) => QueueError::Build(e),
-            large::SmallerError::Store(e) => QueueError::Store(e),
-        }
-    }
+/// One outbox row to write.
+struct Queued<'a> {
+    ticket: Option<i64>,
+    notice: &'a Notice,
+    message_id: &'a str,
+    envelope_from: &'a str,
+    recipients: &'a str,
+    subject: &'a str,
+    values: &'a Value,
+    headers: &'a HeaderFacts,
+    files: &'a [FileRef],
+    article_id: Option<i64>,
 }
 
 /// Technician-only notices whose answer is an internal note: they carry
@@ -200,24 +206,15 @@ impl Desk<'_> {
         let Some(recipient) = to.first().or(cc.first()).cloned() else {
             return Ok(None);
         };
-        let ctx = self.context(conn, ticket, notice, &recipient)?;
-        let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
-            QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
-        })?;
+        let article_id = self.quoted_article(conn, ticket.id, &notice.article)?;
         let subject = self.subject(ticket);
-        let (text, html) = with_title(rendered.text, rendered.html, &rendered.title);
         let identity = self.identity(ticket);
         let message_id = self.new_message_id(ticket.id, &identity);
-        let (html, attachments) = inline::place_images(html, &notice.article.attachments, &message_id);
-        let about = large::About { ticket: ticket.id, lang: notice.lang, now: self.now };
-        let limit = self.settings.limits.max_relay_attachment_bytes;
-        let mail = large::Bodies { text, html, files: attachments };
-        let (large::Bodies { text, html, files: attachments }, _) =
-            large::hold_back(conn, self.settings, &about, limit, mail)?;
+        let files = self.file_refs(conn, &notice.article.attachments)?;
         // Mail to the requester's side threads on what they have seen; a
         // notice to technicians on the whole thread.
         let staff = to.iter().chain(&cc).all(|m| self.settings.technician(&m.email).is_some());
-        let mut references = queries::thread_message_ids(conn, ticket.id, staff)?;
+        let mut references = queries::thread_references(conn, ticket.id, staff)?;
         if references.len() > 12 {
             // Keep the root and the most recent: enough for every client to thread.
             let tail = references.split_off(references.len() - 11);
@@ -226,53 +223,43 @@ impl Desk<'_> {
         }
         let desk_address = identity.address().to_string();
         // An answer to an alert is for the other technicians, never the requester.
-        let reply_to = (staff && NOTE_TEMPLATES.contains(&notice.template.as_str())).then(|| Mailbox {
+        let reply_to = (staff && NOTE_TEMPLATES.contains(&notice.template.as_str())).then(|| Person {
             email: threading::note_address(&desk_address, ticket.id),
             name: notice.from_name.clone(),
         });
-        let draft = Draft {
-            from: Mailbox {
+        let headers = HeaderFacts {
+            from: Person {
                 email: desk_address.clone(),
                 name: self.sender_name(&notice.from_name, notice.lang, &identity),
             },
-            to: to.clone(),
-            cc: cc.clone(),
+            to: to.iter().map(Person::from).collect(),
+            cc: cc.iter().map(Person::from).collect(),
             reply_to,
-            subject: subject.clone(),
-            text,
-            html,
-            message_id: message_id.clone(),
-            references,
-            automatic: notice.automatic,
+            reference_rows: references.into_iter().map(|(row, _)| row).collect(),
+            references: Vec::new(),
             loop_value: identity.loop_value(),
-            date: self.now.into(),
-            attachments,
-            thread: Some((ticket.subject.clone(), self.thread_index(ticket))),
+            date: self.now.trunc_subsecs(0),
+            thread_index: Some(self.thread_index(ticket)),
         };
-        // Signed now, so that every attempt sends the same bytes.
-        let dkim = self.settings.outgoing.dkim_for(&desk_address);
-        let bytes = draft.to_signed_bytes(dkim)?;
-        let smaller = large::smaller(conn, self.settings, &about, &draft, dkim)?;
+        let values = self.values(conn, ticket, notice, &recipient, article_id)?;
+        let values = render::compact(values, &render::base(Some((&headers, &desk_address))));
         let recipients: Vec<&str> = to.iter().chain(cc.iter()).map(|m| m.email.as_str()).collect();
         let now = self.now.naive_utc();
-        let id = queries::insert_outbox(
+        let id = self.insert(
             conn,
-            &NewOutbox {
-                ticket_id: Some(ticket.id),
-                template: &notice.template,
+            &Queued {
+                ticket: Some(ticket.id),
+                notice,
                 message_id: &message_id,
                 envelope_from: &desk_address,
                 recipients: &recipients.join(","),
                 subject: &subject,
-                content: &bytes,
-                automatic: notice.automatic,
-                next_attempt_at: now,
-                created_at: now,
+                values: &values,
+                headers: &headers,
+                files: &files,
+                article_id,
             },
         )?;
-        if let Some(smaller) = smaller {
-            queries::set_outbox_smaller(conn, id, &smaller)?;
-        }
         let audience = if staff { "staff" } else { "public" };
         queries::record_message_id(
             conn,
@@ -283,6 +270,59 @@ impl Desk<'_> {
             now,
         )?;
         Ok(Some(id))
+    }
+
+    fn insert(&self, conn: &mut Conn, q: &Queued<'_>) -> Result<i64, QueueError> {
+        let context = serde_json::to_string(q.values)?;
+        let headers = serde_json::to_string(q.headers)?;
+        let files = if q.files.is_empty() { None } else { Some(serde_json::to_string(q.files)?) };
+        let now = self.now.naive_utc();
+        Ok(queries::insert_outbox(
+            conn,
+            &NewOutbox {
+                ticket_id: q.ticket,
+                template: &q.notice.template,
+                message_id: q.message_id,
+                envelope_from: q.envelope_from,
+                recipients: q.recipients,
+                subject: q.subject,
+                automatic: q.notice.automatic,
+                next_attempt_at: now,
+                created_at: now,
+                lang: q.notice.lang.as_str(),
+                context: &context,
+                headers: &headers,
+                files: files.as_deref(),
+                article_id: q.article_id,
+            },
+        )?)
+    }
+
+    /// The stored article `view` quotes as it is, among the ticket's most
+    /// recent: the row refers to it rather than copying its words.
+    fn quoted_article(&self, conn: &mut Conn, ticket: i64, view: &ArticleView) -> Result<Option<i64>, QueueError> {
+        if view.text.is_empty() || view.html.is_some() {
+            return Ok(None);
+        }
+        let recent = queries::recent_articles(conn, ticket, 3)?;
+        Ok(recent
+            .into_iter()
+            .find(|(_, (name, email, subject, text))| {
+                *name == view.from_name && *email == view.from_email && *subject == view.subject && *text == view.text
+            })
+            .map(|(id, ..)| id))
+    }
+
+    /// The notice's files as references to stored blobs, each stored
+    /// first when the store does not have it yet.
+    fn file_refs(&self, conn: &mut Conn, files: &[Attachment]) -> Result<Vec<FileRef>, QueueError> {
+        let mut refs = Vec::with_capacity(files.len());
+        for f in files {
+            let r = FileRef::of(f);
+            queries::keep_blob(conn, &r.sha256, &f.content)?;
+            refs.push(r);
+        }
+        Ok(refs)
     }
 
     /// The notice's To and Cc without our own addresses, each address once,
@@ -331,65 +371,60 @@ impl Desk<'_> {
             return Ok(None);
         };
         let identity = self.settings.identity("", from_address);
-        let mut ctx = json!({
+        let mut values = json!({
             "desk": self.desk_context(notice.lang, &identity),
             "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": false },
-            "mail": { "subject": "", "received_at": "", "to": from_address, "size_label": "", "limit_label": "" },
         });
-        merge_details(&mut ctx, &notice.details);
+        merge_details(&mut values, &notice.details);
+        if let Some(s) = identity.signature(None, notice.lang) {
+            values["signature"] = Value::from(s);
+        }
+        // Mail about no ticket has its title as subject: rendered now, for
+        // the row's subject (the sender renders the whole mail).
+        let mut ctx = render::skeleton();
+        merge_details(&mut ctx, &values);
         add_signature(&mut ctx, identity.signature(None, notice.lang));
-        self.localize_times(&mut ctx, notice.lang, &recipient.email);
-        let rendered = self.templates.render(&notice.template, notice.lang, &ctx).map_err(|message| {
-            QueueError::Template { template: notice.template.clone(), lang: notice.lang, message }
-        })?;
+        render::localize_times(self.settings, &mut ctx, notice.lang, &recipient.email);
+        let template_error =
+            |message: String| QueueError::Template { template: notice.template.clone(), lang: notice.lang, message };
+        let ctx = TemplateContext::from_value(ctx).map_err(template_error)?;
+        let title = self.templates.render_title(&notice.template, notice.lang, &ctx).map_err(template_error)?;
         let message_id = self.new_message_id(0, &identity);
-        let draft = Draft {
-            from: Mailbox {
+        let headers = HeaderFacts {
+            from: Person {
                 email: from_address.to_string(),
                 name: self.sender_name(&notice.from_name, notice.lang, &identity),
             },
-            to: to.clone(),
+            to: to.iter().map(Person::from).collect(),
             cc: Vec::new(),
             reply_to: None,
-            subject: rendered.title.clone(),
-            text: rendered.text,
-            html: rendered.html,
-            message_id: message_id.clone(),
+            reference_rows: Vec::new(),
             references: answers.map(str::to_string).into_iter().collect(),
-            automatic: notice.automatic,
             loop_value: identity.loop_value(),
-            date: self.now.into(),
-            attachments: Vec::new(),
-            thread: None,
+            date: self.now.trunc_subsecs(0),
+            thread_index: None,
         };
-        let bytes = draft.to_signed_bytes(self.settings.outgoing.dkim_for(from_address))?;
         let recipients: Vec<&str> = to.iter().map(|m| m.email.as_str()).collect();
-        let now = self.now.naive_utc();
-        let id = queries::insert_outbox(
+        let id = self.insert(
             conn,
-            &NewOutbox {
-                ticket_id: None,
-                template: &notice.template,
+            &Queued {
+                ticket: None,
+                notice: &notice,
                 message_id: &message_id,
                 envelope_from: from_address,
                 recipients: &recipients.join(","),
-                subject: &rendered.title,
-                content: &bytes,
-                automatic: notice.automatic,
-                next_attempt_at: now,
-                created_at: now,
+                subject: &title,
+                values: &render::compact(values, &render::base(Some((&headers, from_address)))),
+                headers: &headers,
+                files: &[],
+                article_id: None,
             },
         )?;
         Ok(Some(id))
     }
 
     fn desk_context(&self, lang: Lang, from: &Identity<'_>) -> Value {
-        json!({
-            "name": from.from_name_in(lang),
-            "address": from.address(),
-            "tag": self.settings.tickets.subject_tag.as_str(),
-            "reopen_days": self.settings.tickets.reopen_days,
-        })
+        json!({ "name": from.from_name_in(lang), "address": from.address() })
     }
 
     /// Queues `template` about `ticket` to technicians, one mail per
@@ -494,12 +529,34 @@ impl Desk<'_> {
         Ok(kept)
     }
 
-    /// The variables a template sees for `n` about ticket `t`.
-    pub fn context(&self, conn: &mut Conn, t: &Ticket, n: &Notice, recipient: &Mailbox) -> Result<Value, QueueError> {
-        let lang = n.lang;
+    /// The variables a template sees for `n` about ticket `t`, as a
+    /// sender renders them.
+    pub fn context(
+        &self,
+        conn: &mut Conn,
+        t: &Ticket,
+        n: &Notice,
+        recipient: &Mailbox,
+    ) -> Result<TemplateContext, QueueError> {
+        let values = render::compact(self.values(conn, t, n, recipient, None)?, &render::skeleton());
+        render::complete(conn, self.settings, n.lang, render::skeleton(), &values).map_err(|e| match e {
+            render::RenderError::Store(e) => QueueError::Store(e),
+            other => QueueError::Template { template: n.template.clone(), lang: n.lang, message: other.to_string() },
+        })
+    }
+
+    /// What a row keeps of the variables for `n` about `t`: facts as they
+    /// are now (codes, RFC 3339 times), the quoted article by id when
+    /// `article` is given; labels, wording and times are the sender's.
+    fn values(
+        &self,
+        conn: &mut Conn,
+        t: &Ticket,
+        n: &Notice,
+        recipient: &Mailbox,
+        article: Option<i64>,
+    ) -> Result<Value, QueueError> {
         let requester = queries::contact(conn, t.requester_id)?;
-        let status: Status = t.status.parse().unwrap_or(Status::New);
-        let ttype: TicketType = t.ticket_type.parse().unwrap_or(TicketType::Incident);
         let assignee_name = t
             .assignee
             .as_deref()
@@ -515,121 +572,59 @@ impl Desk<'_> {
         let in_copy = !recipient.email.eq_ignore_ascii_case(&requester.email)
             && self.settings.technician(&recipient.email).is_none();
         let identity = self.identity(t);
+        let article = match article {
+            Some(id) => json!({ "id": id, "is_new_ticket": a.is_new_ticket, "internal": a.internal }),
+            None => json!({
+                "from_name": a.from_name,
+                "from_email": a.from_email,
+                "subject": a.subject,
+                "text": a.text,
+                "html": a.html.clone().unwrap_or_default(),
+                "is_new_ticket": a.is_new_ticket,
+                "internal": a.internal,
+            }),
+        };
         let mut ctx = json!({
-            "desk": self.desk_context(lang, &identity),
+            "desk": self.desk_context(n.lang, &identity),
             "recipient": { "name": recipient.name, "email": recipient.email, "in_copy": in_copy },
             "ticket": {
                 "number": t.id,
-                "tag": self.tag(t.id),
                 "subject": t.subject,
-                "type": ttype.as_str(),
-                "type_label": ttype.label(lang),
-                "status": status.as_str(),
-                "status_label": status.label(lang),
+                "type": t.ticket_type,
+                "status": t.status,
                 "priority": t.priority,
-                "priority_label": priority_label(t.priority, lang),
                 "impact": t.impact,
                 "urgency": t.urgency,
                 "requester_name": if requester.name.is_empty() { &requester.email } else { &requester.name },
                 "requester_email": requester.email,
                 "assignee_name": assignee_name,
-                "has_watchers": !watchers.is_empty(),
                 "watchers": watchers,
                 "group": t.group_name.clone().unwrap_or_default(),
                 "major": t.major,
-                "planned_at": t.planned_at.map(|p| p.and_utc().to_rfc3339()).unwrap_or_default(),
-                "created_at": t.created_at.and_utc().to_rfc3339(),
+                "planned_at": t.planned_at.map(|p| rfc3339(p.and_utc())).unwrap_or_default(),
+                "created_at": rfc3339(t.created_at.and_utc()),
             },
-            "article": {
-                "from_name": if a.from_name.is_empty() { &a.from_email } else { &a.from_name },
-                // Whether `from_name` is a name, not the address standing in for one.
-                "has_name": !a.from_name.is_empty(),
-                "from_email": a.from_email,
-                "subject": a.subject,
-                "text": a.text,
-                "lines": a.text.lines().collect::<Vec<_>>(),
-                "html": a.html.clone().unwrap_or_default(),
-                "has_html": a.html.is_some(),
-                "is_new_ticket": a.is_new_ticket,
-                "internal": a.internal,
-            },
+            "article": article,
             "change": {
-                "old_label": n.change.old.map(|s| s.label(lang)).unwrap_or_default(),
-                "new_label": n.change.new.map(|s| s.label(lang)).unwrap_or_default(),
-                "new_meaning": n.change.new.map(|s| s.meaning(lang)).unwrap_or_default(),
+                "old": n.change.old.map(Status::as_str).unwrap_or_default(),
+                "new": n.change.new.map(Status::as_str).unwrap_or_default(),
                 "by_name": n.change.by_name,
-                "closed": n.change.new.is_some_and(Status::is_closed),
             },
             "error": { "command": command, "reason": reason },
-            "sla": {
-                "kind_label": "", "policy": "", "due_at": "", "left_label": "", "overdue_label": "",
-                "raised_priority_label": "", "moved_to_group": "", "reassigned_to_name": "",
-            },
-            "pending": { "since": "", "days": 0, "close_after_days": 0, "closes_on": "" },
-            "survey": { "has_links": false, "links": [], "valid_days": 0 },
-            "rating": { "value": 0, "comment": "" },
-            "bounce": { "failures": [], "undeliverable_days": 0 },
-            "kb": { "has_articles": false, "articles": [] },
-            "major": { "number": 0, "subject": "", "count": 0, "window_minutes": 0, "children": [] },
-            "alert": {
-                "to": "", "cc": "",
-                "note_address": threading::note_address(identity.address(), t.id),
-            },
-            "history": { "has_tickets": false, "tickets": [], "related": null },
         });
         merge_details(&mut ctx, &n.details);
-        add_signature(&mut ctx, identity.signature(t.group_name.as_deref(), lang));
-        // A requester's other tickets are listed with their state in the reader's words.
-        if let Some(items) = ctx.pointer_mut("/history/tickets").and_then(Value::as_array_mut) {
-            for item in items {
-                if let Some(status) = item["status"].as_str().and_then(|s| s.parse::<Status>().ok()) {
-                    item["status_label"] = Value::from(status.label(lang));
-                }
-            }
+        if let Some(s) = identity.signature(t.group_name.as_deref(), n.lang) {
+            ctx["signature"] = Value::from(s);
         }
-        self.localize_times(&mut ctx, lang, &recipient.email);
         Ok(ctx)
-    }
-
-    /// Rewrites the times of `ctx`, given as RFC 3339 by whoever filled
-    /// them, for the reader at `email`: in their zone (a technician's own,
-    /// else the desk's) and language, the zone named when it is not the
-    /// desk's or is UTC. Anything else (already worded) is left alone.
-    fn localize_times(&self, ctx: &mut Value, lang: Lang, email: &str) {
-        let tz = self.settings.reader_zone(email);
-        let named = tz != self.settings.tickets.time_zone || tz == chrono_tz::Tz::UTC;
-        let moment = |v: &mut Value| {
-            if let Some(at) = v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
-                *v = Value::String(wording::moment(at.with_timezone(&Utc), tz, lang, named));
-            }
-        };
-        let day = |v: &mut Value| {
-            if let Some(at) = v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
-                *v = Value::String(wording::day(at.with_timezone(&Utc), tz, lang));
-            }
-        };
-        for (section, key) in MOMENTS {
-            if let Some(v) = ctx.get_mut(*section).and_then(|s| s.get_mut(*key)) {
-                moment(v);
-            }
-        }
-        for (section, key) in DAYS {
-            if let Some(v) = ctx.get_mut(*section).and_then(|s| s.get_mut(*key)) {
-                day(v);
-            }
-        }
-        if let Some(items) = ctx.pointer_mut("/history/tickets").and_then(Value::as_array_mut) {
-            items.iter_mut().filter_map(|i| i.get_mut("when")).for_each(moment);
-        }
     }
 }
 
-/// Template variables that hold a moment, written as RFC 3339 in the
-/// context and shown to each reader in their zone.
-const MOMENTS: &[(&str, &str)] =
-    &[("ticket", "created_at"), ("ticket", "planned_at"), ("sla", "due_at"), ("mail", "received_at")];
-/// Variables that hold a day (given as the RFC 3339 moment it starts from).
-const DAYS: &[(&str, &str)] = &[("pending", "since"), ("pending", "closes_on")];
+/// A moment as the values keep it: RFC 3339 to the second (what mail says
+/// of it is to the minute).
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
 
 /// The text and HTML bodies, each opening with `title`: a template that
 /// leaves it out still says what kind of mail it is, since the subject no

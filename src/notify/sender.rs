@@ -1,6 +1,9 @@
-//! The outbox worker: sends due rows through lettre (files or SMTP),
-//! records every attempt, retries transient failures with backoff and
-//! gives up on permanent ones, leaving them visible.
+//! The outbox worker: renders each due row just before sending it
+//! (`notify::render`, on a blocking thread), sends it through lettre (files
+//! or SMTP), records every attempt, retries transient failures with backoff
+//! and gives up on permanent ones, leaving them visible. A row whose
+//! template fails to render has failed for good, with the template,
+//! language and reason.
 
 use chrono::{Duration, NaiveDateTime};
 use lettre::address::Envelope;
@@ -10,7 +13,9 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 
-use crate::config::{Outgoing, Smtp, Tls, Transport};
+use super::render::{render_row, RenderError, RenderedMail};
+use super::templates::Templates;
+use crate::config::{Outgoing, Settings, Smtp, Tls, Transport};
 use crate::domain::clock::Clock;
 use crate::net::NetStream;
 use crate::store::models::OutboxRow;
@@ -51,9 +56,11 @@ enum Failure {
     Relay(String),
     Transient(String),
     Permanent(String),
-    /// Refused for its size (552, 5.3.4, 5.2.3): sent again as the smaller
-    /// version kept with it, when there is one.
+    /// Refused for its size (552, 5.3.4, 5.2.3): sent again as its smaller
+    /// version, when there is one.
     TooLarge(String),
+    /// Its template or its row cannot give a mail: failed for good.
+    Unrenderable(String),
 }
 
 /// SMTP over one kept connection, opened with Nagle off: lettre writes a
@@ -258,7 +265,8 @@ impl Sender {
         }
     }
 
-    async fn send(&self, row: &OutboxRow) -> Result<Delivery, Failure> {
+    /// Sends `raw`, the rendered mail of `row`, to the row's recipients.
+    async fn send(&self, row: &OutboxRow, raw: &[u8]) -> Result<Delivery, Failure> {
         let from = row.envelope_from.parse().map_err(|e| Failure::Permanent(format!("sender address: {e}")))?;
         let mut to = Vec::new();
         for r in row.recipients.split(',').filter(|r| !r.is_empty()) {
@@ -267,11 +275,11 @@ impl Sender {
         let envelope = Envelope::new(Some(from), to).map_err(|e| Failure::Permanent(e.to_string()))?;
         match self {
             Sender::File(t) => t
-                .send_raw(&envelope, &row.content)
+                .send_raw(&envelope, raw)
                 .await
                 .map(|_| Delivery::default())
                 .map_err(|e| Failure::Transient(e.to_string())),
-            Sender::Smtp(t) => t.send(&envelope, &row.content).await,
+            Sender::Smtp(t) => t.send(&envelope, raw).await,
         }
     }
 }
@@ -291,19 +299,45 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Unavailable(e.to_string()))?
 }
 
-/// Sends every row due now. Each attempt is recorded at the time the relay
-/// answered it.
+/// What rendering a row needs.
+#[derive(Clone, Copy)]
+pub struct Renderer<'a> {
+    pub settings: &'a Settings,
+    pub templates: &'a Templates,
+}
+
+impl Renderer<'_> {
+    /// Renders `row` off the async workers (templates, MIME, DKIM are CPU
+    /// work; reading the quoted article and files is a database read).
+    fn render(&self, conn: &mut crate::store::Conn, row: &OutboxRow) -> Result<RenderedMail, RenderError> {
+        tokio::task::block_in_place(|| render_row(conn, self.settings, self.templates, row))
+    }
+}
+
+/// How a render that failed ends: the row's fault fails the row; the
+/// store's stops the pass.
+fn render_failure(row: &OutboxRow, e: RenderError) -> Result<Failure, StoreError> {
+    if let RenderError::Store(e) = e {
+        return Err(e.into());
+    }
+    tracing::error!(outbox.id = row.id, template = %row.template, error = %e, "an outgoing mail cannot be rendered");
+    Ok(Failure::Unrenderable(format!("cannot render: {e}")))
+}
+
+/// Sends every row due now, each rendered just before. Each attempt is
+/// recorded at the time the relay answered it.
 pub async fn send_due(
     store: &Store,
     sender: &Sender,
-    max_attempts: u32,
+    renderer: Renderer<'_>,
     clock: &dyn Clock,
 ) -> Result<SendReport, StoreError> {
+    let max_attempts = renderer.settings.outgoing.max_attempts;
     const BATCH: i64 = 200;
     let mut report = SendReport::default();
     record_unrecorded(store).await?;
     if store.backend() == Backend::Postgres {
-        send_locked(store, sender, max_attempts, clock, &mut report).await?;
+        send_locked(store, sender, renderer, max_attempts, clock, &mut report).await?;
         return Ok(report);
     }
     // Another process sends (SQLite): its rows are its own.
@@ -327,7 +361,7 @@ pub async fn send_due(
         let lease = at + LEASE;
         let rows = blocking(move || s.write(|conn| Ok(queries::claim_due_outbox(conn, at, lease, BATCH)?))).await?;
         let last_batch = (rows.len() as i64) < BATCH;
-        send_batch(store, sender, max_attempts, clock, rows, &mut report).await?;
+        send_batch(store, sender, renderer, max_attempts, clock, rows, &mut report).await?;
         if last_batch || report.relay_down.is_some() {
             return Ok(report);
         }
@@ -337,6 +371,7 @@ pub async fn send_due(
 async fn send_batch(
     store: &Store,
     sender: &Sender,
+    renderer: Renderer<'_>,
     max_attempts: u32,
     clock: &dyn Clock,
     rows: Vec<OutboxRow>,
@@ -353,14 +388,27 @@ async fn send_batch(
     };
     let mut rows = rows.into_iter();
     while let Some(row) = rows.next() {
-        let result = sender.send(&row).await;
+        let rendered = tokio::task::block_in_place(|| match store.conn() {
+            Ok(mut conn) => {
+                render_row(&mut conn, renderer.settings, renderer.templates, &row).map_err(|e| render_failure(&row, e))
+            }
+            Err(e) => Err(Err(e)),
+        });
+        let (result, has_files) = match rendered {
+            Ok(mail) => (sender.send(&row, &mail.bytes).await, mail.has_files),
+            Err(Ok(failure)) => (Err(failure), false),
+            Err(Err(e)) => {
+                give_back(std::iter::once(row.id).chain(rows.map(|r| r.id)).collect()).await;
+                return Err(e);
+            }
+        };
         if let Err(Failure::Relay(why)) = result {
             report.relay_down = Some(why);
             give_back(std::iter::once(row.id).chain(rows.map(|r| r.id)).collect()).await;
             return Ok(());
         }
         let at = clock.now().naive_utc();
-        let verdict = Verdict::of(&row, result, max_attempts, report);
+        let verdict = Verdict::of(&row, result, has_files, max_attempts, report);
         if let Err(e) = record_soon(store, verdict, at).await {
             give_back(rows.map(|r| r.id).collect()).await;
             return Err(e);
@@ -434,6 +482,7 @@ async fn record_soon(store: &Store, verdict: Verdict, at: NaiveDateTime) -> Resu
 async fn send_locked(
     store: &Store,
     sender: &Sender,
+    renderer: Renderer<'_>,
     max_attempts: u32,
     clock: &dyn Clock,
     report: &mut SendReport,
@@ -451,14 +500,23 @@ async fn send_locked(
             Ok(row?)
         })?;
         let Some(row) = row else { return Ok(()) };
-        let result = sender.send(&row).await;
+        let (result, has_files) = match renderer.render(&mut conn, &row) {
+            Ok(mail) => (sender.send(&row, &mail.bytes).await, mail.has_files),
+            Err(e) => match render_failure(&row, e) {
+                Ok(failure) => (Err(failure), false),
+                Err(e) => {
+                    let _ = block_in_place(|| crate::store::rollback(&mut conn));
+                    return Err(e);
+                }
+            },
+        };
         if let Err(Failure::Relay(why)) = result {
             report.relay_down = Some(why);
             let _ = block_in_place(|| crate::store::rollback(&mut conn));
             return Ok(());
         }
         let at = clock.now().naive_utc();
-        let verdict = Verdict::of(&row, result, max_attempts, report);
+        let verdict = Verdict::of(&row, result, has_files, max_attempts, report);
         let recorded = block_in_place(|| -> Result<(), StoreError> {
             match verdict.record(&mut conn, at) {
                 Ok(()) => Ok(crate::store::commit(&mut conn)?),
@@ -484,10 +542,18 @@ struct Verdict {
     detail: String,
     /// Recipients still to be tried, when the relay deferred only some.
     remaining: Option<String>,
+    /// A smaller version of the mail (its files as links) can be rendered.
+    renders_smaller: bool,
 }
 
 impl Verdict {
-    fn of(row: &OutboxRow, result: Result<Delivery, Failure>, max_attempts: u32, report: &mut SendReport) -> Verdict {
+    fn of(
+        row: &OutboxRow,
+        result: Result<Delivery, Failure>,
+        has_files: bool,
+        max_attempts: u32,
+        report: &mut SendReport,
+    ) -> Verdict {
         let attempts = row.attempts + 1;
         let may_retry = attempts < max_attempts as i32;
         let refusals = |d: &Delivery| {
@@ -507,7 +573,9 @@ impl Verdict {
             Ok(d) => ("sent", refusals(&d), None),
             Err(Failure::Transient(m) | Failure::Relay(m)) if may_retry => ("transient", m, None),
             Err(Failure::TooLarge(m)) => ("too_large", m, None),
-            Err(Failure::Transient(m) | Failure::Relay(m) | Failure::Permanent(m)) => ("permanent", m, None),
+            Err(Failure::Transient(m) | Failure::Relay(m) | Failure::Permanent(m) | Failure::Unrenderable(m)) => {
+                ("permanent", m, None)
+            }
         };
         match outcome {
             "sent" => report.sent += 1,
@@ -516,15 +584,17 @@ impl Verdict {
         }
         if !detail.is_empty() {
             tracing::warn!(outbox.id = row.id, attempts, error = %detail, "sending failed for some or all recipients");
+        } else if outcome == "sent" {
+            tracing::info!(outbox.id = row.id, template = %row.template, "mail sent");
         }
-        Verdict { id: row.id, attempts, outcome, detail, remaining }
+        Verdict { id: row.id, attempts, outcome, detail, remaining, renders_smaller: has_files && !row.smaller }
     }
 
     fn record(&self, conn: &mut crate::store::Conn, at: NaiveDateTime) -> Result<(), StoreError> {
-        let Verdict { id, attempts, outcome, detail, remaining } = self;
-        // Refused for its size: the smaller version kept with it goes next,
-        // at once; a mail without one has failed for good.
-        let smaller = *outcome == "too_large" && queries::use_smaller_outbox_content(conn, *id)?;
+        let Verdict { id, attempts, outcome, detail, remaining, renders_smaller } = self;
+        // Refused for its size: the smaller version goes next, at once; a
+        // mail without one has failed for good.
+        let smaller = *outcome == "too_large" && queries::use_smaller_outbox_content(conn, *id, *renders_smaller)?;
         let (outcome, detail) = match *outcome {
             "too_large" if smaller => ("too_large", format!("{detail} (sent again with the larger files as links)")),
             "too_large" => ("permanent", detail.clone()),

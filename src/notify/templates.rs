@@ -21,12 +21,114 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use handlebars::Handlebars;
-use serde_json::{json, Value};
+use serde_json::Value;
+
+pub use super::context::TemplateContext;
 
 use crate::domain::ticket::Lang;
 
-/// Every template guichet sends. Admins may add their own beside them
-/// (a rule's `template` names one): each needs all parts in every language.
+/// The templates guichet sends, by name (`templates/<lang>/<name>.*.hbs`).
+/// Admins may add their own beside them (a rule's `template` names one):
+/// those are [`TemplateName::Custom`]. Each needs all parts in every
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TemplateName {
+    Acknowledgement,
+    Reply,
+    NewArticle,
+    StatusChanged,
+    StrangerAlert,
+    CommandError,
+    Assigned,
+    SlaWarning,
+    SlaBreached,
+    PendingReminder,
+    AutoClosed,
+    Survey,
+    LowRating,
+    DeliveryFailed,
+    TooLarge,
+    MajorIncident,
+    MajorIncidentStatus,
+    LoginRefused,
+    /// A template of the admin's own.
+    Custom(String),
+}
+
+impl TemplateName {
+    /// Ours, in the order `check` reports them.
+    pub const OURS: &'static [TemplateName] = &[
+        TemplateName::Acknowledgement,
+        TemplateName::Reply,
+        TemplateName::NewArticle,
+        TemplateName::StatusChanged,
+        TemplateName::StrangerAlert,
+        TemplateName::CommandError,
+        TemplateName::Assigned,
+        TemplateName::SlaWarning,
+        TemplateName::SlaBreached,
+        TemplateName::PendingReminder,
+        TemplateName::AutoClosed,
+        TemplateName::Survey,
+        TemplateName::LowRating,
+        TemplateName::DeliveryFailed,
+        TemplateName::TooLarge,
+        TemplateName::MajorIncident,
+        TemplateName::MajorIncidentStatus,
+        TemplateName::LoginRefused,
+    ];
+
+    /// The name as stored in outbox rows and written in file names.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TemplateName::Acknowledgement => "acknowledgement",
+            TemplateName::Reply => "reply",
+            TemplateName::NewArticle => "new_article",
+            TemplateName::StatusChanged => "status_changed",
+            TemplateName::StrangerAlert => "stranger_alert",
+            TemplateName::CommandError => "command_error",
+            TemplateName::Assigned => "assigned",
+            TemplateName::SlaWarning => "sla_warning",
+            TemplateName::SlaBreached => "sla_breached",
+            TemplateName::PendingReminder => "pending_reminder",
+            TemplateName::AutoClosed => "auto_closed",
+            TemplateName::Survey => "survey",
+            TemplateName::LowRating => "low_rating",
+            TemplateName::DeliveryFailed => "delivery_failed",
+            TemplateName::TooLarge => "too_large",
+            TemplateName::MajorIncident => "major_incident",
+            TemplateName::MajorIncidentStatus => "major_incident_status",
+            TemplateName::LoginRefused => "login_refused",
+            TemplateName::Custom(name) => name,
+        }
+    }
+
+    /// Whether the mail is about a ticket (its subject is the ticket's):
+    /// all but the mail about a message too large to take in and about a
+    /// mailbox login refused.
+    pub fn is_about_a_ticket(&self) -> bool {
+        !matches!(self, TemplateName::TooLarge | TemplateName::LoginRefused)
+    }
+}
+
+impl std::str::FromStr for TemplateName {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<TemplateName, Self::Err> {
+        Ok(TemplateName::OURS
+            .iter()
+            .find(|n| n.as_str() == s)
+            .cloned()
+            .unwrap_or_else(|| TemplateName::Custom(s.to_string())))
+    }
+}
+
+impl std::fmt::Display for TemplateName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The names of [`TemplateName::OURS`].
 pub const NAMES: &[&str] = &[
     "acknowledgement",
     "reply",
@@ -203,11 +305,11 @@ impl Templates {
         self.compiled.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Renders every template against a sample ticket, in strict mode.
+    /// Renders every template against the sample context, in strict mode.
     pub fn check(&self) -> Vec<TemplateProblem> {
         let mut problems = Vec::new();
         for lang in LANGS {
-            let ctx = sample_context(*lang);
+            let ctx = TemplateContext::sample(*lang).to_value();
             for name in &self.names {
                 for part in PARTS {
                     if let Err(e) = self.render_part(*lang, name, part, &ctx) {
@@ -251,13 +353,21 @@ impl Templates {
         self.names.iter().any(|n| n == name)
     }
 
-    /// Renders the title, then the text and HTML parts with `title` set.
-    pub fn render(&self, name: &str, lang: Lang, ctx: &Value) -> Result<Rendered, String> {
+    /// The title (the `subject` part) alone, on one line.
+    pub fn render_title(&self, name: &str, lang: Lang, ctx: &TemplateContext) -> Result<String, String> {
+        self.title_of(name, lang, &ctx.to_value())
+    }
+
+    fn title_of(&self, name: &str, lang: Lang, ctx: &Value) -> Result<String, String> {
         let title = self.render_part(lang, name, "subject", ctx)?;
         // Line breaks go; a no-break space stays what it is.
-        let title =
-            title.split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
-        let mut ctx = ctx.clone();
+        Ok(title.split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" "))
+    }
+
+    /// Renders the title, then the text and HTML parts with `title` set.
+    pub fn render(&self, name: &str, lang: Lang, ctx: &TemplateContext) -> Result<Rendered, String> {
+        let mut ctx = ctx.to_value();
+        let title = self.title_of(name, lang, &ctx)?;
         if let Some(map) = ctx.as_object_mut() {
             map.insert("title".into(), Value::String(title.clone()));
         }
@@ -289,107 +399,6 @@ impl Templates {
             }
         }
     }
-}
-
-/// A context with every variable filled, for `check` and `template preview`.
-pub fn sample_context(lang: Lang) -> Value {
-    let (subject, text) = match lang {
-        Lang::Fr => ("L'imprimante du 2e étage ne répond plus", "Bonjour,\nL'imprimante affiche « erreur 52 ».\nMerci"),
-        Lang::En => ("The printer on floor 2 does not respond", "Hello,\nThe printer shows \"error 52\".\nThanks"),
-    };
-    json!({
-        "title": match lang { Lang::Fr => "Réponse à votre demande n°\u{a0}42", Lang::En => "Reply to your request #42" },
-        "desk": { "name": "Support", "address": "support@example.test", "tag": "Guichet", "reopen_days": 14 },
-        "signature": "Support\nsupport@example.test",
-        "signature_html": "Support",
-        "recipient": { "name": "Alice Martin", "email": "alice@example.test", "in_copy": false },
-        "ticket": {
-            "number": 42, "tag": "[Guichet #42]", "subject": subject,
-            "type": "incident", "type_label": crate::domain::ticket::TicketType::Incident.label(lang),
-            "status": "assigned", "status_label": crate::domain::ticket::Status::Assigned.label(lang),
-            "priority": 3, "priority_label": crate::domain::ticket::priority_label(3, lang),
-            "impact": 3, "urgency": 3,
-            "requester_name": "Alice Martin", "requester_email": "alice@example.test",
-            "assignee_name": "Marc Dupont", "group": "", "major": false,
-            "planned_at": match lang { Lang::Fr => "lundi 7 décembre 2026 à 14:30", Lang::En => "Monday 7 December 2026, 14:30" },
-            "created_at": match lang { Lang::Fr => "samedi 28 novembre 2026 à 10:12", Lang::En => "Saturday 28 November 2026, 10:12" },
-            "has_watchers": true,
-            "watchers": [{ "name": "Bob Leroy", "email": "bob@example.test" }]
-        },
-        "article": {
-            "from_name": "Alice Martin", "has_name": true, "from_email": "alice@example.test", "subject": subject,
-            "text": text, "lines": text.lines().collect::<Vec<_>>(), "html": "", "has_html": false,
-            "is_new_ticket": true, "internal": false
-        },
-        "change": { "old_label": crate::domain::ticket::Status::Assigned.label(lang), "new_label": crate::domain::ticket::Status::Resolved.label(lang), "new_meaning": crate::domain::ticket::Status::Resolved.meaning(lang), "by_name": "Marc Dupont", "closed": true },
-        "error": { "command": "#status closed", "reason": "unknown status `closed`" },
-        "sla": {
-            "kind_label": crate::domain::sla::TimerKind::FirstResponse.label(lang), "policy": "standard",
-            "due_at": match lang { Lang::Fr => "lundi 30 novembre 2026 à 10:00", Lang::En => "Monday 30 November 2026, 10:00" }, "left_label": "45 min", "overdue_label": "10 min",
-            "raised_priority_label": crate::domain::ticket::priority_label(2, lang), "moved_to_group": "niveau-2",
-            "reassigned_to_name": "Marc Dupont"
-        },
-        "pending": {
-            "since": match lang { Lang::Fr => "mercredi 25 novembre 2026", Lang::En => "Wednesday 25 November 2026" },
-            "days": 3, "close_after_days": 7,
-            "closes_on": match lang { Lang::Fr => "mercredi 2 décembre 2026", Lang::En => "Wednesday 2 December 2026" }
-        },
-        "history": {
-            "has_tickets": true,
-            "tickets": [{
-                "number": 41, "subject": subject, "closed": true,
-                "status_label": crate::domain::ticket::Status::Resolved.label(lang),
-                "when": match lang { Lang::Fr => "lundi 2 novembre 2026 à 09:30", Lang::En => "Monday 2 November 2026, 09:30" }
-            }],
-            "related": { "number": 41, "subject": subject }
-        },
-        "survey": {
-            "has_links": true,
-            "links": (1..=5).rev().map(|r| json!({
-                "rating": r,
-                "url": format!("https://desk.example.test/survey/1.1767225600.0f1e2d?r={r}"),
-                "label": crate::domain::survey::rating_label(r, lang),
-            })).collect::<Vec<_>>(),
-            "valid_days": 30
-        },
-        "rating": { "value": 2, "comment": "Trop long." },
-        "major": {
-            "number": 41, "subject": "VPN en panne", "count": 6, "window_minutes": 15,
-            "children": [
-                { "number": 36, "subject": "VPN en panne", "requester": "Alice Martin" },
-                { "number": 38, "subject": "Plus de VPN", "requester": "bob@example.test" }
-            ]
-        },
-        "kb": {
-            "has_articles": true,
-            "articles": [{
-                "number": 7,
-                "title": "L'imprimante affiche « erreur 52 »",
-                "excerpt": "L'erreur 52 signale un bourrage papier…",
-                "text": "L'erreur 52 signale un bourrage papier.\n\n1. Ouvrez le capot arrière.\n2. Retirez la feuille.",
-                "lines": ["L'erreur 52 signale un bourrage papier.", "", "1. Ouvrez le capot arrière.", "2. Retirez la feuille."],
-                "html": "<p>L'erreur 52 signale un bourrage papier.</p><ol><li>Ouvrez le capot arrière.</li><li>Retirez la feuille.</li></ol>"
-            }]
-        },
-        "bounce": {
-            "failures": [{ "recipient": "alice@example.test", "status": "5.1.1", "diagnostic": "550 5.1.1 User unknown" }],
-            "undeliverable_days": 7
-        },
-        "alert": {
-            "to": "support@example.test", "cc": "Bob Durand <bob@example.test>",
-            "note_address": "support+42-internal@example.test"
-        },
-        "mail": {
-            "subject": subject, "to": "support@example.test",
-            "received_at": match lang { Lang::Fr => "samedi 28 novembre 2026 à 10:12", Lang::En => "Saturday 28 November 2026, 10:12" },
-            "size_label": "112.4 MB", "limit_label": "100 MB"
-        },
-        "login": {
-            "mailbox": "support", "address": "support@example.test",
-            "reason": "OAuth2 grant of `support` refused: invalid_grant (refresh token revoked)",
-            "action": "guichet auth login support"
-        }
-    })
 }
 
 #[cfg(test)]
@@ -439,7 +448,7 @@ mod tests {
     fn every_template_starts_with_its_title_and_french_elides_de() {
         let templates = Templates::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").as_path()).unwrap();
         for lang in LANGS {
-            let ctx = sample_context(*lang);
+            let ctx = TemplateContext::sample(*lang);
             for name in NAMES {
                 let r = templates.render(name, *lang, &ctx).unwrap();
                 // What is sent: a body without its title gets it.
@@ -451,18 +460,18 @@ mod tests {
                 }
             }
         }
-        let mut ctx = sample_context(Lang::Fr);
-        ctx["article"]["from_name"] = json!("Émile Roux");
-        ctx["article"]["is_new_ticket"] = json!(false);
+        let mut ctx = TemplateContext::sample(Lang::Fr);
+        ctx.article.from_name = "Émile Roux".into();
+        ctx.article.is_new_ticket = false;
         assert_eq!(templates.render("new_article", Lang::Fr, &ctx).unwrap().title, "Nouveau message d'Émile Roux");
-        ctx["article"]["from_name"] = json!("Marc Dupont");
+        ctx.article.from_name = "Marc Dupont".into();
         assert_eq!(templates.render("new_article", Lang::Fr, &ctx).unwrap().title, "Nouveau message de Marc Dupont");
     }
 
     #[test]
     fn lazy_templates_render_like_loaded_ones_and_a_broken_one_fails_only_its_render() {
         let dir = shipped_copy();
-        let ctx = sample_context(Lang::Fr);
+        let ctx = TemplateContext::sample(Lang::Fr);
         let loaded = Templates::load(dir.path()).unwrap();
         let lazy = Templates::lazy(dir.path());
         assert_eq!(lazy.render("acknowledgement", Lang::Fr, &ctx), loaded.render("acknowledgement", Lang::Fr, &ctx));

@@ -242,6 +242,22 @@ impl Store {
             // Two instances starting together must not both migrate.
             c.batch_execute("SELECT pg_advisory_lock(7317065)").map_err(|e| StoreError::Migration(e.to_string()))?;
         }
+        // Likewise on SQLite (a file lock beside the database, held until
+        // the end of this call): a migration that rebuilds a table runs
+        // outside diesel's transaction, and must not run twice.
+        let _migrating = match &self.db {
+            Database::Sqlite { path, .. } => {
+                let mut name = path.as_os_str().to_owned();
+                name.push(".migrate.lock");
+                let file =
+                    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&name).map_err(|e| {
+                        StoreError::Migration(format!("{}: {e}", std::path::Path::new(&name).display()))
+                    })?;
+                file.lock().map_err(|e| StoreError::Migration(e.to_string()))?;
+                Some(file)
+            }
+            Database::Postgres { .. } => None,
+        };
         let applied = conn.run_pending_migrations(set).map(|m| m.iter().map(|m| m.to_string()).collect());
         if let AnyConnection::Postgres(c) = &mut *conn {
             let _ = c.batch_execute("SELECT pg_advisory_unlock(7317065)");

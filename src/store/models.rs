@@ -248,7 +248,9 @@ pub struct OutboxRow {
     pub envelope_from: String,
     pub recipients: String,
     pub subject: String,
-    pub content: Vec<u8>,
+    /// The bytes of a row queued before rows held what their mail is made
+    /// of: sent as they are.
+    pub content: Option<Vec<u8>>,
     pub automatic: bool,
     pub state: String,
     pub attempts: i32,
@@ -256,6 +258,20 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// `fr` or `en`.
+    pub lang: Option<String>,
+    /// The template's values (JSON), less what the store has and what is
+    /// derived from them (see `notify::render`).
+    pub context: Option<String>,
+    /// The header facts (JSON, `notify::render::HeaderFacts`).
+    pub headers: Option<String>,
+    /// The files, as references to stored blobs (JSON).
+    pub files: Option<String>,
+    /// The article the mail quotes as it is stored.
+    pub article_id: Option<i64>,
+    /// The version with the larger files as links is the one to send (a
+    /// relay refused the mail for its size).
+    pub smaller: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -267,10 +283,14 @@ pub struct NewOutbox<'a> {
     pub envelope_from: &'a str,
     pub recipients: &'a str,
     pub subject: &'a str,
-    pub content: &'a [u8],
     pub automatic: bool,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub lang: &'a str,
+    pub context: &'a str,
+    pub headers: &'a str,
+    pub files: Option<&'a str>,
+    pub article_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -174,7 +174,7 @@ diesel::table! {
         envelope_from -> Text,
         recipients -> Text,
         subject -> Text,
-        content -> Binary,
+        content -> Nullable<Binary>,
         automatic -> Bool,
         state -> Text,
         attempts -> Integer,
@@ -184,6 +184,12 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         leased_until -> Nullable<Timestamp>,
         smaller_content -> Nullable<Binary>,
+        lang -> Nullable<Text>,
+        context -> Nullable<Text>,
+        headers -> Nullable<Text>,
+        files -> Nullable<Text>,
+        article_id -> Nullable<BigInt>,
+        smaller -> Bool,
     }
 }
 

@@ -164,10 +164,15 @@ impl Harness {
         }
     }
 
-    /// The bytes a recipient of this row gets. The one place that knows how
-    /// an outbox row holds its mail: today whole, in `content`.
+    /// The bytes a recipient of this row gets: the row rendered as the
+    /// sender renders it. The one place that knows how an outbox row holds
+    /// its mail.
     fn as_delivered(&self, row: &OutboxRow) -> Vec<u8> {
-        row.content.clone()
+        let mut conn = self.conn();
+        match guichet::notify::render::render_row(&mut conn, &self.settings, &self.templates, row) {
+            Ok(mail) => mail.bytes,
+            Err(e) => panic!("outgoing mail {} cannot be rendered: {e}", row.id),
+        }
     }
 }
 

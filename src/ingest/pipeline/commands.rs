@@ -3,6 +3,7 @@
 //! refusals told back in their language, the `#kb` draft at resolution.
 
 use super::*;
+use crate::notify::render::text_of;
 
 impl Ctx<'_, '_> {
     /// A technician wrote on a ticket: apply their commands, keep the mail
@@ -103,8 +104,9 @@ impl Ctx<'_, '_> {
         let notices = queries::staff_notices(self.conn, ticket.id, RECENT)?;
         let parent = self.mail.references.first();
         let answers_note =
-            notices.iter().any(|(mid, template, _)| Some(mid) == parent && NOTE_TEMPLATES.contains(&template.as_str()));
-        let texts = notices.iter().filter_map(|(_, _, bytes)| InboundMail::parse(bytes).ok().map(|m| m.text)).collect();
+            notices.iter().any(|n| Some(&n.message_id) == parent && NOTE_TEMPLATES.contains(&n.template.as_str()));
+        let (settings, templates) = (self.desk.settings, self.desk.templates);
+        let texts = notices.iter().filter_map(|n| text_of(self.conn, settings, templates, n).ok()).collect();
         Ok(Answered { texts, answers_note })
     }
 

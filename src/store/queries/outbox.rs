@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::QResult;
 use crate::store::models::*;
 use crate::store::schema::*;
-use crate::store::{AnyConnection, Conn};
+use crate::store::{per_backend, AnyConnection, Conn};
 
 /// Queues a mail; automatic mail also counts toward each recipient's
 /// hourly cap ([`automatic_sent_to`]).
@@ -186,22 +186,105 @@ pub fn note_outbox_error(conn: &mut Conn, id: i64, error: &str) -> QResult<()> {
     diesel::update(outbox::table.find(id)).set(outbox::last_error.eq(error)).execute(conn).map(drop)
 }
 
-/// Keeps `content` as the version of outbox row `id` to send when a relay
-/// refuses the mail for its size.
-pub fn set_outbox_smaller(conn: &mut Conn, id: i64, content: &[u8]) -> QResult<()> {
-    diesel::update(outbox::table.find(id)).set(outbox::smaller_content.eq(Some(content))).execute(conn).map(drop)
+/// Turns outbox row `id` to its smaller version (its larger files as
+/// links) after a relay refused it for its size: a row queued with bytes
+/// takes the smaller bytes kept with it; a row rendered by the sender is
+/// rendered smaller from now on when `renders_smaller` (it has files and is
+/// not smaller yet). False when there is no smaller version (left as is).
+pub fn use_smaller_outbox_content(conn: &mut Conn, id: i64, renders_smaller: bool) -> QResult<bool> {
+    let found: Option<(Option<Vec<u8>>, bool)> =
+        outbox::table.find(id).select((outbox::smaller_content, outbox::smaller)).first(conn).optional()?;
+    let Some((kept, smaller)) = found else { return Ok(false) };
+    if let Some(kept) = kept {
+        return diesel::update(outbox::table.find(id))
+            .set((outbox::content.eq(Some(kept)), outbox::smaller_content.eq(None::<Vec<u8>>)))
+            .execute(conn)
+            .map(|n| n > 0);
+    }
+    if !renders_smaller || smaller {
+        return Ok(false);
+    }
+    diesel::update(outbox::table.find(id)).set(outbox::smaller.eq(true)).execute(conn).map(|n| n > 0)
 }
 
-/// Puts the smaller version of outbox row `id` in place of its content;
-/// false when it has none (left).
-pub fn use_smaller_outbox_content(conn: &mut Conn, id: i64) -> QResult<bool> {
-    let smaller: Option<Vec<u8>> =
-        outbox::table.find(id).select(outbox::smaller_content).first(conn).optional()?.flatten();
-    let Some(smaller) = smaller else { return Ok(false) };
-    diesel::update(outbox::table.find(id))
-        .set((outbox::content.eq(smaller), outbox::smaller_content.eq(None::<Vec<u8>>)))
-        .execute(conn)
-        .map(|n| n > 0)
+/// What a mail quoting an article shows of it: (from name, from address,
+/// subject, trimmed text).
+pub type QuotedArticle = (String, String, String, String);
+
+pub fn outbox_article(conn: &mut Conn, id: i64) -> QResult<Option<QuotedArticle>> {
+    articles::table
+        .find(id)
+        .select((articles::from_name, articles::from_addr, articles::subject, articles::trimmed_text))
+        .first(conn)
+        .optional()
+}
+
+/// The most recent articles of `ticket`, newest first, as
+/// [`outbox_article`] gives them with their id: a notice quoting one of
+/// them as it is refers to it rather than copying it.
+pub fn recent_articles(conn: &mut Conn, ticket: i64, n: i64) -> QResult<Vec<(i64, QuotedArticle)>> {
+    articles::table
+        .filter(articles::ticket_id.eq(ticket))
+        .order(articles::id.desc())
+        .limit(n)
+        .select((articles::id, (articles::from_name, articles::from_addr, articles::subject, articles::trimmed_text)))
+        .load(conn)
+}
+
+/// The thread of ticket `ticket_id` for `References`, oldest first, as
+/// (row of `message_ids`, Message-ID): only what the requester's side has
+/// seen, unless `staff`.
+pub fn thread_references(conn: &mut Conn, ticket_id: i64, staff: bool) -> QResult<Vec<(i64, String)>> {
+    let mut q = message_ids::table
+        .filter(message_ids::ticket_id.eq(ticket_id))
+        .order(message_ids::id.asc())
+        .select((message_ids::id, message_ids::message_id))
+        .into_boxed();
+    if !staff {
+        q = q.filter(message_ids::audience.eq("public"));
+    }
+    q.load(conn)
+}
+
+/// The Message-IDs of rows of `message_ids`, in the order given.
+pub fn message_ids_of_rows(conn: &mut Conn, rows: &[i64]) -> QResult<Vec<String>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<(i64, String)> = message_ids::table
+        .filter(message_ids::id.eq_any(rows))
+        .select((message_ids::id, message_ids::message_id))
+        .load(conn)?;
+    Ok(rows.iter().filter_map(|r| found.iter().find(|(id, _)| id == r).map(|(_, m)| m.clone())).collect())
+}
+
+/// Stores `content` under its sha256 unless the store has it already (the
+/// usual case: a notice's files are its article's, stored just before).
+pub fn keep_blob(conn: &mut Conn, sha256: &str, content: &[u8]) -> QResult<()> {
+    let known: i64 = blobs::table.filter(blobs::sha256.eq(sha256)).count().get_result(conn)?;
+    if known == 0 {
+        let blob = (blobs::sha256.eq(sha256), blobs::size.eq(content.len() as i64), blobs::content.eq(content));
+        per_backend!(conn, c => diesel::insert_into(blobs::table).values(blob).on_conflict_do_nothing().execute(c))?;
+    }
+    Ok(())
+}
+
+/// A stored blob's bytes.
+pub fn blob(conn: &mut Conn, sha256: &str) -> QResult<Option<Vec<u8>>> {
+    blobs::table.find(sha256).select(blobs::content).first(conn).optional()
+}
+
+/// A failed row whose mail could not be rendered: (id, template, language, why).
+pub type Unrenderable = (i64, String, Option<String>, Option<String>);
+
+/// Failed rows whose mail could not be rendered, oldest first.
+pub fn unrenderable_outbox(conn: &mut Conn) -> QResult<Vec<Unrenderable>> {
+    outbox::table
+        .filter(outbox::state.eq("failed"))
+        .filter(outbox::last_error.like("cannot render:%"))
+        .order(outbox::id.asc())
+        .select((outbox::id, outbox::template, outbox::lang, outbox::last_error))
+        .load(conn)
 }
 
 pub fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at: Option<NaiveDateTime>) -> QResult<()> {

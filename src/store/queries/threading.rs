@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::QResult;
 use crate::domain::history::Direction;
+use crate::store::models::OutboxRow;
 use crate::store::schema::*;
 use crate::store::{per_backend, Conn};
 
@@ -24,9 +25,8 @@ pub fn ticket_by_message_ids(conn: &mut Conn, ids: &[String]) -> QResult<Option<
 }
 
 /// The latest `limit` notices we sent technicians about a ticket, newest
-/// first, each as (Message-ID, template, bytes): what a technician's mail
-/// on it may quote, answer or forward.
-pub fn staff_notices(conn: &mut Conn, ticket_id: i64, limit: i64) -> QResult<Vec<(String, String, Vec<u8>)>> {
+/// first: what a technician's mail on it may quote, answer or forward.
+pub fn staff_notices(conn: &mut Conn, ticket_id: i64, limit: i64) -> QResult<Vec<OutboxRow>> {
     let staff = message_ids::table
         .filter(message_ids::ticket_id.eq(ticket_id))
         .filter(message_ids::direction.eq(Direction::Out.as_str()))
@@ -36,7 +36,7 @@ pub fn staff_notices(conn: &mut Conn, ticket_id: i64, limit: i64) -> QResult<Vec
         .filter(outbox::message_id.eq_any(staff))
         .order(outbox::id.desc())
         .limit(limit)
-        .select((outbox::message_id, outbox::template, outbox::content))
+        .select(OutboxRow::as_select())
         .load(conn)
 }
 

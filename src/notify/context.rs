@@ -1,0 +1,454 @@
+//! The one shape of a template's values: what rendering hands the
+//! templates, what `guichet check` and `guichet template preview` render
+//! against (its [`TemplateContext::sample`]), and, by its defaults, the
+//! empty sections every mail has. A section a notice does not fill is
+//! there, empty, so strict mode fails only on a name no mail has.
+//!
+//! Times are RFC 3339 as filled, and a reader's words once rendered
+//! (`notify::render::localize_times`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
+
+/// Every variable a template may use.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateContext {
+    /// The mail's title (its template's `subject` part), set by rendering.
+    pub title: String,
+    pub desk: DeskValues,
+    pub signature: String,
+    pub signature_html: String,
+    pub recipient: RecipientValues,
+    pub ticket: TicketValues,
+    pub article: ArticleValues,
+    pub change: ChangeValues,
+    pub error: ErrorValues,
+    pub sla: SlaValues,
+    pub pending: PendingValues,
+    pub survey: SurveyValues,
+    pub rating: RatingValues,
+    pub bounce: BounceValues,
+    pub kb: KbValues,
+    pub major: MajorValues,
+    pub alert: AlertValues,
+    pub history: HistoryValues,
+    pub mail: MailValues,
+    pub login: LoginValues,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeskValues {
+    pub name: String,
+    pub address: String,
+    pub tag: String,
+    pub reopen_days: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecipientValues {
+    pub name: String,
+    pub email: String,
+    /// A watcher reading a copy of someone else's request.
+    pub in_copy: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketValues {
+    pub number: i64,
+    pub tag: String,
+    pub subject: String,
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    pub type_label: String,
+    pub status: String,
+    pub status_label: String,
+    pub priority: i64,
+    pub priority_label: String,
+    pub impact: i64,
+    pub urgency: i64,
+    pub requester_name: String,
+    pub requester_email: String,
+    pub assignee_name: String,
+    pub has_watchers: bool,
+    pub watchers: Vec<Person>,
+    pub group: String,
+    pub major: bool,
+    pub planned_at: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ArticleValues {
+    /// The stored article the mail quotes (0: none, the words are here).
+    pub id: i64,
+    pub from_name: String,
+    /// Whether `from_name` is a name, not the address standing in for one.
+    pub has_name: bool,
+    pub from_email: String,
+    pub subject: String,
+    pub text: String,
+    pub lines: Vec<String>,
+    pub html: String,
+    pub has_html: bool,
+    pub is_new_ticket: bool,
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChangeValues {
+    /// Status codes; the labels are in the reader's language.
+    pub old: String,
+    pub new: String,
+    pub old_label: String,
+    pub new_label: String,
+    pub new_meaning: String,
+    pub by_name: String,
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ErrorValues {
+    pub command: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlaValues {
+    pub kind_label: String,
+    pub policy: String,
+    pub due_at: String,
+    pub left_label: String,
+    pub overdue_label: String,
+    pub raised_priority_label: String,
+    pub moved_to_group: String,
+    pub reassigned_to_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PendingValues {
+    pub since: String,
+    pub days: i64,
+    pub close_after_days: i64,
+    pub closes_on: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SurveyValues {
+    pub has_links: bool,
+    pub links: Vec<SurveyLink>,
+    pub valid_days: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SurveyLink {
+    pub rating: i64,
+    pub url: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RatingValues {
+    pub value: i64,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BounceValues {
+    /// The failure was written by the relay (a bounce), not found on sending.
+    pub written: bool,
+    pub failures: Vec<BounceFailure>,
+    pub undeliverable_days: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BounceFailure {
+    pub recipient: String,
+    pub status: String,
+    pub diagnostic: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KbValues {
+    pub has_articles: bool,
+    pub articles: Vec<KbArticle>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KbArticle {
+    pub number: i64,
+    pub title: String,
+    pub excerpt: String,
+    pub text: String,
+    pub lines: Vec<String>,
+    pub html: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MajorValues {
+    pub number: i64,
+    pub subject: String,
+    pub count: i64,
+    pub window_minutes: i64,
+    pub children: Vec<MajorChild>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MajorChild {
+    pub number: i64,
+    pub subject: String,
+    pub requester: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertValues {
+    pub to: String,
+    pub cc: String,
+    pub note_address: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistoryValues {
+    pub has_tickets: bool,
+    pub tickets: Vec<HistoryTicket>,
+    pub related: Option<Related>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistoryTicket {
+    pub number: i64,
+    pub subject: String,
+    pub status: String,
+    pub status_label: String,
+    pub closed: bool,
+    pub when: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Related {
+    pub number: i64,
+    pub subject: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailValues {
+    pub subject: String,
+    pub received_at: String,
+    pub to: String,
+    pub size_label: String,
+    pub limit_label: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoginValues {
+    pub mailbox: String,
+    pub address: String,
+    pub reason: String,
+    pub action: String,
+}
+
+impl TemplateContext {
+    /// These values as handlebars reads them.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// Values in the shape of a context (`{"ticket": {...}, ...}`), typed:
+    /// a value of the wrong type is an error that names it.
+    pub fn from_value(values: serde_json::Value) -> Result<TemplateContext, String> {
+        serde_json::from_value(values).map_err(|e| format!("template values: {e}"))
+    }
+
+    /// Every variable filled, for `check` and `template preview`.
+    pub fn sample(lang: Lang) -> TemplateContext {
+        let fr = lang == Lang::Fr;
+        let pick = |f: &str, e: &str| if fr { f.to_string() } else { e.to_string() };
+        let subject = pick("L'imprimante du 2e étage ne répond plus", "The printer on floor 2 does not respond");
+        let text = pick(
+            "Bonjour,\nL'imprimante affiche « erreur 52 ».\nMerci",
+            "Hello,\nThe printer shows \"error 52\".\nThanks",
+        );
+        let kb_text = "L'erreur 52 signale un bourrage papier.\n\n1. Ouvrez le capot arrière.\n2. Retirez la feuille.";
+        TemplateContext {
+            title: pick("Réponse à votre demande n°\u{a0}42", "Reply to your request #42"),
+            desk: DeskValues {
+                name: "Support".into(),
+                address: "support@example.test".into(),
+                tag: "Guichet".into(),
+                reopen_days: 14,
+            },
+            signature: "Support\nsupport@example.test".into(),
+            signature_html: "Support".into(),
+            recipient: RecipientValues {
+                name: "Alice Martin".into(),
+                email: "alice@example.test".into(),
+                in_copy: false,
+            },
+            ticket: TicketValues {
+                number: 42,
+                tag: "[Guichet #42]".into(),
+                subject: subject.clone(),
+                ticket_type: "incident".into(),
+                type_label: TicketType::Incident.label(lang).into(),
+                status: "assigned".into(),
+                status_label: Status::Assigned.label(lang).into(),
+                priority: 3,
+                priority_label: priority_label(3, lang).into(),
+                impact: 3,
+                urgency: 3,
+                requester_name: "Alice Martin".into(),
+                requester_email: "alice@example.test".into(),
+                assignee_name: "Marc Dupont".into(),
+                has_watchers: true,
+                watchers: vec![Person { name: "Bob Leroy".into(), email: "bob@example.test".into() }],
+                group: String::new(),
+                major: false,
+                planned_at: pick("lundi 7 décembre 2026 à 14:30", "Monday 7 December 2026, 14:30"),
+                created_at: pick("samedi 28 novembre 2026 à 10:12", "Saturday 28 November 2026, 10:12"),
+            },
+            article: ArticleValues {
+                id: 0,
+                from_name: "Alice Martin".into(),
+                has_name: true,
+                from_email: "alice@example.test".into(),
+                subject: subject.clone(),
+                lines: text.lines().map(str::to_string).collect(),
+                text,
+                html: String::new(),
+                has_html: false,
+                is_new_ticket: true,
+                internal: false,
+            },
+            change: ChangeValues {
+                old: "assigned".into(),
+                new: "resolved".into(),
+                old_label: Status::Assigned.label(lang).into(),
+                new_label: Status::Resolved.label(lang).into(),
+                new_meaning: Status::Resolved.meaning(lang).into(),
+                by_name: "Marc Dupont".into(),
+                closed: true,
+            },
+            error: ErrorValues { command: "#status closed".into(), reason: "unknown status `closed`".into() },
+            sla: SlaValues {
+                kind_label: crate::domain::sla::TimerKind::FirstResponse.label(lang).into(),
+                policy: "standard".into(),
+                due_at: pick("lundi 30 novembre 2026 à 10:00", "Monday 30 November 2026, 10:00"),
+                left_label: "45 min".into(),
+                overdue_label: "10 min".into(),
+                raised_priority_label: priority_label(2, lang).into(),
+                moved_to_group: "niveau-2".into(),
+                reassigned_to_name: "Marc Dupont".into(),
+            },
+            pending: PendingValues {
+                since: pick("mercredi 25 novembre 2026", "Wednesday 25 November 2026"),
+                days: 3,
+                close_after_days: 7,
+                closes_on: pick("mercredi 2 décembre 2026", "Wednesday 2 December 2026"),
+            },
+            survey: SurveyValues {
+                has_links: true,
+                links: (1..=5)
+                    .rev()
+                    .map(|r| SurveyLink {
+                        rating: r,
+                        url: format!("https://desk.example.test/survey/1.1767225600.0f1e2d?r={r}"),
+                        label: crate::domain::survey::rating_label(r as _, lang).to_string(),
+                    })
+                    .collect(),
+                valid_days: 30,
+            },
+            rating: RatingValues { value: 2, comment: "Trop long.".into() },
+            bounce: BounceValues {
+                written: true,
+                failures: vec![BounceFailure {
+                    recipient: "alice@example.test".into(),
+                    status: "5.1.1".into(),
+                    diagnostic: "550 5.1.1 User unknown".into(),
+                }],
+                undeliverable_days: 7,
+            },
+            kb: KbValues {
+                has_articles: true,
+                articles: vec![KbArticle {
+                    number: 7,
+                    title: "L'imprimante affiche « erreur 52 »".into(),
+                    excerpt: "L'erreur 52 signale un bourrage papier…".into(),
+                    text: kb_text.into(),
+                    lines: kb_text.lines().map(str::to_string).collect(),
+                    html: "<p>L'erreur 52 signale un bourrage papier.</p><ol><li>Ouvrez le capot arrière.</li><li>Retirez la feuille.</li></ol>".into(),
+                }],
+            },
+            major: MajorValues {
+                number: 41,
+                subject: "VPN en panne".into(),
+                count: 6,
+                window_minutes: 15,
+                children: vec![
+                    MajorChild { number: 36, subject: "VPN en panne".into(), requester: "Alice Martin".into() },
+                    MajorChild { number: 38, subject: "Plus de VPN".into(), requester: "bob@example.test".into() },
+                ],
+            },
+            alert: AlertValues {
+                to: "support@example.test".into(),
+                cc: "Bob Durand <bob@example.test>".into(),
+                note_address: "support+42-internal@example.test".into(),
+            },
+            history: HistoryValues {
+                has_tickets: true,
+                tickets: vec![HistoryTicket {
+                    number: 41,
+                    subject: subject.clone(),
+                    status: "resolved".into(),
+                    status_label: Status::Resolved.label(lang).into(),
+                    closed: true,
+                    when: pick("lundi 2 novembre 2026 à 09:30", "Monday 2 November 2026, 09:30"),
+                }],
+                related: Some(Related { number: 41, subject: subject.clone() }),
+            },
+            mail: MailValues {
+                subject,
+                received_at: pick("samedi 28 novembre 2026 à 10:12", "Saturday 28 November 2026, 10:12"),
+                to: "support@example.test".into(),
+                size_label: "112.4 MB".into(),
+                limit_label: "100 MB".into(),
+            },
+            login: LoginValues {
+                mailbox: "support".into(),
+                address: "support@example.test".into(),
+                reason: "OAuth2 grant of `support` refused: invalid_grant (refresh token revoked)".into(),
+                action: "guichet auth login support".into(),
+            },
+        }
+    }
+}
