@@ -274,8 +274,7 @@ pub struct OutboxRow {
     pub smaller: bool,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = outbox)]
+#[derive(Debug)]
 pub struct NewOutbox<'a> {
     pub ticket_id: Option<i64>,
     pub template: &'a str,

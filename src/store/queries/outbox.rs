@@ -11,7 +11,24 @@ use crate::store::{per_backend, AnyConnection, Conn};
 /// Queues a mail; automatic mail also counts toward each recipient's
 /// hourly cap ([`automatic_sent_to`]).
 pub fn insert_outbox(conn: &mut Conn, new: &NewOutbox<'_>) -> QResult<i64> {
-    let id = diesel::insert_into(outbox::table).values(new).returning(outbox::id).get_result(conn)?;
+    // Columns named one by one: PostgreSQL prepares it once (see `insert_ticket`).
+    let row = (
+        outbox::ticket_id.eq(new.ticket_id),
+        outbox::template.eq(new.template),
+        outbox::message_id.eq(new.message_id),
+        outbox::envelope_from.eq(new.envelope_from),
+        outbox::recipients.eq(new.recipients),
+        outbox::subject.eq(new.subject),
+        outbox::automatic.eq(new.automatic),
+        outbox::next_attempt_at.eq(new.next_attempt_at),
+        outbox::created_at.eq(new.created_at),
+        outbox::lang.eq(new.lang),
+        outbox::context.eq(new.context),
+        outbox::headers.eq(new.headers),
+        outbox::files.eq(new.files),
+        outbox::article_id.eq(new.article_id),
+    );
+    let id = diesel::insert_into(outbox::table).values(row).returning(outbox::id).get_result(conn)?;
     if new.automatic {
         // Row by row: batch inserts are not available through AnyConnection.
         for address in new.recipients.split(',').map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) {
