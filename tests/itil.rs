@@ -7,31 +7,9 @@
 
 mod common;
 
+use common::team::*;
 use common::*;
 use serde_json::Value;
-
-const PAUL: &str = "paul.martin@example.test";
-
-/// Marc and Paul in `poste` (Paul knows printers), Léa in `poste` too but
-/// works afternoons only (Paris time).
-const POSTE_TEAM: &str = r#"
-[[technician]]
-email = "paul.martin@example.test"
-name = "Paul Martin"
-groups = ["poste"]
-skills = ["imprimante"]
-language = "fr"
-
-[[technician]]
-email = "lea.roux@example.test"
-name = "Léa Roux"
-groups = ["poste"]
-working_hours = "mon-fri 14:00-18:00"
-time_zone = "Europe/Paris"
-"#;
-
-/// Monday 30 November 2026, 10:00 in Paris.
-const MONDAY_MORNING: &str = "2026-11-30T09:00:00Z";
 
 fn tech_mail(from: &str, ticket: i64, id: &str, body: &str) -> Vec<u8> {
     mail(from, &format!("RE: [Guichet #{ticket}] Imprimante"), id, "", body)

@@ -6,53 +6,11 @@
 
 mod common;
 
+use common::team::*;
 use common::*;
 use serde_json::Value;
 
-const PAUL: &str = "paul.martin@example.test";
 const ALICE: &str = "alice.martin@example.test";
-
-/// Office hours in Paris, Paul leads `poste`, a policy for priority 3.
-const SERVICE: &str = r#"
-[[technician]]
-email = "paul.martin@example.test"
-name = "Paul Martin"
-groups = ["poste"]
-language = "fr"
-
-[[group]]
-name = "poste"
-lead = "paul.martin@example.test"
-
-[[calendar]]
-name = "bureau"
-time_zone = "Europe/Paris"
-working_hours = "mon-fri 09:00-18:00"
-holidays = ["12-25", "easter+1"]
-
-[[sla]]
-name = "standard"
-priority = [3, 4, 5]
-calendar = "bureau"
-first_response = "2h"
-resolution = "8h"
-escalate_priority = true
-
-[[rule]]
-name = "imprimantes"
-[rule.when]
-subject = "(?i)imprimante"
-[rule.then]
-group = "poste"
-assignee = "marc.dupont@example.test"
-
-[pending]
-remind_after_days = 3
-close_after_days = 7
-
-[survey]
-delay_hours = 1
-"#;
 
 fn at(desk: &mut Desk, now: &str) {
     desk.now = Some(now.to_string());

@@ -7,6 +7,7 @@ pub mod dkim;
 pub mod harness;
 pub mod running;
 pub mod servers;
+pub mod team;
 pub mod web;
 
 use std::io::Write;

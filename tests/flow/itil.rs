@@ -2,35 +2,12 @@
 //! automatic assignment and who is told, monitoring events.
 
 use crate::common::harness::*;
+use crate::common::team::*;
 use crate::common::*;
 use guichet::domain::classify::MailKind;
 use guichet::domain::history::Visibility;
 use guichet::ingest::pipeline::Outcome;
 use guichet::store::queries::{self, TicketFilter};
-
-const PAUL: &str = "paul.martin@example.test";
-const LEA: &str = "lea.roux@example.test";
-
-/// Marc and Paul in `poste` (Paul knows printers), Léa in `poste` too but
-/// works afternoons only (Paris time).
-const POSTE_TEAM: &str = r#"
-[[technician]]
-email = "paul.martin@example.test"
-name = "Paul Martin"
-groups = ["poste"]
-skills = ["imprimante"]
-language = "fr"
-
-[[technician]]
-email = "lea.roux@example.test"
-name = "Léa Roux"
-groups = ["poste"]
-working_hours = "mon-fri 14:00-18:00"
-time_zone = "Europe/Paris"
-"#;
-
-/// Monday 30 November 2026, 10:00 in Paris.
-const MONDAY_MORNING: &str = "2026-11-30T09:00:00Z";
 
 fn new_ticket(h: &Harness, from: &str, subject: &str, id: &str) -> i64 {
     h.open(&mail(from, subject, id, "", "Bonjour"))

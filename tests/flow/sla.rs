@@ -2,48 +2,10 @@
 //! and automatic closing fire once, at their time, to the right people.
 
 use crate::common::harness::*;
+use crate::common::team::*;
 use crate::common::*;
 
-const PAUL: &str = "paul.martin@example.test";
 const ALICE: &str = "alice.martin@example.test";
-
-/// Office hours in Paris, Paul leads `poste`, a policy for priority 3.
-const SERVICE: &str = r#"
-[[technician]]
-email = "paul.martin@example.test"
-name = "Paul Martin"
-groups = ["poste"]
-language = "fr"
-
-[[group]]
-name = "poste"
-lead = "paul.martin@example.test"
-
-[[calendar]]
-name = "bureau"
-time_zone = "Europe/Paris"
-working_hours = "mon-fri 09:00-18:00"
-
-[[sla]]
-name = "standard"
-priority = [3, 4, 5]
-calendar = "bureau"
-first_response = "2h"
-resolution = "8h"
-escalate_priority = true
-
-[[rule]]
-name = "imprimantes"
-[rule.when]
-subject = "(?i)imprimante"
-[rule.then]
-group = "poste"
-assignee = "marc.dupont@example.test"
-
-[pending]
-remind_after_days = 3
-close_after_days = 7
-"#;
 
 fn open(h: &mut Harness, now: &str, id: &str) -> i64 {
     h.at(now);

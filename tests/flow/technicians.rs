@@ -3,12 +3,12 @@
 //! reopening, watchers, tickets opened on someone's behalf, parents.
 
 use crate::common::harness::*;
+use crate::common::team::*;
 use crate::common::*;
 use guichet::domain::history::{AuthorRole, Direction, Visibility};
 use guichet::ingest::pipeline::Outcome;
 
 const ALICE: &str = "alice@example.test";
-const MONDAY_MORNING: &str = "2026-11-30T09:00:00Z";
 
 fn new_ticket(h: &Harness, from: &str, subject: &str, id: &str) -> i64 {
     h.open(&mail(from, subject, id, "", "Bonjour,\nl'imprimante est en panne.\nMerci"))
