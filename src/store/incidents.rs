@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use super::queries::is_open;
 use super::schema::{ticket_terms, tickets};
 use super::Conn;
 
@@ -13,8 +14,6 @@ type QResult<T> = Result<T, diesel::result::Error>;
 
 /// A ticket and its terms (subject's, all), as compared.
 pub type Compared = (i64, String, String);
-
-const CLOSED: [&str; 2] = ["resolved", "unresolved"];
 
 pub fn insert_terms(conn: &mut Conn, ticket: i64, subject: &str, all: &str) -> QResult<()> {
     diesel::insert_into(ticket_terms::table)
@@ -74,7 +73,7 @@ pub fn open_majors(conn: &mut Conn) -> QResult<Vec<Compared>> {
     let mut rows: Vec<Compared> = tickets::table
         .inner_join(ticket_terms::table)
         .filter(tickets::major.eq(true))
-        .filter(tickets::status.ne_all(CLOSED))
+        .filter(is_open())
         .order(tickets::id.desc())
         .limit(100)
         .select((tickets::id, ticket_terms::subject_terms, ticket_terms::terms))

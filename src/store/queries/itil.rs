@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{QResult, CLOSED};
+use super::{is_open, QResult};
 use crate::store::models::*;
 use crate::store::schema::*;
 use crate::store::{per_backend, Conn};
@@ -14,7 +14,7 @@ use crate::store::{per_backend, Conn};
 pub fn open_tickets_of(conn: &mut Conn, email: &str, at_most: i64) -> QResult<i64> {
     let ids: Vec<i64> = tickets::table
         .filter(tickets::assignee.eq(email))
-        .filter(tickets::status.ne_all(CLOSED))
+        .filter(is_open())
         .select(tickets::id)
         .limit(at_most)
         .load(conn)?;
@@ -67,7 +67,7 @@ pub fn clear_away(conn: &mut Conn, email: &str) -> QResult<bool> {
 pub fn open_event_ticket(conn: &mut Conn, key: &str) -> QResult<Option<Ticket>> {
     tickets::table
         .filter(tickets::event_key.eq(key))
-        .filter(tickets::status.ne_all(CLOSED))
+        .filter(is_open())
         .order(tickets::id.desc())
         .select(Ticket::as_select())
         .first(conn)
@@ -132,7 +132,7 @@ pub fn tags(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<String>> {
 pub fn open_children(conn: &mut Conn, parent: i64) -> QResult<Vec<Ticket>> {
     tickets::table
         .filter(tickets::parent_id.eq(parent))
-        .filter(tickets::status.ne_all(CLOSED))
+        .filter(is_open())
         .order(tickets::id.asc())
         .select(Ticket::as_select())
         .load(conn)

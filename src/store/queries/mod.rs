@@ -39,6 +39,18 @@ type QResult<T> = Result<T, diesel::result::Error>;
 /// The statuses of a closed ticket.
 const CLOSED: [&str; 2] = ["resolved", "unresolved"];
 
+/// A ticket is open: its status is neither closing one. Two comparisons,
+/// not `NOT IN (…)`, which SQLite would prepare again at every run.
+pub type IsOpen = diesel::dsl::And<
+    diesel::dsl::NotEq<crate::store::schema::tickets::status, &'static str>,
+    diesel::dsl::NotEq<crate::store::schema::tickets::status, &'static str>,
+>;
+
+pub fn is_open() -> IsOpen {
+    use crate::store::schema::tickets;
+    tickets::status.ne(CLOSED[0]).and(tickets::status.ne(CLOSED[1]))
+}
+
 /// A round trip to the database, for health checks.
 pub fn ping(conn: &mut Conn) -> QResult<()> {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).execute(conn).map(drop)

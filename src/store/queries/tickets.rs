@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{QResult, CLOSED};
+use super::{is_open, QResult};
 use crate::store::models::*;
 use crate::store::schema::*;
 use crate::store::{per_backend, Conn};
@@ -64,7 +64,7 @@ pub fn list_tickets(conn: &mut Conn, f: &TicketFilter) -> QResult<Vec<Ticket>> {
         q = q.filter(tickets::group_name.eq(g.clone()));
     }
     if f.open {
-        q = q.filter(tickets::status.ne_all(CLOSED));
+        q = q.filter(is_open());
     }
     q.load(conn)
 }
