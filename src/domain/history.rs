@@ -71,6 +71,9 @@ pub enum EventKind {
     SenderUnproven,
     /// A technician's command refused (the command, the reason).
     CommandRefused,
+    /// A technician's answer kept internal though written to go out: the
+    /// notices it may quote could not be read back (why).
+    KeptInternal,
     /// The requester closed the ticket with a knowledge-base answer.
     SelfService,
     /// A monitoring event reported recovered.
@@ -148,6 +151,7 @@ named_enum!(EventKind, "event kind", {
     SenderAddressUnusable => "sender_address_unusable",
     SenderUnproven => "sender_unproven",
     CommandRefused => "command_refused",
+    KeptInternal => "kept_internal",
     SelfService => "self_service",
     EventRecovered => "event_recovered",
     EventRepeated => "event_repeated",
@@ -257,7 +261,7 @@ mod tests {
         let stored = "created status reopened priority impact urgency type group assignee assignment requester \
             watcher_added watcher_removed watchers_capped parent child related followed_by major major_detected \
             planned closed_with_parent auto_closed pending_reminder rule classified article html_not_kept \
-            charset_unknown thanks sender_address_unusable sender_unproven command_refused self_service \
+            charset_unknown thanks sender_address_unusable sender_unproven command_refused kept_internal self_service \
             event_recovered event_repeated delivery_failed delivery_delayed mail_not_sent \
             automatic_mail_suppressed kb_requested kb_solution kb_drafted kb_suggested sla sla_started sla_met \
             sla_breached sla_policy sla_warning survey_scheduled survey_sent satisfaction satisfaction_comment \

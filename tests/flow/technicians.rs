@@ -226,3 +226,27 @@ fn internal_text_never_reaches_the_requester_in_any_later_mail() {
         .iter()
         .any(|a| a.visibility() == Ok(Visibility::Internal) && a.trimmed_text.contains("840 euros")));
 }
+
+#[test]
+fn an_answer_to_a_notice_that_cannot_be_read_back_stays_internal() {
+    let h = Harness::new();
+    new_ticket(&h, ALICE, "Imprimante", "orig@example.test");
+    let notice = h.queued("new_article").remove(0);
+    let pasted = notice.text().to_string();
+    // The notice's row damaged since it went out: it renders no more.
+    use diesel::RunQueryDsl;
+    let damaged = diesel::sql_query("UPDATE outbox SET context = '{' WHERE template = 'new_article'")
+        .execute(&mut h.conn())
+        .expect("damage the row");
+    assert!(damaged > 0);
+    // (Counted, not read: the damaged row cannot be read.)
+    let queued = || guichet::store::queries::list_outbox(&mut h.conn()).expect("outbox").len();
+    let before = queued();
+    // A client that pastes the history without quote marks.
+    h.command(MARC, 1, &format!("Je passe cet après-midi.\n\n{pasted}"));
+    assert_eq!(queued(), before, "nothing goes to the requester");
+    let t = h.ticket(1);
+    assert_eq!(t.last_article().visibility(), Ok(Visibility::Internal));
+    let why = t.event("kept_internal").expect("the history says why");
+    assert!(why.old_value.as_deref().unwrap_or_default().contains("cannot be read back"), "{why:?}");
+}

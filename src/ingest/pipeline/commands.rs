@@ -14,6 +14,10 @@ impl Ctx<'_, '_> {
         let parsed = crate::domain::commands::parse(&self.mail.text);
         let answered = self.answered_notices(ticket)?;
         let internal = parsed.is_internal() || self.to_note_address() || answered.answers_note;
+        // A notice that cannot be read back could be pasted in the answer
+        // unrecognised: the answer stays internal rather than risk it.
+        let held = (!internal).then_some(answered.unreadable.as_deref()).flatten();
+        let internal = internal || held.is_some();
         // What goes on to the requester is only what the technician wrote
         // now: never the notice they quote, even when nothing else is left.
         let trimmed = if internal {
@@ -23,6 +27,10 @@ impl Ctx<'_, '_> {
         };
         let visibility = Visibility::internal_if(internal);
         let article = self.article(ticket, Direction::Out, visibility, AuthorRole::Technician, &trimmed)?;
+        if let Some(why) = held {
+            tracing::warn!(ticket.number = ticket.id, %why, "technician's answer kept internal");
+            self.event(ticket.id, "guichet", EventKind::KeptInternal, Some(why), None, Some(article))?;
+        }
         let errors: Vec<(String, Refusal)> = parsed.errors.iter().map(|e| (e.line.clone(), e.reason.clone())).collect();
         let applied = self.apply_commands(ticket, &tech, &parsed.commands, errors, !internal)?;
         // `#kb` on an answer: that answer is the solution the draft will hold.
@@ -106,8 +114,15 @@ impl Ctx<'_, '_> {
         let answers_note =
             notices.iter().any(|n| Some(&n.message_id) == parent && NOTE_TEMPLATES.contains(&n.template.as_str()));
         let (settings, templates) = (self.desk.settings, self.desk.templates);
-        let texts = notices.iter().filter_map(|n| text_of(self.conn, settings, templates, n).ok()).collect();
-        Ok(Answered { texts, answers_note })
+        let mut texts = Vec::with_capacity(notices.len());
+        let mut unreadable = None;
+        for n in &notices {
+            match text_of(self.conn, settings, templates, n) {
+                Ok(text) => texts.push(text),
+                Err(e) => unreadable = Some(format!("outgoing mail {} cannot be read back: {e}", n.id)),
+            }
+        }
+        Ok(Answered { texts, answers_note, unreadable })
     }
 
     /// Written to the ticket's note address (the `Reply-To` of an alert).
@@ -355,6 +370,9 @@ impl Ctx<'_, '_> {
 pub(super) struct Answered {
     texts: Vec<String>,
     answers_note: bool,
+    /// Why one of the notices could not be read back (its template broken
+    /// since): what the answer quotes of it cannot be told from the rest.
+    unreadable: Option<String>,
 }
 
 /// What a technician's commands did.
