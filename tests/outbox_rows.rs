@@ -126,7 +126,7 @@ async fn a_retried_mail_is_the_bytes_its_first_attempt_would_have_sent() {
 }
 
 #[test]
-fn a_template_gone_at_send_time_fails_its_row_with_the_reason_and_the_ticket_stays() {
+fn a_template_gone_at_send_time_holds_its_row_with_the_reason_until_it_is_back() {
     let templates = tempfile::tempdir().unwrap();
     for lang in ["fr", "en"] {
         let src = manifest_dir().join("templates").join(lang);
@@ -143,7 +143,8 @@ fn a_template_gone_at_send_time_fails_its_row_with_the_reason_and_the_ticket_sta
     let rule = "\n[[rule]]\nname = \"vip\"\n[rule.when]\nfrom = \"ceo@example.test\"\n[rule.then]\ntemplate = \"acknowledgement_vip\"\n";
     let text = Desk::config_text(rule, "")
         .replace(&manifest_dir().join("templates").display().to_string(), &templates.path().display().to_string());
-    let desk = Desk::with_config(&text);
+    let mut desk = Desk::with_config(&text);
+    desk.now = Some("2026-12-01T09:00:00Z".to_string());
     let out = desk.ingest(&mail("ceo@example.test", "Imprimante", "a1@example.test", "", "Bonjour"));
     let number = as_i64(&out["ticket"]);
     assert!(desk.queued("acknowledgement_vip")[0]["content"].as_str().is_some_and(|c| c.contains("Imprimante")));
@@ -160,20 +161,36 @@ fn a_template_gone_at_send_time_fails_its_row_with_the_reason_and_the_ticket_sta
     assert!(why.contains("template `acknowledgement_vip` (fr)") && why.contains("no template"), "{why}");
 
     let run = desk.run(&["run", "--once"]);
-    assert!(String::from_utf8_lossy(&run.stdout).contains("1 failed"), "{}", String::from_utf8_lossy(&run.stdout));
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(said.contains("1 to retry"), "{said}");
     let vip = desk.queued("acknowledgement_vip").pop().unwrap();
-    assert_eq!(vip["state"], "failed", "{vip}");
+    assert_eq!(vip["state"], "pending", "it waits for the template: {vip}");
     let error = vip["last_error"].as_str().unwrap();
     assert!(error.contains("cannot render: template `acknowledgement_vip` (fr): no template"), "{error}");
-    assert_eq!(vip["history"][0]["result"], "permanent", "{vip}");
+    assert_eq!(vip["history"][0]["result"], "transient", "{vip}");
     let show = desk.run(&["outbox", "show", &vip["id"].to_string()]);
     assert!(!show.status.success());
     assert!(String::from_utf8_lossy(&show.stderr).contains("no template `acknowledgement_vip`"));
     let status = desk.ok(&["status"]);
     assert!(
-        status.contains(&format!("failed {}: cannot render: template `acknowledgement_vip` (fr)", vip["id"])),
+        status.contains(&format!("to retry {}: cannot render: template `acknowledgement_vip` (fr)", vip["id"])),
         "{status}"
     );
+
+    // The admin puts it back: at its next turn the mail goes, as it was.
+    for lang in ["fr", "en"] {
+        for part in ["subject", "text", "html"] {
+            let ours = manifest_dir().join("templates").join(lang).join(format!("acknowledgement.{part}.hbs"));
+            std::fs::copy(ours, templates.path().join(lang).join(format!("acknowledgement_vip.{part}.hbs"))).unwrap();
+        }
+    }
+    desk.now = Some("2026-12-01T10:00:00Z".to_string());
+    let run = desk.run(&["run", "--once"]);
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(said.contains("1 sent"), "{said}");
+    let vip = desk.queued("acknowledgement_vip").pop().unwrap();
+    assert_eq!(vip["state"], "sent", "{vip}");
+    assert!(!desk.ok(&["status"]).contains("cannot render"), "nothing left to show");
     // What the mail made stays: the ticket and its article.
     assert_eq!(desk.ticket(number)["articles"].as_array().unwrap().len(), 1);
 }

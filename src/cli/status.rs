@@ -127,7 +127,9 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         "outbox": counts(queries::outbox_by_state(&mut conn)?),
         "outbox_unrenderable": queries::unrenderable_outbox(&mut conn)?
             .into_iter()
-            .map(|(id, template, lang, why)| json!({ "id": id, "template": template, "lang": lang, "error": why }))
+            .map(|(id, state, template, lang, why)| {
+                json!({ "id": id, "state": state, "template": template, "lang": lang, "error": why })
+            })
             .collect::<Vec<_>>(),
         "quarantine_held": queries::quarantine_held(&mut conn)?,
         "sla_timers": counts(queries::timers_by_state(&mut conn)?),
@@ -164,7 +166,8 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     println!("mail in:    {}", line(&v["mail"]));
     println!("mail out:   {}", line(&v["outbox"]));
     for r in v["outbox_unrenderable"].as_array().into_iter().flatten() {
-        println!("  failed {}: {}", r["id"], r["error"].as_str().unwrap_or_default());
+        let state = if r["state"] == "pending" { "to retry" } else { "failed" };
+        println!("  {state} {}: {}", r["id"], r["error"].as_str().unwrap_or_default());
     }
     println!("quarantine: {} held", v["quarantine_held"]);
     println!("SLA timers: {}", line(&v["sla_timers"]));

@@ -2,8 +2,9 @@
 //! (`notify::render`, on a blocking thread), sends it through lettre (files
 //! or SMTP), records every attempt, retries transient failures with backoff
 //! and gives up on permanent ones, leaving them visible. A row whose
-//! template fails to render has failed for good, with the template,
-//! language and reason.
+//! template fails to render is tried again like a transient failure (the
+//! admin fixes the template, the mail goes), with the template, language
+//! and reason shown by `status`, and fails once its attempts run out.
 
 use chrono::{Duration, NaiveDateTime};
 use lettre::address::Envelope;
@@ -571,7 +572,11 @@ impl Verdict {
                 ("partial", refusals(&d), Some(rest))
             }
             Ok(d) => ("sent", refusals(&d), None),
-            Err(Failure::Transient(m) | Failure::Relay(m)) if may_retry => ("transient", m, None),
+            // A template missing or broken is an admin's to fix: the mail
+            // waits its turn like any other until the attempts run out.
+            Err(Failure::Transient(m) | Failure::Relay(m) | Failure::Unrenderable(m)) if may_retry => {
+                ("transient", m, None)
+            }
             Err(Failure::TooLarge(m)) => ("too_large", m, None),
             Err(Failure::Transient(m) | Failure::Relay(m) | Failure::Permanent(m) | Failure::Unrenderable(m)) => {
                 ("permanent", m, None)

@@ -291,16 +291,18 @@ pub fn blob(conn: &mut Conn, sha256: &str) -> QResult<Option<Vec<u8>>> {
     blobs::table.find(sha256).select(blobs::content).first(conn).optional()
 }
 
-/// A failed row whose mail could not be rendered: (id, template, language, why).
-pub type Unrenderable = (i64, String, Option<String>, Option<String>);
+/// A row whose mail could not be rendered at its last attempt: (id,
+/// state, template, language, why). `pending`: tried again later (a
+/// template fixed by then lets it go); `failed`: out of attempts.
+pub type Unrenderable = (i64, String, String, Option<String>, Option<String>);
 
-/// Failed rows whose mail could not be rendered, oldest first.
+/// Rows whose mail could not be rendered at their last attempt, oldest first.
 pub fn unrenderable_outbox(conn: &mut Conn) -> QResult<Vec<Unrenderable>> {
     outbox::table
-        .filter(outbox::state.eq("failed"))
+        .filter(outbox::state.eq("failed").or(outbox::state.eq("pending")))
         .filter(outbox::last_error.like("cannot render:%"))
         .order(outbox::id.asc())
-        .select((outbox::id, outbox::template, outbox::lang, outbox::last_error))
+        .select((outbox::id, outbox::state, outbox::template, outbox::lang, outbox::last_error))
         .load(conn)
 }
 
