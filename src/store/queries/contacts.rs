@@ -23,12 +23,16 @@ pub fn set_undeliverable(conn: &mut Conn, email: &str, until: NaiveDateTime, now
 
 /// They wrote to us: their address works again. True when it was marked.
 pub fn clear_undeliverable(conn: &mut Conn, email: &str) -> QResult<bool> {
-    diesel::update(
-        contacts::table.filter(contacts::email.eq(email)).filter(contacts::undeliverable_until.is_not_null()),
-    )
-    .set(contacts::undeliverable_until.eq(None::<NaiveDateTime>))
-    .execute(conn)
-    .map(|n| n > 0)
+    let marked =
+        contacts::table.filter(contacts::email.eq(email)).filter(contacts::undeliverable_until.is_not_null());
+    // Asked first: a read stays prepared, an UPDATE is prepared again at
+    // every run, and nearly every sender was never marked.
+    let id: Option<i64> = marked.select(contacts::id).first(conn).optional()?;
+    let Some(id) = id else { return Ok(false) };
+    diesel::update(contacts::table.find(id))
+        .set(contacts::undeliverable_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+        .map(|n| n > 0)
 }
 
 /// Until when `email` is known to fail, if it is now.
