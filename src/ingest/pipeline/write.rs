@@ -174,7 +174,10 @@ impl Ctx<'_, '_> {
                 if visibility == Visibility::Public && role != AuthorRole::Technician { "public" } else { "staff" };
             queries::record_message_id(self.conn, mid, ticket.id, Direction::In, audience, self.now)?;
         }
-        queries::touch_ticket(self.conn, ticket.id, self.now)?;
+        // A ticket opened by this very mail is as fresh as it gets.
+        if ticket.updated_at < self.now {
+            queries::touch_ticket(self.conn, ticket.id, self.now)?;
+        }
         self.event(ticket.id, &m.from.email, EventKind::Article, None, Some(visibility.as_str()), Some(id))?;
         if let Some(size) = m.html_dropped {
             let limit = self.desk.settings.limits.max_html_bytes;
