@@ -23,8 +23,7 @@ pub fn set_undeliverable(conn: &mut Conn, email: &str, until: NaiveDateTime, now
 
 /// They wrote to us: their address works again. True when it was marked.
 pub fn clear_undeliverable(conn: &mut Conn, email: &str) -> QResult<bool> {
-    let marked =
-        contacts::table.filter(contacts::email.eq(email)).filter(contacts::undeliverable_until.is_not_null());
+    let marked = contacts::table.filter(contacts::email.eq(email)).filter(contacts::undeliverable_until.is_not_null());
     // Asked first: a read stays prepared, an UPDATE is prepared again at
     // every run, and nearly every sender was never marked.
     let id: Option<i64> = marked.select(contacts::id).first(conn).optional()?;
