@@ -62,17 +62,3 @@ pub fn record_message_id(
         .execute(c)
         .map(drop))
 }
-
-/// Message-IDs of a ticket's thread, oldest first (for `References`):
-/// only those the requester's side has seen, unless `staff`.
-pub fn thread_message_ids(conn: &mut Conn, ticket_id: i64, staff: bool) -> QResult<Vec<String>> {
-    let mut q = message_ids::table
-        .filter(message_ids::ticket_id.eq(ticket_id))
-        .order(message_ids::id.asc())
-        .select(message_ids::message_id)
-        .into_boxed();
-    if !staff {
-        q = q.filter(message_ids::audience.eq("public"));
-    }
-    q.load(conn)
-}
