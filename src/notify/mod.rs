@@ -5,6 +5,7 @@
 pub mod context;
 pub mod large;
 pub mod outbox;
+mod recipients;
 pub mod render;
 pub mod sender;
 pub mod templates;
