@@ -74,11 +74,16 @@ pub fn cosine(a: &str, b: &str) -> f64 {
 /// Tickets that share a single word ("imprimante", "Outlook") are not
 /// alike on that alone: two at least.
 pub fn similarity(a: &Terms, b: &Terms) -> f64 {
-    let all = overlap(&a.all, &b.all);
-    if all.0 < 2 {
+    similarity_to(a, &b.subject, &b.all)
+}
+
+/// [`similarity`] to a ticket whose terms are read as they are stored.
+pub fn similarity_to(a: &Terms, subject: &str, all: &str) -> f64 {
+    let both = overlap(&a.all, all);
+    if both.0 < 2 {
         return 0.0;
     }
-    0.5 * cosine(&a.subject, &b.subject) + 0.5 * ratio(all)
+    0.5 * cosine(&a.subject, subject) + 0.5 * ratio(both)
 }
 
 #[cfg(test)]

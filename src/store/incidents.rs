@@ -27,50 +27,56 @@ pub fn insert_terms(conn: &mut Conn, ticket: i64, subject: &str, all: &str) -> Q
 }
 
 #[derive(QueryableByName)]
-struct Row {
+struct Recent {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
     subject_terms: String,
     #[diesel(sql_type = Text)]
     terms: String,
+    #[diesel(sql_type = Timestamp)]
+    created_at: NaiveDateTime,
 }
 
-/// The open tickets opened since `since`, other than `except`, that are
-/// neither a major incident nor attached to one; the newest `limit`. Its
-/// conditions are written out as the partial index
+/// The open tickets opened since `since` that are neither a major
+/// incident nor attached to one, with their opening; the newest `limit`.
+/// Its conditions are written out as the partial index
 /// `tickets_open_unattached` states them, so that both backends read
 /// that index and nothing else.
-pub fn recent_open(conn: &mut Conn, since: NaiveDateTime, except: i64, limit: i64) -> QResult<Vec<Compared>> {
+pub fn recent_open_since(conn: &mut Conn, since: NaiveDateTime, limit: i64) -> QResult<Vec<(Compared, NaiveDateTime)>> {
     const WHERE: &str = "t.parent_id IS NULL AND t.major = FALSE AND t.status NOT IN ('resolved', 'unresolved')";
-    let rows: Vec<Row> = match conn {
+    const COLUMNS: &str =
+        "t.id AS id, tt.subject_terms AS subject_terms, tt.terms AS terms, t.created_at AS created_at";
+    let rows: Vec<Recent> = match conn {
         super::AnyConnection::Sqlite(c) => diesel::sql_query(format!(
-            "SELECT t.id AS id, tt.subject_terms AS subject_terms, tt.terms AS terms \
+            "SELECT {COLUMNS} \
              FROM tickets t INDEXED BY tickets_open_unattached JOIN ticket_terms tt ON tt.ticket_id = t.id \
-             WHERE {WHERE} AND t.created_at >= ? AND t.id <> ? ORDER BY t.created_at DESC LIMIT ?"
+             WHERE {WHERE} AND t.created_at >= ? ORDER BY t.created_at DESC LIMIT ?"
         ))
         .bind::<Timestamp, _>(since)
-        .bind::<BigInt, _>(except)
         .bind::<BigInt, _>(limit)
         .load(c)?,
         super::AnyConnection::Postgres(c) => diesel::sql_query(format!(
-            "SELECT t.id AS id, tt.subject_terms AS subject_terms, tt.terms AS terms \
+            "SELECT {COLUMNS} \
              FROM tickets t JOIN ticket_terms tt ON tt.ticket_id = t.id \
-             WHERE {WHERE} AND t.created_at >= $1 AND t.id <> $2 ORDER BY t.created_at DESC LIMIT $3"
+             WHERE {WHERE} AND t.created_at >= $1 ORDER BY t.created_at DESC LIMIT $2"
         ))
         .bind::<Timestamp, _>(since)
-        .bind::<BigInt, _>(except)
         .bind::<BigInt, _>(limit)
         .load(c)?,
     };
-    Ok(rows.into_iter().map(|r| (r.id, r.subject_terms, r.terms)).collect())
+    Ok(rows.into_iter().map(|r| ((r.id, r.subject_terms, r.terms), r.created_at)).collect())
 }
 
-/// The open major incidents (raised from the flood, or marked `#major`)
-/// and 200 of their children, each as (incident, terms): a new ticket
-/// joins the incident one of them is most alike to.
-pub fn open_majors(conn: &mut Conn) -> QResult<Vec<Compared>> {
-    let mut rows: Vec<Compared> = tickets::table
+/// The children of open major incidents compared at most.
+pub const CHILDREN: usize = 200;
+
+/// The open major incidents (raised from the flood, or marked `#major`),
+/// newest first, and their newest [`CHILDREN`] children, each as
+/// (incident, terms): a new ticket joins the incident one of them is most
+/// alike to.
+pub fn open_majors(conn: &mut Conn) -> QResult<(Vec<Compared>, Vec<Compared>)> {
+    let majors: Vec<Compared> = tickets::table
         .inner_join(ticket_terms::table)
         .filter(tickets::major.eq(true))
         .filter(is_open())
@@ -78,20 +84,20 @@ pub fn open_majors(conn: &mut Conn) -> QResult<Vec<Compared>> {
         .limit(100)
         .select((tickets::id, ticket_terms::subject_terms, ticket_terms::terms))
         .load(conn)?;
-    let majors: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    if majors.is_empty() {
-        return Ok(rows);
+    let ids: Vec<i64> = majors.iter().map(|r| r.0).collect();
+    if ids.is_empty() {
+        return Ok((majors, Vec::new()));
     }
+    // Read once for a group of mails (`ingest::pipeline`): the newest, as
+    // the later mails of a flood are worded.
     let children: Vec<(Option<i64>, String, String)> = tickets::table
         .inner_join(ticket_terms::table)
-        .filter(tickets::parent_id.eq_any(&majors))
-        // Any 200: sorting a storm's thousands of children costs more than
-        // the choice is worth.
-        .limit(200)
+        .filter(tickets::parent_id.eq_any(&ids))
+        .order(tickets::id.desc())
+        .limit(CHILDREN as i64)
         .select((tickets::parent_id, ticket_terms::subject_terms, ticket_terms::terms))
         .load(conn)?;
-    rows.extend(children.into_iter().filter_map(|(p, s, a)| Some((p?, s, a))));
-    Ok(rows)
+    Ok((majors, children.into_iter().filter_map(|(p, s, a)| Some((p?, s, a))).collect()))
 }
 
 /// How many tickets `parent` holds.

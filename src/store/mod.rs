@@ -4,6 +4,7 @@
 //! needs beside them. Migrations, one set per backend, are embedded and
 //! applied on open.
 
+pub mod behind;
 pub mod incidents;
 pub mod kb;
 pub mod lock;
@@ -307,6 +308,7 @@ where
     E: From<diesel::result::Error>,
 {
     per_backend!(&mut *conn, c => AnsiTransactionManager::begin_transaction(c))?;
+    let mark = behind::mark(conn);
     match f(conn) {
         Ok(v) => {
             per_backend!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c))?;
@@ -314,6 +316,9 @@ where
         }
         Err(e) => {
             per_backend!(&mut *conn, c => AnsiTransactionManager::rollback_transaction(c))?;
+            if let Some(mark) = mark {
+                behind::undo(conn, mark);
+            }
             Err(e)
         }
     }

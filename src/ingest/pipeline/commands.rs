@@ -245,6 +245,7 @@ impl Ctx<'_, '_> {
                         errors.push((line, Refusal::NoSuchTicket(*p)));
                     } else {
                         queries::set_parent(self.conn, ticket.id, *p, self.now)?;
+                        self.group.forget();
                         let old = ticket.parent_id.map(|x| x.to_string());
                         self.event(ticket.id, &actor, EventKind::Parent, old.as_deref(), Some(&p.to_string()), None)?;
                         self.event(*p, &actor, EventKind::Child, None, Some(&ticket.id.to_string()), None)?;
@@ -253,6 +254,7 @@ impl Ctx<'_, '_> {
                 Command::Major(on) => {
                     if *on != ticket.major {
                         queries::set_major(self.conn, ticket.id, *on, self.now)?;
+                        self.group.forget();
                         let (old, new) = (ticket.major.to_string(), on.to_string());
                         self.event(ticket.id, &actor, EventKind::Major, Some(&old), Some(&new), None)?;
                     }

@@ -6,6 +6,7 @@
 //! with the reason, in that same transaction, so nothing is ever dropped.
 
 mod commands;
+mod group;
 mod notices;
 mod open;
 mod reply;
@@ -16,6 +17,7 @@ pub(crate) use open::Opening;
 pub use open::{open_by_hand, Call, PHONE};
 pub use write::retry_quarantined;
 // What one stage takes from another.
+use group::Group;
 use notices::tell_too_large;
 use reply::find_ticket;
 use triage::process;
@@ -192,24 +194,32 @@ pub fn ingest_batch(
     // Hashing, decoding and sanitising need no store: done on every core
     // before the transaction, which then only decides and writes.
     let mut prepared = prepare(desk, mails);
-    let attempt = store.write(|conn| -> Result<Vec<Outcome>, Stop> {
-        let mut outcomes = Vec::with_capacity(mails.len());
-        for (&(source_key, raw), (sha, parsed)) in mails.iter().zip(prepared.iter_mut()) {
-            let taken = crate::store::savepoint(conn, |conn| match intake(conn, mailbox, source_key, sha, raw, now)? {
-                Err(dup) => Ok(dup),
-                Ok(raw_id) => process(conn, desk, &mailbox.name, raw_id, raw, parsed.take()),
-            });
-            let outcome = match taken {
-                // Undone: keep the mail in quarantine instead.
-                Err(Stop::Quarantine(reason)) => match intake(conn, mailbox, source_key, sha, raw, now)? {
-                    Err(dup) => dup,
-                    Ok(raw_id) => quarantine(conn, &mailbox.name, raw_id, None, &reason, now)?,
-                },
-                other => other?,
-            };
-            outcomes.push(outcome);
-        }
-        Ok(outcomes)
+    let attempt = store.write(|conn| {
+        crate::store::behind::group(conn, |conn| -> Result<Vec<Outcome>, Stop> {
+            let mut outcomes = Vec::with_capacity(mails.len());
+            let mut group = Group::default();
+            for (&(source_key, raw), (sha, parsed)) in mails.iter().zip(prepared.iter_mut()) {
+                let taken =
+                    crate::store::savepoint(conn, |conn| match intake(conn, mailbox, source_key, sha, raw, now)? {
+                        Err(dup) => Ok(dup),
+                        Ok(raw_id) => process(conn, &mut group, desk, &mailbox.name, raw_id, raw, parsed.take()),
+                    });
+                if taken.is_err() {
+                    // What it read may hold what the savepoint undid.
+                    group.forget();
+                }
+                let outcome = match taken {
+                    // Undone: keep the mail in quarantine instead.
+                    Err(Stop::Quarantine(reason)) => match intake(conn, mailbox, source_key, sha, raw, now)? {
+                        Err(dup) => dup,
+                        Ok(raw_id) => quarantine(conn, &mailbox.name, raw_id, None, &reason, now)?,
+                    },
+                    other => other?,
+                };
+                outcomes.push(outcome);
+            }
+            Ok(outcomes)
+        })
     });
     match attempt {
         Ok(outcomes) => {
@@ -294,6 +304,8 @@ pub fn ingest_in_order(
 
 struct Ctx<'c, 'd> {
     conn: &'c mut Conn,
+    /// What the group read once for all its mails.
+    group: &'c mut Group,
     desk: &'d Desk<'d>,
     mail: &'d InboundMail,
     /// The technician who wrote it, proven as the config asks.

@@ -229,7 +229,7 @@ impl Ctx<'_, '_> {
     /// children and the technicians are told once. `None`: a ticket of its
     /// own.
     pub(super) fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
-        use crate::domain::incident::{similarity, Terms};
+        use crate::domain::incident::{similarity_to, Terms};
         use crate::store::incidents;
         let m = self.desk.settings.major_incident.clone();
         if !m.enabled {
@@ -237,21 +237,24 @@ impl Ctx<'_, '_> {
         }
         let mine = Terms::of(&ticket.subject, &format!("{}\n{text}", ticket.subject), lang);
         incidents::insert_terms(self.conn, ticket.id, &mine.subject, &mine.all)?;
-        let alike = |rows: Vec<incidents::Compared>| -> Vec<(i64, f64)> {
-            rows.into_iter()
-                .map(|(id, subject, all)| (id, similarity(&mine, &Terms { subject, all })))
+        let alike = |rows: &mut dyn Iterator<Item = &incidents::Compared>| -> Vec<(i64, f64)> {
+            rows.map(|(id, subject, all)| (*id, similarity_to(&mine, subject, all)))
                 .filter(|(_, s)| *s >= m.similarity)
                 .collect()
         };
-        let joined = alike(incidents::open_majors(self.conn)?).into_iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        // Read once for the group, kept in step by what its mails change.
+        let joined = alike(&mut self.group.majors(self.conn)?).into_iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        let terms = || Some((mine.subject.clone(), mine.all.clone()));
         if let Some((parent, _)) = joined {
             self.attach(ticket.id, parent)?;
+            self.group.attached(ticket.id, parent, terms());
             let parent = queries::ticket(self.conn, parent)?.ok_or(diesel::result::Error::NotFound)?;
             return Ok(Some(self.major_view(&parent, &[])?));
         }
         let since = self.now - m.window;
-        let similar = alike(incidents::recent_open(self.conn, since, ticket.id, 100)?);
+        let similar = alike(&mut self.group.recent(self.conn, since, ticket.id)?);
         if similar.len() + 1 < m.count {
+            self.group.opened((ticket.id, mine.subject.clone(), mine.all.clone()), ticket.created_at);
             return Ok(None);
         }
         // Raised: a ticket of the desk's own, major, highest impact.
@@ -290,8 +293,10 @@ impl Ctx<'_, '_> {
         let mut children: Vec<i64> = similar.iter().map(|(id, _)| *id).collect();
         children.push(ticket.id);
         children.sort_unstable();
+        self.group.raised((parent.id, mine.subject.clone(), mine.all.clone()));
         for child in &children {
             self.attach(*child, parent.id)?;
+            self.group.attached(*child, parent.id, (*child == ticket.id).then(terms).flatten());
         }
         let view = self.major_view(&parent, &children)?;
         let article = ArticleView { is_new_ticket: true, ..self.article_view(text, true, false) };
@@ -476,7 +481,18 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
             text: call.text.clone(),
             channel: PHONE,
         };
-        let mut ctx = Ctx { conn, desk, mail: &mail, staff: Some(&call.by), raw_id, mailbox: PHONE, now, list: false };
+        let mut group = Group::default();
+        let mut ctx = Ctx {
+            conn,
+            group: &mut group,
+            desk,
+            mail: &mail,
+            staff: Some(&call.by),
+            raw_id,
+            mailbox: PHONE,
+            now,
+            list: false,
+        };
         let id = ctx.open_ticket(None, opening, routing, call.requester.is_some())?;
         let outcome = Outcome::Ticket { ticket: id };
         let reason = format!("recorded by {}", call.by.email);

@@ -51,6 +51,7 @@ pub fn triage<'s>(mail: &InboundMail, settings: &'s Settings) -> Triage<'s> {
 /// caller has it already (see [`prepare`]).
 pub(super) fn process(
     conn: &mut Conn,
+    group: &mut Group,
     desk: &Desk<'_>,
     mailbox: &str,
     raw_id: i64,
@@ -136,7 +137,8 @@ pub(super) fn process(
             _ => {}
         }
     }
-    let mut ctx = Ctx { conn, desk, mail: &mail, staff, raw_id, mailbox, now, list: class.kind == MailKind::List };
+    let list = class.kind == MailKind::List;
+    let mut ctx = Ctx { conn, group, desk, mail: &mail, staff, raw_id, mailbox, now, list };
     let (outcome, reason) = match path {
         Path::Own => {
             (Outcome::Automatic { kind: class.kind, ticket: found.as_ref().map(|t| t.id) }, class.reason.clone())

@@ -54,7 +54,7 @@ pub fn retry_quarantined(store: &Store, desk: &Desk<'_>, id: i64) -> Result<Opti
         }
         let raw = queries::raw_content(conn, entry.raw_message_id)?;
         queries::delete_inbound_for_raw(conn, entry.raw_message_id)?;
-        let outcome = process(conn, desk, &entry.mailbox, entry.raw_message_id, &raw, None)?;
+        let outcome = process(conn, &mut Group::default(), desk, &entry.mailbox, entry.raw_message_id, &raw, None)?;
         match &outcome {
             Outcome::Quarantined { .. } => {}
             _ => queries::release_quarantine(conn, id, now)?,
@@ -211,6 +211,10 @@ impl Ctx<'_, '_> {
     ) -> Result<(), Stop> {
         let closed_at = to.is_closed().then_some(self.now);
         queries::set_status(self.conn, ticket.id, to.as_str(), closed_at, self.now)?;
+        if from.is_closed() != to.is_closed() {
+            // Closed or open again: compared for incidents no longer, or again.
+            self.group.forget();
+        }
         self.event(ticket.id, actor, kind, Some(from.as_str()), Some(to.as_str()), None)
     }
 }

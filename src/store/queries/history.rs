@@ -11,6 +11,9 @@ use crate::store::schema::*;
 use crate::store::{AnyConnection, Conn};
 
 pub fn insert_event(conn: &mut Conn, new: &NewEvent<'_>) -> QResult<()> {
+    if crate::store::behind::hold(conn, new) {
+        return Ok(());
+    }
     // Columns named one by one: PostgreSQL prepares it once (see `insert_ticket`).
     let row = (
         events::ticket_id.eq(new.ticket_id),
@@ -25,6 +28,7 @@ pub fn insert_event(conn: &mut Conn, new: &NewEvent<'_>) -> QResult<()> {
 }
 
 pub fn events(conn: &mut Conn, ticket_id: i64) -> QResult<Vec<Event>> {
+    crate::store::behind::flush(conn)?;
     events::table.filter(events::ticket_id.eq(ticket_id)).order(events::id.asc()).select(Event::as_select()).load(conn)
 }
 

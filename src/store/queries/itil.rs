@@ -24,6 +24,7 @@ pub fn open_tickets_of(conn: &mut Conn, email: &str, at_most: i64) -> QResult<i6
 /// How recently a technician was given a ticket, as the number of that
 /// event (events are numbered in order): for taking turns.
 pub fn last_assigned(conn: &mut Conn, email: &str) -> QResult<Option<i64>> {
+    crate::store::behind::flush(conn)?;
     events::table
         .filter(events::kind.eq(crate::domain::history::EventKind::Assignee.as_str()))
         .filter(events::new_value.eq(email))

@@ -1,0 +1,89 @@
+//! What a group of mails reads once and keeps in step while its mails are
+//! decided, instead of reading it again for each: the tickets a new
+//! incident is compared with. Anything a mail changes that the snapshot
+//! does not follow (a status, an incident set by hand, a mail undone)
+//! drops it, and the next mail that needs it reads it again.
+
+use chrono::NaiveDateTime;
+
+use crate::store::incidents::{self, Compared};
+use crate::store::Conn;
+
+/// The recent open tickets read at most, as `incidents::recent_open`
+/// compares them.
+pub(super) const RECENT: i64 = 100;
+
+#[derive(Debug, Default)]
+pub(crate) struct Group {
+    /// The open tickets outside any incident, with their terms and
+    /// opening, newest first: as read at the group's first new incident,
+    /// with the group's own since.
+    recent: Option<Vec<(Compared, NaiveDateTime)>>,
+    /// The open major incidents and their newest children, as
+    /// `incidents::open_majors` reads them, newest first.
+    majors: Option<(Vec<Compared>, Vec<Compared>)>,
+}
+
+impl Group {
+    /// Forgets what was read: a change the snapshot does not follow.
+    pub(super) fn forget(&mut self) {
+        *self = Group::default();
+    }
+
+    /// The open major incidents and their newest children, each as
+    /// (incident, terms).
+    pub(super) fn majors(&mut self, conn: &mut Conn) -> diesel::QueryResult<impl Iterator<Item = &Compared>> {
+        if self.majors.is_none() {
+            self.majors = Some(incidents::open_majors(conn)?);
+        }
+        let (majors, children) = self.majors.as_ref().map_or((&[][..], &[][..]), |(m, c)| (&m[..], &c[..]));
+        Ok(majors.iter().chain(children))
+    }
+
+    /// The tickets opened since `since` to compare `ticket` with, newest
+    /// first.
+    pub(super) fn recent(
+        &mut self,
+        conn: &mut Conn,
+        since: NaiveDateTime,
+        ticket: i64,
+    ) -> diesel::QueryResult<impl Iterator<Item = &Compared>> {
+        if self.recent.is_none() {
+            self.recent = Some(incidents::recent_open_since(conn, since, RECENT + 1)?);
+        }
+        let rows = self.recent.as_deref().unwrap_or_default();
+        let others = rows.iter().filter(move |((id, _, _), at)| *at >= since && *id != ticket);
+        Ok(others.map(|(c, _)| c).take(RECENT as usize))
+    }
+
+    /// A ticket opened on its own, compared from now on.
+    pub(super) fn opened(&mut self, compared: Compared, at: NaiveDateTime) {
+        if let Some(rows) = &mut self.recent {
+            rows.insert(0, (compared, at));
+            rows.truncate(RECENT as usize + 1);
+        }
+    }
+
+    /// `child` joined the open major incident `parent`: no longer compared
+    /// on its own, but as one of the incident's, with its terms (`terms`
+    /// when it was not compared yet).
+    pub(super) fn attached(&mut self, child: i64, parent: i64, terms: Option<(String, String)>) {
+        let mut terms = terms;
+        if let Some(rows) = &mut self.recent {
+            if let Some(at) = rows.iter().position(|((id, _, _), _)| *id == child) {
+                let ((_, subject, all), _) = rows.remove(at);
+                terms = terms.or(Some((subject, all)));
+            }
+        }
+        let (Some((_, children)), Some((subject, all))) = (&mut self.majors, terms) else { return };
+        children.insert(0, (parent, subject, all));
+        children.truncate(incidents::CHILDREN);
+    }
+
+    /// A major incident raised by the group, with its terms.
+    pub(super) fn raised(&mut self, compared: Compared) {
+        if let Some((majors, _)) = &mut self.majors {
+            majors.insert(0, compared);
+        }
+    }
+}
