@@ -5,6 +5,7 @@ pub mod assign;
 pub mod auth;
 pub mod bounce;
 pub mod calendar;
+pub mod changes;
 pub mod classify;
 pub mod clock;
 pub mod commands;

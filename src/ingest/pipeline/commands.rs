@@ -3,6 +3,7 @@
 //! refusals told back in their language, the `#kb` draft at resolution.
 
 use super::*;
+use crate::domain::changes::{Changes, Current, Effect, Known};
 use crate::notify::render::text_of;
 
 impl Ctx<'_, '_> {
@@ -192,123 +193,31 @@ impl Ctx<'_, '_> {
     ) -> Result<Applied, Stop> {
         let settings = self.desk.settings;
         let old_status: Status = ticket.status.parse().unwrap_or(Status::New);
-        let mut status = old_status;
-        let mut assignee = ticket.assignee.clone();
-        let mut group = ticket.group_name.clone();
-        let (mut impact, mut urgency) = (ticket.impact, ticket.urgency);
-        let mut ttype: TicketType = ticket.ticket_type.parse().unwrap_or(TicketType::Incident);
-        let mut explicit_assign = false;
-        let mut regroup = false;
+        let current = Current {
+            id: ticket.id,
+            status: old_status,
+            assignee: ticket.assignee.clone(),
+            group: ticket.group_name.clone(),
+            impact: ticket.impact,
+            urgency: ticket.urgency,
+            ticket_type: ticket.ticket_type.parse().unwrap_or(TicketType::Incident),
+            major: ticket.major,
+            parent: ticket.parent_id,
+            planned: ticket.planned_at,
+        };
+        // Read what the commands need, decide, then write.
+        let known = self.known(ticket, tech, commands)?;
+        let mut changes = Changes::apply_all(&current, commands, &known);
+        errors.append(&mut changes.refused);
         let actor = tech.email.clone();
-
-        for cmd in commands {
-            let line = cmd.line();
-            let step =
-                |status: &mut Status, to: Status, errors: &mut Vec<(String, Refusal)>| match status.transition(to) {
-                    Ok(next) => *status = next,
-                    Err(e) => errors.push((line.clone(), Refusal::Transition(e))),
-                };
-            match cmd {
-                Command::Status(to) => step(&mut status, *to, &mut errors),
-                Command::Resolve => step(&mut status, Status::Resolved, &mut errors),
-                Command::Unresolved => step(&mut status, Status::Unresolved, &mut errors),
-                Command::Internal => {}
-                Command::Kb => self.event(ticket.id, &actor, EventKind::KbRequested, None, None, None)?,
-                Command::Assign(who) => match who {
-                    Assignee::Me => {
-                        explicit_assign = true;
-                        assignee = Some(tech.email.clone());
-                    }
-                    Assignee::Technician(email) => match settings.technician(email) {
-                        Some(t) => {
-                            explicit_assign = true;
-                            assignee = Some(t.email.clone());
-                        }
-                        None => errors.push((line, Refusal::NotATechnician(email.clone()))),
-                    },
-                    Assignee::Group(g) => {
-                        if settings.group_members(g).next().is_some() {
-                            group = Some(g.clone());
-                            regroup = true;
-                        } else {
-                            errors.push((line, Refusal::EmptyGroup(g.clone())));
-                        }
-                    }
-                },
-                Command::Impact(n) => impact = *n,
-                Command::Urgency(n) => urgency = *n,
-                Command::Type(t) => ttype = *t,
-                Command::Parent(p) => {
-                    if *p == ticket.id {
-                        errors.push((line, Refusal::OwnParent));
-                    } else if queries::ticket(self.conn, *p)?.is_none() {
-                        errors.push((line, Refusal::NoSuchTicket(*p)));
-                    } else {
-                        queries::set_parent(self.conn, ticket.id, *p, self.now)?;
-                        self.group.forget();
-                        let old = ticket.parent_id.map(|x| x.to_string());
-                        self.event(ticket.id, &actor, EventKind::Parent, old.as_deref(), Some(&p.to_string()), None)?;
-                        self.event(*p, &actor, EventKind::Child, None, Some(&ticket.id.to_string()), None)?;
-                    }
-                }
-                Command::Major(on) => {
-                    if *on != ticket.major {
-                        queries::set_major(self.conn, ticket.id, *on, self.now)?;
-                        self.group.forget();
-                        let (old, new) = (ticket.major.to_string(), on.to_string());
-                        self.event(ticket.id, &actor, EventKind::Major, Some(&old), Some(&new), None)?;
-                    }
-                }
-                Command::Plan(local) => {
-                    // Nothing is planned on a ticket that cannot become planned.
-                    if status != Status::Planned {
-                        step(&mut status, Status::Planned, &mut errors);
-                        if status != Status::Planned {
-                            continue;
-                        }
-                    }
-                    let at = local
-                        .and_local_timezone(settings.reader_zone(&tech.email))
-                        .earliest()
-                        .map(|t| t.naive_utc())
-                        .unwrap_or(*local);
-                    queries::set_planned(self.conn, ticket.id, Some(at), self.now)?;
-                    let old = ticket.planned_at.map(|p| p.and_utc().to_rfc3339());
-                    self.event(
-                        ticket.id,
-                        &actor,
-                        EventKind::Planned,
-                        old.as_deref(),
-                        Some(&at.and_utc().to_rfc3339()),
-                        None,
-                    )?;
-                }
-                Command::Requester(email) => {
-                    let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
-                    if c.id != ticket.requester_id {
-                        let old = queries::contact(self.conn, ticket.requester_id)?.email;
-                        queries::set_requester(self.conn, ticket.id, c.id, self.now)?;
-                        self.event(ticket.id, &actor, EventKind::Requester, Some(&old), Some(email), None)?;
-                    }
-                }
-                Command::Watch(email) => {
-                    let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
-                    queries::add_watcher(self.conn, ticket.id, c.id)?;
-                    self.event(ticket.id, &actor, EventKind::WatcherAdded, None, Some(email), None)?;
-                }
-                Command::Unwatch(email) => {
-                    let removed = match queries::contact_by_email(self.conn, email)? {
-                        Some(c) => queries::remove_watcher(self.conn, ticket.id, c.id)?,
-                        None => false,
-                    };
-                    if removed {
-                        self.event(ticket.id, &actor, EventKind::WatcherRemoved, Some(email), None, None)?;
-                    } else {
-                        errors.push((line, Refusal::NotFollowing(email.clone())));
-                    }
-                }
-            }
+        for effect in &changes.effects {
+            self.write_effect(ticket, &actor, effect)?;
         }
+        let mut status = changes.status;
+        let mut assignee = changes.assignee.clone();
+        let group = changes.group.clone();
+        let (impact, urgency, ttype) = (changes.impact, changes.urgency, changes.ticket_type);
+        let (explicit_assign, regroup) = (changes.named, changes.regroup);
 
         let commanded = status != old_status;
         // Handed to a group: someone of that group takes it, unless the
@@ -365,6 +274,115 @@ impl Ctx<'_, '_> {
             self.set_status(ticket, old_status, status, &actor, EventKind::Status)?;
         }
         Ok(Applied { old_status, status, commanded, handed_to, errors })
+    }
+}
+
+impl<'d> Ctx<'_, 'd> {
+    /// What `commands` need to know beyond the ticket, read at once.
+    fn known(&mut self, ticket: &Ticket, tech: &Technician, commands: &[Command]) -> Result<Read<'d>, Stop> {
+        let mut read = Read {
+            settings: self.desk.settings,
+            me: tech.email.clone(),
+            existing: Vec::new(),
+            watchers: Vec::new(),
+            requester: String::new(),
+        };
+        for command in commands {
+            match command {
+                Command::Parent(p) if queries::ticket(self.conn, *p)?.is_some() => read.existing.push(*p),
+                Command::Unwatch(_) if read.watchers.is_empty() => {
+                    read.watchers = queries::watchers(self.conn, ticket.id)?.into_iter().map(|c| c.email).collect();
+                }
+                Command::Requester(_) if read.requester.is_empty() => {
+                    read.requester = queries::contact(self.conn, ticket.requester_id)?.email;
+                }
+                _ => {}
+            }
+        }
+        Ok(read)
+    }
+
+    /// Writes a change made where its command stands, with its events.
+    fn write_effect(&mut self, ticket: &Ticket, actor: &str, effect: &Effect) -> Result<(), Stop> {
+        match effect {
+            Effect::KbRequested => self.event(ticket.id, actor, EventKind::KbRequested, None, None, None)?,
+            Effect::Parent { old, new } => {
+                queries::set_parent(self.conn, ticket.id, *new, self.now)?;
+                self.group.forget();
+                let old = old.map(|x| x.to_string());
+                self.event(ticket.id, actor, EventKind::Parent, old.as_deref(), Some(&new.to_string()), None)?;
+                self.event(*new, actor, EventKind::Child, None, Some(&ticket.id.to_string()), None)?;
+            }
+            Effect::Major { old, new } => {
+                queries::set_major(self.conn, ticket.id, *new, self.now)?;
+                self.group.forget();
+                let (old, new) = (old.to_string(), new.to_string());
+                self.event(ticket.id, actor, EventKind::Major, Some(&old), Some(&new), None)?;
+            }
+            Effect::Planned { old, at } => {
+                queries::set_planned(self.conn, ticket.id, Some(*at), self.now)?;
+                let old = old.map(|p| p.and_utc().to_rfc3339());
+                let new = at.and_utc().to_rfc3339();
+                self.event(ticket.id, actor, EventKind::Planned, old.as_deref(), Some(&new), None)?;
+            }
+            Effect::Requester { old, new } => {
+                let c = queries::upsert_contact(self.conn, new, "", None, self.now)?;
+                if c.id != ticket.requester_id {
+                    queries::set_requester(self.conn, ticket.id, c.id, self.now)?;
+                    self.event(ticket.id, actor, EventKind::Requester, Some(old), Some(new), None)?;
+                }
+            }
+            Effect::Watch(email) => {
+                let c = queries::upsert_contact(self.conn, email, "", None, self.now)?;
+                queries::add_watcher(self.conn, ticket.id, c.id)?;
+                self.event(ticket.id, actor, EventKind::WatcherAdded, None, Some(email), None)?;
+            }
+            Effect::Unwatch(email) => {
+                if let Some(c) = queries::contact_by_email(self.conn, email)? {
+                    queries::remove_watcher(self.conn, ticket.id, c.id)?;
+                }
+                self.event(ticket.id, actor, EventKind::WatcherRemoved, Some(email), None, None)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a technician's commands on a ticket need to know, read before
+/// they are decided.
+struct Read<'a> {
+    settings: &'a Settings,
+    me: String,
+    /// The tickets named by `#parent` that exist.
+    existing: Vec<i64>,
+    /// Who followed the ticket (read for `#unwatch`).
+    watchers: Vec<String>,
+    /// The requester's address (read for `#requester`).
+    requester: String,
+}
+
+impl Known for Read<'_> {
+    fn me(&self) -> &str {
+        &self.me
+    }
+    fn technician(&self, email: &str) -> Option<String> {
+        self.settings.technician(email).map(|t| t.email.clone())
+    }
+    fn group_has_members(&self, group: &str) -> bool {
+        self.settings.group_members(group).next().is_some()
+    }
+    fn ticket_exists(&self, id: i64) -> bool {
+        self.existing.contains(&id)
+    }
+    fn follows(&self, email: &str) -> bool {
+        self.watchers.iter().any(|w| w.eq_ignore_ascii_case(email))
+    }
+    fn requester(&self) -> &str {
+        &self.requester
+    }
+    fn in_utc(&self, local: NaiveDateTime) -> NaiveDateTime {
+        let zone = self.settings.reader_zone(&self.me);
+        local.and_local_timezone(zone).earliest().map(|t| t.naive_utc()).unwrap_or(local)
     }
 }
 

@@ -31,7 +31,7 @@ use serde_json::Value;
 use super::routing::{auto_assign, route, Routing};
 use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
 use crate::domain::classify::{classify, MailKind};
-use crate::domain::commands::{Assignee, Command, Refusal};
+use crate::domain::commands::{Command, Refusal};
 use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
 use crate::domain::survey;
 use crate::domain::thanks::thanks_only;
