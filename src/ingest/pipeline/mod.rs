@@ -1,25 +1,20 @@
-//! The pipeline for a group of mails: each is hashed and decoded on every
-//! core, then, in one transaction, stored, triaged ([`triage`]), sent down
-//! its path — a new ticket ([`open`]), a reply on one ([`reply`]), a
-//! technician's commands ([`commands`]) — with who is told ([`notices`]),
-//! and written ([`write`]). A mail that cannot be processed is quarantined
-//! with the reason, in that same transaction, so nothing is ever dropped.
+//! The pipeline for a group of mails: triage → decide → write. Each mail
+//! is hashed and decoded on every core, then, in one transaction, stored,
+//! triaged ([`triage`]), decided ([`decide`]: a new ticket, a reply on
+//! one, a technician's commands, who is told) and written ([`write`]; a
+//! group's events are written behind, `store::behind`). A mail that
+//! cannot be processed is quarantined with the reason, in that same
+//! transaction, so nothing is ever dropped.
 
-mod commands;
-mod group;
-mod notices;
-mod open;
-mod reply;
+mod decide;
 mod triage;
 mod write;
 
-pub(crate) use open::Opening;
-pub use open::{open_by_hand, Call, PHONE};
+pub(crate) use decide::Opening;
+pub use decide::{open_by_hand, Call, PHONE};
 pub use write::retry_quarantined;
 // What one stage takes from another.
-use group::Group;
-use notices::tell_too_large;
-use reply::find_ticket;
+use decide::{find_ticket, tell_too_large, Group};
 use triage::process;
 pub use triage::{triage, Path, Triage};
 use write::{intake, quarantine};

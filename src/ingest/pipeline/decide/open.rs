@@ -7,13 +7,13 @@ use super::*;
 
 impl Ctx<'_, '_> {
     /// Opens a ticket for this mail, routed by the rules.
-    pub(super) fn open_routed(&mut self, related: Option<i64>, answer: bool) -> Result<i64, Stop> {
+    pub(crate) fn open_routed(&mut self, related: Option<i64>, answer: bool) -> Result<i64, Stop> {
         let opening = Opening::of_mail(self.desk.settings, self.mail, self.staff, self.list);
         let routing = route(self.desk.settings, self.mailbox, self.mail, &opening.requester.email);
         self.open_ticket(related, opening, routing, answer)
     }
 
-    pub(super) fn open_ticket(
+    pub(crate) fn open_ticket(
         &mut self,
         related: Option<i64>,
         opening: Opening,
@@ -174,7 +174,7 @@ impl Ctx<'_, '_> {
     /// The requester's other tickets, open or closed lately, for the
     /// technicians' notice of a new one (`history`); the one most alike to
     /// it, if any, is linked to it in both histories.
-    pub(super) fn requester_history(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Value, Stop> {
+    pub(crate) fn requester_history(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Value, Stop> {
         use crate::domain::incident::{similarity, Terms};
         const RECENTLY_CLOSED_DAYS: i64 = 30;
         const LISTED: i64 = 5;
@@ -228,7 +228,7 @@ impl Ctx<'_, '_> {
     /// included) are alike, one major incident is raised, they become its
     /// children and the technicians are told once. `None`: a ticket of its
     /// own.
-    pub(super) fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
+    pub(crate) fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
         use crate::domain::incident::{similarity_to, Terms};
         use crate::store::incidents;
         let m = self.desk.settings.major_incident.clone();
@@ -307,7 +307,7 @@ impl Ctx<'_, '_> {
     }
 
     /// Makes `child` a child of the major incident `parent`.
-    pub(super) fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
+    pub(crate) fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
         queries::set_parent(self.conn, child, parent, self.now)?;
         self.event(child, "guichet", EventKind::Parent, None, Some(&parent.to_string()), None)?;
         self.event(parent, "guichet", EventKind::Child, None, Some(&child.to_string()), None)
@@ -316,7 +316,7 @@ impl Ctx<'_, '_> {
     /// The `major` section of the templates for incident `parent`, its
     /// children counted, those of `listed` named (the technicians' mail
     /// lists the tickets that raised it; a requester's, none).
-    pub(super) fn major_view(&mut self, parent: &Ticket, listed: &[i64]) -> Result<Major, Stop> {
+    pub(crate) fn major_view(&mut self, parent: &Ticket, listed: &[i64]) -> Result<Major, Stop> {
         let mut children = Vec::with_capacity(listed.len());
         for id in listed {
             let Some(t) = queries::ticket(self.conn, *id)? else { continue };
@@ -336,7 +336,7 @@ impl Ctx<'_, '_> {
 
     /// The published articles that answer a new ticket's `text`, recorded
     /// as suggested to it, as the `kb` section of its acknowledgement.
-    pub(super) fn suggest_articles(
+    pub(crate) fn suggest_articles(
         &mut self,
         ticket: &Ticket,
         lang: Lang,
@@ -369,7 +369,7 @@ impl Ctx<'_, '_> {
 }
 
 /// A new ticket's major incident, as the templates see it.
-pub(super) struct Major {
+pub(crate) struct Major {
     view: serde_json::Value,
 }
 
@@ -523,7 +523,7 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
 impl Ctx<'_, '_> {
     /// A mail that threads onto no ticket: held by a rule, gathered on a
     /// monitoring event, or a new ticket.
-    pub(super) fn new_mail(
+    pub(crate) fn new_mail(
         &mut self,
         opening: Opening,
         routing: Routing,
@@ -544,7 +544,7 @@ impl Ctx<'_, '_> {
 
     /// Monitoring: one open ticket per key. A repeated alert is counted on
     /// it; a recovery resolves it.
-    pub(super) fn monitoring_event(
+    pub(crate) fn monitoring_event(
         &mut self,
         key: &str,
         opening: Opening,

@@ -9,7 +9,7 @@ use crate::notify::render::text_of;
 impl Ctx<'_, '_> {
     /// A technician wrote on a ticket: apply their commands, keep the mail
     /// as an article, and send it on to the requester unless internal.
-    pub(super) fn technician_mail(&mut self, ticket: &Ticket) -> Result<(), Stop> {
+    pub(crate) fn technician_mail(&mut self, ticket: &Ticket) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let Some(tech) = self.staff.cloned() else { return Ok(()) };
         let parsed = crate::domain::commands::parse(&self.mail.text);
@@ -107,7 +107,7 @@ impl Ctx<'_, '_> {
     /// The latest notices technicians got about `ticket`: their texts, for
     /// whatever a technician's mail quotes, pastes or forwards of them, and
     /// whether the one this mail replies to is an alert whose answer is a note.
-    pub(super) fn answered_notices(&mut self, ticket: &Ticket) -> Result<Answered, Stop> {
+    pub(crate) fn answered_notices(&mut self, ticket: &Ticket) -> Result<Answered, Stop> {
         // A long ticket's oldest notices are not what a reply quotes.
         const RECENT: i64 = 20;
         let notices = queries::staff_notices(self.conn, ticket.id, RECENT)?;
@@ -127,7 +127,7 @@ impl Ctx<'_, '_> {
     }
 
     /// Written to the ticket's note address (the `Reply-To` of an alert).
-    pub(super) fn to_note_address(&self) -> bool {
+    pub(crate) fn to_note_address(&self) -> bool {
         let m = self.mail;
         let recipients =
             m.to.iter().chain(&m.cc).map(|x| x.email.as_str()).chain(m.delivered_to.iter().map(String::as_str));
@@ -137,7 +137,7 @@ impl Ctx<'_, '_> {
     /// A resolved ticket a technician marked `#kb` (on this mail or an
     /// earlier one) becomes a draft article, once. Its solution is the
     /// last answer that carried `#kb`, or else the resolving one.
-    pub(super) fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
+    pub(crate) fn draft_article(&mut self, ticket: &Ticket, actor: &str, solution: &str) -> Result<(), Stop> {
         let events = queries::events(self.conn, ticket.id)?;
         if !events.iter().any(|e| e.kind() == Ok(EventKind::KbRequested)) {
             return Ok(());
@@ -155,7 +155,7 @@ impl Ctx<'_, '_> {
     }
 
     /// Answers each refused command to the technician, with the reason.
-    pub(super) fn refuse(
+    pub(crate) fn refuse(
         &mut self,
         ticket: &Ticket,
         tech: &Technician,
@@ -183,7 +183,7 @@ impl Ctx<'_, '_> {
     /// Carries out a technician's commands on a ticket and records each
     /// change. `take` lets the technician take an unowned ticket by
     /// answering it.
-    pub(super) fn apply_commands(
+    pub(crate) fn apply_commands(
         &mut self,
         ticket: &Ticket,
         tech: &Technician,
@@ -387,7 +387,7 @@ impl Known for Read<'_> {
 }
 
 /// The notices to technicians a technician's mail answers.
-pub(super) struct Answered {
+pub(crate) struct Answered {
     texts: Vec<String>,
     answers_note: bool,
     /// Why one of the notices could not be read back (its template broken
@@ -396,12 +396,12 @@ pub(super) struct Answered {
 }
 
 /// What a technician's commands did.
-pub(super) struct Applied {
+pub(crate) struct Applied {
     old_status: Status,
     status: Status,
     /// The status moved because they asked (not just taken).
     commanded: bool,
     /// The ticket's new assignee, when it changed.
     handed_to: Option<String>,
-    pub(super) errors: Vec<(String, Refusal)>,
+    pub(crate) errors: Vec<(String, Refusal)>,
 }

@@ -11,7 +11,7 @@ use crate::store::Conn;
 
 /// The recent open tickets read at most, as `incidents::recent_open`
 /// compares them.
-pub(super) const RECENT: i64 = 100;
+pub(crate) const RECENT: i64 = 100;
 
 #[derive(Debug, Default)]
 pub(crate) struct Group {
@@ -26,13 +26,13 @@ pub(crate) struct Group {
 
 impl Group {
     /// Forgets what was read: a change the snapshot does not follow.
-    pub(super) fn forget(&mut self) {
+    pub(crate) fn forget(&mut self) {
         *self = Group::default();
     }
 
     /// The open major incidents and their newest children, each as
     /// (incident, terms).
-    pub(super) fn majors(&mut self, conn: &mut Conn) -> diesel::QueryResult<impl Iterator<Item = &Compared>> {
+    pub(crate) fn majors(&mut self, conn: &mut Conn) -> diesel::QueryResult<impl Iterator<Item = &Compared>> {
         if self.majors.is_none() {
             self.majors = Some(incidents::open_majors(conn)?);
         }
@@ -42,7 +42,7 @@ impl Group {
 
     /// The tickets opened since `since` to compare `ticket` with, newest
     /// first.
-    pub(super) fn recent(
+    pub(crate) fn recent(
         &mut self,
         conn: &mut Conn,
         since: NaiveDateTime,
@@ -57,7 +57,7 @@ impl Group {
     }
 
     /// A ticket opened on its own, compared from now on.
-    pub(super) fn opened(&mut self, compared: Compared, at: NaiveDateTime) {
+    pub(crate) fn opened(&mut self, compared: Compared, at: NaiveDateTime) {
         if let Some(rows) = &mut self.recent {
             rows.insert(0, (compared, at));
             rows.truncate(RECENT as usize + 1);
@@ -67,7 +67,7 @@ impl Group {
     /// `child` joined the open major incident `parent`: no longer compared
     /// on its own, but as one of the incident's, with its terms (`terms`
     /// when it was not compared yet).
-    pub(super) fn attached(&mut self, child: i64, parent: i64, terms: Option<(String, String)>) {
+    pub(crate) fn attached(&mut self, child: i64, parent: i64, terms: Option<(String, String)>) {
         let mut terms = terms;
         if let Some(rows) = &mut self.recent {
             if let Some(at) = rows.iter().position(|((id, _, _), _)| *id == child) {
@@ -81,7 +81,7 @@ impl Group {
     }
 
     /// A major incident raised by the group, with its terms.
-    pub(super) fn raised(&mut self, compared: Compared) {
+    pub(crate) fn raised(&mut self, compared: Compared) {
         if let Some((majors, _)) = &mut self.majors {
             majors.insert(0, compared);
         }

@@ -6,7 +6,7 @@ use super::*;
 /// Tells the sender of a mail over the size limit that it was not taken
 /// in, from the support address it was sent to. Not for automatic mail,
 /// and only within the automatic-mail limits. Returns who was told.
-pub(super) fn tell_too_large(
+pub(crate) fn tell_too_large(
     conn: &mut Conn,
     desk: &Desk<'_>,
     mailbox: &str,
@@ -45,7 +45,7 @@ pub(super) fn tell_too_large(
 }
 
 impl Ctx<'_, '_> {
-    pub(super) fn article_view(&self, text: &str, is_new_ticket: bool, internal: bool) -> ArticleView {
+    pub(crate) fn article_view(&self, text: &str, is_new_ticket: bool, internal: bool) -> ArticleView {
         let m = self.mail;
         ArticleView {
             from_name: m.from.name.clone(),
@@ -62,11 +62,11 @@ impl Ctx<'_, '_> {
     }
 
     /// Tells a technician a ticket is now theirs.
-    pub(super) fn notify_assignee(&mut self, ticket: &Ticket, email: &str, article: ArticleView) -> Result<(), Stop> {
+    pub(crate) fn notify_assignee(&mut self, ticket: &Ticket, email: &str, article: ArticleView) -> Result<(), Stop> {
         self.notify_assignee_with(ticket, email, article, &Value::Null)
     }
 
-    pub(super) fn notify_assignee_with(
+    pub(crate) fn notify_assignee_with(
         &mut self,
         ticket: &Ticket,
         email: &str,
@@ -82,7 +82,7 @@ impl Ctx<'_, '_> {
     /// Tells the assignee; or, when nobody has the ticket, its group's
     /// technicians (every technician when it has no group); one mail per
     /// language.
-    pub(super) fn notify_technicians(
+    pub(crate) fn notify_technicians(
         &mut self,
         ticket: &Ticket,
         template: &str,
@@ -91,7 +91,7 @@ impl Ctx<'_, '_> {
         self.notify_technicians_with(ticket, template, article, &serde_json::Value::Null)
     }
 
-    pub(super) fn notify_technicians_with(
+    pub(crate) fn notify_technicians_with(
         &mut self,
         ticket: &Ticket,
         template: &str,
@@ -116,7 +116,7 @@ impl Ctx<'_, '_> {
 
     /// Closing a parent (a problem, a major incident) closes its open
     /// children the same way, and tells each requester.
-    pub(super) fn resolve_children(
+    pub(crate) fn resolve_children(
         &mut self,
         parent: &Ticket,
         actor: &str,
@@ -145,7 +145,7 @@ impl Ctx<'_, '_> {
 
     /// Tells `to` (in the ticket's language) of a status change made for
     /// them, with `text` as the words that came with it.
-    pub(super) fn tell_status(
+    pub(crate) fn tell_status(
         &mut self,
         ticket: &Ticket,
         to: Mailbox,

@@ -4,7 +4,7 @@
 use super::*;
 
 /// Threading, in order of precedence: subject tag, references, plus address.
-pub(super) fn find_ticket(
+pub(crate) fn find_ticket(
     conn: &mut Conn,
     desk: &Desk<'_>,
     mail: &InboundMail,
@@ -32,7 +32,7 @@ pub(super) fn find_ticket(
 
 /// Who wrote a mail, relative to the ticket it threads onto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Role {
+pub(crate) enum Role {
     Requester,
     Watcher,
     Technician,
@@ -56,7 +56,7 @@ impl Role {
 }
 
 impl Ctx<'_, '_> {
-    pub(super) fn role(&mut self, ticket: &Ticket) -> Result<Role, Stop> {
+    pub(crate) fn role(&mut self, ticket: &Ticket) -> Result<Role, Stop> {
         let sender = &self.mail.from.email;
         if self.staff.is_some() {
             return Ok(Role::Technician);
@@ -70,7 +70,7 @@ impl Ctx<'_, '_> {
         Ok(Role::Stranger)
     }
 
-    pub(super) fn person_mail(&mut self, ticket: Ticket, answer: bool) -> Result<(Outcome, String), Stop> {
+    pub(crate) fn person_mail(&mut self, ticket: Ticket, answer: bool) -> Result<(Outcome, String), Stop> {
         let role = self.role(&ticket)?;
         let reason = format!("{} on ticket {}", role.as_str(), ticket.id);
         match role {
@@ -145,7 +145,7 @@ impl Ctx<'_, '_> {
     /// or words that leave no doubt) and their words are recorded, and the
     /// ticket stays closed — unless they say the problem is back, which
     /// goes on as any reply to the ticket. `None`: not an answer.
-    pub(super) fn survey_answer(&mut self, ticket: &Ticket, reason: &str) -> Result<Option<(Outcome, String)>, Stop> {
+    pub(crate) fn survey_answer(&mut self, ticket: &Ticket, reason: &str) -> Result<Option<(Outcome, String)>, Stop> {
         let Some(survey) = queries::survey_by_message_ids(self.conn, &self.mail.references)? else { return Ok(None) };
         if survey.ticket_id != ticket.id {
             return Ok(None);
@@ -169,7 +169,7 @@ impl Ctx<'_, '_> {
     /// solved the problem: the ticket is resolved as self-service, the
     /// best suggested article counted as useful, the technicians told, the
     /// requester sent the usual closing word. `None`: not such a reply.
-    pub(super) fn self_service(&mut self, ticket: &Ticket, reason: &str) -> Result<Option<(Outcome, String)>, Stop> {
+    pub(crate) fn self_service(&mut self, ticket: &Ticket, reason: &str) -> Result<Option<(Outcome, String)>, Stop> {
         let status: Status = ticket.status.parse().unwrap_or(Status::New);
         if status.is_closed() {
             return Ok(None);
@@ -200,7 +200,7 @@ impl Ctx<'_, '_> {
     }
 
     /// Everyone else a participant wrote to follows the ticket from now on.
-    pub(super) fn add_watchers(&mut self, ticket: &Ticket, requester: &str) -> Result<(), Stop> {
+    pub(crate) fn add_watchers(&mut self, ticket: &Ticket, requester: &str) -> Result<(), Stop> {
         let settings = self.desk.settings;
         let ours = settings.our_addresses();
         let mut known: std::collections::HashSet<String> =
@@ -237,7 +237,7 @@ impl Ctx<'_, '_> {
     /// undeliverable (no automatic mail for `limits.undeliverable_days`);
     /// on the ticket of the returned mail each failure is an event, and the
     /// technicians are told. Returns what to add to the mail's reason.
-    pub(super) fn delivery_failed(&mut self, ticket: Option<&Ticket>) -> Result<String, Stop> {
+    pub(crate) fn delivery_failed(&mut self, ticket: Option<&Ticket>) -> Result<String, Stop> {
         let settings = self.desk.settings;
         let ours = settings.our_addresses();
         let report = &self.mail.report;
