@@ -127,6 +127,17 @@ pub fn flush(conn: &mut Conn) -> diesel::QueryResult<()> {
     }
 }
 
+/// Where the last event of `kind` with `new_value` stands among those
+/// held for `conn` and not written yet, if one is: it is newer than any
+/// written (events are numbered in the order they are written).
+pub(crate) fn last_held(conn: &Conn, kind: EventKind, new_value: &str) -> Option<usize> {
+    with(conn, |g| {
+        let unwritten = &g.rows[g.written..];
+        unwritten.iter().rposition(|e| e.kind == kind && e.new_value.as_deref() == Some(new_value))
+    })
+    .flatten()
+}
+
 /// Where a savepoint starts, in the events of `conn`'s group.
 pub(crate) fn mark(conn: &Conn) -> Option<Mark> {
     with(conn, |g| Mark { written: g.written, held: g.rows.len() })

@@ -21,12 +21,16 @@ pub fn open_tickets_of(conn: &mut Conn, email: &str, at_most: i64) -> QResult<i6
     Ok(ids.len() as i64)
 }
 
-/// How recently a technician was given a ticket, as the number of that
-/// event (events are numbered in order): for taking turns.
+/// How recently a technician was given a ticket, for taking turns: the
+/// number of that event (events are numbered in order), or, for one a
+/// group of mails holds and has not written yet, a number above all.
 pub fn last_assigned(conn: &mut Conn, email: &str) -> QResult<Option<i64>> {
-    crate::store::behind::flush(conn)?;
+    use crate::domain::history::EventKind;
+    if let Some(at) = crate::store::behind::last_held(conn, EventKind::Assignee, email) {
+        return Ok(Some(i64::MAX / 2 + at as i64));
+    }
     events::table
-        .filter(events::kind.eq(crate::domain::history::EventKind::Assignee.as_str()))
+        .filter(events::kind.eq(EventKind::Assignee.as_str()))
         .filter(events::new_value.eq(email))
         .select(diesel::dsl::max(events::id))
         .first(conn)
