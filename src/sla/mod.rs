@@ -154,10 +154,33 @@ pub fn sync(
     responded: bool,
     now: DateTime<Utc>,
 ) -> Result<(), diesel::result::Error> {
+    sync_from(conn, settings, ticket, responded, now, false)
+}
+
+/// [`sync`] for a ticket opened in this transaction, `ticket` as it
+/// stands: it has no timers and no survey yet, so none are read.
+pub fn start(
+    conn: &mut Conn,
+    settings: &Settings,
+    ticket: &Ticket,
+    responded: bool,
+    now: DateTime<Utc>,
+) -> Result<(), diesel::result::Error> {
+    sync_from(conn, settings, ticket, responded, now, true)
+}
+
+fn sync_from(
+    conn: &mut Conn,
+    settings: &Settings,
+    ticket: &Ticket,
+    responded: bool,
+    now: DateTime<Utc>,
+    new: bool,
+) -> Result<(), diesel::result::Error> {
     let status: Status = ticket.status.parse().unwrap_or(Status::New);
     let ttype: TicketType = ticket.ticket_type.parse().unwrap_or(TicketType::Incident);
     let policy = settings.sla_policy(ticket.priority, ttype, ticket.group_name.as_deref());
-    let rows = queries::sla_timers(conn, ticket.id)?;
+    let rows = if new { Vec::new() } else { queries::sla_timers(conn, ticket.id)? };
     for kind in [TimerKind::FirstResponse, TimerKind::Resolution] {
         let row = rows.iter().find(|r| r.kind == kind.as_str());
         let wanted = policy.and_then(|p| target(p, kind).map(|t| (p, t)));
@@ -229,7 +252,7 @@ pub fn sync(
             }
         }
     }
-    survey::sync(conn, settings, ticket, status, now)
+    survey::sync(conn, settings, ticket, status, now, new)
 }
 
 /// `running`, `paused`, `met`, `breached`, or `breached (stopped)`.

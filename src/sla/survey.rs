@@ -38,8 +38,10 @@ pub(super) fn sync(
     ticket: &Ticket,
     status: Status,
     now: DateTime<Utc>,
+    new: bool,
 ) -> Result<(), diesel::result::Error> {
-    let survey = queries::survey_of(conn, ticket.id)?;
+    // A ticket opened in this transaction has none yet.
+    let survey = if new { None } else { queries::survey_of(conn, ticket.id)? };
     let due = (now + settings.survey.delay).naive_utc();
     match (status, survey) {
         (Status::Resolved, None) if settings.survey.enabled => {

@@ -205,6 +205,7 @@ mod tests {
             urgency: 3,
             priority: 3,
             related_id: None,
+            parent_id: None,
             requester_id: who.id,
             major: false,
             assignee: None,

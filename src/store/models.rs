@@ -63,6 +63,8 @@ pub struct NewTicket<'a> {
     pub urgency: i32,
     pub priority: i32,
     pub related_id: Option<i64>,
+    /// The major incident it belongs to.
+    pub parent_id: Option<i64>,
     pub requester_id: i64,
     pub major: bool,
     pub assignee: Option<&'a str>,

@@ -193,6 +193,12 @@ impl Ctx<'_, '_> {
         Ok(id)
     }
 
+    /// Starts the SLA timers (and survey) of a ticket this mail opened,
+    /// `ticket` as it stands now.
+    pub(super) fn start_timers(&mut self, ticket: &Ticket, responded: bool) -> Result<(), Stop> {
+        Ok(sla::start(self.conn, self.desk.settings, ticket, responded, self.desk.now)?)
+    }
+
     /// Keeps the ticket's SLA timers and survey in step with its new state.
     pub(super) fn timers(&mut self, ticket: i64, responded: bool) -> Result<(), Stop> {
         if let Some(t) = queries::ticket(self.conn, ticket)? {

@@ -23,6 +23,7 @@ pub fn insert_ticket(conn: &mut Conn, new: &NewTicket<'_>) -> QResult<Ticket> {
         tickets::urgency.eq(new.urgency),
         tickets::priority.eq(new.priority),
         tickets::related_id.eq(new.related_id),
+        tickets::parent_id.eq(new.parent_id),
         tickets::requester_id.eq(new.requester_id),
         tickets::major.eq(new.major),
         tickets::assignee.eq(new.assignee),

@@ -5,6 +5,12 @@
 
 use super::*;
 
+/// A new incident's terms, and the open major incident it joins.
+pub(crate) struct Joining {
+    terms: crate::domain::incident::Terms,
+    parent: Option<i64>,
+}
+
 impl Ctx<'_, '_> {
     /// Opens a ticket for this mail, routed by the rules.
     pub(crate) fn open_routed(&mut self, related: Option<i64>, answer: bool) -> Result<i64, Stop> {
@@ -39,19 +45,43 @@ impl Ctx<'_, '_> {
         }
         // Every mail about the ticket goes out from the address it came in by.
         let desk_address = settings.mailbox(self.mailbox).map_or(settings.desk_address(), |b| b.address.as_str());
+        let trimmed = trim_reply(&opening.text);
+        let internal = r.internal;
+        // Decided before the ticket is written, so that it is written once:
+        // the major incident it joins (a requester's incident may be one of
+        // many about the same outage) and, with no technician's commands to
+        // come first, who takes it (a rule's assignee, else the automatic
+        // choice in the group).
+        let compared = opening.by.is_none() && !internal && r.ticket_type == TicketType::Incident;
+        let joining = if compared { Some(self.incident_to_join(&subject, lang, &trimmed)?) } else { None };
+        let mut chosen = None;
+        if opening.by.is_none() {
+            chosen = match (&r.assignee, &r.group) {
+                (Some(a), _) => Some((a.clone(), None)),
+                (None, Some(g)) => {
+                    let choice =
+                        auto_assign(Some(self.conn), settings, self.desk.now, g, r.category.as_deref(), &r.tags)?;
+                    Some((choice.assignee.unwrap_or_default(), Some(choice.why)))
+                }
+                (None, None) => None,
+            };
+        }
+        let assignee = chosen.as_ref().map(|(who, _)| who.as_str()).filter(|who| !who.is_empty());
+        let status = if assignee.is_some() { Status::Assigned } else { Status::New };
         let ticket = queries::insert_ticket(
             self.conn,
             &NewTicket {
                 subject: &subject,
                 ticket_type: r.ticket_type.as_str(),
-                status: Status::New.as_str(),
+                status: status.as_str(),
                 impact: r.impact,
                 urgency: r.urgency,
                 priority: r.priority,
                 related_id: related,
+                parent_id: joining.as_ref().and_then(|j| j.parent),
                 requester_id: requester.id,
                 major: r.major,
-                assignee: None,
+                assignee,
                 group_name: r.group.as_deref(),
                 category: r.category.as_deref(),
                 event_key: r.event_key.as_deref(),
@@ -82,15 +112,11 @@ impl Ctx<'_, '_> {
             self.event(old, &actor, EventKind::FollowedBy, None, Some(&ticket.id.to_string()), None)?;
         }
         self.add_watchers(&ticket, &requester.email)?;
-        let trimmed = trim_reply(&opening.text);
-        let internal = r.internal;
         let role = if opening.by.is_some() { AuthorRole::Technician } else { AuthorRole::Requester };
         self.article(&ticket, Direction::In, Visibility::internal_if(internal), role, &trimmed)?;
-        // A requester's incident may be one of many about the same outage.
-        let major = if opening.by.is_none() && !internal && r.ticket_type == TicketType::Incident {
-            self.major_incident(&ticket, lang, &trimmed)?
-        } else {
-            None
+        let major = match joining {
+            Some(joining) => self.major_incident(&ticket, joining, &trimmed)?,
+            None => None,
         };
 
         // A technician's commands (a forward, a call) come next; then a rule's
@@ -101,7 +127,17 @@ impl Ctx<'_, '_> {
             ticket = queries::ticket(self.conn, ticket.id)?.unwrap_or(ticket);
             self.refuse(&ticket, tech, &applied.errors, &trimmed, internal)?;
         }
-        if ticket.assignee.is_none() {
+        if let Some((who, why)) = &chosen {
+            // Written with the ticket: its history tells it here.
+            if let Some(why) = why {
+                self.event(ticket.id, "guichet", EventKind::Assignment, None, Some(why), None)?;
+            }
+            if !who.is_empty() {
+                self.event(ticket.id, "guichet", EventKind::Assignee, None, Some(who), None)?;
+                let (from, to) = (Some(Status::New.as_str()), Some(Status::Assigned.as_str()));
+                self.event(ticket.id, "guichet", EventKind::Status, from, to, None)?;
+            }
+        } else if ticket.assignee.is_none() {
             let chosen = match (&r.assignee, &ticket.group_name) {
                 (Some(a), _) => Some(a.clone()),
                 (None, Some(g)) => {
@@ -167,7 +203,8 @@ impl Ctx<'_, '_> {
             let view = ArticleView { attachments: Vec::new(), ..self.article_view("", false, true) };
             self.notify_technicians_with(&ticket, "delivery_failed", view, &details)?;
         }
-        self.timers(ticket.id, talked)?;
+        // The ticket as written: only a raised incident changed it since (its parent).
+        self.start_timers(&ticket, talked)?;
         Ok(ticket.id)
     }
 
@@ -222,35 +259,58 @@ impl Ctx<'_, '_> {
         Ok(serde_json::json!({ "history": { "has_tickets": true, "tickets": listed, "related": related } }))
     }
 
-    /// Compares a requester's new incident with the open major incidents
-    /// (it joins the most alike one) and with the tickets opened within
-    /// `[major_incident] window_minutes`: when `count` of them (it
-    /// included) are alike, one major incident is raised, they become its
-    /// children and the technicians are told once. `None`: a ticket of its
-    /// own.
-    pub(crate) fn major_incident(&mut self, ticket: &Ticket, lang: Lang, text: &str) -> Result<Option<Major>, Stop> {
+    /// Compares a requester's new incident, before it is written, with the
+    /// open major incidents: the one it joins, if any, with its terms.
+    pub(crate) fn incident_to_join(&mut self, subject: &str, lang: Lang, text: &str) -> Result<Joining, Stop> {
         use crate::domain::incident::{similarity_to, Terms};
+        let m = &self.desk.settings.major_incident;
+        let terms = Terms::of(subject, &format!("{subject}\n{text}"), lang);
+        if !m.enabled {
+            return Ok(Joining { terms, parent: None });
+        }
+        // Read once for the group, kept in step by what its mails change.
+        let parent = self
+            .group
+            .majors(self.conn)?
+            .map(|(id, subject, all)| (*id, similarity_to(&terms, subject, all)))
+            .filter(|(_, s)| *s >= m.similarity)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(id, _)| id);
+        Ok(Joining { terms, parent })
+    }
+
+    /// A requester's new incident: written as a child of the major
+    /// incident it joins ([`Self::incident_to_join`]), or compared with the
+    /// tickets opened within `[major_incident] window_minutes`: when
+    /// `count` of them (it included) are alike, one major incident is
+    /// raised, they become its children and the technicians are told
+    /// once. `None`: a ticket of its own.
+    pub(crate) fn major_incident(
+        &mut self,
+        ticket: &Ticket,
+        joining: Joining,
+        text: &str,
+    ) -> Result<Option<Major>, Stop> {
+        use crate::domain::incident::similarity_to;
         use crate::store::incidents;
         let m = self.desk.settings.major_incident.clone();
         if !m.enabled {
             return Ok(None);
         }
-        let mine = Terms::of(&ticket.subject, &format!("{}\n{text}", ticket.subject), lang);
+        let Joining { terms: mine, parent } = joining;
         incidents::insert_terms(self.conn, ticket.id, &mine.subject, &mine.all)?;
+        let terms = || Some((mine.subject.clone(), mine.all.clone()));
+        if let Some(parent) = parent {
+            self.attached(ticket.id, parent)?;
+            self.group.attached(ticket.id, parent, terms());
+            let parent = queries::ticket(self.conn, parent)?.ok_or(diesel::result::Error::NotFound)?;
+            return Ok(Some(self.major_view(&parent, &[])?));
+        }
         let alike = |rows: &mut dyn Iterator<Item = &incidents::Compared>| -> Vec<(i64, f64)> {
             rows.map(|(id, subject, all)| (*id, similarity_to(&mine, subject, all)))
                 .filter(|(_, s)| *s >= m.similarity)
                 .collect()
         };
-        // Read once for the group, kept in step by what its mails change.
-        let joined = alike(&mut self.group.majors(self.conn)?).into_iter().max_by(|a, b| a.1.total_cmp(&b.1));
-        let terms = || Some((mine.subject.clone(), mine.all.clone()));
-        if let Some((parent, _)) = joined {
-            self.attach(ticket.id, parent)?;
-            self.group.attached(ticket.id, parent, terms());
-            let parent = queries::ticket(self.conn, parent)?.ok_or(diesel::result::Error::NotFound)?;
-            return Ok(Some(self.major_view(&parent, &[])?));
-        }
         let since = self.now - m.window;
         let similar = alike(&mut self.group.recent(self.conn, since, ticket.id)?);
         if similar.len() + 1 < m.count {
@@ -272,6 +332,7 @@ impl Ctx<'_, '_> {
                 urgency,
                 priority: settings.tickets.priority_matrix.priority(1, urgency),
                 related_id: None,
+                parent_id: None,
                 requester_id: desk.id,
                 major: true,
                 assignee: None,
@@ -309,6 +370,11 @@ impl Ctx<'_, '_> {
     /// Makes `child` a child of the major incident `parent`.
     pub(crate) fn attach(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
         queries::set_parent(self.conn, child, parent, self.now)?;
+        self.attached(child, parent)
+    }
+
+    /// Records that `child` is a child of the major incident `parent`.
+    fn attached(&mut self, child: i64, parent: i64) -> Result<(), Stop> {
         self.event(child, "guichet", EventKind::Parent, None, Some(&parent.to_string()), None)?;
         self.event(parent, "guichet", EventKind::Child, None, Some(&child.to_string()), None)
     }
