@@ -6,6 +6,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::domain::incident::Hashed;
 use crate::store::incidents::{self, Compared};
 use crate::store::Conn;
 
@@ -13,15 +14,23 @@ use crate::store::Conn;
 /// compares them.
 pub(crate) const RECENT: i64 = 100;
 
+/// A ticket compared, as kept: (ticket, or its incident for a child; its
+/// terms as numbers).
+pub(crate) type Kept = (i64, Hashed);
+
+fn kept((id, subject, all): Compared) -> Kept {
+    (id, Hashed::of(&subject, &all))
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Group {
     /// The open tickets outside any incident, with their terms and
     /// opening, newest first: as read at the group's first new incident,
     /// with the group's own since.
-    recent: Option<Vec<(Compared, NaiveDateTime)>>,
+    recent: Option<Vec<(Kept, NaiveDateTime)>>,
     /// The open major incidents and their newest children, as
     /// `incidents::open_majors` reads them, newest first.
-    majors: Option<(Vec<Compared>, Vec<Compared>)>,
+    majors: Option<(Vec<Kept>, Vec<Kept>)>,
 }
 
 impl Group {
@@ -32,9 +41,10 @@ impl Group {
 
     /// The open major incidents and their newest children, each as
     /// (incident, terms).
-    pub(crate) fn majors(&mut self, conn: &mut Conn) -> diesel::QueryResult<impl Iterator<Item = &Compared>> {
+    pub(crate) fn majors(&mut self, conn: &mut Conn) -> diesel::QueryResult<impl Iterator<Item = &Kept>> {
         if self.majors.is_none() {
-            self.majors = Some(incidents::open_majors(conn)?);
+            let (majors, children) = incidents::open_majors(conn)?;
+            self.majors = Some((majors.into_iter().map(kept).collect(), children.into_iter().map(kept).collect()));
         }
         let (majors, children) = self.majors.as_ref().map_or((&[][..], &[][..]), |(m, c)| (&m[..], &c[..]));
         Ok(majors.iter().chain(children))
@@ -47,17 +57,18 @@ impl Group {
         conn: &mut Conn,
         since: NaiveDateTime,
         ticket: i64,
-    ) -> diesel::QueryResult<impl Iterator<Item = &Compared>> {
+    ) -> diesel::QueryResult<impl Iterator<Item = &Kept>> {
         if self.recent.is_none() {
-            self.recent = Some(incidents::recent_open_since(conn, since, RECENT + 1)?);
+            let rows = incidents::recent_open_since(conn, since, RECENT + 1)?;
+            self.recent = Some(rows.into_iter().map(|(c, at)| (kept(c), at)).collect());
         }
         let rows = self.recent.as_deref().unwrap_or_default();
-        let others = rows.iter().filter(move |((id, _, _), at)| *at >= since && *id != ticket);
+        let others = rows.iter().filter(move |((id, _), at)| *at >= since && *id != ticket);
         Ok(others.map(|(c, _)| c).take(RECENT as usize))
     }
 
     /// A ticket opened on its own, compared from now on.
-    pub(crate) fn opened(&mut self, compared: Compared, at: NaiveDateTime) {
+    pub(crate) fn opened(&mut self, compared: Kept, at: NaiveDateTime) {
         if let Some(rows) = &mut self.recent {
             rows.insert(0, (compared, at));
             rows.truncate(RECENT as usize + 1);
@@ -67,21 +78,21 @@ impl Group {
     /// `child` joined the open major incident `parent`: no longer compared
     /// on its own, but as one of the incident's, with its terms (`terms`
     /// when it was not compared yet).
-    pub(crate) fn attached(&mut self, child: i64, parent: i64, terms: Option<(String, String)>) {
+    pub(crate) fn attached(&mut self, child: i64, parent: i64, terms: Option<Hashed>) {
         let mut terms = terms;
         if let Some(rows) = &mut self.recent {
-            if let Some(at) = rows.iter().position(|((id, _, _), _)| *id == child) {
-                let ((_, subject, all), _) = rows.remove(at);
-                terms = terms.or(Some((subject, all)));
+            if let Some(at) = rows.iter().position(|((id, _), _)| *id == child) {
+                let ((_, hashed), _) = rows.remove(at);
+                terms = terms.or(Some(hashed));
             }
         }
-        let (Some((_, children)), Some((subject, all))) = (&mut self.majors, terms) else { return };
-        children.insert(0, (parent, subject, all));
+        let (Some((_, children)), Some(terms)) = (&mut self.majors, terms) else { return };
+        children.insert(0, (parent, terms));
         children.truncate(incidents::CHILDREN);
     }
 
     /// A major incident raised by the group, with its terms.
-    pub(crate) fn raised(&mut self, compared: Compared) {
+    pub(crate) fn raised(&mut self, compared: Kept) {
         if let Some((majors, _)) = &mut self.majors {
             majors.insert(0, compared);
         }

@@ -5,9 +5,11 @@
 
 use super::*;
 
-/// A new incident's terms, and the open major incident it joins.
+/// A new incident's terms (as stored, as compared), and the open major
+/// incident it joins.
 pub(crate) struct Joining {
     terms: crate::domain::incident::Terms,
+    hashed: crate::domain::incident::Hashed,
     parent: Option<i64>,
 }
 
@@ -262,21 +264,22 @@ impl Ctx<'_, '_> {
     /// Compares a requester's new incident, before it is written, with the
     /// open major incidents: the one it joins, if any, with its terms.
     pub(crate) fn incident_to_join(&mut self, subject: &str, lang: Lang, text: &str) -> Result<Joining, Stop> {
-        use crate::domain::incident::{similarity_to, Terms};
+        use crate::domain::incident::{similarity_hashed, Hashed, Terms};
         let m = &self.desk.settings.major_incident;
         let terms = Terms::of(subject, &format!("{subject}\n{text}"), lang);
+        let hashed = Hashed::from(&terms);
         if !m.enabled {
-            return Ok(Joining { terms, parent: None });
+            return Ok(Joining { terms, hashed, parent: None });
         }
         // Read once for the group, kept in step by what its mails change.
         let parent = self
             .group
             .majors(self.conn)?
-            .map(|(id, subject, all)| (*id, similarity_to(&terms, subject, all)))
+            .map(|(id, theirs)| (*id, similarity_hashed(&hashed, theirs)))
             .filter(|(_, s)| *s >= m.similarity)
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(id, _)| id);
-        Ok(Joining { terms, parent })
+        Ok(Joining { terms, hashed, parent })
     }
 
     /// A requester's new incident: written as a child of the major
@@ -291,30 +294,30 @@ impl Ctx<'_, '_> {
         joining: Joining,
         text: &str,
     ) -> Result<Option<Major>, Stop> {
-        use crate::domain::incident::similarity_to;
+        use crate::domain::incident::{similarity_hashed, Hashed};
         use crate::store::incidents;
         let m = self.desk.settings.major_incident.clone();
         if !m.enabled {
             return Ok(None);
         }
-        let Joining { terms: mine, parent } = joining;
+        let Joining { terms: mine, hashed, parent } = joining;
         incidents::insert_terms(self.conn, ticket.id, &mine.subject, &mine.all)?;
-        let terms = || Some((mine.subject.clone(), mine.all.clone()));
+        let terms = || Some(hashed.clone());
         if let Some(parent) = parent {
             self.attached(ticket.id, parent)?;
             self.group.attached(ticket.id, parent, terms());
             let parent = queries::ticket(self.conn, parent)?.ok_or(diesel::result::Error::NotFound)?;
             return Ok(Some(self.major_view(&parent, &[])?));
         }
-        let alike = |rows: &mut dyn Iterator<Item = &incidents::Compared>| -> Vec<(i64, f64)> {
-            rows.map(|(id, subject, all)| (*id, similarity_to(&mine, subject, all)))
+        let alike = |rows: &mut dyn Iterator<Item = &(i64, Hashed)>| -> Vec<(i64, f64)> {
+            rows.map(|(id, theirs)| (*id, similarity_hashed(&hashed, theirs)))
                 .filter(|(_, s)| *s >= m.similarity)
                 .collect()
         };
         let since = self.now - m.window;
         let similar = alike(&mut self.group.recent(self.conn, since, ticket.id)?);
         if similar.len() + 1 < m.count {
-            self.group.opened((ticket.id, mine.subject.clone(), mine.all.clone()), ticket.created_at);
+            self.group.opened((ticket.id, hashed.clone()), ticket.created_at);
             return Ok(None);
         }
         // Raised: a ticket of the desk's own, major, highest impact.
@@ -354,7 +357,7 @@ impl Ctx<'_, '_> {
         let mut children: Vec<i64> = similar.iter().map(|(id, _)| *id).collect();
         children.push(ticket.id);
         children.sort_unstable();
-        self.group.raised((parent.id, mine.subject.clone(), mine.all.clone()));
+        self.group.raised((parent.id, hashed.clone()));
         for child in &children {
             self.attach(*child, parent.id)?;
             self.group.attached(*child, parent.id, (*child == ticket.id).then(terms).flatten());
