@@ -85,19 +85,24 @@ pub fn open_majors(conn: &mut Conn) -> QResult<(Vec<Compared>, Vec<Compared>)> {
         .select((tickets::id, ticket_terms::subject_terms, ticket_terms::terms))
         .load(conn)?;
     let ids: Vec<i64> = majors.iter().map(|r| r.0).collect();
-    if ids.is_empty() {
-        return Ok((majors, Vec::new()));
-    }
     // Read once for a group of mails (`ingest::pipeline`): the newest, as
-    // the later mails of a flood are worded.
-    let children: Vec<(Option<i64>, String, String)> = tickets::table
-        .inner_join(ticket_terms::table)
-        .filter(tickets::parent_id.eq_any(&ids))
-        .order(tickets::id.desc())
-        .limit(CHILDREN as i64)
-        .select((tickets::parent_id, ticket_terms::subject_terms, ticket_terms::terms))
-        .load(conn)?;
-    Ok((majors, children.into_iter().filter_map(|(p, s, a)| Some((p?, s, a))).collect()))
+    // the later mails of a flood are worded; each incident's from the
+    // index (`tickets_parent_newest`), however many it holds.
+    let mut children: Vec<(i64, Option<i64>, String, String)> = Vec::new();
+    for id in ids {
+        let newest: Vec<(i64, Option<i64>, String, String)> = tickets::table
+            .inner_join(ticket_terms::table)
+            .filter(tickets::parent_id.eq(id))
+            .order(tickets::id.desc())
+            .limit(CHILDREN as i64)
+            .select((tickets::id, tickets::parent_id, ticket_terms::subject_terms, ticket_terms::terms))
+            .load(conn)?;
+        children.extend(newest);
+    }
+    children.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
+    children.truncate(CHILDREN);
+    let children = children.into_iter().map(|(_, p, s, a)| (p, s, a));
+    Ok((majors, children.filter_map(|(p, s, a)| Some((p?, s, a))).collect()))
 }
 
 /// How many tickets `parent` holds.

@@ -31,6 +31,8 @@ pub(crate) struct Group {
     /// The open major incidents and their newest children, as
     /// `incidents::open_majors` reads them, newest first.
     majors: Option<(Vec<Kept>, Vec<Kept>)>,
+    /// How many children each major incident holds, as counted once.
+    counts: std::collections::HashMap<i64, i64>,
 }
 
 impl Group {
@@ -67,6 +69,16 @@ impl Group {
         Ok(others.map(|(c, _)| c).take(RECENT as usize))
     }
 
+    /// How many children the major incident `parent` holds.
+    pub(crate) fn children_of(&mut self, conn: &mut Conn, parent: i64) -> diesel::QueryResult<i64> {
+        if let Some(n) = self.counts.get(&parent) {
+            return Ok(*n);
+        }
+        let n = incidents::count_children(conn, parent)?;
+        self.counts.insert(parent, n);
+        Ok(n)
+    }
+
     /// A ticket opened on its own, compared from now on.
     pub(crate) fn opened(&mut self, compared: Kept, at: NaiveDateTime) {
         if let Some(rows) = &mut self.recent {
@@ -79,6 +91,9 @@ impl Group {
     /// on its own, but as one of the incident's, with its terms (`terms`
     /// when it was not compared yet).
     pub(crate) fn attached(&mut self, child: i64, parent: i64, terms: Option<Hashed>) {
+        if let Some(n) = self.counts.get_mut(&parent) {
+            *n += 1;
+        }
         let mut terms = terms;
         if let Some(rows) = &mut self.recent {
             if let Some(at) = rows.iter().position(|((id, _), _)| *id == child) {

@@ -396,7 +396,7 @@ impl Ctx<'_, '_> {
         let view = serde_json::json!({
             "number": parent.id,
             "subject": parent.subject,
-            "count": crate::store::incidents::count_children(self.conn, parent.id)?,
+            "count": self.group.children_of(self.conn, parent.id)?,
             "window_minutes": self.desk.settings.major_incident.window.num_minutes(),
             "children": children,
         });
