@@ -10,10 +10,9 @@ use chrono::NaiveDateTime;
 use super::commands::{Assignee, Command, Refusal};
 use super::ticket::{Status, TicketType};
 
-/// The ticket as the commands find it.
+/// What commands change on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Current {
-    pub id: i64,
+pub struct State {
     pub status: Status,
     pub assignee: Option<String>,
     pub group: Option<String>,
@@ -21,8 +20,15 @@ pub struct Current {
     pub urgency: i32,
     pub ticket_type: TicketType,
     pub major: bool,
+}
+
+/// The ticket as the commands find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Current {
+    pub id: i64,
     pub parent: Option<i64>,
     pub planned: Option<NaiveDateTime>,
+    pub state: State,
 }
 
 /// What the commands need to know beyond the ticket.
@@ -57,13 +63,7 @@ pub enum Effect {
 /// way, and the commands refused with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changes {
-    pub status: Status,
-    pub assignee: Option<String>,
-    pub group: Option<String>,
-    pub impact: i32,
-    pub urgency: i32,
-    pub ticket_type: TicketType,
-    pub major: bool,
+    pub state: State,
     /// A technician was named (`#assign me`, `#assign bob@example.test`).
     pub named: bool,
     /// Handed to a group (`#assign group:network`): someone of it takes it
@@ -79,13 +79,7 @@ impl Changes {
     /// No change yet: the ticket as it stands.
     pub fn of(t: &Current) -> Changes {
         Changes {
-            status: t.status,
-            assignee: t.assignee.clone(),
-            group: t.group.clone(),
-            impact: t.impact,
-            urgency: t.urgency,
-            ticket_type: t.ticket_type,
-            major: t.major,
+            state: t.state.clone(),
             named: false,
             regroup: false,
             effects: Vec::new(),
@@ -107,7 +101,7 @@ impl Changes {
     }
 
     fn step(&mut self, to: Status) -> Result<(), Refusal> {
-        self.status = self.status.transition(to).map_err(Refusal::Transition)?;
+        self.state.status = self.state.status.transition(to).map_err(Refusal::Transition)?;
         Ok(())
     }
 
@@ -130,23 +124,23 @@ impl Command {
             Command::Kb => changes.effects.push(Effect::KbRequested),
             Command::Assign(Assignee::Me) => {
                 changes.named = true;
-                changes.assignee = Some(known.me().to_string());
+                changes.state.assignee = Some(known.me().to_string());
             }
             Command::Assign(Assignee::Technician(email)) => {
                 let who = known.technician(email).ok_or_else(|| Refusal::NotATechnician(email.clone()))?;
                 changes.named = true;
-                changes.assignee = Some(who);
+                changes.state.assignee = Some(who);
             }
             Command::Assign(Assignee::Group(g)) => {
                 if !known.group_has_members(g) {
                     return Err(Refusal::EmptyGroup(g.clone()));
                 }
-                changes.group = Some(g.clone());
+                changes.state.group = Some(g.clone());
                 changes.regroup = true;
             }
-            Command::Impact(n) => changes.impact = *n,
-            Command::Urgency(n) => changes.urgency = *n,
-            Command::Type(t) => changes.ticket_type = *t,
+            Command::Impact(n) => changes.state.impact = *n,
+            Command::Urgency(n) => changes.state.urgency = *n,
+            Command::Type(t) => changes.state.ticket_type = *t,
             Command::Parent(p) => {
                 if *p == ticket.id {
                     return Err(Refusal::OwnParent);
@@ -157,14 +151,14 @@ impl Command {
                 changes.effects.push(Effect::Parent { old: ticket.parent, new: *p });
             }
             Command::Major(on) => {
-                if *on != changes.major {
-                    changes.effects.push(Effect::Major { old: changes.major, new: *on });
-                    changes.major = *on;
+                if *on != changes.state.major {
+                    changes.effects.push(Effect::Major { old: changes.state.major, new: *on });
+                    changes.state.major = *on;
                 }
             }
             Command::Plan(local) => {
                 // Nothing is planned on a ticket that cannot become planned.
-                if changes.status != Status::Planned {
+                if changes.state.status != Status::Planned {
                     changes.step(Status::Planned)?;
                 }
                 changes.effects.push(Effect::Planned { old: ticket.planned, at: known.in_utc(*local) });
@@ -223,8 +217,7 @@ mod tests {
     }
 
     fn ticket() -> Current {
-        Current {
-            id: 7,
+        let state = State {
             status: Status::New,
             assignee: None,
             group: None,
@@ -232,9 +225,13 @@ mod tests {
             urgency: 3,
             ticket_type: TicketType::Incident,
             major: false,
-            parent: None,
-            planned: None,
-        }
+        };
+        Current { id: 7, parent: None, planned: None, state }
+    }
+
+    fn with_status(status: Status) -> Current {
+        let t = ticket();
+        Current { state: State { status, ..t.state }, ..t }
     }
 
     fn apply(lines: &str, t: &Current) -> Changes {
@@ -245,12 +242,12 @@ mod tests {
 
     #[test]
     fn commands_change_the_ticket_in_order_and_a_refused_one_leaves_the_rest() {
-        let t = Current { status: Status::Assigned, ..ticket() };
+        let t = with_status(Status::Assigned);
         let c = apply("#assign LEA@example.test\n#urgency 1\n#parent 500\n#resolve\n#status pending\n#kb\n", &t);
-        assert_eq!(c.assignee.as_deref(), Some("lea@example.test"));
+        assert_eq!(c.state.assignee.as_deref(), Some("lea@example.test"));
         assert!(c.named && !c.regroup);
-        assert_eq!((c.impact, c.urgency), (3, 1));
-        assert_eq!(c.status, Status::Resolved);
+        assert_eq!((c.state.impact, c.state.urgency), (3, 1));
+        assert_eq!(c.state.status, Status::Resolved);
         assert_eq!(c.effects, [Effect::KbRequested]);
         let refused: Vec<&str> = c.refused.iter().map(|(line, _)| line.as_str()).collect();
         assert_eq!(refused, ["#parent 500", "#status pending"]);
@@ -261,15 +258,15 @@ mod tests {
     #[test]
     fn nobody_is_assigned_who_is_not_a_technician_and_no_empty_group_takes_a_ticket() {
         let c = apply("#assign mallory@example.test\n#assign group:void\n#assign group:network\n", &ticket());
-        assert_eq!(c.assignee, None);
-        assert_eq!(c.group.as_deref(), Some("network"));
+        assert_eq!(c.state.assignee, None);
+        assert_eq!(c.state.group.as_deref(), Some("network"));
         assert!(c.regroup && !c.named);
         assert_eq!(
             c.refused.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
             [Refusal::NotATechnician("mallory@example.test".into()), Refusal::EmptyGroup("void".into())]
         );
         let me = apply("#assign me\n", &ticket());
-        assert_eq!(me.assignee.as_deref(), Some("paul@example.test"));
+        assert_eq!(me.state.assignee.as_deref(), Some("paul@example.test"));
     }
 
     #[test]
@@ -278,8 +275,8 @@ mod tests {
         assert_eq!(c.refused[0].1, Refusal::OwnParent);
         let at = NaiveDateTime::parse_from_str("2026-12-07 08:30", "%Y-%m-%d %H:%M").unwrap();
         assert_eq!(c.effects, [Effect::Parent { old: None, new: 3 }, Effect::Planned { old: None, at }]);
-        assert_eq!(c.status, Status::Planned);
-        let closed = Current { status: Status::Resolved, ..ticket() };
+        assert_eq!(c.state.status, Status::Planned);
+        let closed = with_status(Status::Resolved);
         let c = apply("#plan 2026-12-07 09:30\n", &closed);
         assert!(c.effects.is_empty());
         assert!(matches!(c.refused[0].1, Refusal::Transition(_)));
@@ -303,6 +300,6 @@ mod tests {
                 Effect::Major { old: false, new: true },
             ]
         );
-        assert!(c.major);
+        assert!(c.state.major);
     }
 }

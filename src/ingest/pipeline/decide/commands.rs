@@ -3,7 +3,7 @@
 //! refusals told back in their language, the `#kb` draft at resolution.
 
 use super::*;
-use crate::domain::changes::{Changes, Current, Effect, Known};
+use crate::domain::changes::{Changes, Current, Effect, Known, State};
 use crate::notify::render::text_of;
 
 impl Ctx<'_, '_> {
@@ -193,8 +193,7 @@ impl Ctx<'_, '_> {
     ) -> Result<Applied, Stop> {
         let settings = self.desk.settings;
         let old_status: Status = ticket.status.parse().unwrap_or(Status::New);
-        let current = Current {
-            id: ticket.id,
+        let state = State {
             status: old_status,
             assignee: ticket.assignee.clone(),
             group: ticket.group_name.clone(),
@@ -202,9 +201,8 @@ impl Ctx<'_, '_> {
             urgency: ticket.urgency,
             ticket_type: ticket.ticket_type.parse().unwrap_or(TicketType::Incident),
             major: ticket.major,
-            parent: ticket.parent_id,
-            planned: ticket.planned_at,
         };
+        let current = Current { id: ticket.id, parent: ticket.parent_id, planned: ticket.planned_at, state };
         // Read what the commands need, decide, then write.
         let known = self.known(ticket, tech, commands)?;
         let mut changes = Changes::apply_all(&current, commands, &known);
@@ -213,10 +211,8 @@ impl Ctx<'_, '_> {
         for effect in &changes.effects {
             self.write_effect(ticket, &actor, effect)?;
         }
-        let mut status = changes.status;
-        let mut assignee = changes.assignee.clone();
-        let group = changes.group.clone();
-        let (impact, urgency, ttype) = (changes.impact, changes.urgency, changes.ticket_type);
+        let State { status, assignee, group, impact, urgency, ticket_type: ttype, .. } = changes.state;
+        let (mut status, mut assignee) = (status, assignee);
         let (explicit_assign, regroup) = (changes.named, changes.regroup);
 
         let commanded = status != old_status;
