@@ -174,8 +174,10 @@ impl Ctx<'_, '_> {
                 if visibility == Visibility::Public && role != AuthorRole::Technician { "public" } else { "staff" };
             queries::record_message_id(self.conn, mid, ticket.id, Direction::In, audience, self.now)?;
         }
-        // A ticket opened by this very mail is as fresh as it gets.
-        if ticket.updated_at < self.now {
+        // A ticket opened by this very mail is as fresh as it gets (to the
+        // microsecond PostgreSQL keeps).
+        use chrono::SubsecRound;
+        if ticket.updated_at.trunc_subsecs(6) < self.now.trunc_subsecs(6) {
             queries::touch_ticket(self.conn, ticket.id, self.now)?;
         }
         self.event(ticket.id, &m.from.email, EventKind::Article, None, Some(visibility.as_str()), Some(id))?;
