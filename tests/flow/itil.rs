@@ -5,7 +5,7 @@ use crate::common::harness::*;
 use crate::common::team::*;
 use crate::common::*;
 use guichet::domain::classify::MailKind;
-use guichet::domain::history::Visibility;
+use guichet::domain::history::{EventKind, Visibility};
 use guichet::ingest::pipeline::Outcome;
 use guichet::store::queries::{self, TicketFilter};
 
@@ -331,4 +331,30 @@ fn monitoring_alerts_gather_on_one_ticket_per_key_and_a_recovery_resolves_it() {
     // The next failure is a new ticket.
     assert!(matches!(alert("PROBLEM", "web01", "e6@x.test"), Outcome::Ticket { .. }));
     assert_eq!(h.tickets().len(), 3);
+}
+
+#[test]
+fn alike_incidents_in_one_group_raise_one_major_incident_holding_each_once() {
+    let h = Harness::with("\n[major_incident]\nenabled = true\ncount = 3\n");
+    let body = "Le VPN ne se connecte plus, impossible de travailler.";
+    let carol = mail("carol@example.test", "VPN en panne", "vpn1@example.test", "", body);
+    let dave = mail("dave@example.test", "Plus de VPN", "vpn2@example.test", "", body);
+    let erin = mail("erin@example.test", "Problème de VPN", "vpn3@example.test", "", body);
+    let later = mail("fred@example.test", "VPN toujours en panne", "vpn4@example.test", "", body);
+    // One group, as a source hands them over: the later mails see the
+    // earlier ones' tickets without reading them again.
+    h.ingest_group(&[&carol, &dave, &erin, &later]);
+    let tickets = h.tickets();
+    let majors: Vec<_> = tickets.iter().filter(|t| t.major).collect();
+    assert_eq!(majors.len(), 1, "{tickets:?}");
+    let parent = majors[0].id;
+    let children: Vec<i64> = tickets.iter().filter(|t| t.parent_id == Some(parent)).map(|t| t.id).collect();
+    assert_eq!(children.len(), 4, "{tickets:?}");
+    // The technicians are told once, of the three that raised it.
+    let alerts = h.queued("major_incident");
+    assert_eq!(alerts.len(), 2, "one a technician");
+    assert!(alerts[0].text().contains("3 demandes semblables"), "{}", alerts[0].text());
+    let parent = h.ticket(parent);
+    assert_eq!(parent.children.len(), 4);
+    assert_eq!(parent.events.iter().filter(|e| e.kind() == Ok(EventKind::Child)).count(), 4);
 }

@@ -82,6 +82,10 @@ impl Group {
     /// A ticket opened on its own, compared from now on.
     pub(crate) fn opened(&mut self, compared: Kept, at: NaiveDateTime) {
         if let Some(rows) = &mut self.recent {
+            // Read with its terms already written: it is there once.
+            if rows.iter().any(|((id, _), _)| *id == compared.0) {
+                return;
+            }
             rows.insert(0, (compared, at));
             rows.truncate(RECENT as usize + 1);
         }

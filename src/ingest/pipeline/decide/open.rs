@@ -357,6 +357,7 @@ impl Ctx<'_, '_> {
         let mut children: Vec<i64> = similar.iter().map(|(id, _)| *id).collect();
         children.push(ticket.id);
         children.sort_unstable();
+        children.dedup();
         self.group.raised((parent.id, hashed.clone()));
         for child in &children {
             self.attach(*child, parent.id)?;
