@@ -6,6 +6,7 @@
 
 mod commands;
 mod group;
+mod incident;
 mod notices;
 mod open;
 mod reply;
