@@ -69,6 +69,7 @@ const PEOPLE_TEMPLATES: &[&str] = &[
     "auto_closed",
     "survey",
     "major_incident_status",
+    "my_tickets",
 ];
 const STAFF_TEMPLATES: &[&str] = &[
     "new_article",
@@ -80,6 +81,7 @@ const STAFF_TEMPLATES: &[&str] = &[
     "low_rating",
     "delivery_failed",
     "major_incident",
+    "queue",
 ];
 
 #[test]

@@ -129,6 +129,7 @@ pub fn print_outcome(name: &str, outcome: &Outcome, json: bool) {
         Outcome::Duplicate { ticket } => {
             format!("already stored{}", ticket.map(|t| format!(" (ticket #{t})")).unwrap_or_default())
         }
+        Outcome::Answered { question } => format!("question `{question}` answered, nothing opened"),
     };
     println!("{name}: {what}");
 }

@@ -48,6 +48,10 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     let before = match triage.path {
         Path::NoSender => Some(format!("held in quarantine: {}", crate::mail::inbound::Unusable::NoSender)),
         Path::Person => None,
+        Path::Ask => Some(format!(
+            "a question ({}): answered by mail, opens no ticket, no rule applies",
+            triage.question.as_ref().map(|q| q.name()).unwrap_or_default()
+        )),
         Path::Own | Path::Automatic => Some(format!(
             "{} mail ({}): recorded, opens no ticket, no rule applies",
             triage.class.kind.as_str(),

@@ -50,6 +50,7 @@ fn label(o: &Outcome) -> &'static str {
         Outcome::Automatic { .. } => "automatic mails recorded",
         Outcome::Quarantined { .. } => "quarantined",
         Outcome::Duplicate { .. } => "duplicates",
+        Outcome::Answered { .. } => "questions answered",
     }
 }
 

@@ -1,6 +1,7 @@
 //! The functional core: data in, decisions out. Nothing in here performs
 //! I/O or imports tokio, diesel or lettre.
 
+pub mod ask;
 pub mod assign;
 pub mod auth;
 pub mod bounce;

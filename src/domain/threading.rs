@@ -77,15 +77,18 @@ pub fn to_note_address<'a>(recipients: impl IntoIterator<Item = &'a str>, our_ad
     recipients.into_iter().any(|addr| plus_address(addr, our_addresses).is_some_and(|(_, note)| note))
 }
 
-/// The ticket number of a plus address of ours, and whether it is the note address.
-fn plus_address(addr: &str, our_addresses: &[String]) -> Option<(i64, bool)> {
+/// What follows the `+` of a plus address of ours, in lower case
+/// (`support+status@…` gives `status`).
+pub fn plus_detail(addr: &str, our_addresses: &[String]) -> Option<String> {
     let (local, domain) = addr.trim().rsplit_once('@')?;
     let (base, detail) = local.split_once('+')?;
     let plain = format!("{base}@{domain}").to_ascii_lowercase();
-    if !our_addresses.iter().any(|a| a.eq_ignore_ascii_case(&plain)) {
-        return None;
-    }
-    let lower = detail.to_ascii_lowercase();
+    our_addresses.iter().any(|a| a.eq_ignore_ascii_case(&plain)).then(|| detail.to_ascii_lowercase())
+}
+
+/// The ticket number of a plus address of ours, and whether it is the note address.
+fn plus_address(addr: &str, our_addresses: &[String]) -> Option<(i64, bool)> {
+    let lower = plus_detail(addr, our_addresses)?;
     match lower.strip_suffix(NOTE_SUFFIX) {
         Some(number) => Some((number.parse().ok()?, true)),
         None => Some((lower.parse().ok()?, false)),

@@ -36,6 +36,7 @@ pub struct TemplateContext {
     pub history: HistoryValues,
     pub mail: MailValues,
     pub login: LoginValues,
+    pub queue: QueueValues,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -278,6 +279,61 @@ pub struct LoginValues {
     pub action: String,
 }
 
+/// A list of tickets answered by mail: a technician's `#list` or `#show`,
+/// a requester's "my tickets".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueValues {
+    /// `mine`, `group`, `unassigned`, `breached`, `show`, `unclear` or
+    /// `requests`: what was asked, for the template's heading.
+    pub kind: String,
+    /// The line as the technician wrote it.
+    pub asked: String,
+    /// The group asked for (`#list group NAME`).
+    pub group: String,
+    /// Open tickets, due soonest first; at most a mail's worth.
+    pub tickets: Vec<QueueTicket>,
+    /// How many there are in all, and how many the mail leaves out.
+    pub count: i64,
+    pub more: i64,
+    /// `#show`: the ticket's last articles, oldest first.
+    pub articles: Vec<QueueArticle>,
+    /// How to write a question, for an unclear one.
+    pub forms: Vec<String>,
+    /// Why nothing could be listed (no such group, no such ticket).
+    pub refusal: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueTicket {
+    pub number: i64,
+    pub subject: String,
+    pub status: String,
+    pub status_label: String,
+    pub priority: i64,
+    pub priority_label: String,
+    /// The nearest SLA target not met yet, in the reader's words; empty
+    /// when none runs.
+    pub due: String,
+    pub breached: bool,
+    /// Since when it waits for the requester, in the reader's words.
+    pub pending_since: String,
+    pub requester_name: String,
+    pub assignee_name: String,
+    pub group: String,
+    pub opened: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueArticle {
+    pub from_name: String,
+    pub when: String,
+    pub internal: bool,
+    pub text: String,
+}
+
 impl TemplateContext {
     /// These values as handlebars reads them.
     pub fn to_value(&self) -> serde_json::Value {
@@ -448,6 +504,36 @@ impl TemplateContext {
                 address: "support@example.test".into(),
                 reason: "OAuth2 grant of `support` refused: invalid_grant (refresh token revoked)".into(),
                 action: "guichet auth login support".into(),
+            },
+            queue: QueueValues {
+                kind: "mine".into(),
+                asked: "#list".into(),
+                group: "poste".into(),
+                tickets: vec![QueueTicket {
+                    number: 42,
+                    subject: pick("L'imprimante du 2e étage ne répond plus", "The printer on floor 2 does not respond"),
+                    status: Status::Assigned.to_string(),
+                    status_label: Status::Assigned.label(lang).into(),
+                    priority: 2,
+                    priority_label: priority_label(2, lang).into(),
+                    due: pick("lundi 30 novembre 2026 à 14:00", "Monday 30 November 2026, 14:00"),
+                    breached: true,
+                    pending_since: String::new(),
+                    requester_name: "Alice Martin".into(),
+                    assignee_name: "Marc Dupont".into(),
+                    group: "poste".into(),
+                    opened: pick("lundi 30 novembre 2026 à 09:12", "Monday 30 November 2026, 09:12"),
+                }],
+                count: 3,
+                more: 2,
+                articles: vec![QueueArticle {
+                    from_name: "Alice Martin".into(),
+                    when: pick("lundi 30 novembre 2026 à 09:12", "Monday 30 November 2026, 09:12"),
+                    internal: false,
+                    text: pick("L'imprimante affiche « erreur 52 ».", "The printer shows \"error 52\"."),
+                }],
+                forms: crate::domain::ask::FORMS.iter().map(|f| f.to_string()).collect(),
+                refusal: String::new(),
             },
         }
     }

@@ -51,6 +51,8 @@ pub enum TemplateName {
     MajorIncident,
     MajorIncidentStatus,
     LoginRefused,
+    Queue,
+    MyTickets,
     /// A template of the admin's own.
     Custom(String),
 }
@@ -76,6 +78,8 @@ impl TemplateName {
         TemplateName::MajorIncident,
         TemplateName::MajorIncidentStatus,
         TemplateName::LoginRefused,
+        TemplateName::Queue,
+        TemplateName::MyTickets,
     ];
 
     /// The name as stored in outbox rows and written in file names.
@@ -99,15 +103,20 @@ impl TemplateName {
             TemplateName::MajorIncident => "major_incident",
             TemplateName::MajorIncidentStatus => "major_incident_status",
             TemplateName::LoginRefused => "login_refused",
+            TemplateName::Queue => "queue",
+            TemplateName::MyTickets => "my_tickets",
             TemplateName::Custom(name) => name,
         }
     }
 
     /// Whether the mail is about a ticket (its subject is the ticket's):
-    /// all but the mail about a message too large to take in and about a
-    /// mailbox login refused.
+    /// all but the mail about a message too large to take in, about a
+    /// mailbox login refused and the answers to questions.
     pub fn is_about_a_ticket(&self) -> bool {
-        !matches!(self, TemplateName::TooLarge | TemplateName::LoginRefused)
+        !matches!(
+            self,
+            TemplateName::TooLarge | TemplateName::LoginRefused | TemplateName::Queue | TemplateName::MyTickets
+        )
     }
 }
 
@@ -148,6 +157,8 @@ pub const NAMES: &[&str] = &[
     "major_incident",
     "major_incident_status",
     "login_refused",
+    "queue",
+    "my_tickets",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];

@@ -65,6 +65,11 @@ pub enum Outcome {
     Duplicate {
         ticket: Option<i64>,
     },
+    /// A question (`#list`, `#show 42`, "my tickets"): answered by mail,
+    /// nothing opened.
+    Answered {
+        question: String,
+    },
 }
 
 impl Outcome {
@@ -75,6 +80,7 @@ impl Outcome {
             Outcome::Automatic { .. } => "automatic",
             Outcome::Quarantined { .. } => "quarantine",
             Outcome::Duplicate { .. } => "duplicate",
+            Outcome::Answered { .. } => "answered",
         }
     }
 
@@ -82,7 +88,7 @@ impl Outcome {
         match self {
             Outcome::Ticket { ticket } | Outcome::Article { ticket } => Some(*ticket),
             Outcome::Automatic { ticket, .. } | Outcome::Duplicate { ticket } => *ticket,
-            Outcome::Quarantined { .. } => None,
+            Outcome::Quarantined { .. } | Outcome::Answered { .. } => None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! about it; then the one place that sends it down its path.
 
 use super::*;
+use crate::domain::ask::{self, Question};
 use crate::domain::classify::Classification;
 
 /// What a mail is, decided from the mail and the config alone, before the
@@ -14,6 +15,8 @@ pub struct Triage<'s> {
     /// proof where proof is asked for. It is then anybody's mail.
     pub unproven: Option<String>,
     pub path: Path,
+    /// What it asks, on [`Path::Ask`].
+    pub question: Option<Question>,
 }
 
 /// The way a mail goes after triage.
@@ -28,6 +31,9 @@ pub enum Path {
     NoSender,
     /// A person's mail (or a list's): threads onto a ticket or opens one.
     Person,
+    /// A person's question (a technician's `#list`, a requester's "my
+    /// tickets"): answered, opens nothing.
+    Ask,
 }
 
 /// Triage of `mail`: its kind, who wrote it and the way it goes.
@@ -38,13 +44,31 @@ pub fn triage<'s>(mail: &InboundMail, settings: &'s Settings) -> Triage<'s> {
         Ok(t) => (t, None),
         Err(why) => (None, Some(format!("from a technician's address without proof: {why}"))),
     };
+    let asked = question(mail, settings, staff);
     let path = match class.kind {
         MailKind::Own => Path::Own,
         MailKind::AutoReply | MailKind::Bounce | MailKind::Feedback => Path::Automatic,
         MailKind::Human | MailKind::List if mail.from.email.is_empty() => Path::NoSender,
+        // A list's mail is never answered.
+        MailKind::Human if asked.is_some() => Path::Ask,
         MailKind::Human | MailKind::List => Path::Person,
     };
-    Triage { class, staff, unproven, path }
+    let question = if path == Path::Ask { asked } else { None };
+    Triage { class, staff, unproven, path, question }
+}
+
+/// What `mail` asks, if it is a question: a technician's `#list` or
+/// `#show` on its first line, anybody's "my tickets".
+fn question(mail: &InboundMail, settings: &Settings, staff: Option<&Technician>) -> Option<Question> {
+    if staff.is_some() {
+        if let Some(q) = ask::technician_question(&mail.text) {
+            return Some(q);
+        }
+    }
+    let recipients =
+        mail.to.iter().chain(&mail.cc).map(|m| m.email.as_str()).chain(mail.delivered_to.iter().map(String::as_str));
+    let names_a_ticket = settings.tickets.subject_tag.number(&mail.subject).is_some();
+    ask::requester_question(&mail.subject, &mail.text, recipients, settings.our_addresses(), names_a_ticket)
 }
 
 /// Decides what `raw` is and writes it. `parsed`: its decoding, when the
@@ -75,7 +99,7 @@ pub(super) fn process(
         Ok(m) => m,
         Err(e) => return Ok(quarantine(conn, mailbox, raw_id, None, &e.to_string(), now)?),
     };
-    let Triage { class, staff, unproven, path } = triage(&mail, desk.settings);
+    let Triage { class, staff, unproven, path, question } = triage(&mail, desk.settings);
     let record = |conn: &mut Conn, outcome: Outcome, reason: &str| -> Result<Outcome, Stop> {
         queries::insert_inbound(
             conn,
@@ -163,6 +187,7 @@ pub(super) fn process(
                 None => (Outcome::Automatic { kind: class.kind, ticket: None }, reason),
             }
         }
+        Path::Ask => ctx.answer(question.as_ref().unwrap_or(&Question::Unclear(String::new())))?,
         Path::NoSender => {
             let reason = Unusable::NoSender.to_string();
             return Ok(quarantine(ctx.conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?);
@@ -175,6 +200,12 @@ pub(super) fn process(
             let answer = class.kind.may_be_answered();
             match found {
                 Some(ticket) => ctx.person_mail(ticket, answer)?,
+                // A technician answering a list: no request of theirs.
+                None if staff.is_some()
+                    && queries::answers_one_of(ctx.conn, &mail.references, ask::LIST_TEMPLATES)? =>
+                {
+                    ctx.answer(&Question::Reply)?
+                }
                 None => {
                     let opening = Opening::of_mail(desk.settings, &mail, staff, ctx.list);
                     let routing = route(desk.settings, mailbox, &mail, &opening.requester.email);

@@ -4,6 +4,7 @@
 //! `domain::changes`), and who is told is chosen ([`notices`]); what the
 //! whole group reads once is kept in [`group`].
 
+mod ask;
 mod commands;
 mod group;
 mod incident;
