@@ -1,15 +1,21 @@
 //! Reply trimming: from the plain-text body of an inbound e-mail, keep what
 //! the author wrote now and drop the quoted history (`>` lines and their
-//! "On ... wrote:" attribution, Outlook "Original Message" separators and
-//! `From:`/`Sent:`/`To:`/`Subject:` header blocks) and the signature ("-- "
-//! delimiter, "Sent from my iPhone"-style lines). Text in, text out: no I/O.
+//! "On ... wrote:" attribution, Outlook "Original Message" separators,
+//! forwarded-message markers below new text and `From:`/`Sent:`/`To:`/
+//! `Subject:` header blocks) and the signature ("-- " delimiter, "Sent from
+//! my iPhone"-style lines, mailing-list footers). The patterns, in each
+//! language, live in `patterns`. Text in, text out: no I/O.
 //!
 //! The rules lean towards keeping text: when in doubt a line stays, and a
 //! body that would come out empty is returned whole.
 
-use std::sync::LazyLock;
+mod patterns;
 
-use regex::Regex;
+use patterns::{
+    ATTRIBUTION, ATTRIBUTION_WITHOUT_COLON, DATED_ADDRESS_ATTRIBUTION, FORWARD_MARKER, GENERIC_ATTRIBUTION_HINT,
+    HEADER_FIELD, HEADER_FROM, INLINE_HEADER_FIELD, LINK, LIST_FOOTER, MOBILE_SIGNATURE, ORIGINAL_MESSAGE, SEPARATOR,
+    STRONG_ATTRIBUTION_HINT, TIME_OF_DAY, VERB_ATTRIBUTION, YEAR,
+};
 
 /// Clients wrap long attributions ("On ..., Name\n<address>\nwrote:").
 const MAX_ATTRIBUTION_LINES: usize = 3;
@@ -26,72 +32,8 @@ const MAX_LINES_AFTER_BARE_DASHES: usize = 10;
 const MOBILE_SIGNATURE_WINDOW: usize = 3;
 /// Mobile signature lines are short; long ones are sentences.
 const MAX_MOBILE_SIGNATURE_CHARS: usize = 80;
-
-/// Attribution lines in the languages our users' clients produce. A digit is
-/// required because clients always put the date in; prose rarely has one.
-static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^-*\s*(?:on|le|am|el|op|il)\s.*\d.*(?:wrote|a\s+écrit|escribió|ha\s+scritto|schrieb\b.*|schreef\b.*)\s*:$",
-    )
-    .expect("valid regex")
-});
-
-/// Cutting everything below an attribution that no `>` quote follows is
-/// drastic, so it also needs an address or a time of day.
-static STRONG_ATTRIBUTION_HINT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"@|\d{1,2}[:h]\d{2}").expect("valid regex"));
-
-/// Other languages (e.g. "02.04.2012 14:20 user <a@b> написал:"): only trusted
-/// right above a `>` quote, and only with an address plus a time or a verb.
-static GENERIC_ATTRIBUTION_HINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d{1,2}:\d{2}|\b(?:wrote|a\s+écrit|schrieb|escribió|schreef)\b").expect("valid regex")
-});
-
-static ORIGINAL_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*-{2,}\s*(?:original message|message d['’]origine|ursprüngliche nachricht|mensaje original|oorspronkelijk bericht|messaggio originale)\s*-{2,}\s*$",
-    )
-    .expect("valid regex")
-});
-
-static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(?:-{2,}\s*(?:forwarded message|message transféré|weitergeleitete nachricht|mensaje reenviado|doorgestuurd bericht|messaggio inoltrato)\s*-*|(?:begin forwarded message|début du message (?:réexpédié|transféré))\s*:)\s*$",
-    )
-    .expect("valid regex")
-});
-
-/// `\s*` before the colon covers the French (non-breaking) space; the stars
-/// are what HTML-to-text conversion leaves of bold field names.
-static HEADER_FROM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\s*\*?(?:from|de|von|van|da)\s*:\*?\s*\S").expect("valid regex"));
-
-static HEADER_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*\*?(?:sent|date|to|cc|bcc|subject|reply-to|envoyé|à|a|objet|répondre à|gesendet|datum|an|betreff|enviado|fecha|para|asunto|verzonden|aan|onderwerp|inviato|data|oggetto)\s*:\*?",
-    )
-    .expect("valid regex")
-});
-
-/// Rules that Outlook and webmails draw above the quoted header block.
-static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*[-_=]{4,}\s*$").expect("valid regex"));
-
-static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)^(?:
-            sent\ from\ my\ \S+(?:\s+\S+){0,3}
-          | sent\ (?:from|with|via)\ (?:yahoo\ mail|mail\ for\ windows|outlook|proton\s?mail|gmail)\b.{0,40}
-          | (?:envoyé|envoye)\ (?:de|depuis|à\ partir\ de)\ (?:mon|ma|mes)\ .{1,40}
-          | (?:envoyé|envoye)\ (?:de|depuis|avec)\ (?:yahoo\ mail|outlook|courrier\ pour\ windows)\b.{0,40}
-          | (?:get|obtenir|télécharger)\ outlook\ (?:for|pour)\ (?:ios|android)\b.{0,60}
-          | von\ meinem\ .{1,40}\ gesendet\.?
-          | gesendet\ von\ meinem\ .{1,40}
-          | enviado\ desde\ mi\ .{1,40}
-          | verzonden\ (?:vanaf|met|van)\ mijn\ .{1,40}
-        )$",
-    )
-    .expect("valid regex")
-});
+/// A mailing-list footer is a rule, the list's name and a few lines of links.
+const MAX_LIST_FOOTER_LINES: usize = 4;
 
 /// Result of splitting a reply: what the author wrote now, without quoted history and signature.
 ///
@@ -183,15 +125,19 @@ fn starts_history(lines: &[&str], i: usize) -> bool {
         || is_unquoted_attribution(lines, i)
 }
 
+/// Outlook puts "From:" first; Hotmail and Thunderbird put "Date:" and
+/// "Subject:" above it, so fields are counted on both sides, and on the
+/// "From:" line itself when a conversion ran them together.
 fn is_header_block(lines: &[&str], i: usize) -> bool {
-    HEADER_FROM.is_match(lines[i])
-        && lines[i + 1..]
-            .iter()
-            .take(HEADER_LOOKAHEAD)
-            .take_while(|line| !is_blank(line))
-            .filter(|line| HEADER_FIELD.is_match(line))
-            .count()
-            >= MIN_HEADER_FIELDS
+    if !HEADER_FROM.is_match(lines[i]) {
+        return false;
+    }
+    let is_field = |line: &&&str| HEADER_FIELD.is_match(line);
+    let below =
+        lines[i + 1..].iter().take(HEADER_LOOKAHEAD).take_while(|line| !is_blank(line)).filter(is_field).count();
+    let above = lines[..i].iter().rev().take(HEADER_LOOKAHEAD).take_while(is_field).count();
+    let inline = INLINE_HEADER_FIELD.find_iter(lines[i]).count();
+    below + above + inline >= MIN_HEADER_FIELDS
 }
 
 /// An attribution followed by a `>` quote is left to `drop_quoted`, which
@@ -200,9 +146,20 @@ fn is_unquoted_attribution(lines: &[&str], i: usize) -> bool {
     (1..=MAX_ATTRIBUTION_LINES)
         .find_map(|len| {
             let joined = joined(lines.get(i..i + len)?)?;
-            (ATTRIBUTION.is_match(&joined) && STRONG_ATTRIBUTION_HINT.is_match(&joined)).then_some(i + len)
+            let strong = (ATTRIBUTION.is_match(&joined) && STRONG_ATTRIBUTION_HINT.is_match(&joined))
+                || is_attribution_without_keyword(&joined);
+            strong.then_some(i + len)
         })
         .is_some_and(|end| !next_non_blank_is_quoted(lines, end))
+}
+
+/// Attributions recognised by their verb or address rather than by their
+/// opening word; they must be dated, which prose rarely is.
+fn is_attribution_without_keyword(joined: &str) -> bool {
+    let dated = YEAR.is_match(joined) || TIME_OF_DAY.is_match(joined);
+    ATTRIBUTION_WITHOUT_COLON.is_match(joined)
+        || (VERB_ATTRIBUTION.is_match(joined) && dated)
+        || (DATED_ADDRESS_ATTRIBUTION.is_match(joined) && YEAR.is_match(joined) && TIME_OF_DAY.is_match(joined))
 }
 
 fn next_non_blank_is_quoted(lines: &[&str], from: usize) -> bool {
@@ -265,15 +222,17 @@ fn drop_quoted<'a>(lines: &[&'a str]) -> Vec<&'a str> {
     kept
 }
 
-/// Drops the attribution right above a quote about to be removed. Known
-/// languages are tried first so that a wrapped "On ...\n<a@b> wrote:" is
-/// taken whole rather than just its address line.
+/// Drops the attribution right above a quote about to be removed. The
+/// surest patterns are tried first, over every wrapped length, so that a
+/// wrapped "On ...\n<a@b> wrote:" is taken whole rather than just its
+/// address line.
 fn drop_attribution(kept: &mut Vec<&str>) {
     let end = kept.iter().rposition(|line| !is_blank(line)).map_or(0, |last| last + 1);
     let candidates =
         || (1..=MAX_ATTRIBUTION_LINES.min(end)).filter_map(|len| Some((len, joined(&kept[end - len..end])?)));
     let len = candidates()
-        .find(|(_, joined)| ATTRIBUTION.is_match(joined))
+        .find(|(_, joined)| ATTRIBUTION.is_match(joined) || ATTRIBUTION_WITHOUT_COLON.is_match(joined))
+        .or_else(|| candidates().find(|(_, joined)| is_attribution_without_keyword(joined)))
         .or_else(|| {
             candidates().find(|(_, joined)| {
                 joined.ends_with(':') && joined.contains('@') && GENERIC_ATTRIBUTION_HINT.is_match(joined)
@@ -292,7 +251,18 @@ fn drop_signature(mut lines: Vec<&str>) -> Vec<&str> {
     if let Some(mobile) = mobile_signature(&lines) {
         lines.truncate(mobile);
     }
+    if let Some(footer) = list_footer(&lines) {
+        lines.truncate(footer);
+    }
     lines
+}
+
+/// The rule above "<list> mailing list" and the few lines below it.
+fn list_footer(lines: &[&str]) -> Option<usize> {
+    let rule = lines.iter().rposition(|line| SEPARATOR.is_match(line))?;
+    let mut below = lines[rule + 1..].iter().filter(|line| !is_blank(line));
+    let names_a_list = below.next().is_some_and(|line| LIST_FOOTER.is_match(line));
+    (names_a_list && below.count() < MAX_LIST_FOOTER_LINES).then_some(rule)
 }
 
 fn signature_delimiter(lines: &[&str]) -> Option<usize> {
@@ -314,6 +284,7 @@ fn mobile_signature(lines: &[&str]) -> Option<usize> {
         .filter(|(_, line)| !is_blank(line))
         .take(MOBILE_SIGNATURE_WINDOW)
         .filter(|(_, line)| {
+            let line = LINK.replace_all(line, "");
             let line = line.trim();
             line.chars().count() <= MAX_MOBILE_SIGNATURE_CHARS && MOBILE_SIGNATURE.is_match(line)
         })

@@ -360,6 +360,161 @@ fn dashes_inside_lines_are_not_signature_delimiters() {
     ]);
 }
 
+#[test]
+fn nordic_portuguese_and_polish_attributions_are_removed() {
+    check(&[
+        (
+            "norwegian gmail, time with a dot",
+            "Takk!\n\nDen 15. jun. 2016 kl. 20.42 skrev Desk <desk@example.test>:\n\n> Virker det?\n",
+            "Takk!",
+        ),
+        (
+            "swedish apple mail, the date first",
+            "Tack!\n\n2 mars 2021 kl. 10:00 skrev Desk <desk@example.test>:\n> Fungerar det?\n",
+            "Tack!",
+        ),
+        (
+            "portuguese gmail, wrapped",
+            "Obrigada.\n\nEm ter., 2 de mar. de 2021 às 10:00, Desk <desk@example.test>\nescreveu:\n> Já funciona?\n",
+            "Obrigada.",
+        ),
+        (
+            "polish gmail, a weekday first",
+            "Dziękuję.\n\nwt., 2 mar 2021 o 10:00 Desk <desk@example.test> napisał(a):\n> Działa?\n",
+            "Dziękuję.",
+        ),
+        (
+            "norwegian, history not quoted",
+            "Nei.\n\nDen 2. mar. 2021 kl. 10:00 skrev Desk <desk@example.test>:\n\nVirker det?\n",
+            "Nei.",
+        ),
+    ]);
+}
+
+#[test]
+fn attributions_known_by_their_address_and_date_cut_unquoted_history() {
+    check(&[
+        (
+            "finnish, verb right after the address",
+            "Kiitos.\n\npe 20. lokakuuta 2017 klo 17.50 Desk\n<desk@example.test> kirjoitti:\n\nToimiiko?\n",
+            "Kiitos.",
+        ),
+        (
+            "no verb: date, time, then the address",
+            "Спасибо.\n\nср, 30 апр. 2025 г. в 15:19, Desk <desk@example.test>:\n\nРаботает?\n",
+            "Спасибо.",
+        ),
+        (
+            "zoho, dashes instead of a colon",
+            "Thanks.\n\n---- On Wed, 24 Feb 2021 14:02:50 +0530 desk@example.test wrote ----\n\nDoes it work?\n",
+            "Thanks.",
+        ),
+        (
+            "no colon, but an address",
+            "Thanks.\n\nOn Wed, 14 Nov 2018 08:14:43 -0200 Desk <desk@example.test> wrote\n\nDoes it work?\n",
+            "Thanks.",
+        ),
+    ]);
+}
+
+#[test]
+fn prose_with_an_attribution_verb_and_a_time_is_kept() {
+    check(&[
+        (
+            "german, no address and no year",
+            "Am Montag um 10:30 schrieb mir ein Kollege Folgendes:\nDer Server ist weg.",
+            "Am Montag um 10:30 schrieb mir ein Kollege Folgendes:\nDer Server ist weg.",
+        ),
+        (
+            "the verb is not right after the address",
+            "I wrote to alice@example.test at 10:30 on 2 March and she wrote back:\nno idea.",
+            "I wrote to alice@example.test at 10:30 on 2 March and she wrote back:\nno idea.",
+        ),
+    ]);
+}
+
+#[test]
+fn markers_with_html_emphasis_and_in_more_languages_cut_the_history() {
+    check(&[
+        (
+            "thunderbird original message through html, bold",
+            "Still broken.\n\n*-------- Original Message --------*\n*Subject:* Re: Printer\n*From:* Desk <desk@example.test>\n\nFixed?\n",
+            "Still broken.",
+        ),
+        (
+            "gmail forward through html, bold",
+            "See below.\n\n*---------- Forwarded message ---------*\n*From:* Vendor <v@example.test>\n\nOld text\n",
+            "See below.",
+        ),
+        (
+            "norwegian gmail forward",
+            "Se under.\n\n---------- Videresendt melding ---------\nFra: Vendor <v@example.test>\n\nGammel tekst\n",
+            "Se under.",
+        ),
+        (
+            "german apple mail forward",
+            "Bitte prüfen.\n\nAnfang der weitergeleiteten Nachricht:\n\nVon: Bank <b@example.test>\n\nAlter Text\n",
+            "Bitte prüfen.",
+        ),
+        (
+            "danish original message",
+            "Tak.\n\n-------- Oprindelig besked --------\nFra: Desk <desk@example.test>\n\nGammel tekst\n",
+            "Tak.",
+        ),
+    ]);
+}
+
+#[test]
+fn header_blocks_in_more_languages_and_orders_are_removed() {
+    check(&[
+        (
+            "norwegian outlook",
+            "Takk.\n\nFra: Desk <desk@example.test>\nSendt: tirsdag 2. mars 2021 10:00\nTil: Kari\nEmne: SV: Skriver\n\nGammel tekst\n",
+            "Takk.",
+        ),
+        (
+            "swedish outlook",
+            "Tack.\n\nFrån: Desk <desk@example.test>\nSkickat: den 2 mars 2021 10:00\nTill: Anna\nÄmne: SV: Skrivare\n\nGammal text\n",
+            "Tack.",
+        ),
+        (
+            "hotmail, date and subject above from",
+            "Thanks.\n\n________________________________\nDate: Tue, 2 Mar 2021 10:00:00 +0100\nSubject: Mail\nFrom: desk@example.test\nTo: bob@example.test\n\nOld text\n",
+            "Thanks.",
+        ),
+        (
+            "fields run into one line by html conversion",
+            "Thanks.\n\nFrom: Desk <desk@example.test> Sent: Tuesday, March 2, 2021 10:00 AM To: Bob Subject: Scanner\n\nOld text\n",
+            "Thanks.",
+        ),
+    ]);
+}
+
+#[test]
+fn mobile_signatures_are_removed_in_more_languages() {
+    check(&[
+        ("norwegian ipad", "Ok.\n\nSendt fra min iPad\n", "Ok."),
+        ("german iphone", "Ok.\n\nVon meinem iPhone gesendet\n", "Ok."),
+        ("spanish iphone", "Ok.\n\nEnviado desde mi iPhone\n", "Ok."),
+        ("italian iphone", "Ok.\n\nInviato da iPhone\n", "Ok."),
+        ("dutch iphone", "Ok.\n\nVerzonden vanaf mijn iPhone\n", "Ok."),
+        ("swedish iphone", "Ok.\n\nSkickat från min iPhone\n", "Ok."),
+        ("portuguese iphone", "Ok.\n\nEnviado do meu iPhone\n", "Ok."),
+        ("outlook for android", "Ok.\n\nGet Outlook for Android<https://aka.ms/ghei36>\n", "Ok."),
+        ("german outlook for android", "Ok.\n\nGesendet von Outlook für Android<https://aka.ms/AAb9ysg>\n", "Ok."),
+        ("an app with its link", "Ok.\n\nSent from TypeApp<https://example.test/typeapp>\n", "Ok."),
+    ]);
+}
+
+#[test]
+fn a_mailing_list_footer_at_the_end_is_removed() {
+    check(&[(
+        "footer below the reply",
+        "Thanks.\n\n_______________________________________________\nusers mailing list\nusers@lists.example.test\nhttps://lists.example.test/listinfo/users\n",
+        "Thanks.",
+    )]);
+}
+
 // Fixtures from github/email_reply_parser (MIT) and mailgun/talon
 // (Apache-2.0); see tests/fixtures/third_party/*/SOURCE.md.
 
