@@ -298,4 +298,6 @@ fn join(lines: &[&str]) -> String {
 }
 
 #[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
 mod tests;

@@ -719,8 +719,8 @@ fn talon_signature_samples_without_delimiter_are_left_intact() {
 
 /// Just enough MIME to pull the text/plain part out of talon's .eml
 /// fixtures; the crate's real parsing lives in the mail module.
-mod eml {
-    pub(super) fn plain_text_part(eml: &str) -> String {
+pub(super) mod eml {
+    pub(in crate::domain::trim) fn plain_text_part(eml: &str) -> String {
         let eml = eml.replace("\r\n", "\n");
         let (headers, body) = eml.split_once("\n\n").unwrap_or((eml.as_str(), ""));
         match boundary(headers) {
