@@ -213,3 +213,85 @@ fn a_requester_asks_for_their_tickets_and_gets_only_their_open_ones_within_the_h
         "ticket"
     );
 }
+
+/// Marc (Paris, 09:00-18:00) daily but away on Wednesday, Sarah weekly
+/// (no hours: weekdays from 08:00 UTC), Paul daily and lead of `poste`.
+fn digest_desk() -> Desk {
+    let text = Desk::config_text(common::team::SERVICE, "")
+        .replacen(
+            "language = \"fr\"\ndigest = \"off\"",
+            "language = \"fr\"\ndigest = \"daily\"\nworking_hours = \"mon-fri 09:00-18:00\"\ntime_zone = \"Europe/Paris\"\naway = \"2026-12-02\"",
+            1,
+        )
+        .replacen("language = \"en\"\ndigest = \"off\"", "language = \"en\"\ndigest = \"weekly\"", 1)
+        .replacen("language = \"fr\"\ndigest = \"off\"", "language = \"fr\"\ndigest = \"daily\"", 1);
+    Desk::with_config(&text)
+}
+
+fn once_at(desk: &mut Desk, at: &str) -> String {
+    desk.now = Some(at.into());
+    let out = desk.ok(&["run", "--once"]);
+    out.lines().find(|l| l.starts_with("digests:")).unwrap_or_default().to_string()
+}
+
+#[test]
+fn each_technician_gets_one_digest_at_the_start_of_their_working_day_in_their_language() {
+    let mut desk = digest_desk();
+    desk.now = Some("2026-11-30T07:00:00Z".into());
+    let printer = open(&desk, ALICE, "Imprimante bloquée", "d1@example.test", "Bonjour,\nBourrage papier.");
+    let waiting = open(&desk, BOB, "Imprimante couleur", "d2@example.test", "Bonjour,\nPlus de cyan.");
+    desk.ingest(&on_ticket(MARC, waiting, "d3@example.test", "#status pending\nQuelle est la référence du toner ?"));
+    let nobody = open(&desk, BOB, "Accès VPN", "d4@example.test", "Bonjour,\nLe VPN refuse mon mot de passe.");
+    desk.ingest(&on_ticket(MARC, nobody, "d5@example.test", "#assign group:poste"));
+    let slow = open(&desk, BOB, "Réseau lent", "d7@example.test", "Bonjour,\nTout est lent.");
+    desk.ingest(&on_ticket(MARC, slow, "d8@example.test", &format!("#assign {SARAH}")));
+
+    // 08:00 in Paris: before Marc's day; 07:00 UTC before Sarah's.
+    assert_eq!(once_at(&mut desk, "2026-11-30T07:00:00Z"), "digests: 0 queued");
+    assert_eq!(once_at(&mut desk, "2026-11-30T08:05:00Z"), "digests: 3 queued", "Marc, Sarah and Paul");
+    assert_eq!(once_at(&mut desk, "2026-11-30T08:06:00Z"), "digests: 0 queued", "once a day");
+
+    let digests = |desk: &Desk, who: &str| -> Vec<Value> {
+        to(desk, who).into_iter().filter(|m| m["template"] == "digest").collect()
+    };
+    let marc = digests(&desk, MARC);
+    assert_eq!(marc.len(), 1);
+    let text = body(&marc[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+    let subject = marc[0]["subject"].as_str().unwrap();
+    assert!(subject.starts_with("Votre journée du lundi 30 novembre 2026"), "{subject}");
+    assert!(text.contains(&format!("n° {printer} Imprimante bloquée")), "{text}");
+    assert!(
+        text.contains("En attente du demandeur (1)") && text.contains(&format!("n° {waiting} Imprimante couleur")),
+        "{text}"
+    );
+    let assignee = desk.ticket(nobody)["assignee"].clone();
+    if assignee.is_null() {
+        assert!(text.contains("Sans technicien dans vos groupes (1)"), "{text}");
+    }
+    let sarah = body(&digests(&desk, SARAH)[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(sarah.contains(&format!("Your open tickets, most urgent first: #{slow} Réseau lent")), "{sarah}");
+    let paul = body(&digests(&desk, common::team::PAUL)[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(paul.contains("Groupe poste — ouverts : 3"), "the lead's view of his group:\n{paul}");
+
+    // Nothing to say, no mail: a technician with no ticket gets none.
+    let quiet = Desk::config_text("", "").replacen("language = \"fr\"\ndigest = \"off\"", "language = \"fr\"", 1);
+    let mut quiet = Desk::with_config(&quiet);
+    assert_eq!(once_at(&mut quiet, "2026-11-30T08:05:00Z"), "digests: 0 queued");
+
+    // Tuesday: the daily ones again, not the weekly one; Wednesday Marc is away.
+    assert_eq!(once_at(&mut desk, "2026-12-01T08:05:00Z"), "digests: 2 queued");
+    assert_eq!(digests(&desk, SARAH).len(), 1);
+    once_at(&mut desk, "2026-12-02T08:05:00Z");
+    assert_eq!(digests(&desk, MARC).len(), 2, "not on a day away");
+    assert_eq!(digests(&desk, common::team::PAUL).len(), 3);
+
+    // Answering a digest opens nothing and says how to act.
+    let id = marc[0]["message_id"].as_str().unwrap();
+    let reply = mail(MARC, "Re: digest", "d6@example.test", &format!("In-Reply-To: <{id}>\r\n"), "Je prends le VPN.");
+    let tickets = desk.tickets().len();
+    assert_eq!(desk.ingest(&reply)["outcome"], "answered");
+    assert_eq!(desk.tickets().len(), tickets);
+    let last = to(&desk, MARC).pop().unwrap();
+    assert_eq!(last["template"], "queue");
+    assert!(body(&last).contains("n'agit sur aucun ticket"), "{}", body(&last));
+}

@@ -74,6 +74,7 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
                 "timers: {} warned, {} breached, {} reminded, {} closed unanswered, {} surveys sent",
                 w.warned, w.breached, w.reminded, w.closed, w.surveys
             );
+            println!("digests: {} queued", w.digests);
             println!("outbox: {} sent, {} to retry, {} failed", pass.sent.sent, pass.sent.retrying, pass.sent.failed);
             for f in pass.faults.iter().chain(&pass.relay_down) {
                 eprintln!("guichet: {f}");

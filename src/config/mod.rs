@@ -249,6 +249,8 @@ pub struct Technician {
     /// The `time_zone` they gave (`presence.tz` is UTC without one): the
     /// times in the mail they get are shown in it.
     pub time_zone: Option<chrono_tz::Tz>,
+    /// How often they get their digest.
+    pub digest: crate::domain::digest::Cadence,
 }
 
 impl Outgoing {

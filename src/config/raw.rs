@@ -17,6 +17,7 @@ mod routing;
 mod service;
 mod sources;
 
+use crate::domain::digest::Cadence;
 use outgoing::{read_outgoing, read_per_lang};
 use sources::{check_plaintext, read_database, read_mailboxes};
 
@@ -110,7 +111,8 @@ const TICKETS: &[&str] = &[
     "time_zone",
 ];
 const TEMPLATES: &[&str] = &["dir"];
-const TECHNICIAN: &[&str] = &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away"];
+const TECHNICIAN: &[&str] =
+    &["email", "name", "groups", "skills", "language", "working_hours", "time_zone", "away", "digest"];
 const LIMITS: &[&str] = &[
     "max_message_bytes",
     "max_html_bytes",
@@ -555,12 +557,19 @@ fn read_technicians(r: &mut Reader, doc: &Table) -> Vec<Technician> {
         let language = r.lang(format!("{path}.language"), language);
         let presence = routing::read_presence(r, t, &path);
         let time_zone = t.contains_key("time_zone").then_some(presence.tz);
+        let digest = match r.string(t, &path, "digest") {
+            None => Cadence::default(),
+            Some(d) => d.parse().unwrap_or_else(|_| {
+                r.problem(format!("{path}.digest"), format!("`{d}` is not daily, weekly or off"));
+                Cadence::default()
+            }),
+        };
         if let Some(email) = email {
             if out.iter().any(|x| x.email == email) {
                 r.problem(format!("{path}.email"), format!("`{email}` is listed twice"));
             }
             let name = if name.is_empty() { email.clone() } else { name };
-            out.push(Technician { email, name, groups, skills, language, presence, time_zone });
+            out.push(Technician { email, name, groups, skills, language, presence, time_zone, digest });
         }
     }
     out

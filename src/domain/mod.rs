@@ -10,6 +10,7 @@ pub mod changes;
 pub mod classify;
 pub mod clock;
 pub mod commands;
+pub mod digest;
 pub mod facts;
 pub mod file_link;
 pub mod history;

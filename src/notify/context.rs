@@ -302,6 +302,37 @@ pub struct QueueValues {
     pub forms: Vec<String>,
     /// Why nothing could be listed (no such group, no such ticket).
     pub refusal: String,
+    /// A digest: the working day it is for, in the reader's words.
+    pub day: String,
+    /// A digest: how many of the reader's tickets are past an SLA target.
+    pub breached: i64,
+    /// A digest: the reader's tickets waiting for the requester, and
+    /// their groups' tickets nobody has.
+    pub pending: QueueSection,
+    pub unassigned: QueueSection,
+    /// A digest to a group's lead: each group they lead.
+    pub groups: Vec<GroupView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueSection {
+    pub tickets: Vec<QueueTicket>,
+    pub count: i64,
+    pub more: i64,
+}
+
+/// A group as its lead sees it in the digest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupView {
+    pub name: String,
+    /// Open tickets, past an SLA target, and with nobody on them.
+    pub backlog: i64,
+    pub breached: i64,
+    pub unassigned: i64,
+    /// Its oldest open tickets, oldest first.
+    pub oldest: Vec<QueueTicket>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -534,6 +565,32 @@ impl TemplateContext {
                 }],
                 forms: crate::domain::ask::FORMS.iter().map(|f| f.to_string()).collect(),
                 refusal: String::new(),
+                day: pick("lundi 30 novembre 2026", "Monday 30 November 2026"),
+                breached: 1,
+                pending: QueueSection {
+                    tickets: vec![QueueTicket {
+                        number: 40,
+                        subject: pick("Accès au dossier partagé", "Access to the shared folder"),
+                        status: Status::Pending.to_string(),
+                        status_label: Status::Pending.label(lang).into(),
+                        priority: 3,
+                        priority_label: priority_label(3, lang).into(),
+                        pending_since: pick("jeudi 26 novembre 2026 à 16:20", "Thursday 26 November 2026, 16:20"),
+                        requester_name: "Bob Leroy".into(),
+                        opened: pick("jeudi 26 novembre 2026 à 11:02", "Thursday 26 November 2026, 11:02"),
+                        ..Default::default()
+                    }],
+                    count: 1,
+                    more: 0,
+                },
+                unassigned: QueueSection { tickets: Vec::new(), count: 0, more: 0 },
+                groups: vec![GroupView {
+                    name: "poste".into(),
+                    backlog: 12,
+                    breached: 2,
+                    unassigned: 3,
+                    oldest: Vec::new(),
+                }],
             },
         }
     }

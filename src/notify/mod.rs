@@ -5,6 +5,7 @@
 pub mod context;
 pub mod large;
 pub mod outbox;
+pub mod queue;
 mod recipients;
 pub mod render;
 pub mod sender;

@@ -53,6 +53,7 @@ pub enum TemplateName {
     LoginRefused,
     Queue,
     MyTickets,
+    Digest,
     /// A template of the admin's own.
     Custom(String),
 }
@@ -80,6 +81,7 @@ impl TemplateName {
         TemplateName::LoginRefused,
         TemplateName::Queue,
         TemplateName::MyTickets,
+        TemplateName::Digest,
     ];
 
     /// The name as stored in outbox rows and written in file names.
@@ -105,6 +107,7 @@ impl TemplateName {
             TemplateName::LoginRefused => "login_refused",
             TemplateName::Queue => "queue",
             TemplateName::MyTickets => "my_tickets",
+            TemplateName::Digest => "digest",
             TemplateName::Custom(name) => name,
         }
     }
@@ -115,7 +118,11 @@ impl TemplateName {
     pub fn is_about_a_ticket(&self) -> bool {
         !matches!(
             self,
-            TemplateName::TooLarge | TemplateName::LoginRefused | TemplateName::Queue | TemplateName::MyTickets
+            TemplateName::TooLarge
+                | TemplateName::LoginRefused
+                | TemplateName::Queue
+                | TemplateName::MyTickets
+                | TemplateName::Digest
         )
     }
 }
@@ -159,6 +166,7 @@ pub const NAMES: &[&str] = &[
     "login_refused",
     "queue",
     "my_tickets",
+    "digest",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];

@@ -3,6 +3,7 @@
 //! sweeper that fires what falls due ([`sweep`]), and satisfaction answers
 //! ([`survey`]).
 
+mod digest;
 pub mod survey;
 mod sweep;
 

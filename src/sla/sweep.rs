@@ -24,6 +24,7 @@ pub struct SweepReport {
     pub reminded: usize,
     pub closed: usize,
     pub surveys: usize,
+    pub digests: usize,
 }
 
 impl SweepReport {
@@ -46,6 +47,7 @@ pub fn sweep(store: &Store, desk: &Desk<'_>) -> Result<SweepReport, SlaError> {
     for id in ids {
         store.write(|conn| -> Result<(), SlaError> { sweep_ticket(conn, desk, id, &mut report) })?;
     }
+    report.digests = super::digest::send_due(store, desk)?;
     Ok(report)
 }
 

@@ -337,6 +337,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    digests (technician, day) {
+        technician -> Text,
+        day -> Text,
+        queued_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     tickets,
@@ -362,4 +370,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     kb_articles,
     kb_suggestions,
     ticket_terms,
+    digests,
 );

@@ -114,12 +114,14 @@ email = "{MARC}"
 name = "Marc Dupont"
 groups = ["poste"]
 language = "fr"
+digest = "off"
 
 [[technician]]
 email = "{SARAH}"
 name = "Sarah Lee"
 groups = ["reseau"]
 language = "en"
+digest = "off"
 {extra}
 "#,
             templates = templates.display(),

@@ -13,6 +13,7 @@ name = "Paul Martin"
 groups = ["poste"]
 skills = ["imprimante"]
 language = "fr"
+digest = "off"
 
 [[technician]]
 email = "lea.roux@example.test"
@@ -20,6 +21,7 @@ name = "Léa Roux"
 groups = ["poste"]
 working_hours = "mon-fri 14:00-18:00"
 time_zone = "Europe/Paris"
+digest = "off"
 "#;
 
 /// Monday 30 November 2026, 10:00 in Paris.
@@ -32,6 +34,7 @@ email = "paul.martin@example.test"
 name = "Paul Martin"
 groups = ["poste"]
 language = "fr"
+digest = "off"
 
 [[group]]
 name = "poste"

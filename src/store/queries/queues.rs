@@ -69,3 +69,24 @@ pub fn answers_one_of(conn: &mut Conn, ids: &[String], templates: &[&str]) -> QR
         .get_result(conn)?;
     Ok(found > 0)
 }
+
+/// Claims `technician`'s digest for `day` (`YYYY-MM-DD`, their local
+/// day): true once, for the first caller.
+pub fn claim_digest(conn: &mut Conn, technician: &str, day: &str, now: chrono::NaiveDateTime) -> QResult<bool> {
+    let row = (digests::technician.eq(technician), digests::day.eq(day), digests::queued_at.eq(now));
+    let n = crate::store::per_backend!(conn, c => diesel::insert_into(digests::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(n == 1)
+}
+
+/// Whether `technician`'s digest for `day` was queued.
+pub fn digest_claimed(conn: &mut Conn, technician: &str, day: &str) -> QResult<bool> {
+    let found: i64 = digests::table
+        .filter(digests::technician.eq(technician))
+        .filter(digests::day.eq(day))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}

@@ -1,33 +1,14 @@
 //! Questions answered at once (`#list`, `#show 42`, "my tickets"): the
 //! store is read, one answer is queued, nothing is opened or changed.
 
-use chrono::{DateTime, Utc};
-
 use super::*;
 use crate::domain::ask::{Question, FORMS};
-use crate::domain::ticket::priority_label;
-use crate::domain::wording;
-use crate::notify::context::{QueueArticle, QueueTicket, QueueValues};
-use crate::store::models::SlaTimer;
+use crate::notify::context::{QueueArticle, QueueValues};
+use crate::notify::queue::{lines, Reader, MAX_LINES};
 use crate::store::queries::Queue;
 
-/// Tickets listed in one answer: a mail to read, not a report.
-const MAX_LINES: usize = 50;
 /// Articles `#show` gives, the last ones.
 const SHOWN_ARTICLES: usize = 3;
-
-/// Who reads an answer, and how times are written for them.
-struct Reader {
-    lang: Lang,
-    zone: chrono_tz::Tz,
-    named: bool,
-}
-
-impl Reader {
-    fn moment(&self, at: NaiveDateTime) -> String {
-        wording::moment(DateTime::<Utc>::from_naive_utc_and_offset(at, Utc), self.zone, self.lang, self.named)
-    }
-}
 
 impl Ctx<'_, '_> {
     /// Answers `question`, asked by this mail's sender.
@@ -45,8 +26,7 @@ impl Ctx<'_, '_> {
                 .or_else(|| contact.as_ref().and_then(|c| c.language.as_deref()).and_then(|l| l.parse().ok()))
                 .unwrap_or(settings.tickets.language),
         };
-        let zone = settings.reader_zone(&asker.email);
-        let reader = Reader { lang, zone, named: zone != settings.tickets.time_zone || zone == chrono_tz::Tz::UTC };
+        let reader = Reader::of(settings, &asker.email, lang);
         let mut values = QueueValues { asked: question.name(), ..Default::default() };
         let listed = match question {
             Question::Mine => Some(Queue { assignee: Some(asker.email.to_lowercase()), ..Default::default() }),
@@ -82,14 +62,14 @@ impl Ctx<'_, '_> {
         if let Some(queue) = listed {
             let tickets = queries::queue(self.conn, &queue)?;
             values.count = tickets.len() as i64;
-            values.tickets = self.lines(tickets, &reader)?;
+            values.tickets = lines(self.conn, settings, tickets, &reader, MAX_LINES)?;
             values.more = values.count - values.tickets.len() as i64;
         }
         match question {
             Question::Show(n) => match queries::ticket(self.conn, *n)? {
                 Some(t) => {
                     values.count = 1;
-                    values.tickets = self.lines(vec![t], &reader)?;
+                    values.tickets = lines(self.conn, settings, vec![t], &reader, 1)?;
                     let articles = queries::articles(self.conn, *n)?;
                     let skip = articles.len().saturating_sub(SHOWN_ARTICLES);
                     values.articles = articles[skip..]
@@ -127,46 +107,5 @@ impl Ctx<'_, '_> {
     fn answering_address(&self) -> String {
         let settings = self.desk.settings;
         settings.mailbox(self.mailbox).map(|m| m.address.clone()).unwrap_or_else(|| settings.desk_address().to_string())
-    }
-
-    /// One line per ticket, due soonest first (breached ones are past due),
-    /// then by priority; at most [`MAX_LINES`].
-    fn lines(&mut self, tickets: Vec<Ticket>, reader: &Reader) -> Result<Vec<QueueTicket>, Stop> {
-        let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-        let timers = queries::timers_of(self.conn, &ids)?;
-        let mut ordered: Vec<(Option<NaiveDateTime>, bool, Ticket)> = tickets
-            .into_iter()
-            .map(|t| {
-                let mine: Vec<&SlaTimer> = timers.iter().filter(|s| s.ticket_id == t.id).collect();
-                let due = mine.iter().filter(|s| s.met_at.is_none() && s.state != "paused").map(|s| s.due_at).min();
-                let breached = mine.iter().any(|s| s.breached_at.is_some());
-                (due, breached, t)
-            })
-            .collect();
-        ordered.sort_by_key(|(due, _, t)| (due.is_none(), *due, t.priority, t.id));
-        ordered.truncate(MAX_LINES);
-        let settings = self.desk.settings;
-        let mut lines = Vec::with_capacity(ordered.len());
-        for (due, breached, t) in ordered {
-            let status: Status = t.status.parse().unwrap_or(Status::New);
-            let requester = queries::contact(self.conn, t.requester_id)?;
-            let assignee = t.assignee.as_deref().map(|a| settings.technician(a).map_or(a, |x| x.name.as_str()));
-            lines.push(QueueTicket {
-                number: t.id,
-                subject: t.subject.clone(),
-                status: status.to_string(),
-                status_label: status.label(reader.lang).to_string(),
-                priority: i64::from(t.priority),
-                priority_label: priority_label(t.priority, reader.lang).to_string(),
-                due: due.map(|d| reader.moment(d)).unwrap_or_default(),
-                breached,
-                pending_since: t.pending_since.map(|p| reader.moment(p)).unwrap_or_default(),
-                requester_name: if requester.name.is_empty() { requester.email } else { requester.name },
-                assignee_name: assignee.unwrap_or_default().to_string(),
-                group: t.group_name.clone().unwrap_or_default(),
-                opened: reader.moment(t.created_at),
-            });
-        }
-        Ok(lines)
     }
 }
