@@ -95,8 +95,16 @@ fn plus_address(addr: &str, our_addresses: &[String]) -> Option<(i64, bool)> {
     }
 }
 
+/// The subject prefixes clients put on a forward (`TR:` French Outlook,
+/// `WG:` German, `RV:` Spanish, `Doorst:` Dutch), as regex alternatives:
+/// a ticket title drops them like reply prefixes, and `forward` reads them
+/// to tell a forward from a reply. Italian Outlook's `I:` is not among them
+/// (`forward` reads it apart): a drive letter ("I: drive is full") opens
+/// subjects at a service desk.
+pub(crate) const FORWARD_PREFIXES: &str = "fwd|fw|tr|wg|rv|doorst";
+
 static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(?:re|aw|sv|vs|tr|wg|rv|fw|fwd|réf|ref|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+")
+    Regex::new(&format!(r"(?i)^\s*(?:(?:re|aw|sv|vs|{FORWARD_PREFIXES}|réf|ref|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+"))
         .expect("valid regex")
 });
 
@@ -248,6 +256,7 @@ mod tests {
             ("RE: TR: [Guichet #3] Imprimante HS", "Imprimante HS"),
             ("Re: [Guichet #3] Re: Fwd: VPN", "VPN"),
             ("Réf : Accès", "Accès"),
+            ("Doorst: Printer", "Printer"),
             ("Return of the printer", "Return of the printer"),
         ];
         for (subject, want) in cases {
