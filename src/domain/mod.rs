@@ -13,6 +13,7 @@ pub mod commands;
 pub mod digest;
 pub mod facts;
 pub mod file_link;
+pub mod forward;
 pub mod history;
 pub mod incident;
 pub mod knowledge;
