@@ -23,6 +23,8 @@ const MAX_BLANKS_AFTER_MARKER: usize = 2;
 /// Lines a header block may take, continuation lines included; a long list of
 /// recipients wraps, but past this the lines are text that looks like fields.
 const MAX_HEADER_LINES: usize = 16;
+/// Blank lines a header block may hold between two of its fields.
+const MAX_BLANKS_IN_BLOCK: usize = 2;
 /// After a marker, fields besides "From:" (date, to, subject) that confirm
 /// the block: every client writes at least two, one is enough with a marker.
 const MIN_FIELDS_AFTER_MARKER: usize = 1;
@@ -63,7 +65,7 @@ pub struct Sender {
 
 /// Lines that announce a forwarded message: Gmail and Thunderbird's dashed
 /// titles, Outlook's "Original Message" (which it also draws above forwards),
-/// Apple Mail's "Begin forwarded message:" and the rule Outlook's web and
+/// Apple Mail's "Begin forwarded message:" (Sparrow's without "Begin"), the rule Outlook's web and
 /// HTML versions draw; in English, French, German, Spanish, Italian and Dutch.
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -75,7 +77,7 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
               | messaggio\ originale | oorspronkelijk\ bericht
             )\s*-*
           | (?:
-                begin\ forwarded\ message | début\ du\ message\ (?:réexpédié|transféré)
+                (?:begin\ )?forwarded\ message | début\ du\ message\ (?:réexpédié|transféré)
               | anfang\ der\ weitergeleiteten\ nachricht | inicio\ del\ mensaje\ reenviado
               | inizio\ messaggio\ inoltrato | begin\ doorgestuurd\ bericht
             )\s*:
@@ -135,7 +137,9 @@ static DRIVE: LazyLock<Regex> = LazyLock::new(|| {
 /// A forward is a marker line followed, within a few blank lines, by a header
 /// block with a "From:" line; or, without a marker, a block that starts with
 /// "From:" and has two more of date, to and subject. Fields quoted with `>`
-/// are history, not a forward. Line endings come out as `\n`.
+/// are history, not a forward, unless a marker right above them says they are
+/// forwarded (old Apple Mail): then the body is that quote, unquoted once.
+/// Line endings come out as `\n`.
 #[must_use]
 pub fn inline(text: &str) -> Option<Forwarded> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -227,18 +231,33 @@ impl Block {
 }
 
 fn forward_at(lines: &[&str], i: usize) -> Option<Forwarded> {
-    let block = if MARKER.is_match(lines[i]) {
+    let (block, below) = if MARKER.is_match(lines[i]) {
         let first = (i + 1..lines.len()).take(MAX_BLANKS_AFTER_MARKER + 1).find(|&j| !is_blank(lines[j]))?;
-        let block = header_block(lines, first)?;
-        (block.has(Field::From) && block.confirming_fields() >= MIN_FIELDS_AFTER_MARKER).then_some(block)?
+        // Apple Mail up to 10.9 quotes the forwarded message under its
+        // marker; the marker says it is a forward, not a reply's quote.
+        let message: Vec<&str> = if is_quoted(lines[first]) {
+            lines[first..].iter().map_while(|line| unquoted(line)).collect()
+        } else {
+            lines[first..].to_vec()
+        };
+        let block = header_block(&message, 0)?;
+        if !block.has(Field::From) || block.confirming_fields() < MIN_FIELDS_AFTER_MARKER {
+            return None;
+        }
+        let below = message[block.end..].to_vec();
+        (block, below)
     } else {
         if field(lines[i]).is_none_or(|(kind, _)| kind != Field::From) {
             return None;
         }
         let block = header_block(lines, i)?;
-        (block.confirming_fields() >= MIN_FIELDS_WITHOUT_MARKER).then_some(block)?
+        if block.confirming_fields() < MIN_FIELDS_WITHOUT_MARKER {
+            return None;
+        }
+        let below = lines[block.end..].to_vec();
+        (block, below)
     };
-    let body = lines[block.end..].iter().skip_while(|line| is_blank(line)).copied().collect::<Vec<_>>();
+    let body = below.iter().skip_while(|line| is_blank(line)).copied().collect::<Vec<_>>();
     Some(Forwarded {
         preface: preface(&lines[..i]),
         from: block.first(Field::From).and_then(sender),
@@ -260,13 +279,24 @@ fn header_block(lines: &[&str], start: usize) -> Option<Block> {
         if let Some((kind, value)) = field(line) {
             fields.push((kind, value.to_owned()));
         } else if is_blank(line) {
-            // HTML made text may put each field in a paragraph of its own;
-            // a field seen already, below a blank line, is the body's.
-            let next = lines.get(i + 1).and_then(|l| field(l));
-            if !next.is_some_and(|(kind, _)| kind != Field::Other && !fields.iter().any(|(k, _)| *k == kind)) {
-                break;
+            // HTML made text may put each field in a paragraph of its own,
+            // and some phones leave blank lines between fields; a field seen
+            // already, below blank lines, is the body's.
+            let next = (i + 1..lines.len()).take(MAX_BLANKS_IN_BLOCK).find(|&j| !is_blank(lines[j]));
+            match next.and_then(|j| Some((j, field(lines[j])?))) {
+                Some((j, (kind, _))) if kind != Field::Other && !fields.iter().any(|(k, _)| *k == kind) => {
+                    i = j;
+                    continue;
+                }
+                _ => break,
             }
         } else if let Some((_, value)) = fields.last_mut().filter(|(kind, _)| continues(line, *kind)) {
+            value.push(' ');
+            value.push_str(line.trim());
+        } else if let Some((_, value)) =
+            fields.last_mut().filter(|_| lines.get(i + 1).is_some_and(|l| field(l).is_some()))
+        {
+            // A long subject wrapped without indentation: the block goes on below it.
             value.push(' ');
             value.push_str(line.trim());
         } else {
@@ -315,6 +345,16 @@ fn unemphasized(value: &str) -> &str {
 fn preface(lines: &[&str]) -> String {
     let end = lines.iter().rposition(|line| !is_blank(line) && !RULE.is_match(line)).map_or(0, |last| last + 1);
     lines[..end].join("\n").trim().to_owned()
+}
+
+fn is_quoted(line: &str) -> bool {
+    line.trim_start().starts_with('>')
+}
+
+/// A quoted line without its first `>` and the space after it.
+fn unquoted(line: &str) -> Option<&str> {
+    let rest = line.trim_start().strip_prefix('>')?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 
 fn is_blank(line: &str) -> bool {

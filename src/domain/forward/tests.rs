@@ -436,6 +436,35 @@ fn a_rule_drawn_above_the_header_block_is_not_part_of_the_preface() {
 }
 
 #[test]
+fn a_message_quoted_under_apple_mails_marker_is_the_forward() {
+    // Apple Mail up to 10.9 quotes what it forwards.
+    let text = "Hello\n\nBegin forwarded message:\n\n> From: \"Bernard Martin\" <bernard.martin@example.test>\n> Date: 2 March 2026 09:14:05 GMT+01:00\n> To: \"Alice Durand\" <alice@example.test>\n> Subject: AW: Printer\n>\n> It jams.\n> > Older words stay quoted.\n\nThanks";
+    let forwarded = inline(text).expect("a forward");
+    assert_eq!(forwarded.preface, "Hello");
+    assert_eq!(forwarded.from.map(|s| s.address).as_deref(), Some(BERNARD));
+    assert_eq!(forwarded.subject.as_deref(), Some("AW: Printer"));
+    assert_eq!(forwarded.to, ["alice@example.test"]);
+    assert_eq!(forwarded.body, "It jams.\n> Older words stay quoted.");
+}
+
+#[test]
+fn blank_lines_between_fields_and_a_wrapped_subject_stay_in_the_block() {
+    let phone = "hello\n\n-----Original Message-----\nFrom: \"Bernard Martin\" <bernard.martin@example.test>\n\nDate: Mon, 2 Mar 2026 09:14:05\nTo:<alice@example.test>\n\n\nSubject: FW: Printer\n\n\nIt jams.\n";
+    let forwarded = inline(phone).expect("a forward");
+    assert_eq!(forwarded.to, ["alice@example.test"]);
+    assert_eq!(forwarded.subject.as_deref(), Some("FW: Printer"));
+    assert_eq!(forwarded.body, "It jams.");
+
+    let wrapped = "---------- Forwarded message ---------\nFrom: Bernard Martin <bernard.martin@example.test>\nSubject: The printer on the second floor jams on every page since\nthe toner was changed\nTo: Alice Durand <alice@example.test>\n\nIt jams.";
+    let forwarded = inline(wrapped).expect("a forward");
+    assert_eq!(
+        forwarded.subject.as_deref(),
+        Some("The printer on the second floor jams on every page since the toner was changed")
+    );
+    assert_eq!(forwarded.body, "It jams.");
+}
+
+#[test]
 fn text_that_is_no_forward_gives_none() {
     let cases = [
         ("no mail quoted at all", "Hello,\n\nMy printer jams.\n\nBernard"),
@@ -464,6 +493,10 @@ fn text_that_is_no_forward_gives_none() {
         (
             "a marker too far above the header block",
             "Begin forwarded message:\n\n\n\nFrom: Bernard Martin <bernard.martin@example.test>\nSubject: Printer\n\nIt jams.",
+        ),
+        (
+            "Apple Mail's marker quoted in a reply",
+            "Done.\n\n> Begin forwarded message:\n>\n> From: Bernard Martin <bernard.martin@example.test>\n> Date: 2 March 2026 09:14:05 GMT+01:00\n> Subject: Printer\n>\n> It jams.",
         ),
         ("a rule under a signature", "Bernard Martin\n________________________________\nAccounts department\nFrom: 9 to 5\n"),
     ];
