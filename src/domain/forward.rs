@@ -10,6 +10,7 @@
 //! block of the mail answered looks like a forward here: callers ask about
 //! mail that is one, by its subject ([`is_forward_subject`]) or its marker.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -235,10 +236,10 @@ fn forward_at(lines: &[&str], i: usize) -> Option<Forwarded> {
         let first = (i + 1..lines.len()).take(MAX_BLANKS_AFTER_MARKER + 1).find(|&j| !is_blank(lines[j]))?;
         // Apple Mail up to 10.9 quotes the forwarded message under its
         // marker; the marker says it is a forward, not a reply's quote.
-        let message: Vec<&str> = if is_quoted(lines[first]) {
-            lines[first..].iter().map_while(|line| unquoted(line)).collect()
+        let message: Cow<'_, [&str]> = if is_quoted(lines[first]) {
+            Cow::Owned(lines[first..].iter().map_while(|line| unquoted(line)).collect())
         } else {
-            lines[first..].to_vec()
+            Cow::Borrowed(&lines[first..])
         };
         let block = header_block(&message, 0)?;
         if !block.has(Field::From) || block.confirming_fields() < MIN_FIELDS_AFTER_MARKER {
