@@ -37,6 +37,15 @@ pub struct TemplateContext {
     pub mail: MailValues,
     pub login: LoginValues,
     pub queue: QueueValues,
+    pub merge: MergeValues,
+}
+
+/// The ticket a merged one continues as.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MergeValues {
+    pub number: i64,
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -591,6 +600,10 @@ impl TemplateContext {
                     unassigned: 3,
                     oldest: Vec::new(),
                 }],
+            },
+            merge: MergeValues {
+                number: 38,
+                subject: pick("Plus d'impression au 2e étage", "No printing on floor 2"),
             },
         }
     }

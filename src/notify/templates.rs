@@ -54,6 +54,7 @@ pub enum TemplateName {
     Queue,
     MyTickets,
     Digest,
+    Merged,
     /// A template of the admin's own.
     Custom(String),
 }
@@ -82,6 +83,7 @@ impl TemplateName {
         TemplateName::Queue,
         TemplateName::MyTickets,
         TemplateName::Digest,
+        TemplateName::Merged,
     ];
 
     /// The name as stored in outbox rows and written in file names.
@@ -108,6 +110,7 @@ impl TemplateName {
             TemplateName::Queue => "queue",
             TemplateName::MyTickets => "my_tickets",
             TemplateName::Digest => "digest",
+            TemplateName::Merged => "merged",
             TemplateName::Custom(name) => name,
         }
     }
@@ -167,6 +170,7 @@ pub const NAMES: &[&str] = &[
     "queue",
     "my_tickets",
     "digest",
+    "merged",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
 const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
