@@ -163,6 +163,8 @@ impl Command {
                 }
                 changes.effects.push(Effect::Planned { old: ticket.planned, at: known.in_utc(*local) });
             }
+            // Read when the ticket opens; later, it has nothing to change.
+            Command::Me => return Err(Refusal::OnlyOpening("me".into())),
             Command::Requester(email) => {
                 let old = known.requester();
                 if !old.eq_ignore_ascii_case(email) {

@@ -12,7 +12,7 @@ use super::ticket::{IllegalTransition, Lang, Status, TicketType};
 
 /// The commands, as `unknown command` lists them.
 const KNOWN: &str =
-    "#status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb";
+    "#status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb";
 
 /// One command, parsed and checked for shape (not yet for legality).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,9 @@ pub enum Command {
     Plan(NaiveDateTime),
     /// The ticket is for someone else (a call, a forwarded mail).
     Requester(String),
+    /// A forwarded mail opens the ticket for the technician who forwarded
+    /// it, not for its sender.
+    Me,
     Watch(String),
     Unwatch(String),
 }
@@ -57,6 +60,7 @@ impl Command {
             Command::Major(false) => "#major off".into(),
             Command::Plan(at) => format!("#plan {}", at.format("%Y-%m-%d %H:%M")),
             Command::Requester(a) => format!("#requester {a}"),
+            Command::Me => "#me".into(),
             Command::Watch(a) => format!("#watch {a}"),
             Command::Unwatch(a) => format!("#unwatch {a}"),
         }
@@ -84,14 +88,27 @@ pub struct CommandError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     UnknownCommand(String),
-    MissingArgument { command: String },
-    TooManyArguments { command: String },
-    UnwantedArgument { command: String, got: String },
-    NotALevel { command: String, got: String },
+    MissingArgument {
+        command: String,
+    },
+    TooManyArguments {
+        command: String,
+    },
+    UnwantedArgument {
+        command: String,
+        got: String,
+    },
+    NotALevel {
+        command: String,
+        got: String,
+    },
     UnknownStatus(String),
     UnknownType(String),
     NotOnOrOff(String),
-    NotAnAddress { command: String, got: String },
+    NotAnAddress {
+        command: String,
+        got: String,
+    },
     NotATicketNumber(String),
     NotAnAssignee(String),
     NotADate(String),
@@ -101,6 +118,8 @@ pub enum Refusal {
     OwnParent,
     NoSuchTicket(i64),
     NotFollowing(String),
+    /// `#me` on a ticket that is open already.
+    OnlyOpening(String),
 }
 
 impl Refusal {
@@ -142,6 +161,9 @@ impl Refusal {
             Refusal::OwnParent => "a ticket cannot be its own parent".into(),
             Refusal::NoSuchTicket(n) => format!("there is no ticket {n}"),
             Refusal::NotFollowing(email) => format!("{} does not follow this ticket", q(email)),
+            Refusal::OnlyOpening(command) => {
+                format!("`#{command}` only applies to a forwarded mail that opens a ticket")
+            }
         }
     }
 
@@ -183,6 +205,9 @@ impl Refusal {
             Refusal::OwnParent => "un ticket ne peut pas être son propre parent".into(),
             Refusal::NoSuchTicket(n) => format!("le ticket {n} n'existe pas"),
             Refusal::NotFollowing(email) => format!("{} ne suit pas ce ticket", q(email)),
+            Refusal::OnlyOpening(command) => {
+                format!("#{command} ne s'applique qu'à un message transféré qui ouvre un ticket")
+            }
         }
     }
 }
@@ -272,6 +297,7 @@ fn parse_one(rest: &str) -> Result<Command, Refusal> {
         "unresolved" => none(Command::Unresolved),
         "internal" => none(Command::Internal),
         "kb" => none(Command::Kb),
+        "me" => none(Command::Me),
         "major" => match arg.map(str::to_ascii_lowercase).as_deref() {
             None | Some("on") | Some("yes") => Ok(Command::Major(true)),
             Some("off") | Some("no") => Ok(Command::Major(false)),
@@ -425,8 +451,8 @@ Merci",
         vec![
             (
                 Refusal::UnknownCommand(cmd("frobnicate")),
-                "unknown command `#frobnicate` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb)",
-                "commande inconnue\u{a0}: «\u{a0}#frobnicate\u{a0}» (commandes connues\u{a0}: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #watch, #unwatch, #kb)",
+                "unknown command `#frobnicate` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb)",
+                "commande inconnue\u{a0}: «\u{a0}#frobnicate\u{a0}» (commandes connues\u{a0}: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb)",
             ),
             (
                 Refusal::MissingArgument { command: cmd("impact") },
@@ -504,6 +530,11 @@ Merci",
                 Refusal::NotFollowing(cmd("dave@example.test")),
                 "`dave@example.test` does not follow this ticket",
                 "«\u{a0}dave@example.test\u{a0}» ne suit pas ce ticket",
+            ),
+            (
+                Refusal::OnlyOpening(cmd("me")),
+                "`#me` only applies to a forwarded mail that opens a ticket",
+                "#me ne s'applique qu'à un message transféré qui ouvre un ticket",
             ),
         ]
     }

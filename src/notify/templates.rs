@@ -468,6 +468,19 @@ mod tests {
     }
 
     #[test]
+    fn no_template_writes_a_backslash_the_reader_would_see() {
+        // Handlebars keeps a backslash before an apostrophe as it is.
+        for lang in LANGS {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(lang.as_str());
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                let source = std::fs::read_to_string(&path).unwrap();
+                assert!(!source.contains("\\'"), "{}: a stray backslash", path.display());
+            }
+        }
+    }
+
+    #[test]
     fn every_template_starts_with_its_title_and_french_elides_de() {
         let templates = Templates::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").as_path()).unwrap();
         for lang in LANGS {

@@ -162,7 +162,14 @@ pub(super) fn process(
         }
     }
     let list = class.kind == MailKind::List;
-    let mut ctx = Ctx { conn, group, desk, mail: &mail, staff, raw_id, mailbox, now, list };
+    // A technician's forward opens the ticket of the mail it carries: the
+    // decisions read that mail, as its sender sent it.
+    let forward = match (path, &found, staff) {
+        (Path::Person, None, Some(_)) => forwarded(desk.settings, &mail),
+        _ => None,
+    };
+    let decided = forward.as_ref().map_or(&mail, |f| &f.mail);
+    let mut ctx = Ctx { conn, group, desk, mail: decided, staff, raw_id, mailbox, now, list };
     let (outcome, reason) = match path {
         Path::Own => {
             (Outcome::Automatic { kind: class.kind, ticket: found.as_ref().map(|t| t.id) }, class.reason.clone())
@@ -207,8 +214,11 @@ pub(super) fn process(
                     ctx.answer(&Question::Reply)?
                 }
                 None => {
-                    let opening = Opening::of_mail(desk.settings, &mail, staff, ctx.list);
-                    let routing = route(desk.settings, mailbox, &mail, &opening.requester.email);
+                    let opening = match (&forward, staff) {
+                        (Some(f), Some(tech)) => Opening::of_forward(&mail, f, tech),
+                        _ => Opening::of_mail(desk.settings, &mail, staff, ctx.list),
+                    };
+                    let routing = route(desk.settings, mailbox, decided, &opening.requester.email);
                     if let Some(why) = &routing.quarantine {
                         let rule = routing.matched().last().cloned().unwrap_or_default();
                         let reason = format!("held by rule `{rule}`: {why}");

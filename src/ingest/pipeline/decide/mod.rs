@@ -6,12 +6,14 @@
 
 mod ask;
 mod commands;
+mod forward;
 mod group;
 mod incident;
 mod notices;
 mod open;
 mod reply;
 
+pub(crate) use forward::forwarded;
 pub(crate) use group::Group;
 pub(crate) use notices::tell_too_large;
 pub(crate) use open::Opening;

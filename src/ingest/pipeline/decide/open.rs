@@ -106,8 +106,19 @@ impl Ctx<'_, '_> {
             self.event(old, &actor, EventKind::FollowedBy, None, Some(&ticket.id.to_string()), None)?;
         }
         self.add_watchers(&ticket, &requester.email)?;
-        let role = if opening.by.is_some() { AuthorRole::Technician } else { AuthorRole::Requester };
+        // A forward's first article is its sender's, the technician's words
+        // a note after it.
+        let role = match &opening.by {
+            Some(_) if opening.note.is_some() && m.from.email == requester.email => AuthorRole::Requester,
+            Some(_) => AuthorRole::Technician,
+            None => AuthorRole::Requester,
+        };
         self.article(&ticket, Direction::In, Visibility::internal_if(internal), role, &trimmed)?;
+        if let (Some(tech), Some(note)) = (&opening.by, &opening.note) {
+            if !note.is_empty() {
+                self.forward_note(&ticket, tech, note)?;
+            }
+        }
         let major = match joining {
             Some(joining) => self.major_incident(&ticket, joining, &trimmed)?,
             None => None,
@@ -304,6 +315,9 @@ pub(crate) struct Opening {
     pub text: String,
     /// mail | phone
     pub channel: &'static str,
+    /// A technician's forward: their own words, kept as an internal note
+    /// after the forwarded mail.
+    pub note: Option<String>,
 }
 
 impl Opening {
@@ -331,6 +345,7 @@ impl Opening {
                 errors: parsed.errors.into_iter().map(|e| (e.line, e.reason)).collect(),
                 text: parsed.text,
                 channel: "mail",
+                note: None,
             };
         }
         // A form or a system writing from a no-reply address on someone's
@@ -349,6 +364,7 @@ impl Opening {
             errors: Vec::new(),
             text: m.text.clone(),
             channel: "mail",
+            note: None,
         }
     }
 }
@@ -399,6 +415,7 @@ pub fn open_by_hand(store: &Store, desk: &Desk<'_>, call: &Call) -> Result<Outco
             errors: Vec::new(),
             text: call.text.clone(),
             channel: PHONE,
+            note: None,
         };
         let mut group = Group::default();
         let mut ctx = Ctx {
