@@ -70,6 +70,7 @@ const PEOPLE_TEMPLATES: &[&str] = &[
     "survey",
     "major_incident_status",
     "my_tickets",
+    "merged",
 ];
 const STAFF_TEMPLATES: &[&str] = &[
     "new_article",
@@ -82,6 +83,7 @@ const STAFF_TEMPLATES: &[&str] = &[
     "delivery_failed",
     "major_incident",
     "queue",
+    "digest",
 ];
 
 #[test]
@@ -209,6 +211,8 @@ fn no_technician_template_quoted_under_any_other_command_reaches_a_requester_or_
         format!("#unwatch {BOB}"),
         "#internal".into(),
         "#status attente".into(),
+        "#merge 1".into(),
+        "#split".into(),
         String::new(),
     ];
     no_notice_reaches_people_under(&commands);

@@ -295,3 +295,96 @@ fn each_technician_gets_one_digest_at_the_start_of_their_working_day_in_their_la
     assert_eq!(last["template"], "queue");
     assert!(body(&last).contains("n'agit sur aucun ticket"), "{}", body(&last));
 }
+
+#[test]
+fn merge_moves_a_ticket_into_another_tells_its_requester_once_and_threads_its_mail_there() {
+    let desk = Desk::new();
+    let kept = open(&desk, ALICE, "Imprimante du 2e en panne", "m1@example.test", "Bonjour,\nErreur 52.");
+    let dup = open(&desk, BOB, "Plus d'impression au 2e", "m2@example.test", "Bonjour,\nRien ne sort.");
+    let before = to(&desk, BOB).len();
+    let out =
+        desk.ingest(&on_ticket(MARC, dup, "m3@example.test", &format!("#merge {kept}\nMême panne que la {kept}.")));
+    assert_eq!(out["outcome"], "article");
+
+    let old = desk.ticket(dup);
+    assert_eq!((old["status"].as_str(), old["merged_into"].as_i64()), (Some("resolved"), Some(kept)), "{old}");
+    assert!(old["articles"].as_array().unwrap().is_empty(), "its articles moved: {old}");
+    assert!(old["survey"].is_null(), "no survey about a merged ticket");
+    assert!(old["history"].as_array().unwrap().iter().any(|e| e["kind"] == "merged_into"));
+    let new = desk.ticket(kept);
+    assert!(new["history"].as_array().unwrap().iter().any(|e| e["kind"] == "merged_from"));
+    let texts: Vec<&str> = new["articles"].as_array().unwrap().iter().map(|a| a["text"].as_str().unwrap()).collect();
+    assert!(texts.iter().any(|t| t.contains("Rien ne sort.")), "{texts:?}");
+    assert!(new["watchers"].as_array().unwrap().iter().any(|w| w == BOB), "Bob follows it now: {new}");
+    let shown = desk.ok(&["ticket", "show", &dup.to_string()]);
+    assert!(shown.contains(&format!("merged into ticket #{kept}")), "{shown}");
+
+    let told = to(&desk, BOB).split_off(before);
+    let templates: Vec<&str> = told.iter().map(|m| m["template"].as_str().unwrap()).collect();
+    assert_eq!(templates, ["merged"], "told once, and only that");
+    let text = body(&told[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(&format!("continue sous le n° {kept}")) || text.contains(&format!("demande n° {kept}")),
+        "{text}"
+    );
+
+    // His later mail, by the old number or by his first mail's Message-ID, goes to the kept ticket.
+    let by_tag = desk.ingest(&on_ticket(BOB, dup, "m4@example.test", "Toujours rien."));
+    assert_eq!((by_tag["outcome"].as_str(), by_tag["ticket"].as_i64()), (Some("article"), Some(kept)), "{by_tag}");
+    let by_ref =
+        mail(BOB, "Re: Plus d'impression", "m5@example.test", "In-Reply-To: <m2@example.test>\r\n", "Et maintenant ?");
+    assert_eq!(desk.ingest(&by_ref)["ticket"].as_i64(), Some(kept));
+    assert_eq!(desk.tickets().len(), 2, "nothing new opened");
+
+    // Refused: into itself, into nothing, into a closed ticket.
+    let third = open(&desk, BOB, "Clavier", "m6@example.test", "Bonjour");
+    for (i, line) in [format!("#merge {third}"), "#merge 99".into(), format!("#merge {dup}")].iter().enumerate() {
+        desk.ingest(&on_ticket(MARC, third, &format!("m7.{i}@example.test"), line));
+        let t = desk.ticket(third);
+        assert!(t["status"] != "resolved" && t["merged_into"].is_null(), "{line}: {t}");
+    }
+    let errors = desk.queued("command_error");
+    let said: Vec<String> = errors.iter().map(|m| body(m).split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    assert!(said.iter().any(|t| t.contains("fusionné avec lui-même")), "{said:?}");
+    assert!(said.iter().any(|t| t.contains("le ticket 99 n'existe pas")), "{said:?}");
+    assert!(said.iter().any(|t| t.contains(&format!("le ticket {dup} est fermé"))), "{said:?}");
+}
+
+#[test]
+fn split_makes_the_article_a_notice_carried_a_ticket_of_its_own_for_its_author() {
+    let desk = Desk::new();
+    let first = open(&desk, ALICE, "Imprimante du 2e en panne", "s1@example.test", "Bonjour,\nErreur 52.");
+    let subject = format!("RE: [Guichet #{first}] Imprimante du 2e en panne");
+    let other = "Autre chose : mon badge n'ouvre plus la porte B.\nAlice";
+    desk.ingest(&mail(ALICE, &subject, "s2@example.test", "", other));
+    let notice = desk.queued("new_article").into_iter().rev().find(|m| m["recipients"][0] == MARC).unwrap();
+    let id = notice["message_id"].as_str().unwrap();
+    let before = to(&desk, ALICE).len();
+    let answer = mail(MARC, "Re: notice", "s3@example.test", &format!("In-Reply-To: <{id}>\r\n"), "#split\n#internal");
+    assert_eq!(desk.ingest(&answer)["outcome"], "article");
+
+    let tickets = desk.tickets();
+    assert_eq!(tickets.len(), 2, "{tickets:?}");
+    let new = desk.ticket(as_i64(&tickets[1]["number"]));
+    assert_eq!(new["requester"], ALICE);
+    assert_eq!(new["related"].as_i64(), Some(first));
+    assert!(new["subject"].as_str().unwrap().starts_with("Autre chose : mon badge"), "{}", new["subject"]);
+    let moved: Vec<&str> = new["articles"].as_array().unwrap().iter().map(|a| a["text"].as_str().unwrap()).collect();
+    assert!(moved.len() == 1 && moved[0].contains("badge"), "{moved:?}");
+    let old = desk.ticket(first);
+    assert!(old["articles"].as_array().unwrap().iter().all(|a| !a["text"].as_str().unwrap().contains("badge")));
+    assert!(old["history"].as_array().unwrap().iter().any(|e| e["kind"] == "split_into"));
+    assert!(new["history"].as_array().unwrap().iter().any(|e| e["kind"] == "split_from"));
+    let told = to(&desk, ALICE).split_off(before);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        (told[0]["template"].as_str(), told[0]["ticket"].as_i64()),
+        (Some("acknowledgement"), new["number"].as_i64())
+    );
+
+    // Not in an answer to a notice: refused, with how.
+    desk.ingest(&on_ticket(MARC, first, "s4@example.test", "#split"));
+    let said = body(desk.queued("command_error").last().unwrap());
+    assert!(said.contains("#split s'écrit en réponse à la notification"), "{said}");
+    assert_eq!(desk.tickets().len(), 2);
+}

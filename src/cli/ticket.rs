@@ -117,6 +117,7 @@ fn ticket_json(
         "parent": t.parent_id,
         "children": children,
         "related": t.related_id,
+        "merged_into": t.merged_into,
         "category": t.category,
         "tags": tags,
         "planned_at": t.planned_at.map(time),
@@ -381,6 +382,9 @@ fn print_ticket(v: &Value) {
     }
     if !v["related"].is_null() {
         println!("  follows ticket #{}", s(&v["related"]));
+    }
+    if !v["merged_into"].is_null() {
+        println!("  merged into ticket #{}: its mail goes there", s(&v["merged_into"]));
     }
     println!("  opened {} · updated {}", s(&v["created_at"]), s(&v["updated_at"]));
     for t in v["sla"].as_array().into_iter().flatten() {

@@ -39,6 +39,10 @@ pub trait Known {
     fn technician(&self, email: &str) -> Option<String>;
     fn group_has_members(&self, group: &str) -> bool;
     fn ticket_exists(&self, id: i64) -> bool;
+    /// Whether that ticket is open (one to merge into).
+    fn ticket_open(&self, id: i64) -> bool;
+    /// The article carried by the notice this mail answers (`#split`).
+    fn answered_article(&self) -> Option<i64>;
     /// Whether `email` followed the ticket before these commands.
     fn follows(&self, email: &str) -> bool;
     /// The requester's address.
@@ -51,12 +55,32 @@ pub trait Known {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     KbRequested,
-    Parent { old: Option<i64>, new: i64 },
-    Major { old: bool, new: bool },
-    Planned { old: Option<NaiveDateTime>, at: NaiveDateTime },
-    Requester { old: String, new: String },
+    Parent {
+        old: Option<i64>,
+        new: i64,
+    },
+    Major {
+        old: bool,
+        new: bool,
+    },
+    Planned {
+        old: Option<NaiveDateTime>,
+        at: NaiveDateTime,
+    },
+    Requester {
+        old: String,
+        new: String,
+    },
     Watch(String),
     Unwatch(String),
+    /// Closed into that ticket: its articles, watchers and mail go there.
+    Merge {
+        into: i64,
+    },
+    /// That article becomes a ticket of its own, for its author.
+    Split {
+        article: i64,
+    },
 }
 
 /// The ticket's state once the commands applied, the changes made on the
@@ -165,6 +189,23 @@ impl Command {
             }
             // Read when the ticket opens; later, it has nothing to change.
             Command::Me => return Err(Refusal::OnlyOpening("me".into())),
+            Command::Merge(into) => {
+                if *into == ticket.id {
+                    return Err(Refusal::OwnMerge);
+                }
+                if !known.ticket_exists(*into) {
+                    return Err(Refusal::NoSuchTicket(*into));
+                }
+                if !known.ticket_open(*into) {
+                    return Err(Refusal::MergeIntoClosed(*into));
+                }
+                changes.step(Status::Resolved)?;
+                changes.effects.push(Effect::Merge { into: *into });
+            }
+            Command::Split => {
+                let article = known.answered_article().ok_or(Refusal::NothingToSplit)?;
+                changes.effects.push(Effect::Split { article });
+            }
             Command::Requester(email) => {
                 let old = known.requester();
                 if !old.eq_ignore_ascii_case(email) {
@@ -206,6 +247,12 @@ mod tests {
         }
         fn ticket_exists(&self, id: i64) -> bool {
             id < 100
+        }
+        fn ticket_open(&self, id: i64) -> bool {
+            id < 50
+        }
+        fn answered_article(&self) -> Option<i64> {
+            None
         }
         fn follows(&self, email: &str) -> bool {
             email == "boss@example.test"
@@ -303,5 +350,19 @@ mod tests {
             ]
         );
         assert!(c.state.major);
+    }
+
+    #[test]
+    fn merge_closes_into_an_open_ticket_and_split_needs_the_notice_answered() {
+        let t = ticket();
+        let c = Changes::apply_all(&t, &[Command::Merge(12)], &Desk);
+        assert_eq!(c.state.status, Status::Resolved);
+        assert_eq!(c.effects, [Effect::Merge { into: 12 }]);
+        for (into, why) in [(7, Refusal::OwnMerge), (120, Refusal::NoSuchTicket(120)), (60, Refusal::MergeIntoClosed(60))] {
+            let c = Changes::apply_all(&t, &[Command::Merge(into)], &Desk);
+            assert_eq!((c.state.status, c.refused), (Status::New, vec![(format!("#merge {into}"), why)]));
+        }
+        let c = Changes::apply_all(&t, &[Command::Split], &Desk);
+        assert_eq!(c.refused, [("#split".to_string(), Refusal::NothingToSplit)]);
     }
 }

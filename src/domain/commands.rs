@@ -12,7 +12,7 @@ use super::ticket::{IllegalTransition, Lang, Status, TicketType};
 
 /// The commands, as `unknown command` lists them.
 const KNOWN: &str =
-    "#status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb";
+    "#status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb, #merge, #split";
 
 /// One command, parsed and checked for shape (not yet for legality).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,10 @@ pub enum Command {
     /// A forwarded mail opens the ticket for the technician who forwarded
     /// it, not for its sender.
     Me,
+    /// This ticket is the same as that one: merged into it.
+    Merge(i64),
+    /// The article of the notice answered becomes a ticket of its own.
+    Split,
     Watch(String),
     Unwatch(String),
 }
@@ -61,6 +65,8 @@ impl Command {
             Command::Plan(at) => format!("#plan {}", at.format("%Y-%m-%d %H:%M")),
             Command::Requester(a) => format!("#requester {a}"),
             Command::Me => "#me".into(),
+            Command::Merge(n) => format!("#merge {n}"),
+            Command::Split => "#split".into(),
             Command::Watch(a) => format!("#watch {a}"),
             Command::Unwatch(a) => format!("#unwatch {a}"),
         }
@@ -109,7 +115,10 @@ pub enum Refusal {
         command: String,
         got: String,
     },
-    NotATicketNumber(String),
+    NotATicketNumber {
+        command: String,
+        got: String,
+    },
     NotAnAssignee(String),
     NotADate(String),
     Transition(IllegalTransition),
@@ -120,6 +129,10 @@ pub enum Refusal {
     NotFollowing(String),
     /// `#me` on a ticket that is open already.
     OnlyOpening(String),
+    OwnMerge,
+    MergeIntoClosed(i64),
+    /// `#split` not in an answer to a notice that carried an article.
+    NothingToSplit,
 }
 
 impl Refusal {
@@ -150,7 +163,9 @@ impl Refusal {
             }
             Refusal::NotOnOrOff(got) => format!("`#major` takes nothing, `on` or `off`, not {}", q(got)),
             Refusal::NotAnAddress { command, got } => format!("`#{command}` takes an e-mail address, not {}", q(got)),
-            Refusal::NotATicketNumber(got) => format!("`#parent` takes a ticket number, not {}", q(got)),
+            Refusal::NotATicketNumber { command, got } => {
+                format!("`#{command}` takes a ticket number, not {}", q(got))
+            }
             Refusal::NotAnAssignee(got) => format!("`#assign` takes `me`, an address or `group:NAME`, not {}", q(got)),
             Refusal::NotADate(got) => {
                 format!("`#plan` takes a date like 2026-12-01 or 2026-12-01 14:30, not {}", q(got))
@@ -163,6 +178,11 @@ impl Refusal {
             Refusal::NotFollowing(email) => format!("{} does not follow this ticket", q(email)),
             Refusal::OnlyOpening(command) => {
                 format!("`#{command}` only applies to a forwarded mail that opens a ticket")
+            }
+            Refusal::OwnMerge => "a ticket cannot be merged into itself".into(),
+            Refusal::MergeIntoClosed(n) => format!("ticket {n} is closed: merge into an open ticket"),
+            Refusal::NothingToSplit => {
+                "`#split` goes in an answer to the notice of the message to make a ticket of".into()
             }
         }
     }
@@ -194,7 +214,9 @@ impl Refusal {
             }
             Refusal::NotOnOrOff(got) => format!("#major s'écrit seul, ou avec on ou off, pas {}", q(got)),
             Refusal::NotAnAddress { command, got } => format!("#{command} prend une adresse e-mail, pas {}", q(got)),
-            Refusal::NotATicketNumber(got) => format!("#parent prend un numéro de ticket, pas {}", q(got)),
+            Refusal::NotATicketNumber { command, got } => {
+                format!("#{command} prend un numéro de ticket, pas {}", q(got))
+            }
             Refusal::NotAnAssignee(got) => format!("#assign prend me, une adresse ou group:NOM, pas {}", q(got)),
             Refusal::NotADate(got) => {
                 format!("#plan prend une date comme 2026-12-01 ou 2026-12-01 14:30, pas {}", q(got))
@@ -207,6 +229,11 @@ impl Refusal {
             Refusal::NotFollowing(email) => format!("{} ne suit pas ce ticket", q(email)),
             Refusal::OnlyOpening(command) => {
                 format!("#{command} ne s'applique qu'à un message transféré qui ouvre un ticket")
+            }
+            Refusal::OwnMerge => "un ticket ne peut pas être fusionné avec lui-même".into(),
+            Refusal::MergeIntoClosed(n) => format!("le ticket {n} est fermé\u{a0}: fusionnez dans un ticket ouvert"),
+            Refusal::NothingToSplit => {
+                "#split s'écrit en réponse à la notification du message dont faire un ticket".into()
             }
         }
     }
@@ -298,6 +325,12 @@ fn parse_one(rest: &str) -> Result<Command, Refusal> {
         "internal" => none(Command::Internal),
         "kb" => none(Command::Kb),
         "me" => none(Command::Me),
+        "split" => none(Command::Split),
+        "merge" => {
+            let a = arg.ok_or_else(missing)?;
+            let not = || Refusal::NotATicketNumber { command: name.clone(), got: a.to_string() };
+            a.trim_start_matches('#').parse().map(Command::Merge).map_err(|_| not())
+        }
         "major" => match arg.map(str::to_ascii_lowercase).as_deref() {
             None | Some("on") | Some("yes") => Ok(Command::Major(true)),
             Some("off") | Some("no") => Ok(Command::Major(false)),
@@ -322,7 +355,8 @@ fn parse_one(rest: &str) -> Result<Command, Refusal> {
         }
         "parent" => {
             let a = arg.ok_or_else(missing)?;
-            a.trim_start_matches('#').parse().map(Command::Parent).map_err(|_| Refusal::NotATicketNumber(a.to_string()))
+            let not = || Refusal::NotATicketNumber { command: name.clone(), got: a.to_string() };
+            a.trim_start_matches('#').parse().map(Command::Parent).map_err(|_| not())
         }
         "assign" => {
             let a = arg.ok_or_else(missing)?;
@@ -451,8 +485,8 @@ Merci",
         vec![
             (
                 Refusal::UnknownCommand(cmd("frobnicate")),
-                "unknown command `#frobnicate` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb)",
-                "commande inconnue\u{a0}: «\u{a0}#frobnicate\u{a0}» (commandes connues\u{a0}: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb)",
+                "unknown command `#frobnicate` (known: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb, #merge, #split)",
+                "commande inconnue\u{a0}: «\u{a0}#frobnicate\u{a0}» (commandes connues\u{a0}: #status, #assign, #impact, #urgency, #type, #parent, #major, #internal, #resolve, #unresolved, #plan, #requester, #me, #watch, #unwatch, #kb, #merge, #split)",
             ),
             (
                 Refusal::MissingArgument { command: cmd("impact") },
@@ -495,7 +529,7 @@ Merci",
                 "#watch prend une adresse e-mail, pas «\u{a0}bob\u{a0}»",
             ),
             (
-                Refusal::NotATicketNumber(cmd("abc")),
+                Refusal::NotATicketNumber { command: cmd("parent"), got: cmd("abc") },
                 "`#parent` takes a ticket number, not `abc`",
                 "#parent prend un numéro de ticket, pas «\u{a0}abc\u{a0}»",
             ),
@@ -530,6 +564,17 @@ Merci",
                 Refusal::NotFollowing(cmd("dave@example.test")),
                 "`dave@example.test` does not follow this ticket",
                 "«\u{a0}dave@example.test\u{a0}» ne suit pas ce ticket",
+            ),
+            (Refusal::OwnMerge, "a ticket cannot be merged into itself", "un ticket ne peut pas être fusionné avec lui-même"),
+            (
+                Refusal::MergeIntoClosed(12),
+                "ticket 12 is closed: merge into an open ticket",
+                "le ticket 12 est fermé\u{a0}: fusionnez dans un ticket ouvert",
+            ),
+            (
+                Refusal::NothingToSplit,
+                "`#split` goes in an answer to the notice of the message to make a ticket of",
+                "#split s'écrit en réponse à la notification du message dont faire un ticket",
             ),
             (
                 Refusal::OnlyOpening(cmd("me")),
@@ -587,7 +632,7 @@ Merci",
             ("#urgency 0", Refusal::NotALevel { command: "urgency".into(), got: "0".into() }),
             ("#major maybe", Refusal::NotOnOrOff("maybe".into())),
             ("#unwatch Bob", Refusal::NotAnAddress { command: "unwatch".into(), got: "bob".into() }),
-            ("#parent x1", Refusal::NotATicketNumber("x1".into())),
+            ("#parent x1", Refusal::NotATicketNumber { command: "parent".into(), got: "x1".into() }),
             ("#assign bob", Refusal::NotAnAssignee("bob".into())),
             ("#plan 2026-13-01", Refusal::NotADate("2026-13-01".into())),
             ("#Frobnicate", Refusal::UnknownCommand("frobnicate".into())),

@@ -39,6 +39,15 @@ pub enum EventKind {
     Related,
     /// The older ticket's side of `Related` (the new ticket's number).
     FollowedBy,
+    /// Merged into another ticket (its number): closed, its articles,
+    /// watchers and later mail there.
+    MergedInto,
+    /// The other side of `MergedInto` (the merged ticket's number).
+    MergedFrom,
+    /// One of its articles became a ticket of its own (that ticket's number).
+    SplitInto,
+    /// Opened from an article of another ticket (that ticket's number).
+    SplitFrom,
     /// The major-incident flag.
     Major,
     /// A major incident opened from this many similar tickets.
@@ -136,6 +145,10 @@ named_enum!(EventKind, "event kind", {
     Child => "child",
     Related => "related",
     FollowedBy => "followed_by",
+    MergedInto => "merged_into",
+    MergedFrom => "merged_from",
+    SplitInto => "split_into",
+    SplitFrom => "split_from",
     Major => "major",
     MajorDetected => "major_detected",
     Planned => "planned",
@@ -259,7 +272,8 @@ mod tests {
     #[test]
     fn the_stored_names_are_those_old_rows_hold() {
         let stored = "created status reopened priority impact urgency type group assignee assignment requester \
-            watcher_added watcher_removed watchers_capped parent child related followed_by major major_detected \
+            watcher_added watcher_removed watchers_capped parent child related followed_by merged_into merged_from split_into split_from major \
+            major_detected \
             planned closed_with_parent auto_closed pending_reminder rule classified article html_not_kept \
             charset_unknown thanks sender_address_unusable sender_unproven command_refused kept_internal self_service \
             event_recovered event_repeated delivery_failed delivery_delayed mail_not_sent \

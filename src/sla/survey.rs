@@ -44,7 +44,8 @@ pub(super) fn sync(
     let survey = if new { None } else { queries::survey_of(conn, ticket.id)? };
     let due = (now + settings.survey.delay).naive_utc();
     match (status, survey) {
-        (Status::Resolved, None) if settings.survey.enabled => {
+        // A merged ticket goes on as another: that one is asked about.
+        (Status::Resolved, None) if settings.survey.enabled && ticket.merged_into.is_none() => {
             let state = if sampled(ticket.id, settings.survey.share_percent) { SCHEDULED } else { "skipped" };
             queries::insert_survey(conn, ticket.id, state, due, now.naive_utc())?;
             if state == SCHEDULED {

@@ -52,6 +52,8 @@ pub struct Ticket {
     /// The support address the ticket came in by; empty for tickets older
     /// than this column (see [`crate::config::Settings::identity`]).
     pub desk_address: String,
+    /// The ticket it was merged into: mail naming this one goes there.
+    pub merged_into: Option<i64>,
 }
 
 #[derive(Debug)]

@@ -48,6 +48,7 @@ diesel::table! {
         pending_since -> Nullable<Timestamp>,
         reminded_at -> Nullable<Timestamp>,
         desk_address -> Text,
+        merged_into -> Nullable<BigInt>,
     }
 }
 

@@ -178,3 +178,68 @@ pub fn add_watcher(conn: &mut Conn, ticket_id: i64, contact_id: i64) -> QResult<
         .execute(c)
         .map(drop))
 }
+
+/// Merges ticket `from` into `into`: its articles (and so their files),
+/// the Message-IDs that thread mail to it, its children, its watchers and
+/// its requester (as a watcher, when not `into`'s requester) move there;
+/// `from` keeps its history and points at `into`.
+pub fn merge_ticket(conn: &mut Conn, from: i64, into: i64, now: NaiveDateTime) -> QResult<()> {
+    diesel::update(articles::table.filter(articles::ticket_id.eq(from)))
+        .set(articles::ticket_id.eq(into))
+        .execute(conn)?;
+    diesel::update(message_ids::table.filter(message_ids::ticket_id.eq(from)))
+        .set(message_ids::ticket_id.eq(into))
+        .execute(conn)?;
+    diesel::update(tickets::table.filter(tickets::parent_id.eq(from)))
+        .set(tickets::parent_id.eq(into))
+        .execute(conn)?;
+    let (merged, target) = (
+        tickets::table.find(from).select(Ticket::as_select()).first(conn)?,
+        tickets::table.find(into).select(Ticket::as_select()).first(conn)?,
+    );
+    let mut follow: Vec<i64> = ticket_watchers::table
+        .filter(ticket_watchers::ticket_id.eq(from))
+        .select(ticket_watchers::contact_id)
+        .load(conn)?;
+    follow.push(merged.requester_id);
+    let already: Vec<i64> = ticket_watchers::table
+        .filter(ticket_watchers::ticket_id.eq(into))
+        .select(ticket_watchers::contact_id)
+        .load(conn)?;
+    for contact in follow {
+        if contact != target.requester_id && !already.contains(&contact) {
+            add_watcher(conn, into, contact)?;
+        }
+    }
+    diesel::update(tickets::table.find(from)).set(tickets::merged_into.eq(Some(into))).execute(conn)?;
+    touch_ticket(conn, into, now)
+}
+
+/// The article carried by the notice about `ticket` that one of `ids`
+/// (a mail's In-Reply-To and References) names.
+pub fn notice_article(conn: &mut Conn, ticket: i64, ids: &[String]) -> QResult<Option<i64>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<(String, Option<i64>)> = outbox::table
+        .filter(outbox::ticket_id.eq(ticket))
+        .filter(outbox::message_id.eq_any(ids))
+        .filter(outbox::article_id.is_not_null())
+        .select((outbox::message_id, outbox::article_id))
+        .load(conn)?;
+    // The one answered first: In-Reply-To leads the list.
+    Ok(ids.iter().find_map(|id| rows.iter().find(|(m, _)| m == id).and_then(|(_, a)| *a)))
+}
+
+/// Moves one article (and its files) to another ticket, with the
+/// Message-ID that threads its replies.
+pub fn move_article(conn: &mut Conn, article: i64, to: i64) -> QResult<()> {
+    let mid: Option<String> = articles::table.find(article).select(articles::message_id).first(conn)?;
+    diesel::update(articles::table.find(article)).set(articles::ticket_id.eq(to)).execute(conn)?;
+    if let Some(mid) = mid {
+        diesel::update(message_ids::table.filter(message_ids::message_id.eq(mid)))
+            .set(message_ids::ticket_id.eq(to))
+            .execute(conn)?;
+    }
+    Ok(())
+}

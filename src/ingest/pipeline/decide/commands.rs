@@ -53,6 +53,11 @@ impl Ctx<'_, '_> {
         view.from_name = tech.name.clone();
         let from_name = format!("{} ({})", tech.name, self.desk.identity(&current).from_name_in(lang));
         let to = vec![Mailbox { email: requester.email.clone(), name: requester.name.clone() }];
+        // Merged: its requester is told once where it continues, nothing else.
+        if let Some(into) = applied.merged_into {
+            self.tell_merged(&current, into)?;
+            return self.refuse(&current, &tech, &applied.errors, &trimmed, internal);
+        }
         // Only a status the technician asked for is worth a mail of its own;
         // taking the ticket (new -> assigned) rides along with the reply.
         if !internal && applied.commanded {
@@ -269,7 +274,11 @@ impl Ctx<'_, '_> {
         if status != old_status {
             self.set_status(ticket, old_status, status, &actor, EventKind::Status)?;
         }
-        Ok(Applied { old_status, status, commanded, handed_to, errors })
+        let merged_into = changes.effects.iter().find_map(|e| match e {
+            Effect::Merge { into } => Some(*into),
+            _ => None,
+        });
+        Ok(Applied { old_status, status, commanded, handed_to, merged_into, errors })
     }
 }
 
@@ -280,12 +289,25 @@ impl<'d> Ctx<'_, 'd> {
             settings: self.desk.settings,
             me: tech.email.clone(),
             existing: Vec::new(),
+            open: Vec::new(),
             watchers: Vec::new(),
             requester: String::new(),
+            answered_article: None,
         };
         for command in commands {
             match command {
                 Command::Parent(p) if queries::ticket(self.conn, *p)?.is_some() => read.existing.push(*p),
+                Command::Merge(n) => {
+                    if let Some(t) = queries::ticket(self.conn, *n)? {
+                        read.existing.push(t.id);
+                        if t.closed_at.is_none() && t.merged_into.is_none() {
+                            read.open.push(t.id);
+                        }
+                    }
+                }
+                Command::Split => {
+                    read.answered_article = queries::notice_article(self.conn, ticket.id, &self.mail.references)?;
+                }
                 Command::Unwatch(_) if read.watchers.is_empty() => {
                     read.watchers = queries::watchers(self.conn, ticket.id)?.into_iter().map(|c| c.email).collect();
                 }
@@ -339,6 +361,13 @@ impl<'d> Ctx<'_, 'd> {
                 }
                 self.event(ticket.id, actor, EventKind::WatcherRemoved, Some(email), None, None)?;
             }
+            Effect::Merge { into } => {
+                queries::merge_ticket(self.conn, ticket.id, *into, self.now)?;
+                self.group.forget();
+                self.event(ticket.id, actor, EventKind::MergedInto, None, Some(&into.to_string()), None)?;
+                self.event(*into, actor, EventKind::MergedFrom, None, Some(&ticket.id.to_string()), None)?;
+            }
+            Effect::Split { article } => self.split(ticket, actor, *article)?,
         }
         Ok(())
     }
@@ -349,8 +378,12 @@ impl<'d> Ctx<'_, 'd> {
 struct Read<'a> {
     settings: &'a Settings,
     me: String,
-    /// The tickets named by `#parent` that exist.
+    /// The tickets named by `#parent` or `#merge` that exist.
     existing: Vec<i64>,
+    /// Those named by `#merge` that are open.
+    open: Vec<i64>,
+    /// The article of the notice this mail answers.
+    answered_article: Option<i64>,
     /// Who followed the ticket (read for `#unwatch`).
     watchers: Vec<String>,
     /// The requester's address (read for `#requester`).
@@ -369,6 +402,12 @@ impl Known for Read<'_> {
     }
     fn ticket_exists(&self, id: i64) -> bool {
         self.existing.contains(&id)
+    }
+    fn ticket_open(&self, id: i64) -> bool {
+        self.open.contains(&id)
+    }
+    fn answered_article(&self) -> Option<i64> {
+        self.answered_article
     }
     fn follows(&self, email: &str) -> bool {
         self.watchers.iter().any(|w| w.eq_ignore_ascii_case(email))
@@ -399,5 +438,7 @@ pub(crate) struct Applied {
     commanded: bool,
     /// The ticket's new assignee, when it changed.
     handed_to: Option<String>,
+    /// `#merge`: the ticket it now continues as.
+    merged_into: Option<i64>,
     pub(crate) errors: Vec<(String, Refusal)>,
 }

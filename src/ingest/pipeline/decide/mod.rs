@@ -9,6 +9,7 @@ mod commands;
 mod forward;
 mod group;
 mod incident;
+mod merge;
 mod notices;
 mod open;
 mod reply;

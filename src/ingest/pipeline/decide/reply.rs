@@ -24,11 +24,23 @@ pub(crate) fn find_ticket(
     match (Candidates { by_tag, by_references, by_plus_address }).pick() {
         Some((id, via)) => {
             tracing::debug!(ticket.number = id, via = via.as_str(), "threaded");
-            queries::ticket(conn, id)
+            let mut found = queries::ticket(conn, id)?;
+            // A merged ticket goes on as another: mail to its number too.
+            // Bounded, should a merge ever point back.
+            for _ in 0..MAX_MERGE_HOPS {
+                match found.as_ref().and_then(|t| t.merged_into) {
+                    Some(into) => found = queries::ticket(conn, into)?.or(found),
+                    None => break,
+                }
+            }
+            Ok(found)
         }
         None => Ok(None),
     }
 }
+
+/// Merges followed from the ticket a mail names to the one it goes to.
+const MAX_MERGE_HOPS: usize = 8;
 
 /// Who wrote a mail, relative to the ticket it threads onto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
