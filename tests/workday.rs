@@ -273,11 +273,6 @@ fn each_technician_gets_one_digest_at_the_start_of_their_working_day_in_their_la
     let paul = body(&digests(&desk, common::team::PAUL)[0]).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(paul.contains("Groupe poste — ouverts : 3"), "the lead's view of his group:\n{paul}");
 
-    // Nothing to say, no mail: a technician with no ticket gets none.
-    let quiet = Desk::config_text("", "").replacen("language = \"fr\"\ndigest = \"off\"", "language = \"fr\"", 1);
-    let mut quiet = Desk::with_config(&quiet);
-    assert_eq!(once_at(&mut quiet, "2026-11-30T08:05:00Z"), "digests: 0 queued");
-
     // Tuesday: the daily ones again, not the weekly one; Wednesday Marc is away.
     assert_eq!(once_at(&mut desk, "2026-12-01T08:05:00Z"), "digests: 2 queued");
     assert_eq!(digests(&desk, SARAH).len(), 1);
@@ -387,4 +382,16 @@ fn split_makes_the_article_a_notice_carried_a_ticket_of_its_own_for_its_author()
     let said = body(desk.queued("command_error").last().unwrap());
     assert!(said.contains("#split s'écrit en réponse à la notification"), "{said}");
     assert_eq!(desk.tickets().len(), 2);
+}
+
+#[test]
+fn a_technician_with_nothing_to_see_gets_no_digest() {
+    let quiet = Desk::config_text("", "").replacen("language = \"fr\"\ndigest = \"off\"", "language = \"fr\"", 1);
+    let mut quiet = Desk::with_config(&quiet);
+    assert_eq!(once_at(&mut quiet, "2026-11-30T08:05:00Z"), "digests: 0 queued");
+    // With a ticket of his, the same morning's digest goes.
+    quiet.now = Some("2026-11-30T08:00:00Z".into());
+    let n = open(&quiet, ALICE, "Imprimante", "z1@example.test", "Bonjour");
+    quiet.ingest(&on_ticket(MARC, n, "z2@example.test", "#assign me"));
+    assert_eq!(once_at(&mut quiet, "2026-12-01T08:05:00Z"), "digests: 1 queued");
 }

@@ -358,7 +358,9 @@ mod tests {
         let c = Changes::apply_all(&t, &[Command::Merge(12)], &Desk);
         assert_eq!(c.state.status, Status::Resolved);
         assert_eq!(c.effects, [Effect::Merge { into: 12 }]);
-        for (into, why) in [(7, Refusal::OwnMerge), (120, Refusal::NoSuchTicket(120)), (60, Refusal::MergeIntoClosed(60))] {
+        for (into, why) in
+            [(7, Refusal::OwnMerge), (120, Refusal::NoSuchTicket(120)), (60, Refusal::MergeIntoClosed(60))]
+        {
             let c = Changes::apply_all(&t, &[Command::Merge(into)], &Desk);
             assert_eq!((c.state.status, c.refused), (Status::New, vec![(format!("#merge {into}"), why)]));
         }
