@@ -178,3 +178,51 @@ fn a_french_technician_reads_an_illegal_move_in_french() {
     assert!(all.contains("«\u{a0}bob@example.test\u{a0}» n'est pas un technicien"), "{all}");
     assert!(!all.contains("cannot go") && !all.contains("is not a technician"), "{all}");
 }
+
+/// Replies as real clients write them, in the languages and forms the
+/// trimmer once missed: each requester's answer on their ticket keeps
+/// their words and loses the history.
+#[test]
+fn replies_in_other_languages_and_forms_keep_the_answer_and_lose_the_history() {
+    let desk = Desk::new();
+    let replies = [
+        (
+            "Ja, skriveren virker igjen.\n\nDen 15. jun. 2016 kl. 20.42 skrev Support <support@example.test>:\n> Har du prøvd å starte den på nytt?\n",
+            "Ja, skriveren virker igjen.",
+            "prøvd",
+        ),
+        (
+            "Der Drucker geht wieder, danke.\n\nAm 30.11.2026 um 10:05 schrieb Support <support@example.test>:\n> Bitte starten Sie ihn neu.\n",
+            "Der Drucker geht wieder, danke.",
+            "Bitte starten",
+        ),
+        (
+            "C'est réparé, merci !\n\nEnvoyé de mon iPhone\n",
+            "C'est réparé, merci !",
+            "iPhone",
+        ),
+        (
+            "> Quel est le numéro de série ?\nSN-4411\n> Et le modèle ?\nLaserJet 400\n",
+            "SN-4411\nLaserJet 400",
+            "numéro de série",
+        ),
+        (
+            "Voici le message du fournisseur.\n\n---------- Forwarded message ---------\nFrom: Fournisseur <vente@example.test>\nDate: Mon, Nov 30, 2026 at 9:12 AM\nSubject: Livraison\nTo: alice.martin@example.test\n\nLivraison jeudi.\n",
+            "Voici le message du fournisseur.",
+            "Livraison jeudi",
+        ),
+    ];
+    let n = as_i64(
+        &desk.ingest(&mail("alice.martin@example.test", "Imprimante", "tr0@example.test", "", "Bonjour"))["ticket"],
+    );
+    for (i, (text, kept, dropped)) in replies.iter().enumerate() {
+        let subject = format!("Re: [Guichet #{n}] Imprimante");
+        desk.ingest(&mail("alice.martin@example.test", &subject, &format!("tr{}@example.test", i + 1), "", text));
+        let t = desk.ticket(n);
+        let last = t["articles"].as_array().unwrap().last().unwrap()["trimmed_text"].as_str().unwrap().to_string();
+        for line in kept.lines() {
+            assert!(last.contains(line), "reply {i}: `{line}` lost:\n{last}");
+        }
+        assert!(!last.contains(dropped), "reply {i}: `{dropped}` kept:\n{last}");
+    }
+}
