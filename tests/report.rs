@@ -130,7 +130,7 @@ fn the_week_s_figures_are_the_hand_computed_ones() {
     assert_eq!(r["until"], "2026-12-05T00:00:00Z");
     // Opened: #2–#5 (#1 the Friday before, #6 the Saturday after). Resolved:
     // #1, #2 (twice, once counted), #5. #2 was reopened.
-    assert_eq!(r["tickets"], json!({ "opened": 4, "resolved": 3, "unresolved": 0, "reopened": 1 }));
+    assert_eq!(r["tickets"], json!({ "opened": 4, "resolved": 3, "unresolved": 0, "reopened": 1, "merged": 0 }));
     // Open at the end: #3 (new, no group), #4 (pending, poste).
     assert_eq!(r["backlog"]["total"], 2);
     assert_eq!(r["backlog"]["by_status"], json!({ "new": 1, "pending": 1 }));
@@ -210,7 +210,7 @@ fn a_group_s_report_counts_only_its_tickets_and_the_text_and_csv_say_the_same() 
     let (desk, _) = week();
     let r = report(&desk, &["--group", "reseau"]);
     assert_eq!(r["group"], "reseau");
-    assert_eq!(r["tickets"], json!({ "opened": 2, "resolved": 2, "unresolved": 0, "reopened": 1 }));
+    assert_eq!(r["tickets"], json!({ "opened": 2, "resolved": 2, "unresolved": 0, "reopened": 1, "merged": 0 }));
     assert_eq!(r["backlog"]["total"], 0);
     assert_eq!(r["resolution"], json!({ "count": 2, "median_minutes": 150, "p90_minutes": 600 }));
 

@@ -311,6 +311,8 @@ fn merge_moves_a_ticket_into_another_tells_its_requester_once_and_threads_its_ma
     let texts: Vec<&str> = new["articles"].as_array().unwrap().iter().map(|a| a["text"].as_str().unwrap()).collect();
     assert!(texts.iter().any(|t| t.contains("Rien ne sort.")), "{texts:?}");
     assert!(new["watchers"].as_array().unwrap().iter().any(|w| w == BOB), "Bob follows it now: {new}");
+    let report: Value = serde_json::from_str(&desk.ok(&["report", "--json"])).unwrap();
+    assert_eq!((report["tickets"]["merged"].as_i64(), report["tickets"]["resolved"].as_i64()), (Some(1), Some(0)));
     let shown = desk.ok(&["ticket", "show", &dup.to_string()]);
     assert!(shown.contains(&format!("merged into ticket #{kept}")), "{shown}");
 

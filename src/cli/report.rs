@@ -71,8 +71,8 @@ pub fn text(r: &Report, calendar: &str) -> String {
     let t = &r.tickets;
     let _ = writeln!(
         o,
-        "Tickets          opened {}, resolved {}, closed unresolved {}, reopened {}",
-        t.opened, t.resolved, t.unresolved, t.reopened
+        "Tickets          opened {}, resolved {}, closed unresolved {}, reopened {}, merged {}",
+        t.opened, t.resolved, t.unresolved, t.reopened, t.merged
     );
     let b = &r.backlog;
     let _ = writeln!(o, "Backlog          {} open: {}", b.total, list(b.by_status.iter().map(|(k, n)| (k, *n))));
@@ -159,9 +159,13 @@ pub fn csv(r: &Report) -> String {
     row(&mut o, "period.until", "", r.until.to_rfc3339());
     row(&mut o, "period.group", "", r.group.as_deref().unwrap_or_default());
     let t = &r.tickets;
-    for (k, v) in
-        [("opened", t.opened), ("resolved", t.resolved), ("unresolved", t.unresolved), ("reopened", t.reopened)]
-    {
+    for (k, v) in [
+        ("opened", t.opened),
+        ("resolved", t.resolved),
+        ("unresolved", t.unresolved),
+        ("reopened", t.reopened),
+        ("merged", t.merged),
+    ] {
         row(&mut o, &format!("tickets.{k}"), "", v);
     }
     row(&mut o, "backlog.total", "", r.backlog.total);

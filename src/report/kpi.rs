@@ -25,6 +25,8 @@ pub struct Ticket {
     pub priority: i32,
     pub group: Option<String>,
     pub assignee: Option<String>,
+    /// Merged into another: its closing is no resolution.
+    pub merged: bool,
 }
 
 /// One event of a ticket's history (`store::report::KINDS`).
@@ -115,6 +117,9 @@ pub struct Counts {
     pub unresolved: u64,
     /// Tickets reopened in the period.
     pub reopened: u64,
+    /// Tickets merged into another in the period: duplicates, not
+    /// counted as resolved.
+    pub merged: u64,
 }
 
 /// Open tickets at the period's end.
@@ -368,7 +373,9 @@ pub fn compute(history: &History, scope: &Scope<'_>) -> Report {
         }
 
         let resolved: Vec<DateTime<Utc>> = l.resolutions().filter(|at| period.holds(*at)).collect();
-        if let Some(&last) = resolved.last() {
+        if t.merged {
+            counts.merged += u64::from(!resolved.is_empty());
+        } else if let Some(&last) = resolved.last() {
             counts.resolved += 1;
             resolutions.push(cal.minutes_between(t.created, last));
             let mut seen_days = Vec::new();
@@ -506,6 +513,7 @@ mod tests {
                 priority: 1,
                 group: Some("b".into()),
                 assignee: Some("marc@example.test".into()),
+                merged: false,
             }],
             changes: vec![
                 change(EventKind::Group, "", "a", at(23, 9)),

@@ -27,6 +27,7 @@ pub fn history(conn: &mut Conn, until: DateTime<Utc>) -> QResult<kpi::History> {
             priority: t.priority,
             group: t.group_name,
             assignee: t.assignee,
+            merged: t.merged_into.is_some(),
         })
         .collect();
     let changes = rows::events(conn)?

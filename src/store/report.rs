@@ -36,6 +36,7 @@ pub struct TicketRow {
     pub priority: i32,
     pub group_name: Option<String>,
     pub assignee: Option<String>,
+    pub merged_into: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -74,6 +75,7 @@ pub fn tickets(conn: &mut Conn, until: NaiveDateTime) -> QResult<Vec<TicketRow>>
             tickets::priority,
             tickets::group_name,
             tickets::assignee,
+            tickets::merged_into,
         ))
         .load(conn)
 }
