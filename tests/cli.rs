@@ -13,7 +13,7 @@ use common::*;
 #[test]
 fn check_prints_every_problem_with_its_key_and_exits_non_zero() {
     let desk = Desk::with_config(
-        "[database]\nurl = \"mysql://x\"\n[[mailbox]]\nname = \"s\"\npath = \"m\"\naddress = \"not-an-address\"\nafter = \"archive\"\n[tickets]\nreopen_days = \"soon\"\nlanguage = \"de\"\n[outgoing]\ntransport = \"smtp\"\nport = 99999\n[[technician]]\nemail = \"x@example.test\"\nskils = [\"a\"]\n",
+        "[database]\nurl = \"mysql://x\"\n[[mailbox]]\nname = \"s\"\npath = \"m\"\naddress = \"not-an-address\"\nafter = \"archive\"\n[tickets]\nreopen_days = \"soon\"\nlanguage = \"pt\"\n[outgoing]\ntransport = \"smtp\"\nport = 99999\n[[technician]]\nemail = \"x@example.test\"\nskils = [\"a\"]\n",
     );
     let out = desk.run(&["check"]);
     assert_eq!(out.status.code(), Some(78));

@@ -87,7 +87,17 @@ fn preferred(headers: &HeaderMap, web: &Web) -> Lang {
     } else if first.starts_with("fr") {
         Lang::Fr
     } else {
-        web.live.borrow().settings.tickets.language
+        written_in(web.live.borrow().settings.tickets.language)
+    }
+}
+
+/// The language a page is shown in. The pages (survey, file links,
+/// dashboard) are written in French and English only: a reader of another
+/// language gets English, and the page says so in its `lang`.
+pub(crate) fn written_in(lang: Lang) -> Lang {
+    match lang {
+        Lang::Fr => Lang::Fr,
+        Lang::En | Lang::De | Lang::Es | Lang::It | Lang::Nl => Lang::En,
     }
 }
 
@@ -137,7 +147,8 @@ fn visit(web: &Web, token: &str, chosen: Option<u8>, posted: Option<Answer>) -> 
     let read = |conn: &mut crate::store::Conn, said: Said, chosen: Option<u8>| -> Result<Visit, SlaError> {
         let Some(survey) = queries::survey(conn, id)? else { return Ok(Visit::Refused(TokenError::Forged)) };
         let ticket = queries::ticket(conn, survey.ticket_id)?;
-        let lang = ticket.as_ref().and_then(|t| t.language.parse().ok()).unwrap_or(settings.tickets.language);
+        let lang =
+            written_in(ticket.as_ref().and_then(|t| t.language.parse().ok()).unwrap_or(settings.tickets.language));
         let recorded = survey.rating.and_then(|r| u8::try_from(r).ok());
         let page = SurveyPage {
             number: survey.ticket_id,

@@ -28,13 +28,13 @@ fn a_minimal_config_is_valid_and_paths_are_relative_to_it() {
 #[test]
 fn every_problem_is_reported_with_its_key() {
     let text = format!(
-        "{GOOD}\ncolour = 1\n[tickets]\nreopen_days = -1\nlanguage = \"de\"\nsubjet_tag = \"x\"\n[outgoing]\ntransport = \"pigeon\"\n[[technician]]\nemail = \"bob\"\n"
+        "{GOOD}\ncolour = 1\n[tickets]\nreopen_days = -1\nlanguage = \"pt\"\nsubjet_tag = \"x\"\n[outgoing]\ntransport = \"pigeon\"\n[[technician]]\nemail = \"bob\"\n"
     );
     let p = problems(&text);
     let want = [
         "`mailbox[0].colour`: unknown key",
         "`tickets.reopen_days`: -1 is out of range",
-        "`tickets.language`: unknown language `de`",
+        "`tickets.language`: unknown language `pt`",
         "`tickets.subjet_tag`: unknown key",
         "`outgoing.transport`: unknown transport `pigeon`",
         "`technician[0].email`: `bob` is not an e-mail address",
@@ -85,9 +85,9 @@ fn from_name_is_one_name_or_one_per_language() {
     assert_eq!(two.from_name, "IT Support", "the default is the desk language's");
     let only_fr = out("[outgoing]\nfrom_name = { fr = \"Support informatique\" }\n");
     assert_eq!(only_fr.from_name_in(Lang::En), "Support informatique");
-    let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = {{ de = \"Kundendienst\", en = \"\" }}\n"));
+    let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = {{ ca = \"Suport\", en = \"\" }}\n"));
     assert_eq!(p.len(), 2, "{p:?}");
-    assert!(p[0].starts_with("`outgoing.from_name.de`"), "{p:?}");
+    assert!(p[0].starts_with("`outgoing.from_name.ca`"), "{p:?}");
     assert_eq!(p[1], "`outgoing.from_name.en`: must not be empty");
     let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = 3\n"));
     assert!(p[0].starts_with("`outgoing.from_name`: expected a name"), "{p:?}");

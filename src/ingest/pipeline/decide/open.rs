@@ -35,6 +35,10 @@ impl Ctx<'_, '_> {
             subject = match lang {
                 Lang::Fr => "(sans objet)".into(),
                 Lang::En => "(no subject)".into(),
+                Lang::De => "(kein Betreff)".into(),
+                Lang::Es => "(sin asunto)".into(),
+                Lang::It => "(senza oggetto)".into(),
+                Lang::Nl => "(geen onderwerp)".into(),
             };
         }
         // Every mail about the ticket goes out from the address it came in by.
