@@ -10,8 +10,9 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use super::ticket::Lang;
 
-/// Words that say nothing of the problem, in both languages (accents
-/// folded): a mail in French often quotes English, and the reverse.
+/// Words that say nothing of the problem in French and English (accents
+/// folded), whatever the text's language: a mail in French often quotes
+/// English, and the reverse.
 const STOP: &[&str] = &[
     // French
     "a",
