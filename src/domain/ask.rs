@@ -96,8 +96,9 @@ const REQUESTS: &[(&str, Lang)] = &[
     ("le mie richieste", Lang::It),
     ("stato delle mie richieste", Lang::It),
     ("mijn tickets", Lang::Nl),
+    ("mijn meldingen", Lang::Nl),
     ("mijn aanvragen", Lang::Nl),
-    ("status van mijn aanvragen", Lang::Nl),
+    ("status van mijn meldingen", Lang::Nl),
 ];
 
 /// The plus address that asks for one's tickets whatever the mail says:

@@ -359,8 +359,8 @@ impl Refusal {
                 format!("#plan verwacht een datum zoals 2026-12-01 of 2026-12-01 14:30, niet {}", q(got))
             }
             Refusal::Transition(t) => t.message(nl),
-            Refusal::NotATechnician(email) => format!("{} is geen technicus van deze servicedesk", q(email)),
-            Refusal::EmptyGroup(group) => format!("er zit geen technicus in groep {}", q(group)),
+            Refusal::NotATechnician(email) => format!("{} is geen behandelaar van deze servicedesk", q(email)),
+            Refusal::EmptyGroup(group) => format!("er zit geen behandelaar in groep {}", q(group)),
             Refusal::OwnParent => "een ticket kan niet zijn eigen bovenliggende ticket zijn".into(),
             Refusal::NoSuchTicket(n) => format!("ticket {n} bestaat niet"),
             Refusal::NotFollowing(email) => format!("{} volgt dit ticket niet", q(email)),
@@ -707,7 +707,7 @@ Merci",
     #[test]
     fn every_refusal_reads_in_german_spanish_italian_and_dutch_with_their_quotes() {
         let quotes =
-            [(Lang::De, '\u{201e}', '\u{201c}'), (Lang::Es, '«', '»'), (Lang::It, '«', '»'), (Lang::Nl, '‘', '’')];
+            [(Lang::De, '\u{201e}', '\u{201c}'), (Lang::Es, '«', '»'), (Lang::It, '«', '»'), (Lang::Nl, '“', '”')];
         for (refusal, english, _) in every_refusal() {
             for (lang, open, close) in quotes {
                 let text = refusal.message(lang);
@@ -724,7 +724,7 @@ Merci",
                     "#urgency erwartet eine Stufe von 1 (höchste) bis 5, nicht „9“",
                     "#urgency admite un nivel de 1 (el más alto) a 5, no «9»",
                     "#urgency accetta un livello da 1 (il più alto) a 5, non «9»",
-                    "#urgency verwacht een niveau van 1 (hoogste) tot 5, niet ‘9’",
+                    "#urgency verwacht een niveau van 1 (hoogste) tot 5, niet “9”",
                 ],
             ),
             (
@@ -733,7 +733,7 @@ Merci",
                     "ein Ticket kann nicht vom Status „geschlossen (gelöst)“ in den Status „in Wartestellung“ wechseln",
                     "un ticket no puede pasar de «cerrado (resuelto)» a «en espera»",
                     "un ticket non può passare da «chiuso (risolto)» a «in attesa»",
-                    "een ticket kan niet van ‘gesloten (opgelost)’ naar ‘in afwachting’ overgaan",
+                    "een ticket kan niet van “gesloten (opgelost)” naar “in afwachting” overgaan",
                 ],
             ),
             (
@@ -742,7 +742,7 @@ Merci",
                     "unbekannter Tickettyp „bug“ (gültige Werte: incident „Störung“, request „Serviceanfrage“, problem „Problem“, event „Ereignis“)",
                     "tipo de ticket desconocido: «bug» (valores aceptados: incident «incidencia», request «solicitud de servicio», problem «problema», event «evento»)",
                     "tipo di ticket sconosciuto: «bug» (valori accettati: incident «incidente», request «richiesta di servizio», problem «problema», event «evento»)",
-                    "onbekend tickettype: ‘bug’ (geldige waarden: incident ‘incident’, request ‘serviceverzoek’, problem ‘probleem’, event ‘gebeurtenis’)",
+                    "onbekend tickettype: “bug” (geldige waarden: incident “incident”, request “serviceverzoek”, problem “probleem”, event “gebeurtenis”)",
                 ],
             ),
             (

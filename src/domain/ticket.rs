@@ -265,14 +265,14 @@ impl Status {
             (Lang::It, Unresolved) => {
                 "non siamo riusciti a risolvere il problema; il messaggio del tecnico ne spiega il motivo."
             }
-            (Lang::Nl, New) => "uw aanvraag is geregistreerd; een technicus neemt deze in behandeling.",
-            (Lang::Nl, Assigned) => "een technicus werkt aan uw aanvraag.",
+            (Lang::Nl, New) => "uw melding is geregistreerd; een behandelaar neemt deze in behandeling.",
+            (Lang::Nl, Assigned) => "een behandelaar werkt aan uw melding.",
             (Lang::Nl, Planned) => "er is een interventie gepland; wij houden u op de hoogte.",
             (Lang::Nl, Pending) => {
                 "wij wachten op informatie of een actie van uw kant: beantwoord dit bericht gewoon."
             }
             (Lang::Nl, Resolved) => "wij beschouwen het probleem als opgelost.",
-            (Lang::Nl, Unresolved) => "wij konden het probleem niet oplossen; het bericht van de technicus legt uit waarom.",
+            (Lang::Nl, Unresolved) => "wij konden het probleem niet oplossen; het bericht van de behandelaar legt uit waarom.",
         }
     }
 }
@@ -332,14 +332,14 @@ named_enum!(Lang, "language", {
 impl Lang {
     /// A name or a value quoted in running text: `x` in English, « x » in
     /// French (no-break spaces inside the guillemets), „x“ in German, «x»
-    /// in Spanish and Italian, ‘x’ in Dutch.
+    /// in Spanish and Italian, “x” in Dutch.
     pub fn quote(self, text: &str) -> String {
         match self {
             Lang::En => format!("`{text}`"),
             Lang::Fr => format!("«\u{a0}{text}\u{a0}»"),
             Lang::De => format!("\u{201e}{text}\u{201c}"),
             Lang::Es | Lang::It => format!("«{text}»"),
-            Lang::Nl => format!("\u{2018}{text}\u{2019}"),
+            Lang::Nl => format!("\u{201c}{text}\u{201d}"),
         }
     }
 
@@ -484,7 +484,7 @@ mod tests {
         assert_eq!(Status::Resolved.label(Lang::Nl), "gesloten (opgelost)");
         assert_eq!(Lang::De.quote("neu"), "„neu“");
         assert_eq!(Lang::Es.quote("nuevo"), "«nuevo»");
-        assert_eq!(Lang::Nl.quote("nieuw"), "‘nieuw’");
+        assert_eq!(Lang::Nl.quote("nieuw"), "“nieuw”");
     }
 
     #[test]

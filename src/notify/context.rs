@@ -414,7 +414,7 @@ impl TemplateContext {
             "Der Drucker zeigt „Fehler 52“ an.",
             "La impresora muestra «error 52».",
             "La stampante mostra «errore 52».",
-            "De printer geeft ‘fout 52’ aan.",
+            "De printer geeft “fout 52” aan.",
         ];
         let subject = pick(printer);
         let text = pick([
@@ -423,7 +423,7 @@ impl TemplateContext {
             "Guten Tag,\nDer Drucker zeigt „Fehler 52“ an.\nDanke",
             "Buenos días:\nLa impresora muestra «error 52».\nGracias",
             "Buongiorno,\nla stampante mostra «errore 52».\nGrazie",
-            "Goedendag,\nDe printer geeft ‘fout 52’ aan.\nBedankt",
+            "Goedendag,\nDe printer geeft “fout 52” aan.\nBedankt",
         ]);
         let kb_text = "L'erreur 52 signale un bourrage papier.\n\n1. Ouvrez le capot arrière.\n2. Retirez la feuille.";
         TemplateContext {
@@ -433,7 +433,7 @@ impl TemplateContext {
                 "Antwort auf Ihre Anfrage Nr. 42",
                 "Respuesta a su solicitud n.º 42",
                 "Risposta alla sua richiesta n. 42",
-                "Antwoord op uw aanvraag nr. 42",
+                "Antwoord op uw melding #42",
             ]),
             desk: DeskValues {
                 name: "Support".into(),

@@ -95,7 +95,7 @@ pub fn hold_back(
             (None, Lang::De) => format!("{name} ({size}): bei der Anfrage {tag} aufbewahrt"),
             (None, Lang::Es) => format!("{name} ({size}): conservado con la solicitud {tag}"),
             (None, Lang::It) => format!("{name} ({size}): conservato con la richiesta {tag}"),
-            (None, Lang::Nl) => format!("{name} ({size}): bewaard bij aanvraag {tag}"),
+            (None, Lang::Nl) => format!("{name} ({size}): bewaard bij melding {tag}"),
         }
     };
     let mut text = text.trim_end().to_string();
