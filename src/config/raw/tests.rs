@@ -92,3 +92,33 @@ fn from_name_is_one_name_or_one_per_language() {
     let p = problems(&format!("{GOOD}\n[outgoing]\nfrom_name = 3\n"));
     assert!(p[0].starts_with("`outgoing.from_name`: expected a name"), "{p:?}");
 }
+
+#[test]
+fn the_desk_answers_in_all_six_languages_unless_told_otherwise() {
+    let tickets = |extra: &str| validate(&format!("{GOOD}\n{extra}"), Path::new("/etc")).unwrap().tickets;
+    let all = tickets("");
+    assert_eq!(all.languages, Lang::ALL);
+    assert_eq!(all.language, Lang::Fr);
+    let two = tickets("[tickets]\nlanguages = [\"en\", \"de\"]\n");
+    assert_eq!((two.languages.as_slice(), two.language), ([Lang::En, Lang::De].as_slice(), Lang::En));
+    let chosen = tickets("[tickets]\nlanguages = [\"fr\", \"en\"]\nlanguage = \"en\"\n");
+    assert_eq!(chosen.answer_in([Some(Lang::De), None, Some(Lang::Fr)]), Lang::Fr, "the next listed choice");
+    assert_eq!(chosen.answer_in([Some(Lang::De), Some(Lang::It)]), Lang::En, "else tickets.language");
+    assert_eq!(all.answer_in([None, Some(Lang::Nl)]), Lang::Nl);
+}
+
+#[test]
+fn languages_outside_the_list_are_refused_with_their_key() {
+    let p = problems(&format!("{GOOD}\n[tickets]\nlanguages = [\"xx\", \"fr\", \"fr\"]\n"));
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].starts_with("`tickets.languages[0]`: unknown language `xx`"), "{p:?}");
+    assert_eq!(p[1], "`tickets.languages[2]`: `fr` is listed twice");
+    let p = problems(&format!("{GOOD}\n[tickets]\nlanguages = [\"fr\", \"en\"]\nlanguage = \"de\"\n"));
+    assert_eq!(p, vec!["`tickets.language`: `de` is not one of `tickets.languages` (fr, en)"]);
+    let p = problems(&format!("{GOOD}\n[tickets]\nlanguages = []\n"));
+    assert_eq!(p, vec!["`tickets.languages`: must name at least one language"]);
+    let p = problems(&format!(
+        "{GOOD}\n[tickets]\nlanguages = [\"fr\", \"en\"]\n[[technician]]\nemail = \"a@example.test\"\nlanguage = \"it\"\n"
+    ));
+    assert_eq!(p, vec!["`technician[0].language`: `it` is not one of `tickets.languages` (fr, en)"]);
+}
