@@ -13,7 +13,7 @@ use common::*;
 #[test]
 fn check_prints_every_problem_with_its_key_and_exits_non_zero() {
     let desk = Desk::with_config(
-        "[database]\nurl = \"mysql://x\"\n[[mailbox]]\nname = \"s\"\npath = \"m\"\naddress = \"not-an-address\"\nafter = \"archive\"\n[tickets]\nreopen_days = \"soon\"\nlanguage = \"de\"\n[outgoing]\ntransport = \"smtp\"\nport = 99999\n[[technician]]\nemail = \"x@example.test\"\nskils = [\"a\"]\n",
+        "[database]\nurl = \"mysql://x\"\n[[mailbox]]\nname = \"s\"\npath = \"m\"\naddress = \"not-an-address\"\nafter = \"archive\"\n[tickets]\nreopen_days = \"soon\"\nlanguage = \"pt\"\n[outgoing]\ntransport = \"smtp\"\nport = 99999\n[[technician]]\nemail = \"x@example.test\"\nskils = [\"a\"]\n",
     );
     let out = desk.run(&["check"]);
     assert_eq!(out.status.code(), Some(78));
@@ -44,7 +44,7 @@ fn check_accepts_the_shipped_config_and_templates() {
 
 fn copy_templates(desk: &Desk) -> std::path::PathBuf {
     let dest = desk.path("templates");
-    for lang in ["fr", "en"] {
+    for lang in ["fr", "en", "de", "es", "it", "nl"] {
         std::fs::create_dir_all(dest.join(lang)).unwrap();
         for f in files_in(&manifest_dir().join("templates").join(lang)) {
             std::fs::copy(&f, dest.join(lang).join(f.file_name().unwrap())).unwrap();
@@ -367,7 +367,7 @@ password_env = "HOME"
 #[test]
 fn ingest_renders_with_the_templates_it_needs_while_another_is_broken() {
     let templates = tempfile::tempdir().unwrap();
-    for lang in ["fr", "en"] {
+    for lang in ["fr", "en", "de", "es", "it", "nl"] {
         let dst = templates.path().join(lang);
         std::fs::create_dir_all(&dst).unwrap();
         for f in files_in(&manifest_dir().join("templates").join(lang)) {

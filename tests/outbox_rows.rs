@@ -87,7 +87,7 @@ async fn a_retried_mail_is_the_bytes_its_first_attempt_would_have_sent() {
     desk.ingest(&with_file("a1@example.test"));
     let settings = guichet::config::Settings::load(&desk.config).unwrap();
     let store = guichet::store::Store::connect(&settings.database).unwrap();
-    let templates = Templates::load(&settings.templates_dir).unwrap();
+    let templates = Templates::load(&settings.templates_dir, &settings.tickets.languages).unwrap();
     let rows = queries::list_outbox(&mut store.conn().unwrap()).unwrap();
     let before: Vec<Vec<u8>> =
         rows.iter().map(|r| render_row(&mut store.conn().unwrap(), &settings, &templates, r).unwrap().bytes).collect();
@@ -128,7 +128,7 @@ async fn a_retried_mail_is_the_bytes_its_first_attempt_would_have_sent() {
 #[test]
 fn a_template_gone_at_send_time_holds_its_row_with_the_reason_until_it_is_back() {
     let templates = tempfile::tempdir().unwrap();
-    for lang in ["fr", "en"] {
+    for lang in ["fr", "en", "de", "es", "it", "nl"] {
         let src = manifest_dir().join("templates").join(lang);
         std::fs::create_dir_all(templates.path().join(lang)).unwrap();
         for e in std::fs::read_dir(&src).unwrap() {
@@ -150,7 +150,7 @@ fn a_template_gone_at_send_time_holds_its_row_with_the_reason_until_it_is_back()
     assert!(desk.queued("acknowledgement_vip")[0]["content"].as_str().is_some_and(|c| c.contains("Imprimante")));
 
     // The admin removes the template while its mail waits to be sent.
-    for lang in ["fr", "en"] {
+    for lang in ["fr", "en", "de", "es", "it", "nl"] {
         for part in ["subject", "text", "html"] {
             std::fs::remove_file(templates.path().join(lang).join(format!("acknowledgement_vip.{part}.hbs"))).unwrap();
         }
@@ -178,7 +178,7 @@ fn a_template_gone_at_send_time_holds_its_row_with_the_reason_until_it_is_back()
     );
 
     // The admin puts it back: at its next turn the mail goes, as it was.
-    for lang in ["fr", "en"] {
+    for lang in ["fr", "en", "de", "es", "it", "nl"] {
         for part in ["subject", "text", "html"] {
             let ours = manifest_dir().join("templates").join(lang).join(format!("acknowledgement.{part}.hbs"));
             std::fs::copy(ours, templates.path().join(lang).join(format!("acknowledgement_vip.{part}.hbs"))).unwrap();

@@ -248,10 +248,10 @@ fn the_from_name_follows_the_language_of_the_mail() {
     desk.ingest(&tech_mail(MARC, 1, "t1@example.test", "Je passe."));
     assert_eq!(parsed(&desk.queued("reply")[0]).from.name, "Marc Dupont (Support informatique)");
 
-    let bad = Desk::config_text("", "").replace("from_name = \"Support\"", "from_name = { de = \"Kundendienst\" }");
+    let bad = Desk::config_text("", "").replace("from_name = \"Support\"", "from_name = { pt = \"Suporte\" }");
     let out = Desk::with_config(&bad).run(&["check"]);
     let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("outgoing.from_name.de"), "{said}");
+    assert!(said.contains("outgoing.from_name.pt"), "{said}");
 }
 
 #[test]

@@ -249,6 +249,43 @@ fn the_page_speaks_the_language_of_the_mail() {
 }
 
 #[test]
+fn a_dutch_mail_gets_a_dutch_survey_and_a_dutch_page() {
+    let port = free_port();
+    let mut desk = desk(port);
+    desk.now = Some("2026-11-30T09:00:00Z".into());
+    let text = "Goedemorgen,\n\nDe printer op de tweede verdieping loopt steeds vast. Kunt u iemand sturen?\n\n\
+                Met vriendelijke groet,\nSanne de Vries";
+    let out = desk.ingest(&mail("sanne.devries@example.test", "Printer loopt vast", "sanne-nl@example.test", "", text));
+    let n = as_i64(&out["ticket"]);
+    let reply = mail(
+        MARC,
+        &format!("RE: [Guichet #{n}] Printer loopt vast"),
+        "marc-nl@example.test",
+        "",
+        "#resolve
+Opgelost.",
+    );
+    desk.ingest(&reply);
+    desk.now = Some("2026-11-30T09:10:00Z".into());
+    assert!(desk.ok(&["run", "--once"]).contains("1 surveys sent"));
+    let text = body(&desk.queued("survey")[0]);
+    assert!(text.contains("tevreden (4)"), "{text}");
+    let link = text.split_whitespace().find(|w| w.ends_with("?r=4")).unwrap();
+    let link = link[link.find("/survey/").unwrap()..].to_string();
+    let _server = serve(&desk, port);
+    let (status, page) = request(port, "GET", &link, None);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<html lang=\"nl\">") && page.contains("U hebt 4/5 (tevreden) gekozen. Klik op “Verzenden”"),
+        "{page}"
+    );
+    let form = format!("r=4&check={}", check_of(&page));
+    let (_, page) = request(port, "POST", &form_path(&link), Some(&form));
+    assert!(page.contains("Bedankt! Uw beoordeling is opgeslagen: 4/5 (tevreden)."), "{page}");
+    assert_eq!(survey_of(&desk, n)["rating"], 4);
+}
+
+#[test]
 fn run_serves_the_links_when_http_is_configured() {
     let port = free_port();
     let mut desk = desk(port);

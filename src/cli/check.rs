@@ -41,7 +41,7 @@ pub fn run(config: Option<PathBuf>, _args: Args) -> Result<ExitCode, Failure> {
                 let dir = settings.templates_dir.display();
                 problems.push(format!("{}: `templates.dir`: {dir} is not a directory", path.display()));
             } else {
-                match Templates::load(&settings.templates_dir) {
+                match Templates::load(&settings.templates_dir, &settings.tickets.languages) {
                     Err(p) => problems.extend(p.iter().map(|p| p.to_string())),
                     Ok(t) => {
                         // A rule naming a template that does not exist would

@@ -21,7 +21,7 @@ pub enum Command {
         /// draft or published
         #[arg(long)]
         status: Option<String>,
-        /// fr or en
+        /// fr, en, de, es, it or nl
         #[arg(long)]
         lang: Option<String>,
         #[arg(long)]
@@ -57,7 +57,7 @@ pub enum Command {
     /// relevance (and those under the threshold with --all).
     Search {
         text: String,
-        /// fr or en [default: the config's language]
+        /// fr, en, de, es, it or nl [default: the config's language]
         #[arg(long)]
         lang: Option<String>,
         /// Show every match, under the threshold too

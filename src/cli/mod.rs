@@ -134,7 +134,7 @@ impl Env {
     }
 
     fn templates(&self) -> Result<Templates, Failure> {
-        Templates::load(&self.settings.templates_dir).map_err(|problems| {
+        Templates::load(&self.settings.templates_dir, &self.settings.tickets.languages).map_err(|problems| {
             let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
             Failure::new(exit::CONFIG, anyhow::anyhow!("templates have problems:\n{}", list.join("\n")))
         })

@@ -239,10 +239,12 @@ fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) -> bool
     if fresh.database != env.settings.database {
         tracing::warn!("database.url changed: it takes effect at the next start");
     }
-    let new_templates = if fresh.templates_dir == env.settings.templates_dir {
+    // Other languages are other templates to load and check.
+    let same_languages = fresh.tickets.languages == env.settings.tickets.languages;
+    let new_templates = if fresh.templates_dir == env.settings.templates_dir && same_languages {
         None
     } else {
-        match Templates::load(&fresh.templates_dir) {
+        match Templates::load(&fresh.templates_dir, &fresh.tickets.languages) {
             Ok(t) => Some(t),
             Err(problems) => {
                 for p in problems {

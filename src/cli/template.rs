@@ -23,7 +23,7 @@ pub enum Command {
         /// Use this ticket and its last article
         #[arg(long)]
         ticket: Option<i64>,
-        /// fr or en [default: the ticket's language, or the config's]
+        /// fr, en, de, es, it or nl [default: the ticket's language, or the config's]
         #[arg(long)]
         lang: Option<String>,
     },

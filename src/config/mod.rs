@@ -168,6 +168,14 @@ pub struct Outgoing {
     pub dkim: Vec<crate::mail::dkim::DkimKey>,
 }
 
+impl Tickets {
+    /// The language to answer in: the first of `choices`, in order of
+    /// preference, that the desk answers in, else `language`.
+    pub fn answer_in(&self, choices: impl IntoIterator<Item = Option<Lang>>) -> Lang {
+        choices.into_iter().flatten().find(|l| self.languages.contains(l)).unwrap_or(self.language)
+    }
+}
+
 impl Outgoing {
     /// The DKIM key mail from `address` is signed with, if any.
     pub fn dkim_for(&self, address: &str) -> Option<&crate::mail::dkim::DkimKey> {
@@ -222,7 +230,12 @@ pub struct Tickets {
     /// the first `[[calendar]]`'s, else UTC.
     pub time_zone: chrono_tz::Tz,
     pub reopen_days: u32,
+    /// The language of mail to people whose language is not known, or not
+    /// one of `languages`. Always one of `languages`.
     pub language: Lang,
+    /// The languages the desk answers in (`[tickets] languages`, default:
+    /// all); their templates are loaded and checked.
+    pub languages: Vec<Lang>,
     pub stranger: StrangerPolicy,
     pub priority_matrix: PriorityMatrix,
     /// Words that raise urgency or impact of a new ticket.

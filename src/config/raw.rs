@@ -102,6 +102,7 @@ const TICKETS: &[&str] = &[
     "subject_tag",
     "reopen_days",
     "language",
+    "languages",
     "stranger",
     "priority_matrix",
     "urgency_words",
@@ -351,7 +352,8 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         let dir = t.and_then(|t| r.string(t, "templates", "dir")).unwrap_or_else(|| "../templates".into());
         r.path(&dir)
     };
-    let technicians = read_technicians(&mut r, &doc);
+    let languages = tickets.as_ref().map_or(Lang::ALL, |t| t.languages.as_slice());
+    let technicians = read_technicians(&mut r, &doc, languages);
     let mut groups: Vec<String> = technicians.iter().flat_map(|t| t.groups.iter().cloned()).collect();
     groups.sort();
     groups.dedup();
@@ -474,8 +476,40 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
             chrono_tz::Tz::UTC
         }),
     };
+    let languages = if t.contains_key("languages") {
+        let given = r.strings(t, p, "languages");
+        let mut languages = Vec::new();
+        for (i, name) in given.iter().enumerate() {
+            let key = format!("tickets.languages[{i}]");
+            match r.lang(key.clone(), Some(name.clone())) {
+                Some(l) if languages.contains(&l) => r.problem(key, format!("`{name}` is listed twice")),
+                Some(l) => languages.push(l),
+                None => {}
+            }
+        }
+        if given.is_empty() && matches!(t.get("languages"), Some(Value::Array(_))) {
+            r.problem("tickets.languages", "must name at least one language");
+        }
+        languages
+    } else {
+        Lang::ALL.to_vec()
+    };
     let language = r.string(t, p, "language");
-    let language = r.lang("tickets.language".into(), language).unwrap_or(Lang::Fr);
+    let language = r.lang("tickets.language".into(), language);
+    // Without `language`, the first of `languages` when French is not one.
+    let language = match language {
+        Some(l) => {
+            if !languages.is_empty() && !languages.contains(&l) {
+                r.problem(
+                    "tickets.language",
+                    format!("`{l}` is not one of `tickets.languages` ({})", names(&languages)),
+                );
+            }
+            l
+        }
+        None if languages.contains(&Lang::Fr) || languages.is_empty() => Lang::Fr,
+        None => languages[0],
+    };
     let stranger = match r.string(t, p, "stranger").as_deref().unwrap_or("internal") {
         "internal" => StrangerPolicy::Internal,
         "new_ticket" => StrangerPolicy::NewTicket,
@@ -515,12 +549,17 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
         time_zone,
         reopen_days,
         language,
+        languages,
         stranger,
         priority_matrix,
         keywords,
         away_after_auto_reply: Duration::from_secs(away_hours as u64 * 3600),
         trusted_authserv_ids,
     })
+}
+
+fn names(languages: &[Lang]) -> String {
+    languages.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 fn matrix(v: &Value) -> Option<[[u8; 5]; 5]> {
@@ -544,7 +583,9 @@ fn matrix(v: &Value) -> Option<[[u8; 5]; 5]> {
     Some(out)
 }
 
-fn read_technicians(r: &mut Reader, doc: &Table) -> Vec<Technician> {
+/// `languages`: those the desk answers in, one of which a technician's
+/// `language` must be.
+fn read_technicians(r: &mut Reader, doc: &Table, languages: &[Lang]) -> Vec<Technician> {
     let mut out: Vec<Technician> = Vec::new();
     for (i, t) in r.tables(doc, "technician").into_iter().enumerate() {
         let path = format!("technician[{i}]");
@@ -555,6 +596,12 @@ fn read_technicians(r: &mut Reader, doc: &Table) -> Vec<Technician> {
         let skills = r.strings(t, &path, "skills");
         let language = r.string(t, &path, "language");
         let language = r.lang(format!("{path}.language"), language);
+        if let Some(l) = language.filter(|l| !languages.contains(l)) {
+            r.problem(
+                format!("{path}.language"),
+                format!("`{l}` is not one of `tickets.languages` ({})", names(languages)),
+            );
+        }
         let presence = routing::read_presence(r, t, &path);
         let time_zone = t.contains_key("time_zone").then_some(presence.tz);
         let digest = match r.string(t, &path, "digest") {

@@ -122,7 +122,9 @@ impl Topic {
     pub fn lines(&self, lang: Lang) -> &Lines {
         match lang {
             Lang::Fr => &self.fr,
-            Lang::En => &self.en,
+            // The demo's people write French or English only: the other
+            // languages read its English lines.
+            Lang::En | Lang::De | Lang::Es | Lang::It | Lang::Nl => &self.en,
         }
     }
 }
@@ -443,7 +445,8 @@ pub fn outage(lang: Lang) -> (&'static [&'static str], &'static [&'static str]) 
                 "Bonjour,\n\nImpossible d'ouvrir l'intranet, la page reste blanche depuis ce matin.",
             ],
         ),
-        Lang::En => (
+        // In English for the languages the demo's people do not write.
+        Lang::En | Lang::De | Lang::Es | Lang::It | Lang::Nl => (
             &["Intranet down", "The intranet is down", "Intranet not loading"],
             &[
                 "Hello,\n\nThe intranet is down since this morning, the page does not load.",
@@ -477,7 +480,8 @@ pub struct Common {
 pub fn common(lang: Lang) -> &'static Common {
     match lang {
         Lang::Fr => &FR,
-        Lang::En => &EN,
+        // In English for the languages the demo's people do not write.
+        Lang::En | Lang::De | Lang::Es | Lang::It | Lang::Nl => &EN,
     }
 }
 

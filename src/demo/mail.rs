@@ -52,7 +52,7 @@ impl Sim<'_> {
     pub(super) fn subject_of(&mut self, id: i64, case: &Case) -> String {
         let prefix = match case.lang {
             Lang::Fr => *self.rng.pick(&["RE: ", "Re: ", "RE : "]),
-            Lang::En => *self.rng.pick(&["RE: ", "Re: "]),
+            Lang::En | Lang::De | Lang::Es | Lang::It | Lang::Nl => *self.rng.pick(&["RE: ", "Re: "]),
         };
         format!("{prefix}{} {}", self.settings.tickets.subject_tag.format(id), case.subject)
     }

@@ -86,6 +86,19 @@ const REQUESTS: &[(&str, Lang)] = &[
     ("my tickets", Lang::En),
     ("my requests", Lang::En),
     ("status of my requests", Lang::En),
+    ("meine tickets", Lang::De),
+    ("meine anfragen", Lang::De),
+    ("stand meiner anfragen", Lang::De),
+    ("mis tickets", Lang::Es),
+    ("mis solicitudes", Lang::Es),
+    ("estado de mis solicitudes", Lang::Es),
+    ("i miei ticket", Lang::It),
+    ("le mie richieste", Lang::It),
+    ("stato delle mie richieste", Lang::It),
+    ("mijn tickets", Lang::Nl),
+    ("mijn meldingen", Lang::Nl),
+    ("mijn aanvragen", Lang::Nl),
+    ("status van mijn meldingen", Lang::Nl),
 ];
 
 /// The plus address that asks for one's tickets whatever the mail says:
@@ -162,5 +175,20 @@ mod tests {
         assert_eq!(q("Imprimante", "Mes demandes restent sans réponse", "support@example.test"), None);
         assert_eq!(q("x", "y", "other+status@example.test"), None, "not our address");
         assert_eq!(requester_question("My tickets", "", ["support@example.test"], &ours, true), None);
+    }
+
+    #[test]
+    fn each_language_asks_for_its_tickets_in_its_own_words() {
+        let cases = [
+            ("Meine Anfragen", Lang::De),
+            ("Mis solicitudes", Lang::Es),
+            ("Le mie richieste?", Lang::It),
+            ("Mijn tickets", Lang::Nl),
+            ("Où en sont mes demandes ?", Lang::Fr),
+        ];
+        for (subject, lang) in cases {
+            assert_eq!(requests_language(subject, ""), Some(lang), "{subject}");
+            assert_eq!(requests_language("", &format!("\n{subject}\n\nAlice")), Some(lang), "{subject}");
+        }
     }
 }

@@ -142,6 +142,10 @@ impl Refusal {
         match lang {
             Lang::En => self.english(),
             Lang::Fr => self.french(),
+            Lang::De => self.german(),
+            Lang::Es => self.spanish(),
+            Lang::It => self.italian(),
+            Lang::Nl => self.dutch(),
         }
     }
 
@@ -237,6 +241,189 @@ impl Refusal {
             }
         }
     }
+
+    fn german(&self) -> String {
+        let de = Lang::De;
+        let q = |s: &str| de.quote(s);
+        match self {
+            Refusal::UnknownCommand(name) => {
+                format!("unbekannter Befehl {} (bekannte Befehle: {KNOWN})", q(&format!("#{name}")))
+            }
+            Refusal::MissingArgument { command } => format!("#{command} erwartet ein Argument"),
+            Refusal::TooManyArguments { command } => format!("#{command} erwartet höchstens ein Argument"),
+            Refusal::UnwantedArgument { command, got } => {
+                format!("#{command} erwartet kein Argument (erhalten: {})", q(got))
+            }
+            Refusal::NotALevel { command, got } => {
+                format!("#{command} erwartet eine Stufe von 1 (höchste) bis 5, nicht {}", q(got))
+            }
+            Refusal::UnknownStatus(got) => {
+                format!(
+                    "unbekannter Status {} (gültige Werte: {})",
+                    q(got),
+                    with_labels(Status::ALL, de, Status::label)
+                )
+            }
+            Refusal::UnknownType(got) => format!(
+                "unbekannter Tickettyp {} (gültige Werte: {})",
+                q(got),
+                with_labels(TicketType::ALL, de, TicketType::label)
+            ),
+            Refusal::NotOnOrOff(got) => format!("#major steht allein oder mit on bzw. off, nicht {}", q(got)),
+            Refusal::NotAnAddress { command, got } => {
+                format!("#{command} erwartet eine E-Mail-Adresse, nicht {}", q(got))
+            }
+            Refusal::NotATicketNumber(got) => format!("#parent erwartet eine Ticketnummer, nicht {}", q(got)),
+            Refusal::NotAnAssignee(got) => {
+                format!("#assign erwartet me, eine Adresse oder group:NAME, nicht {}", q(got))
+            }
+            Refusal::NotADate(got) => {
+                format!("#plan erwartet ein Datum wie 2026-12-01 oder 2026-12-01 14:30, nicht {}", q(got))
+            }
+            Refusal::Transition(t) => t.message(de),
+            Refusal::NotATechnician(email) => format!("{} ist kein Techniker dieses Service-Desks", q(email)),
+            Refusal::EmptyGroup(group) => format!("in der Gruppe {} ist kein Techniker", q(group)),
+            Refusal::OwnParent => "ein Ticket kann nicht sein eigenes übergeordnetes Ticket sein".into(),
+            Refusal::NoSuchTicket(n) => format!("Ticket {n} existiert nicht"),
+            Refusal::NotFollowing(email) => format!("{} folgt diesem Ticket nicht", q(email)),
+        }
+    }
+
+    fn spanish(&self) -> String {
+        let es = Lang::Es;
+        let q = |s: &str| es.quote(s);
+        match self {
+            Refusal::UnknownCommand(name) => {
+                format!("comando desconocido: {} (comandos conocidos: {KNOWN})", q(&format!("#{name}")))
+            }
+            Refusal::MissingArgument { command } => format!("#{command} requiere un argumento"),
+            Refusal::TooManyArguments { command } => format!("#{command} admite como máximo un argumento"),
+            Refusal::UnwantedArgument { command, got } => {
+                format!("#{command} no admite argumentos (recibido: {})", q(got))
+            }
+            Refusal::NotALevel { command, got } => {
+                format!("#{command} admite un nivel de 1 (el más alto) a 5, no {}", q(got))
+            }
+            Refusal::UnknownStatus(got) => format!(
+                "estado desconocido: {} (valores aceptados: {})",
+                q(got),
+                with_labels(Status::ALL, es, Status::label)
+            ),
+            Refusal::UnknownType(got) => format!(
+                "tipo de ticket desconocido: {} (valores aceptados: {})",
+                q(got),
+                with_labels(TicketType::ALL, es, TicketType::label)
+            ),
+            // "o" becomes "u" before a word that begins with an o sound.
+            Refusal::NotOnOrOff(got) => format!("#major se escribe solo, o con on u off, no {}", q(got)),
+            Refusal::NotAnAddress { command, got } => {
+                format!("#{command} admite una dirección de correo electrónico, no {}", q(got))
+            }
+            Refusal::NotATicketNumber(got) => format!("#parent admite un número de ticket, no {}", q(got)),
+            Refusal::NotAnAssignee(got) => {
+                format!("#assign admite me, una dirección o group:NOMBRE, no {}", q(got))
+            }
+            Refusal::NotADate(got) => {
+                format!("#plan admite una fecha como 2026-12-01 o 2026-12-01 14:30, no {}", q(got))
+            }
+            Refusal::Transition(t) => t.message(es),
+            Refusal::NotATechnician(email) => format!("{} no es técnico de este servicio de soporte", q(email)),
+            Refusal::EmptyGroup(group) => format!("no hay ningún técnico en el grupo {}", q(group)),
+            Refusal::OwnParent => "un ticket no puede ser su propio ticket padre".into(),
+            Refusal::NoSuchTicket(n) => format!("el ticket {n} no existe"),
+            Refusal::NotFollowing(email) => format!("{} no sigue este ticket", q(email)),
+        }
+    }
+
+    fn italian(&self) -> String {
+        let it = Lang::It;
+        let q = |s: &str| it.quote(s);
+        match self {
+            Refusal::UnknownCommand(name) => {
+                format!("comando sconosciuto: {} (comandi disponibili: {KNOWN})", q(&format!("#{name}")))
+            }
+            Refusal::MissingArgument { command } => format!("#{command} richiede un argomento"),
+            Refusal::TooManyArguments { command } => format!("#{command} accetta al massimo un argomento"),
+            Refusal::UnwantedArgument { command, got } => {
+                format!("#{command} non accetta argomenti (ricevuto: {})", q(got))
+            }
+            Refusal::NotALevel { command, got } => {
+                format!("#{command} accetta un livello da 1 (il più alto) a 5, non {}", q(got))
+            }
+            Refusal::UnknownStatus(got) => format!(
+                "stato sconosciuto: {} (valori accettati: {})",
+                q(got),
+                with_labels(Status::ALL, it, Status::label)
+            ),
+            Refusal::UnknownType(got) => format!(
+                "tipo di ticket sconosciuto: {} (valori accettati: {})",
+                q(got),
+                with_labels(TicketType::ALL, it, TicketType::label)
+            ),
+            Refusal::NotOnOrOff(got) => format!("#major si scrive da solo, oppure con on o off, non {}", q(got)),
+            Refusal::NotAnAddress { command, got } => format!("#{command} accetta un indirizzo e-mail, non {}", q(got)),
+            Refusal::NotATicketNumber(got) => format!("#parent accetta un numero di ticket, non {}", q(got)),
+            Refusal::NotAnAssignee(got) => format!("#assign accetta me, un indirizzo o group:NOME, non {}", q(got)),
+            Refusal::NotADate(got) => {
+                format!("#plan accetta una data come 2026-12-01 o 2026-12-01 14:30, non {}", q(got))
+            }
+            Refusal::Transition(t) => t.message(it),
+            Refusal::NotATechnician(email) => format!("{} non è un tecnico di questo service desk", q(email)),
+            Refusal::EmptyGroup(group) => format!("nessun tecnico fa parte del gruppo {}", q(group)),
+            Refusal::OwnParent => "un ticket non può essere il proprio ticket padre".into(),
+            Refusal::NoSuchTicket(n) => format!("il ticket {n} non esiste"),
+            Refusal::NotFollowing(email) => format!("{} non segue questo ticket", q(email)),
+        }
+    }
+
+    fn dutch(&self) -> String {
+        let nl = Lang::Nl;
+        let q = |s: &str| nl.quote(s);
+        match self {
+            Refusal::UnknownCommand(name) => {
+                format!("onbekende opdracht: {} (bekende opdrachten: {KNOWN})", q(&format!("#{name}")))
+            }
+            Refusal::MissingArgument { command } => format!("#{command} vereist een argument"),
+            Refusal::TooManyArguments { command } => format!("#{command} accepteert hoogstens één argument"),
+            Refusal::UnwantedArgument { command, got } => {
+                format!("#{command} accepteert geen argument (ontvangen: {})", q(got))
+            }
+            Refusal::NotALevel { command, got } => {
+                format!("#{command} verwacht een niveau van 1 (hoogste) tot 5, niet {}", q(got))
+            }
+            Refusal::UnknownStatus(got) => {
+                format!(
+                    "onbekende status: {} (geldige waarden: {})",
+                    q(got),
+                    with_labels(Status::ALL, nl, Status::label)
+                )
+            }
+            Refusal::UnknownType(got) => format!(
+                "onbekend tickettype: {} (geldige waarden: {})",
+                q(got),
+                with_labels(TicketType::ALL, nl, TicketType::label)
+            ),
+            Refusal::NotOnOrOff(got) => format!("#major staat alleen, of met on of off, niet {}", q(got)),
+            Refusal::NotAnAddress { command, got } => format!("#{command} verwacht een e-mailadres, niet {}", q(got)),
+            Refusal::NotATicketNumber(got) => format!("#parent verwacht een ticketnummer, niet {}", q(got)),
+            Refusal::NotAnAssignee(got) => format!("#assign verwacht me, een adres of group:NAAM, niet {}", q(got)),
+            Refusal::NotADate(got) => {
+                format!("#plan verwacht een datum zoals 2026-12-01 of 2026-12-01 14:30, niet {}", q(got))
+            }
+            Refusal::Transition(t) => t.message(nl),
+            Refusal::NotATechnician(email) => format!("{} is geen behandelaar van deze servicedesk", q(email)),
+            Refusal::EmptyGroup(group) => format!("er zit geen behandelaar in groep {}", q(group)),
+            Refusal::OwnParent => "een ticket kan niet zijn eigen bovenliggende ticket zijn".into(),
+            Refusal::NoSuchTicket(n) => format!("ticket {n} bestaat niet"),
+            Refusal::NotFollowing(email) => format!("{} volgt dit ticket niet", q(email)),
+        }
+    }
+}
+
+/// The names the parser takes (English only), each with what it means in
+/// `lang`: `new „neu“, assigned „in Bearbeitung (zugewiesen)“, …`.
+fn with_labels<T: Copy + fmt::Display>(all: &[T], lang: Lang, label: fn(T, Lang) -> &'static str) -> String {
+    all.iter().map(|v| format!("{v} {}", lang.quote(label(*v, lang)))).collect::<Vec<_>>().join(", ")
 }
 
 /// The English text, the one the history keeps.
@@ -590,6 +777,59 @@ Merci",
             assert_eq!(refusal.message(Lang::En), english);
             assert_eq!(refusal.message(Lang::Fr), french);
             assert_eq!(refusal.to_string(), english, "the history keeps the English words");
+        }
+    }
+
+    #[test]
+    fn every_refusal_reads_in_german_spanish_italian_and_dutch_with_their_quotes() {
+        let quotes =
+            [(Lang::De, '\u{201e}', '\u{201c}'), (Lang::Es, '«', '»'), (Lang::It, '«', '»'), (Lang::Nl, '“', '”')];
+        for (refusal, english, _) in every_refusal() {
+            for (lang, open, close) in quotes {
+                let text = refusal.message(lang);
+                assert_ne!(text, english, "{lang}: {text}");
+                assert!(!text.contains('`'), "English quotes in {text:?}");
+                assert_eq!(text.matches(open).count(), text.matches(close).count(), "{text:?}");
+            }
+        }
+        let transition = Refusal::Transition(IllegalTransition { from: Status::Resolved, to: Status::Pending });
+        let cases = [
+            (
+                Refusal::NotALevel { command: "urgency".into(), got: "9".into() },
+                [
+                    "#urgency erwartet eine Stufe von 1 (höchste) bis 5, nicht „9“",
+                    "#urgency admite un nivel de 1 (el más alto) a 5, no «9»",
+                    "#urgency accetta un livello da 1 (il più alto) a 5, non «9»",
+                    "#urgency verwacht een niveau van 1 (hoogste) tot 5, niet “9”",
+                ],
+            ),
+            (
+                transition,
+                [
+                    "ein Ticket kann nicht vom Status „geschlossen (gelöst)“ in den Status „in Wartestellung“ wechseln",
+                    "un ticket no puede pasar de «cerrado (resuelto)» a «en espera»",
+                    "un ticket non può passare da «chiuso (risolto)» a «in attesa»",
+                    "een ticket kan niet van “gesloten (opgelost)” naar “in afwachting” overgaan",
+                ],
+            ),
+            (
+                Refusal::UnknownType("bug".into()),
+                [
+                    "unbekannter Tickettyp „bug“ (gültige Werte: incident „Störung“, request „Serviceanfrage“, problem „Problem“, event „Ereignis“)",
+                    "tipo de ticket desconocido: «bug» (valores aceptados: incident «incidencia», request «solicitud de servicio», problem «problema», event «evento»)",
+                    "tipo di ticket sconosciuto: «bug» (valori accettati: incident «incidente», request «richiesta di servizio», problem «problema», event «evento»)",
+                    "onbekend tickettype: “bug” (geldige waarden: incident “incident”, request “serviceverzoek”, problem “probleem”, event “gebeurtenis”)",
+                ],
+            ),
+            (
+                Refusal::NoSuchTicket(42),
+                ["Ticket 42 existiert nicht", "el ticket 42 no existe", "il ticket 42 non esiste", "ticket 42 bestaat niet"],
+            ),
+        ];
+        for (refusal, want) in cases {
+            for (lang, want) in [Lang::De, Lang::Es, Lang::It, Lang::Nl].into_iter().zip(want) {
+                assert_eq!(refusal.message(lang), want);
+            }
         }
     }
 

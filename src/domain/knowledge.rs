@@ -10,8 +10,9 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use super::ticket::Lang;
 
-/// Words that say nothing of the problem, in both languages (accents
-/// folded): a mail in French often quotes English, and the reverse.
+/// Words that say nothing of the problem in French and English (accents
+/// folded), whatever the text's language: a mail in French often quotes
+/// English, and the reverse.
 const STOP: &[&str] = &[
     // French
     "a",
@@ -199,6 +200,230 @@ const STOP: &[&str] = &[
     "best",
 ];
 
+/// Words that say nothing of the problem in one of the other languages
+/// (accents folded), for a text in that language only: some are words of
+/// a problem in French or English ("die", "come", "war", "con").
+fn stop_in(lang: Lang) -> &'static [&'static str] {
+    match lang {
+        Lang::Fr | Lang::En => &[],
+        Lang::De => &[
+            "aber",
+            "alle",
+            "als",
+            "am",
+            "an",
+            "auch",
+            "auf",
+            "aus",
+            "bei",
+            "bin",
+            "bis",
+            "bitte",
+            "da",
+            "danke",
+            "das",
+            "dass",
+            "dem",
+            "den",
+            "der",
+            "des",
+            "die",
+            "dies",
+            "diese",
+            "dieser",
+            "doch",
+            "du",
+            "ein",
+            "eine",
+            "einem",
+            "einen",
+            "einer",
+            "es",
+            "fur",
+            "geht",
+            "gibt",
+            "guten",
+            "habe",
+            "haben",
+            "hallo",
+            "hat",
+            "heute",
+            "ich",
+            "ihr",
+            "ihre",
+            "ihnen",
+            "im",
+            "in",
+            "ist",
+            "ja",
+            "jetzt",
+            "kann",
+            "kein",
+            "keine",
+            "konnen",
+            "mehr",
+            "mein",
+            "meine",
+            "mir",
+            "mit",
+            "morgen",
+            "nach",
+            "nicht",
+            "noch",
+            "nur",
+            "oder",
+            "schon",
+            "sehr",
+            "seit",
+            "sie",
+            "sind",
+            "so",
+            "tag",
+            "uber",
+            "um",
+            "und",
+            "uns",
+            "vom",
+            "von",
+            "vor",
+            "war",
+            "was",
+            "wenn",
+            "wie",
+            "wir",
+            "wird",
+            "zu",
+            "zum",
+            "zur",
+            "freundlichen",
+            "mfg",
+            "problem",
+        ],
+        Lang::Es => &[
+            "al", "algo", "buenos", "buenas", "dias", "como", "con", "cuando", "de", "del", "desde", "donde", "el",
+            "en", "es", "esta", "este", "esto", "estoy", "favor", "gracias", "ha", "hay", "hola", "hoy", "la", "las",
+            "le", "lo", "los", "manana", "me", "mi", "mis", "muy", "no", "nos", "para", "pero", "por", "problema",
+            "puede", "pueden", "que", "saludos", "se", "si", "sin", "su", "sus", "tengo", "un", "una", "uno", "usted",
+            "ya",
+        ],
+        Lang::It => &[
+            "ad",
+            "al",
+            "alla",
+            "alle",
+            "anche",
+            "buongiorno",
+            "che",
+            "ci",
+            "come",
+            "con",
+            "cordiali",
+            "da",
+            "dal",
+            "dalla",
+            "del",
+            "della",
+            "di",
+            "distinti",
+            "gli",
+            "grazie",
+            "ha",
+            "ho",
+            "il",
+            "in",
+            "la",
+            "le",
+            "lo",
+            "ma",
+            "mi",
+            "mia",
+            "mio",
+            "non",
+            "oggi",
+            "per",
+            "piu",
+            "problema",
+            "questa",
+            "questo",
+            "saluti",
+            "salve",
+            "se",
+            "si",
+            "sono",
+            "stamattina",
+            "su",
+            "sul",
+            "sulla",
+            "un",
+            "una",
+            "uno",
+            "vi",
+        ],
+        Lang::Nl => &[
+            "aan",
+            "als",
+            "bedankt",
+            "bij",
+            "dag",
+            "dat",
+            "de",
+            "den",
+            "deze",
+            "die",
+            "dit",
+            "een",
+            "en",
+            "er",
+            "geen",
+            "goedemorgen",
+            "graag",
+            "groet",
+            "hallo",
+            "heb",
+            "hebben",
+            "het",
+            "hier",
+            "ik",
+            "in",
+            "is",
+            "je",
+            "kan",
+            "kunt",
+            "maar",
+            "me",
+            "meer",
+            "met",
+            "mijn",
+            "na",
+            "naar",
+            "niet",
+            "nog",
+            "nu",
+            "of",
+            "om",
+            "ook",
+            "op",
+            "over",
+            "probleem",
+            "sinds",
+            "te",
+            "tot",
+            "uw",
+            "van",
+            "vanochtend",
+            "vandaag",
+            "voor",
+            "vriendelijke",
+            "wat",
+            "we",
+            "wij",
+            "wordt",
+            "zijn",
+            "zo",
+        ],
+    }
+}
+
 fn folded(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
@@ -217,6 +442,10 @@ pub fn terms(text: &str, lang: Lang) -> Vec<String> {
     let stemmer = Stemmer::create(match lang {
         Lang::Fr => Algorithm::French,
         Lang::En => Algorithm::English,
+        Lang::De => Algorithm::German,
+        Lang::Es => Algorithm::Spanish,
+        Lang::It => Algorithm::Italian,
+        Lang::Nl => Algorithm::Dutch,
     });
     let lower = text.to_lowercase();
     let mut out = Vec::new();
@@ -225,7 +454,8 @@ pub fn terms(text: &str, lang: Lang) -> Vec<String> {
             continue;
         }
         let plain = folded(word);
-        if plain.len() < 2 || STOP.contains(&plain.as_str()) || !plain.chars().all(|c| c.is_ascii_alphanumeric()) {
+        let empty = STOP.contains(&plain.as_str()) || stop_in(lang).contains(&plain.as_str());
+        if plain.len() < 2 || empty || !plain.chars().all(|c| c.is_ascii_alphanumeric()) {
             continue;
         }
         // Long digit runs are phone numbers, dates and ticket numbers.
@@ -324,6 +554,10 @@ pub fn draft(subject: &str, problem: &str, solution: &str, lang: Lang, name: &st
     let (problem_head, solution_head) = match lang {
         Lang::Fr => ("Problème", "Solution"),
         Lang::En => ("Problem", "Solution"),
+        Lang::De => ("Problem", "Lösung"),
+        Lang::Es => ("Problema", "Solución"),
+        Lang::It => ("Problema", "Soluzione"),
+        Lang::Nl => ("Probleem", "Oplossing"),
     };
     let problem = scrub(problem.trim(), name, email);
     let solution = scrub(solution.trim(), name, email);
@@ -334,8 +568,11 @@ pub fn draft(subject: &str, problem: &str, solution: &str, lang: Lang, name: &st
 }
 
 /// Words that undo a "solved" around them: "pas résolu", "still not fixed".
-const UNDONE: &[&str] =
-    &["pas", "plus", "non", "jamais", "toujours", "encore", "not", "no", "never", "still", "again", "t"];
+const UNDONE: &[&str] = &[
+    "pas", "plus", "non", "jamais", "toujours", "encore", "not", "no", "never", "still", "again", "t", "nicht", "kein",
+    "keine", "nie", "noch", "immer", "nada", "nunca", "todavia", "aun", "sigue", "ancora", "mai", "niet", "geen",
+    "nooit", "nog", "steeds",
+];
 
 /// Whether a requester's reply (quoted history removed) says their problem
 /// is solved: a short reply holding one of `phrases`, with no negation.
@@ -368,6 +605,24 @@ pub const SOLVED: &[&str] = &[
     "that worked",
     "works now",
     "all good",
+    "gelöst",
+    "erledigt",
+    "behoben",
+    "es funktioniert",
+    "funktioniert jetzt",
+    "geht wieder",
+    "resuelto",
+    "solucionado",
+    "ya funciona",
+    "funciona bien",
+    "risolto",
+    "ora funziona",
+    "adesso funziona",
+    "funziona di nuovo",
+    "opgelost",
+    "het werkt",
+    "werkt weer",
+    "werkt nu",
 ];
 
 /// The first `max` characters or so of `text`, on one line, cut at a word.
@@ -556,6 +811,41 @@ mod tests {
     }
 
     #[test]
+    fn each_language_has_its_stemmer_and_its_empty_words() {
+        assert_eq!(terms("Der Drucker druckt nicht mehr, bitte helfen Sie mir", Lang::De), ["druck", "druckt", "helf"]);
+        assert_eq!(terms("La impresora no imprime desde ayer", Lang::Es), ["impresor", "imprim", "ayer"]);
+        assert_eq!(terms("La stampante non stampa più", Lang::It), ["stampant", "stamp"]);
+        assert_eq!(terms("De printer print niet meer sinds gisteren", Lang::Nl), ["printer", "print", "gister"]);
+        // Empty in German, a word of the problem in English.
+        assert_eq!(terms("die", Lang::En), ["die"]);
+        let d = draft("VPN", "Der VPN-Client startet nicht.", "Neu installiert.", Lang::De, "Jonas", "j@example.test");
+        assert!(d.body.contains("## Problem") && d.body.contains("## Lösung"), "{}", d.body);
+    }
+
+    #[test]
+    fn a_short_reply_says_solved_in_each_language() {
+        let phrases: Vec<String> = SOLVED.iter().map(|s| s.to_string()).collect();
+        for yes in [
+            "Gelöst, danke!",
+            "Es funktioniert, vielen Dank",
+            "Resuelto, gracias",
+            "Ora funziona, grazie",
+            "Opgelost, bedankt",
+        ] {
+            assert!(says_solved(yes, &phrases), "{yes}");
+        }
+        for no in [
+            "Nicht gelöst",
+            "Noch nicht erledigt",
+            "No está resuelto",
+            "Non è ancora risolto",
+            "Nog steeds niet opgelost",
+        ] {
+            assert!(!says_solved(no, &phrases), "{no}");
+        }
+    }
+
+    #[test]
     fn an_excerpt_is_one_line_without_headings_cut_at_a_word() {
         let text = "## Problème\n\nL'imprimante affiche erreur 52.\n\n## Solution\n\nOuvrir le capot arrière et retirer la feuille.";
         assert_eq!(
@@ -583,7 +873,7 @@ mod tests {
         assert!(read_written("no front matter").unwrap_err().contains("front matter"));
         assert!(read_written("---\ntitle: x\n").unwrap_err().contains("closing line"));
         assert!(read_written("---\ntitel: x\n---\nbody").unwrap_err().contains("unknown key `titel`"));
-        assert!(read_written("---\ntitle: x\nlang: de\n---\nbody").unwrap_err().contains("`lang`"));
+        assert!(read_written("---\ntitle: x\nlang: pt\n---\nbody").unwrap_err().contains("`lang`"));
         assert!(read_written("---\nlang: fr\n---\nbody").unwrap_err().contains("`title` is missing"));
     }
 }

@@ -135,7 +135,7 @@ pub struct RuleInput<'a> {
 pub enum LanguageFrom {
     /// `Content-Language`, else `Accept-Language`.
     Header,
-    /// Common French and English words of the subject and body.
+    /// The words of the subject and body (see [`super::language::guess`]).
     Words,
 }
 

@@ -35,6 +35,14 @@ impl TimerKind {
             (Lang::Fr, TimerKind::Resolution) => "résolution",
             (Lang::En, TimerKind::FirstResponse) => "first response",
             (Lang::En, TimerKind::Resolution) => "resolution",
+            (Lang::De, TimerKind::FirstResponse) => "erste Antwort",
+            (Lang::De, TimerKind::Resolution) => "Lösung",
+            (Lang::Es, TimerKind::FirstResponse) => "primera respuesta",
+            (Lang::Es, TimerKind::Resolution) => "resolución",
+            (Lang::It, TimerKind::FirstResponse) => "prima risposta",
+            (Lang::It, TimerKind::Resolution) => "risoluzione",
+            (Lang::Nl, TimerKind::FirstResponse) => "eerste reactie",
+            (Lang::Nl, TimerKind::Resolution) => "oplossing",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Reading a reply to a satisfaction survey: the rating it gives, when it
-//! gives one beyond doubt, and whether it says the problem is back. French
-//! and English, case and accents ignored.
+//! gives one beyond doubt, and whether it says the problem is back. French,
+//! English, German, Spanish, Italian and Dutch, case and accents ignored.
 
 use super::ticket::Lang;
 
@@ -66,17 +66,129 @@ const RATING_WORDS: &[(&str, Option<u8>)] = &[
     ("great day", None),
     ("great week", None),
     ("great weekend", None),
+    // German
+    ("sehr zufrieden", Some(5)),
+    ("sehr gut", Some(5)),
+    ("ausgezeichnet", Some(5)),
+    ("hervorragend", Some(5)),
+    ("perfekt", Some(5)),
+    ("zufrieden", Some(4)),
+    ("gut", Some(4)),
+    ("mittelmäßig", Some(3)),
+    ("befriedigend", Some(3)),
+    ("unzufrieden", Some(2)),
+    ("nicht zufrieden", Some(2)),
+    ("schlecht", Some(2)),
+    ("sehr schlecht", Some(1)),
+    ("sehr unzufrieden", Some(1)),
+    // Spanish
+    ("muy satisfecho", Some(5)),
+    ("excelente", Some(5)),
+    ("perfecto", Some(5)),
+    ("satisfecho", Some(4)),
+    ("bueno", Some(4)),
+    ("regular", Some(3)),
+    ("insatisfecho", Some(2)),
+    ("no satisfecho", Some(2)),
+    ("no estoy satisfecho", Some(2)),
+    ("malo", Some(2)),
+    ("muy malo", Some(1)),
+    ("pésimo", Some(1)),
+    ("muy insatisfecho", Some(1)),
+    // Italian
+    ("molto soddisfatto", Some(5)),
+    ("ottimo", Some(5)),
+    ("eccellente", Some(5)),
+    ("perfetto", Some(5)),
+    ("soddisfatto", Some(4)),
+    ("buono", Some(4)),
+    ("nella media", Some(3)),
+    ("sufficiente", Some(3)),
+    ("insoddisfatto", Some(2)),
+    ("non soddisfatto", Some(2)),
+    ("non sono soddisfatto", Some(2)),
+    ("scarso", Some(2)),
+    ("pessimo", Some(1)),
+    ("molto insoddisfatto", Some(1)),
+    // Dutch
+    ("zeer tevreden", Some(5)),
+    ("heel tevreden", Some(5)),
+    ("uitstekend", Some(5)),
+    ("tevreden", Some(4)),
+    ("goed", Some(4)),
+    ("gemiddeld", Some(3)),
+    ("ontevreden", Some(2)),
+    ("niet tevreden", Some(2)),
+    ("slecht", Some(2)),
+    ("zeer slecht", Some(1)),
+    ("heel slecht", Some(1)),
+    ("zeer ontevreden", Some(1)),
+    ("goed weekend", None),
+    ("goede dag", None),
 ];
 
 /// Words that turn a rating word around (`pas bon`, `not great`, `isn't
 /// good`): such a reply is not read, rather than guessed.
-const NEGATIONS: &[&str] = &["pas", "plus", "non", "jamais", "not", "no", "never", "t"];
+const NEGATIONS: &[&str] = &[
+    "pas", "plus", "non", "jamais", "not", "no", "never", "t", "nicht", "kein", "keine", "nie", "nunca", "nada",
+    "niet", "geen", "nooit",
+];
 
 /// Words that may stand between a negation and what it negates, written
-/// as compared: lower case, no accents.
+/// as compared: lower case, no accents. Spanish and Italian put the
+/// negation before the verb (`no estoy muy satisfecho`, `non è stato
+/// buono`): their verbs "to be" are among them.
 const INTENSIFIERS: &[&str] = &[
-    "tres", "vraiment", "trop", "si", "du", "tout", "a", "fait", "very", "really", "so", "too", "that", "at", "all",
+    "tres",
+    "vraiment",
+    "trop",
+    "si",
+    "du",
+    "tout",
+    "a",
+    "fait",
+    "very",
+    "really",
+    "so",
+    "too",
+    "that",
+    "at",
+    "all",
     "quite",
+    "sehr",
+    "wirklich",
+    "ganz",
+    "zu",
+    "besonders",
+    "muy",
+    "tan",
+    "demasiado",
+    "del",
+    "todo",
+    "estoy",
+    "esta",
+    "estaba",
+    "estuve",
+    "es",
+    "fue",
+    "ha",
+    "sido",
+    "molto",
+    "davvero",
+    "troppo",
+    "cosi",
+    "tutto",
+    "sono",
+    "e",
+    "stato",
+    "era",
+    "zeer",
+    "heel",
+    "erg",
+    "echt",
+    "te",
+    "zo",
+    "helemaal",
 ];
 
 /// Phrases that say the problem came back or is still there.
@@ -113,6 +225,41 @@ const PROBLEM_BACK: &[&str] = &[
     "wasn't fixed",
     "not resolved",
     "not solved",
+    "problem ist wieder da",
+    "fehler ist wieder da",
+    "funktioniert immer noch nicht",
+    "funktioniert noch immer nicht",
+    "funktioniert wieder nicht",
+    "geht immer noch nicht",
+    "geht wieder nicht",
+    "wieder kaputt",
+    "tritt wieder auf",
+    "nicht behoben",
+    "nicht gelöst",
+    "problema ha vuelto",
+    "problema volvió",
+    "sigue sin funcionar",
+    "sigue fallando",
+    "vuelve a fallar",
+    "todavía no funciona",
+    "aún no funciona",
+    "no está resuelto",
+    "no se ha resuelto",
+    "problema si è ripresentato",
+    "problema è tornato",
+    "non funziona ancora",
+    "ancora non funziona",
+    "continua a non funzionare",
+    "di nuovo guasto",
+    "non è risolto",
+    "non è stato risolto",
+    "probleem is terug",
+    "werkt nog steeds niet",
+    "werkt nog altijd niet",
+    "werkt weer niet",
+    "doet het weer niet",
+    "weer kapot",
+    "niet opgelost",
 ];
 
 /// Reads the requester's reply, quoted history already removed. A lone
@@ -143,6 +290,26 @@ pub fn rating_label(rating: u8, lang: Lang) -> &'static str {
         (Lang::En, 3) => "average",
         (Lang::En, 4) => "satisfied",
         (Lang::En, 5..) => "very satisfied",
+        (Lang::De, ..=1) => "sehr unzufrieden",
+        (Lang::De, 2) => "unzufrieden",
+        (Lang::De, 3) => "mittelmäßig",
+        (Lang::De, 4) => "zufrieden",
+        (Lang::De, 5..) => "sehr zufrieden",
+        (Lang::Es, ..=1) => "muy insatisfecho",
+        (Lang::Es, 2) => "insatisfecho",
+        (Lang::Es, 3) => "regular",
+        (Lang::Es, 4) => "satisfecho",
+        (Lang::Es, 5..) => "muy satisfecho",
+        (Lang::It, ..=1) => "molto insoddisfatto",
+        (Lang::It, 2) => "insoddisfatto",
+        (Lang::It, 3) => "nella media",
+        (Lang::It, 4) => "soddisfatto",
+        (Lang::It, 5..) => "molto soddisfatto",
+        (Lang::Nl, ..=1) => "zeer ontevreden",
+        (Lang::Nl, 2) => "ontevreden",
+        (Lang::Nl, 3) => "gemiddeld",
+        (Lang::Nl, 4) => "tevreden",
+        (Lang::Nl, 5..) => "zeer tevreden",
     }
 }
 
@@ -362,8 +529,47 @@ mod tests {
     }
 
     #[test]
+    fn ratings_in_german_spanish_italian_and_dutch_are_read() {
+        let cases: &[(&str, Option<u8>)] = &[
+            ("Sehr zufrieden, danke!", Some(5)),
+            ("Alles gut", Some(4)),
+            ("Ich bin nicht zufrieden", Some(2)),
+            ("Sehr schlecht.", Some(1)),
+            ("nicht sehr zufrieden", None),
+            ("Muy satisfecho, gracias", Some(5)),
+            ("Regular, tardaron mucho", Some(3)),
+            ("No estoy satisfecho", Some(2)),
+            ("no estoy muy satisfecho", None),
+            ("Molto soddisfatto!", Some(5)),
+            ("Nella media", Some(3)),
+            ("Non sono soddisfatto", Some(2)),
+            ("non è stato buono", None),
+            ("Zeer tevreden, bedankt", Some(5)),
+            ("Goed", Some(4)),
+            ("Ik ben niet tevreden", Some(2)),
+            ("niet zo goed", None),
+            ("4, goed weekend", Some(4)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(read_answer(text).rating, *want, "{text}");
+        }
+        for text in [
+            "Das Problem ist wieder da",
+            "Funktioniert immer noch nicht",
+            "La impresora sigue sin funcionar",
+            "El problema ha vuelto esta mañana",
+            "Il problema si è ripresentato",
+            "Non funziona ancora",
+            "Het probleem is terug",
+            "De printer werkt nog steeds niet",
+        ] {
+            assert!(read_answer(text).problem_back, "{text}");
+        }
+    }
+
+    #[test]
     fn rating_labels_read_back_as_their_rating() {
-        for lang in [Lang::Fr, Lang::En] {
+        for lang in Lang::ALL.iter().copied() {
             for r in 1..=5 {
                 assert_eq!(read_answer(rating_label(r, lang)).rating, Some(r), "{lang:?} {r}");
             }

@@ -49,6 +49,26 @@ impl IllegalTransition {
                 lang.quote(self.from.label(lang)),
                 lang.quote(self.to.label(lang))
             ),
+            Lang::De => format!(
+                "ein Ticket kann nicht vom Status {} in den Status {} wechseln",
+                lang.quote(self.from.label(lang)),
+                lang.quote(self.to.label(lang))
+            ),
+            Lang::Es => format!(
+                "un ticket no puede pasar de {} a {}",
+                lang.quote(self.from.label(lang)),
+                lang.quote(self.to.label(lang))
+            ),
+            Lang::It => format!(
+                "un ticket non può passare da {} a {}",
+                lang.quote(self.from.label(lang)),
+                lang.quote(self.to.label(lang))
+            ),
+            Lang::Nl => format!(
+                "een ticket kan niet van {} naar {} overgaan",
+                lang.quote(self.from.label(lang)),
+                lang.quote(self.to.label(lang))
+            ),
         }
     }
 }
@@ -166,6 +186,30 @@ impl Status {
             (Lang::En, Pending) => "pending",
             (Lang::En, Resolved) => "closed (resolved)",
             (Lang::En, Unresolved) => "closed (unresolved)",
+            (Lang::De, New) => "neu",
+            (Lang::De, Assigned) => "in Bearbeitung (zugewiesen)",
+            (Lang::De, Planned) => "geplant",
+            (Lang::De, Pending) => "in Wartestellung",
+            (Lang::De, Resolved) => "geschlossen (gelöst)",
+            (Lang::De, Unresolved) => "geschlossen (nicht gelöst)",
+            (Lang::Es, New) => "nuevo",
+            (Lang::Es, Assigned) => "en curso (asignado)",
+            (Lang::Es, Planned) => "planificado",
+            (Lang::Es, Pending) => "en espera",
+            (Lang::Es, Resolved) => "cerrado (resuelto)",
+            (Lang::Es, Unresolved) => "cerrado (no resuelto)",
+            (Lang::It, New) => "nuovo",
+            (Lang::It, Assigned) => "in corso (assegnato)",
+            (Lang::It, Planned) => "pianificato",
+            (Lang::It, Pending) => "in attesa",
+            (Lang::It, Resolved) => "chiuso (risolto)",
+            (Lang::It, Unresolved) => "chiuso (non risolto)",
+            (Lang::Nl, New) => "nieuw",
+            (Lang::Nl, Assigned) => "in behandeling (toegewezen)",
+            (Lang::Nl, Planned) => "gepland",
+            (Lang::Nl, Pending) => "in afwachting",
+            (Lang::Nl, Resolved) => "gesloten (opgelost)",
+            (Lang::Nl, Unresolved) => "gesloten (niet opgelost)",
         }
     }
 }
@@ -193,6 +237,42 @@ impl Status {
             }
             (Lang::En, Resolved) => "we consider the problem solved.",
             (Lang::En, Unresolved) => "we could not solve the problem; the technician's message explains why.",
+            (Lang::De, New) => "Ihre Anfrage ist erfasst; ein Techniker wird sie übernehmen.",
+            (Lang::De, Assigned) => "ein Techniker bearbeitet Ihre Anfrage.",
+            (Lang::De, Planned) => "ein Einsatz ist geplant; wir halten Sie auf dem Laufenden.",
+            (Lang::De, Pending) => {
+                "wir warten auf eine Information oder eine Handlung Ihrerseits: Antworten Sie einfach auf diese Nachricht."
+            }
+            (Lang::De, Resolved) => "wir betrachten das Problem als gelöst.",
+            (Lang::De, Unresolved) => {
+                "wir konnten das Problem nicht lösen; die Nachricht des Technikers erklärt, warum."
+            }
+            (Lang::Es, New) => "su solicitud está registrada; un técnico se hará cargo de ella.",
+            (Lang::Es, Assigned) => "un técnico está trabajando en su solicitud.",
+            (Lang::Es, Planned) => "hay una intervención programada; le mantendremos al tanto.",
+            (Lang::Es, Pending) => {
+                "estamos a la espera de información o de una acción por su parte: simplemente responda a este mensaje."
+            }
+            (Lang::Es, Resolved) => "consideramos que el problema está resuelto.",
+            (Lang::Es, Unresolved) => "no hemos podido resolver el problema; el mensaje del técnico explica por qué.",
+            (Lang::It, New) => "la sua richiesta è stata registrata; un tecnico la prenderà in carico.",
+            (Lang::It, Assigned) => "un tecnico si sta occupando della sua richiesta.",
+            (Lang::It, Planned) => "è previsto un intervento; la informeremo sugli sviluppi.",
+            (Lang::It, Pending) => {
+                "attendiamo un'informazione o un'azione da parte sua: risponda semplicemente a questo messaggio."
+            }
+            (Lang::It, Resolved) => "riteniamo che il problema sia risolto.",
+            (Lang::It, Unresolved) => {
+                "non siamo riusciti a risolvere il problema; il messaggio del tecnico ne spiega il motivo."
+            }
+            (Lang::Nl, New) => "uw melding is geregistreerd; een behandelaar neemt deze in behandeling.",
+            (Lang::Nl, Assigned) => "een behandelaar werkt aan uw melding.",
+            (Lang::Nl, Planned) => "er is een interventie gepland; wij houden u op de hoogte.",
+            (Lang::Nl, Pending) => {
+                "wij wachten op informatie of een actie van uw kant: beantwoord dit bericht gewoon."
+            }
+            (Lang::Nl, Resolved) => "wij beschouwen het probleem als opgelost.",
+            (Lang::Nl, Unresolved) => "wij konden het probleem niet oplossen; het bericht van de behandelaar legt uit waarom.",
         }
     }
 }
@@ -209,6 +289,22 @@ impl TicketType {
             (Lang::En, Request) => "service request",
             (Lang::En, Problem) => "problem",
             (Lang::En, Event) => "event",
+            (Lang::De, Incident) => "Störung",
+            (Lang::De, Request) => "Serviceanfrage",
+            (Lang::De, Problem) => "Problem",
+            (Lang::De, Event) => "Ereignis",
+            (Lang::Es, Incident) => "incidencia",
+            (Lang::Es, Request) => "solicitud de servicio",
+            (Lang::Es, Problem) => "problema",
+            (Lang::Es, Event) => "evento",
+            (Lang::It, Incident) => "incidente",
+            (Lang::It, Request) => "richiesta di servizio",
+            (Lang::It, Problem) => "problema",
+            (Lang::It, Event) => "evento",
+            (Lang::Nl, Incident) => "incident",
+            (Lang::Nl, Request) => "serviceverzoek",
+            (Lang::Nl, Problem) => "probleem",
+            (Lang::Nl, Event) => "gebeurtenis",
         }
     }
 }
@@ -218,20 +314,32 @@ impl TicketType {
 pub enum Lang {
     Fr,
     En,
+    De,
+    Es,
+    It,
+    Nl,
 }
 
 named_enum!(Lang, "language", {
     Fr => "fr",
     En => "en",
+    De => "de",
+    Es => "es",
+    It => "it",
+    Nl => "nl",
 });
 
 impl Lang {
     /// A name or a value quoted in running text: `x` in English, « x » in
-    /// French (no-break spaces inside the guillemets).
+    /// French (no-break spaces inside the guillemets), „x“ in German, «x»
+    /// in Spanish and Italian, “x” in Dutch.
     pub fn quote(self, text: &str) -> String {
         match self {
             Lang::En => format!("`{text}`"),
             Lang::Fr => format!("«\u{a0}{text}\u{a0}»"),
+            Lang::De => format!("\u{201e}{text}\u{201c}"),
+            Lang::Es | Lang::It => format!("«{text}»"),
+            Lang::Nl => format!("\u{201c}{text}\u{201d}"),
         }
     }
 
@@ -284,6 +392,26 @@ pub fn priority_label(priority: i32, lang: Lang) -> &'static str {
         (Lang::En, 3) => "medium",
         (Lang::En, 4) => "low",
         (Lang::En, _) => "very low",
+        (Lang::De, 1) => "sehr hoch",
+        (Lang::De, 2) => "hoch",
+        (Lang::De, 3) => "mittel",
+        (Lang::De, 4) => "niedrig",
+        (Lang::De, _) => "sehr niedrig",
+        (Lang::Es, 1) => "muy alta",
+        (Lang::Es, 2) => "alta",
+        (Lang::Es, 3) => "media",
+        (Lang::Es, 4) => "baja",
+        (Lang::Es, _) => "muy baja",
+        (Lang::It, 1) => "molto alta",
+        (Lang::It, 2) => "alta",
+        (Lang::It, 3) => "media",
+        (Lang::It, 4) => "bassa",
+        (Lang::It, _) => "molto bassa",
+        (Lang::Nl, 1) => "zeer hoog",
+        (Lang::Nl, 2) => "hoog",
+        (Lang::Nl, 3) => "gemiddeld",
+        (Lang::Nl, 4) => "laag",
+        (Lang::Nl, _) => "zeer laag",
     }
 }
 
@@ -338,6 +466,28 @@ mod tests {
     }
 
     #[test]
+    fn every_language_has_its_words_for_statuses_types_and_priorities() {
+        for lang in Lang::ALL.iter().copied() {
+            let statuses: std::collections::BTreeSet<&str> = Status::ALL.iter().map(|s| s.label(lang)).collect();
+            assert_eq!(statuses.len(), Status::ALL.len(), "{lang}: two statuses read alike");
+            let types: std::collections::BTreeSet<&str> = TicketType::ALL.iter().map(|t| t.label(lang)).collect();
+            assert_eq!(types.len(), TicketType::ALL.len(), "{lang}");
+            let priorities: std::collections::BTreeSet<&str> = (1..=5).map(|p| priority_label(p, lang)).collect();
+            assert_eq!(priorities.len(), 5, "{lang}");
+            for s in Status::ALL {
+                assert!(s.meaning(lang).ends_with('.'), "{lang} {s}");
+            }
+        }
+        assert_eq!(Status::Pending.label(Lang::De), "in Wartestellung");
+        assert_eq!(TicketType::Request.label(Lang::Es), "solicitud de servicio");
+        assert_eq!(priority_label(1, Lang::It), "molto alta");
+        assert_eq!(Status::Resolved.label(Lang::Nl), "gesloten (opgelost)");
+        assert_eq!(Lang::De.quote("neu"), "„neu“");
+        assert_eq!(Lang::Es.quote("nuevo"), "«nuevo»");
+        assert_eq!(Lang::Nl.quote("nieuw"), "“nieuw”");
+    }
+
+    #[test]
     fn names_parse_back_and_unknown_ones_list_the_choices() {
         for s in Status::ALL {
             assert_eq!(s.as_str().parse::<Status>().unwrap(), *s);
@@ -359,7 +509,9 @@ mod tests {
     #[test]
     fn language_tags_pick_the_first_known_language() {
         assert_eq!(Lang::from_tags("fr-FR"), Some(Lang::Fr));
-        assert_eq!(Lang::from_tags("de-DE, en;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_tags("de"), None);
+        assert_eq!(Lang::from_tags("de-DE, en;q=0.8"), Some(Lang::De));
+        assert_eq!(Lang::from_tags("pt-BR, nl;q=0.5"), Some(Lang::Nl));
+        assert_eq!(Lang::from_tags("es_MX"), Some(Lang::Es));
+        assert_eq!(Lang::from_tags("pt"), None);
     }
 }

@@ -1,8 +1,8 @@
 //! Urgency and impact read from the mail itself: the priority headers mail
 //! clients set (`X-Priority`, `Importance`, `Priority`) and words people
-//! write when they are stuck ("urgent", "bloquant", "plus personne ne
-//! peut…"). They give defaults, never the top level: 1 is for rules and
-//! technicians, since everybody's mail is urgent to them.
+//! write when they are stuck ("urgent", "bloquant", "dringend", "plus
+//! personne ne peut…"). They give defaults, never the top level: 1 is for
+//! rules and technicians, since everybody's mail is urgent to them.
 
 /// The words that raise urgency or impact, lower-case, compared without
 /// accents.
@@ -26,6 +26,16 @@ impl Default for Keywords {
                 "blocking",
                 "critical",
                 "critique",
+                "dringend",
+                "kritisch",
+                "urgente",
+                "bloqueante",
+                "crítico",
+                "bloccante",
+                "critico",
+                "spoed",
+                "blokkerend",
+                "kritiek",
             ]),
             impact: own(&[
                 "plus personne ne peut",
@@ -38,6 +48,18 @@ impl Default for Keywords {
                 "everyone",
                 "the whole team",
                 "all users",
+                "niemand kann",
+                "alle kollegen",
+                "die ganze abteilung",
+                "nadie puede",
+                "todo el mundo",
+                "todos los usuarios",
+                "nessuno può",
+                "tutti gli utenti",
+                "tutto l'ufficio",
+                "niemand kan",
+                "iedereen",
+                "alle gebruikers",
             ]),
         }
     }
@@ -162,7 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn words_in_french_and_english_raise_urgency_or_impact() {
+    fn words_in_each_language_raise_urgency_or_impact() {
         let cases = [
             ("URGENT : imprimante", "", Some(2), None),
             ("Imprimante", "C'est bloquant pour la paie.", Some(2), None),
@@ -170,6 +192,10 @@ mod tests {
             ("Network down", "Nobody can log in!", None, Some(2)),
             ("Question", "Could you urgently look?", None, None),
             ("Demande", "Pas pressé.", None, None),
+            ("Drucker", "Dringend: die Rechnungen müssen heute raus.", Some(2), None),
+            ("Correo", "Nadie puede enviar correos desde esta mañana.", None, Some(2)),
+            ("Rete", "Nessuno può collegarsi, è bloccante.", Some(2), Some(2)),
+            ("Netwerk", "Spoed: iedereen is de verbinding kwijt.", Some(2), Some(2)),
         ];
         for (subject, text, urgency, impact) in cases {
             let got = h(&[], subject, text);

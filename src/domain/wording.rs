@@ -39,45 +39,123 @@ const EN_MONTHS: [&str; 12] = [
     "December",
 ];
 
+const DE_MONTHS: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+const ES_MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+const IT_MONTHS: [&str; 12] = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+];
+const NL_MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
 fn weekday(d: Weekday, lang: Lang) -> &'static str {
     let i = d.num_days_from_monday() as usize;
     match lang {
         Lang::Fr => ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][i],
         Lang::En => ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][i],
+        Lang::De => ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"][i],
+        Lang::Es => ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"][i],
+        Lang::It => ["lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"][i],
+        Lang::Nl => ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"][i],
     }
 }
 
 /// A day as people write it: "lundi 7 décembre 2026" (the first of the
-/// month is "1er"), "Monday 7 December 2026".
+/// month is "1er"), "Monday 7 December 2026", "Montag, 7. Dezember 2026",
+/// "lunes 7 de diciembre de 2026", "lunedì 7 dicembre 2026" (the first is
+/// "1º"), "maandag 7 december 2026".
 pub fn day(at: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
     let wd = weekday(at.with_timezone(&tz).weekday(), lang);
-    format!("{wd} {}", date(at, tz, lang))
+    match lang {
+        Lang::De => format!("{wd}, {}", date(at, tz, lang)),
+        _ => format!("{wd} {}", date(at, tz, lang)),
+    }
 }
 
 /// The same without the day of the week: "7 décembre 2026", "1er
-/// décembre 2026", "7 December 2026".
+/// décembre 2026", "7 December 2026", "7. Dezember 2026", "7 de diciembre
+/// de 2026", "1º dicembre 2026", "7 december 2026".
 pub fn date(at: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
     let local = at.with_timezone(&tz);
     let month = local.month0() as usize;
+    let (d, y) = (local.day(), local.year());
     match lang {
         Lang::Fr => {
-            let d = if local.day() == 1 { "1er".to_string() } else { local.day().to_string() };
-            format!("{d} {} {}", FR_MONTHS[month], local.year())
+            let d = if d == 1 { "1er".to_string() } else { d.to_string() };
+            format!("{d} {} {y}", FR_MONTHS[month])
         }
-        Lang::En => format!("{} {} {}", local.day(), EN_MONTHS[month], local.year()),
+        Lang::En => format!("{d} {} {y}", EN_MONTHS[month]),
+        Lang::De => format!("{d}. {} {y}", DE_MONTHS[month]),
+        Lang::Es => format!("{d} de {} de {y}", ES_MONTHS[month]),
+        Lang::It => {
+            let d = if d == 1 { "1º".to_string() } else { d.to_string() };
+            format!("{d} {} {y}", IT_MONTHS[month])
+        }
+        Lang::Nl => format!("{d} {} {y}", NL_MONTHS[month]),
     }
 }
 
 /// A moment as its reader reads it, in `tz`: "lundi 7 décembre 2026 à
-/// 14:30", "Monday 7 December 2026, 14:30". `name_zone` adds the zone's
-/// name, for a reader who could take it for another.
+/// 14:30", "Monday 7 December 2026, 14:30", "Montag, 7. Dezember 2026,
+/// 14:30", "lunes 7 de diciembre de 2026, 14:30", "lunedì 7 dicembre
+/// 2026, 14:30", "maandag 7 december 2026 om 14:30". `name_zone` adds the
+/// zone's name, for a reader who could take it for another.
 pub fn moment(at: DateTime<Utc>, tz: Tz, lang: Lang, name_zone: bool) -> String {
     let local = at.with_timezone(&tz);
     let clock = format!("{:02}:{:02}", local.hour(), local.minute());
     let zone = if name_zone { format!(" ({})", tz.name()) } else { String::new() };
     match lang {
         Lang::Fr => format!("{} à {clock}{zone}", day(at, tz, lang)),
-        Lang::En => format!("{}, {clock}{zone}", day(at, tz, lang)),
+        Lang::Nl => format!("{} om {clock}{zone}", day(at, tz, lang)),
+        Lang::En | Lang::De | Lang::Es | Lang::It => format!("{}, {clock}{zone}", day(at, tz, lang)),
     }
 }
 
@@ -183,6 +261,43 @@ mod tests {
             assert_eq!(moment(t, tz, lang, named), want);
         }
         assert_eq!(day(at(2026, 11, 30, 23, 30), paris, Lang::Fr), "mardi 1er décembre 2026");
+    }
+
+    #[test]
+    fn each_language_writes_a_moment_its_own_way() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let monday = at(2026, 11, 30, 13, 30);
+        let cases = [
+            (Lang::De, "Montag, 30. November 2026, 14:30"),
+            (Lang::Es, "lunes 30 de noviembre de 2026, 14:30"),
+            (Lang::It, "lunedì 30 novembre 2026, 14:30"),
+            (Lang::Nl, "maandag 30 november 2026 om 14:30"),
+        ];
+        for (lang, want) in cases {
+            assert_eq!(moment(monday, paris, lang, false), want, "{lang}");
+        }
+        let first = at(2026, 6, 30, 22, 5);
+        let cases = [
+            (Lang::De, "Mittwoch, 1. Juli 2026", "1. Juli 2026", "Mittwoch, 1. Juli 2026, 00:05 (Europe/Paris)"),
+            (
+                Lang::Es,
+                "miércoles 1 de julio de 2026",
+                "1 de julio de 2026",
+                "miércoles 1 de julio de 2026, 00:05 (Europe/Paris)",
+            ),
+            (Lang::It, "mercoledì 1º luglio 2026", "1º luglio 2026", "mercoledì 1º luglio 2026, 00:05 (Europe/Paris)"),
+            (Lang::Nl, "woensdag 1 juli 2026", "1 juli 2026", "woensdag 1 juli 2026 om 00:05 (Europe/Paris)"),
+        ];
+        for (lang, d, bare, named) in cases {
+            assert_eq!(day(first, paris, lang), d, "{lang}");
+            assert_eq!(date(first, paris, lang), bare, "{lang}");
+            assert_eq!(moment(first, paris, lang, true), named, "{lang}");
+        }
+        let months: Vec<String> = (1..=12).map(|m| date(at(2026, m, 15, 12, 0), Tz::UTC, Lang::De)).collect();
+        assert_eq!(months[2], "15. März 2026");
+        assert_eq!(date(at(2026, 9, 15, 12, 0), Tz::UTC, Lang::Es), "15 de septiembre de 2026");
+        assert_eq!(day(at(2026, 12, 6, 12, 0), Tz::UTC, Lang::Nl), "zondag 6 december 2026");
+        assert_eq!(day(at(2026, 12, 5, 12, 0), Tz::UTC, Lang::It), "sabato 5 dicembre 2026");
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn lang_of(asked: Option<&str>, headers: &HeaderMap, web: &Web) -> Lang {
     match asked {
         Some("fr") => Lang::Fr,
         Some("en") => Lang::En,
-        _ => preferred(headers, web),
+        _ => super::written_in(preferred(headers, web)),
     }
 }
 

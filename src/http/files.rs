@@ -79,24 +79,10 @@ pub(super) async fn download(State(web): State<Web>, headers: HeaderMap, Path(to
 }
 
 fn refused(e: TokenError, lang: Lang) -> String {
-    let fr = lang == Lang::Fr;
-    let (title, why) = match (e, fr) {
-        (TokenError::Expired, true) => (
-            "Lien expiré",
-            "Ce lien de téléchargement a expiré. Le fichier reste conservé avec la demande : répondez au message reçu pour en obtenir un nouveau.",
-        ),
-        (TokenError::Expired, false) => (
-            "Link expired",
-            "This download link has expired. The file is still kept with the ticket: reply to the mail you received to get a new one.",
-        ),
-        (_, true) => (
-            "Lien non valable",
-            "Ce lien de téléchargement n'est pas valable : il est incomplet ou a été modifié. Utilisez le lien exact du message reçu.",
-        ),
-        (_, false) => (
-            "Link not valid",
-            "This download link is not valid: it is incomplete or was changed. Use the exact link from the mail you received.",
-        ),
+    let w = super::words::words(lang);
+    let (title, why) = match e {
+        TokenError::Expired => (w.file_expired, w.file_expired_why),
+        _ => (w.file_invalid, w.file_invalid_why),
     };
     layout(lang, title, &format!("<h1>{}</h1>\n<p class=\"bad\">{}</p>", escape(title), escape(why)))
 }

@@ -7,6 +7,7 @@ mod dashboard;
 mod files;
 mod metrics;
 mod pages;
+mod words;
 
 use std::sync::Arc;
 
@@ -78,16 +79,20 @@ async fn not_found(headers: HeaderMap, State(web): State<Web>) -> Response {
     page(StatusCode::NOT_FOUND, Page::NotFound.render(lang))
 }
 
-/// The visitor's language when no ticket tells it.
+/// The visitor's language when no ticket tells it: the first language of
+/// their browser's that guichet writes in, else the desk's.
 fn preferred(headers: &HeaderMap, web: &Web) -> Lang {
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let first = accept.split(',').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if first.starts_with("en") {
-        Lang::En
-    } else if first.starts_with("fr") {
-        Lang::Fr
-    } else {
-        web.live.borrow().settings.tickets.language
+    Lang::from_tags(accept).unwrap_or_else(|| web.live.borrow().settings.tickets.language)
+}
+
+/// The language the dashboard is shown in. It is written in French and
+/// English only: a reader of another language gets English, and the page
+/// says so in its `lang`.
+pub(crate) fn written_in(lang: Lang) -> Lang {
+    match lang {
+        Lang::Fr => Lang::Fr,
+        Lang::En | Lang::De | Lang::Es | Lang::It | Lang::Nl => Lang::En,
     }
 }
 

@@ -1,10 +1,13 @@
-//! The pages, in French and English: small, self-contained HTML.
+//! The requesters' pages, in each language (their words are in
+//! `words.rs`): small, self-contained HTML.
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::survey::rating_label;
 use crate::domain::ticket::Lang;
 use crate::domain::token::TokenError;
+
+use super::words::{fill, words};
 
 pub enum Page {
     Survey(SurveyPage),
@@ -87,47 +90,22 @@ pub(super) fn layout(lang: Lang, title: &str, body: &str) -> String {
 
 impl Page {
     pub fn render(&self, lang: Lang) -> String {
-        let fr = lang == Lang::Fr;
+        let w = words(lang);
         match self {
             Page::Survey(p) => p.render(lang),
             Page::Refused(e) => {
-                let (title, why) = match (e, fr) {
-                    (TokenError::Expired, true) => (
-                        "Lien expiré",
-                        "Ce lien de réponse a expiré. Vous pouvez toujours répondre au message reçu, avec une note de 1 à 5.",
-                    ),
-                    (TokenError::Expired, false) => (
-                        "Link expired",
-                        "This answer link has expired. You can still reply to the mail you received with a rating from 1 to 5.",
-                    ),
-                    (_, true) => (
-                        "Lien non valable",
-                        "Ce lien n'est pas valable : il est incomplet ou a été modifié. Rien n'a été enregistré. Utilisez le lien exact du message reçu, ou répondez à ce message.",
-                    ),
-                    (_, false) => (
-                        "Invalid link",
-                        "This link is not valid: it is incomplete or was changed. Nothing was recorded. Use the exact link from the mail you received, or reply to that mail.",
-                    ),
+                let (title, why) = match e {
+                    TokenError::Expired => (w.expired, w.expired_why),
+                    _ => (w.invalid, w.invalid_why),
                 };
                 layout(lang, title, &format!("<h1>{title}</h1>\n<p class=\"bad\" id=\"refused\">{why}</p>"))
             }
             Page::Unavailable => {
-                let (title, why) = if fr {
-                    (
-                        "Service momentanément indisponible",
-                        "Votre réponse n'a pas pu être enregistrée. Réessayez dans quelques minutes.",
-                    )
-                } else {
-                    ("Temporarily unavailable", "Your answer could not be recorded. Please try again in a few minutes.")
-                };
+                let (title, why) = (w.unavailable, w.unavailable_why);
                 layout(lang, title, &format!("<h1>{title}</h1>\n<p class=\"bad\">{why}</p>"))
             }
             Page::NotFound => {
-                let (title, why) = if fr {
-                    ("Page introuvable", "Cette page n'existe pas.")
-                } else {
-                    ("Page not found", "There is no such page.")
-                };
+                let (title, why) = (w.not_found, w.not_found_why);
                 layout(lang, title, &format!("<h1>{title}</h1>\n<p>{why}</p>"))
             }
         }
@@ -136,92 +114,31 @@ impl Page {
 
 impl SurveyPage {
     fn render(&self, lang: Lang) -> String {
-        let fr = lang == Lang::Fr;
+        let w = words(lang);
         let rated = |r: u8| format!("{r}/5 ({})", rating_label(r, lang));
-        let title = if fr { "Votre avis" } else { "Your opinion" };
+        let title = w.opinion;
         let mut body = format!("<h1>{title}</h1>\n");
-        let about = if fr { format!("Demande n° {}", self.number) } else { format!("Request #{}", self.number) };
+        let about = fill(w.about, &[("n", &self.number.to_string())]);
         body.push_str(&format!("<p class=\"muted\">{} — {}</p>\n", escape(&about), escape(&self.subject)));
         let (class, id, text) = match (self.said, self.recorded, self.chosen) {
             (Said::Recorded { commented }, Some(r), _) => {
-                let t = match (fr, commented) {
-                    (true, false) => format!("Merci ! Votre note est enregistrée : {}.", rated(r)),
-                    (true, true) => {
-                        format!(
-                            "Merci ! Votre note est enregistrée : {}, et votre commentaire est enregistré.",
-                            rated(r)
-                        )
-                    }
-                    (false, false) => format!("Thank you! Your rating is recorded: {}.", rated(r)),
-                    (false, true) => {
-                        format!("Thank you! Your rating is recorded: {}, and your comment is recorded.", rated(r))
-                    }
-                };
-                ("ok", "thanks", t)
+                let t = if commented { w.recorded_with_comment } else { w.recorded };
+                ("ok", "thanks", fill(t, &[("r", &rated(r))]))
             }
-            (Said::Recorded { .. } | Said::CommentRecorded, ..) => {
-                let t = if fr {
-                    "Merci, votre commentaire est enregistré."
-                } else {
-                    "Thank you, your comment is recorded."
-                };
-                ("ok", "thanks", t.to_string())
-            }
-            (Said::ChooseRating, ..) => {
-                let t = if fr {
-                    "Choisissez une note (ou écrivez un commentaire) avant d'envoyer."
-                } else {
-                    "Choose a rating (or write a comment) before sending."
-                };
-                ("bad", "choose", t.to_string())
-            }
-            (Said::NotFromPage, ..) => {
-                let t = if fr {
-                    "Rien n'a été enregistré. Vérifiez votre note ci-dessous et appuyez sur « Envoyer »."
-                } else {
-                    "Nothing was recorded. Check your rating below and press “Send”."
-                };
-                ("bad", "refused", t.to_string())
-            }
-            (Said::Nothing, Some(r), Some(c)) if r == c => {
-                let t = if fr {
-                    format!("Votre note est enregistrée : {}.", rated(r))
-                } else {
-                    format!("Your rating is recorded: {}.", rated(r))
-                };
-                ("ok", "recorded", t)
-            }
+            (Said::Recorded { .. } | Said::CommentRecorded, ..) => ("ok", "thanks", w.comment_recorded.to_string()),
+            (Said::ChooseRating, ..) => ("bad", "choose", w.choose.to_string()),
+            (Said::NotFromPage, ..) => ("bad", "refused", w.not_from_page.to_string()),
+            (Said::Nothing, Some(r), Some(c)) if r == c => ("ok", "recorded", fill(w.is_recorded, &[("r", &rated(r))])),
             (Said::Nothing, Some(r), Some(c)) => {
-                let t = if fr {
-                    format!(
-                        "Votre note enregistrée est {}. Appuyez sur « Envoyer » pour la remplacer par {}.",
-                        rated(r),
-                        rated(c)
-                    )
-                } else {
-                    format!("Your recorded rating is {}. Press “Send” to change it to {}.", rated(r), rated(c))
-                };
-                ("note", "chosen", t)
+                ("note", "chosen", fill(w.change_to, &[("r", &rated(r)), ("c", &rated(c))]))
             }
-            (Said::Nothing, None, Some(c)) => {
-                let t = if fr {
-                    format!("Vous avez choisi {}. Appuyez sur « Envoyer » pour l'enregistrer.", rated(c))
-                } else {
-                    format!("You chose {}. Press “Send” to record it.", rated(c))
-                };
-                ("note", "chosen", t)
-            }
+            (Said::Nothing, None, Some(c)) => ("note", "chosen", fill(w.chose, &[("c", &rated(c))])),
             (Said::Nothing, _, None) => ("", "", String::new()),
         };
         if !text.is_empty() {
             body.push_str(&format!("<p class=\"{class}\" id=\"{id}\">{}</p>\n", escape(&text)));
         }
-        let ask = match (self.recorded, fr) {
-            (None, true) => "Êtes-vous satisfait(e) du traitement de votre demande ?",
-            (None, false) => "How satisfied are you with how your request was handled?",
-            (Some(_), true) => "Vous pouvez changer votre note :",
-            (Some(_), false) => "You can change your rating:",
-        };
+        let ask = if self.recorded.is_none() { w.ask } else { w.ask_again };
         body.push_str(&format!(
             "<form method=\"post\" action=\"/survey/{}\">\n<input type=\"hidden\" name=\"check\" value=\"{}\">\n\
 <fieldset>\n<legend>{ask}</legend>\n",
@@ -235,36 +152,15 @@ impl SurveyPage {
                 escape(rating_label(r, lang))
             ));
         }
-        let (label, send, note) = if fr {
-            (
-                "Un commentaire ? (facultatif)",
-                "Envoyer",
-                "Votre réponse ne rouvre pas la demande. Si le problème est revenu, répondez simplement au dernier message reçu.",
-            )
-        } else {
-            (
-                "A comment? (optional)",
-                "Send",
-                "Your answer does not reopen the request. If the problem is back, just reply to the last mail you received.",
-            )
-        };
+        let (label, send, note) = (w.comment, w.send, w.no_reopen);
         body.push_str(&format!(
             "</fieldset>\n<label for=\"comment\">{label}</label>\n\
 <textarea id=\"comment\" name=\"comment\" maxlength=\"4000\"></textarea>\n\
 <button type=\"submit\" id=\"send\">{send}</button>\n</form>\n<p class=\"muted\">{note}</p>"
         ));
         if let Some(until) = self.until {
-            let t = if fr {
-                format!(
-                    "Ce lien permet de donner ou de changer votre note jusqu'au {}.",
-                    crate::domain::wording::date(until, chrono_tz::UTC, lang)
-                )
-            } else {
-                format!(
-                    "This link lets you give or change your rating until {}.",
-                    crate::domain::wording::date(until, chrono_tz::UTC, lang)
-                )
-            };
+            let day = crate::domain::wording::date(until, chrono_tz::UTC, lang);
+            let t = fill(w.until, &[("d", &day)]);
             body.push_str(&format!("\n<p class=\"muted\">{}</p>", escape(&t)));
         }
         layout(lang, title, &body)

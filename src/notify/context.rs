@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ticket::{priority_label, Lang, Status, TicketType};
+use crate::domain::wording;
 
 /// Every variable a template may use.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -388,16 +389,52 @@ impl TemplateContext {
 
     /// Every variable filled, for `check` and `template preview`.
     pub fn sample(lang: Lang) -> TemplateContext {
-        let fr = lang == Lang::Fr;
-        let pick = |f: &str, e: &str| if fr { f.to_string() } else { e.to_string() };
-        let subject = pick("L'imprimante du 2e étage ne répond plus", "The printer on floor 2 does not respond");
-        let text = pick(
+        // One text in each language, in the order of `Lang::ALL`.
+        let pick = |words: [&str; 6]| {
+            let i = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(1);
+            words[i].to_string()
+        };
+        // Dates as the reader's language writes them, UTC.
+        let at = |m: u32, d: u32, h: u32, min: u32| {
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, m, d, h, min, 0).single().unwrap_or_default()
+        };
+        let moment = |m, d, h, min| wording::moment(at(m, d, h, min), chrono_tz::Tz::UTC, lang, false);
+        let day = |m, d| wording::day(at(m, d, 12, 0), chrono_tz::Tz::UTC, lang);
+        let printer = [
+            "L'imprimante du 2e étage ne répond plus",
+            "The printer on floor 2 does not respond",
+            "Der Drucker im 2. Stock reagiert nicht mehr",
+            "La impresora de la 2.ª planta no responde",
+            "La stampante al 2º piano non risponde più",
+            "De printer op de 2e verdieping reageert niet meer",
+        ];
+        let shows = [
+            "L'imprimante affiche « erreur 52 ».",
+            "The printer shows \"error 52\".",
+            "Der Drucker zeigt „Fehler 52“ an.",
+            "La impresora muestra «error 52».",
+            "La stampante mostra «errore 52».",
+            "De printer geeft “fout 52” aan.",
+        ];
+        let subject = pick(printer);
+        let text = pick([
             "Bonjour,\nL'imprimante affiche « erreur 52 ».\nMerci",
             "Hello,\nThe printer shows \"error 52\".\nThanks",
-        );
+            "Guten Tag,\nDer Drucker zeigt „Fehler 52“ an.\nDanke",
+            "Buenos días:\nLa impresora muestra «error 52».\nGracias",
+            "Buongiorno,\nla stampante mostra «errore 52».\nGrazie",
+            "Goedendag,\nDe printer geeft “fout 52” aan.\nBedankt",
+        ]);
         let kb_text = "L'erreur 52 signale un bourrage papier.\n\n1. Ouvrez le capot arrière.\n2. Retirez la feuille.";
         TemplateContext {
-            title: pick("Réponse à votre demande n°\u{a0}42", "Reply to your request #42"),
+            title: pick([
+                "Réponse à votre demande n°\u{a0}42",
+                "Reply to your request #42",
+                "Antwort auf Ihre Anfrage Nr. 42",
+                "Respuesta a su solicitud n.º 42",
+                "Risposta alla sua richiesta n. 42",
+                "Antwoord op uw melding #42",
+            ]),
             desk: DeskValues {
                 name: "Support".into(),
                 address: "support@example.test".into(),
@@ -430,8 +467,8 @@ impl TemplateContext {
                 watchers: vec![Person { name: "Bob Leroy".into(), email: "bob@example.test".into() }],
                 group: String::new(),
                 major: false,
-                planned_at: pick("lundi 7 décembre 2026 à 14:30", "Monday 7 December 2026, 14:30"),
-                created_at: pick("samedi 28 novembre 2026 à 10:12", "Saturday 28 November 2026, 10:12"),
+                planned_at: moment(12, 7, 14, 30),
+                created_at: moment(11, 28, 10, 12),
             },
             article: ArticleValues {
                 id: 0,
@@ -459,7 +496,7 @@ impl TemplateContext {
             sla: SlaValues {
                 kind_label: crate::domain::sla::TimerKind::FirstResponse.label(lang).into(),
                 policy: "standard".into(),
-                due_at: pick("lundi 30 novembre 2026 à 10:00", "Monday 30 November 2026, 10:00"),
+                due_at: moment(11, 30, 10, 0),
                 left_label: "45 min".into(),
                 overdue_label: "10 min".into(),
                 raised_priority_label: priority_label(2, lang).into(),
@@ -467,10 +504,10 @@ impl TemplateContext {
                 reassigned_to_name: "Marc Dupont".into(),
             },
             pending: PendingValues {
-                since: pick("mercredi 25 novembre 2026", "Wednesday 25 November 2026"),
+                since: day(11, 25),
                 days: 3,
                 close_after_days: 7,
-                closes_on: pick("mercredi 2 décembre 2026", "Wednesday 2 December 2026"),
+                closes_on: day(12, 2),
             },
             survey: SurveyValues {
                 has_links: true,
@@ -528,13 +565,13 @@ impl TemplateContext {
                     status: "resolved".into(),
                     status_label: Status::Resolved.label(lang).into(),
                     closed: true,
-                    when: pick("lundi 2 novembre 2026 à 09:30", "Monday 2 November 2026, 09:30"),
+                    when: moment(11, 2, 9, 30),
                 }],
                 related: Some(Related { number: 41, subject: subject.clone() }),
             },
             mail: MailValues {
                 subject,
-                received_at: pick("samedi 28 novembre 2026 à 10:12", "Saturday 28 November 2026, 10:12"),
+                received_at: moment(11, 28, 10, 12),
                 to: "support@example.test".into(),
                 size_label: "112.4 MB".into(),
                 limit_label: "100 MB".into(),
@@ -551,42 +588,49 @@ impl TemplateContext {
                 group: "poste".into(),
                 tickets: vec![QueueTicket {
                     number: 42,
-                    subject: pick("L'imprimante du 2e étage ne répond plus", "The printer on floor 2 does not respond"),
+                    subject: pick(printer),
                     status: Status::Assigned.to_string(),
                     status_label: Status::Assigned.label(lang).into(),
                     priority: 2,
                     priority_label: priority_label(2, lang).into(),
-                    due: pick("lundi 30 novembre 2026 à 14:00", "Monday 30 November 2026, 14:00"),
+                    due: moment(11, 30, 14, 0),
                     breached: true,
                     pending_since: String::new(),
                     requester_name: "Alice Martin".into(),
                     assignee_name: "Marc Dupont".into(),
                     group: "poste".into(),
-                    opened: pick("lundi 30 novembre 2026 à 09:12", "Monday 30 November 2026, 09:12"),
+                    opened: moment(11, 30, 9, 12),
                 }],
                 count: 3,
                 more: 2,
                 articles: vec![QueueArticle {
                     from_name: "Alice Martin".into(),
-                    when: pick("lundi 30 novembre 2026 à 09:12", "Monday 30 November 2026, 09:12"),
+                    when: moment(11, 30, 9, 12),
                     internal: false,
-                    text: pick("L'imprimante affiche « erreur 52 ».", "The printer shows \"error 52\"."),
+                    text: pick(shows),
                 }],
                 forms: crate::domain::ask::FORMS.iter().map(|f| f.to_string()).collect(),
                 refusal: String::new(),
-                day: pick("lundi 30 novembre 2026", "Monday 30 November 2026"),
+                day: day(11, 30),
                 breached: 1,
                 pending: QueueSection {
                     tickets: vec![QueueTicket {
                         number: 40,
-                        subject: pick("Accès au dossier partagé", "Access to the shared folder"),
+                        subject: pick([
+                            "Accès au dossier partagé",
+                            "Access to the shared folder",
+                            "Zugriff auf den freigegebenen Ordner",
+                            "Acceso a la carpeta compartida",
+                            "Accesso alla cartella condivisa",
+                            "Toegang tot de gedeelde map",
+                        ]),
                         status: Status::Pending.to_string(),
                         status_label: Status::Pending.label(lang).into(),
                         priority: 3,
                         priority_label: priority_label(3, lang).into(),
-                        pending_since: pick("jeudi 26 novembre 2026 à 16:20", "Thursday 26 November 2026, 16:20"),
+                        pending_since: moment(11, 26, 16, 20),
                         requester_name: "Bob Leroy".into(),
-                        opened: pick("jeudi 26 novembre 2026 à 11:02", "Thursday 26 November 2026, 11:02"),
+                        opened: moment(11, 26, 11, 2),
                         ..Default::default()
                     }],
                     count: 1,
@@ -603,7 +647,14 @@ impl TemplateContext {
             },
             merge: MergeValues {
                 number: 38,
-                subject: pick("Plus d'impression au 2e étage", "No printing on floor 2"),
+                subject: pick([
+                    "Plus d'impression au 2e étage",
+                    "No printing on floor 2",
+                    "Kein Druck mehr im 2. Stock",
+                    "No se puede imprimir en la 2.ª planta",
+                    "Impossibile stampare al 2º piano",
+                    "Printen lukt niet meer op de 2e verdieping",
+                ]),
             },
         }
     }

@@ -73,17 +73,30 @@ pub fn hold_back(
         });
     let tag = settings.tickets.subject_tag.format(ticket);
     let day = wording::day(until, settings.tickets.time_zone, lang);
-    let fr = lang == Lang::Fr;
-    let title = if fr {
-        "Fichiers trop volumineux pour être joints à ce message :"
-    } else {
-        "Files too large to attach to this mail:"
+    let title = match lang {
+        Lang::Fr => "Fichiers trop volumineux pour être joints à ce message :",
+        Lang::En => "Files too large to attach to this mail:",
+        Lang::De => "Dateien, die für einen Anhang an diese Nachricht zu groß sind:",
+        Lang::Es => "Archivos demasiado grandes para adjuntarlos a este mensaje:",
+        Lang::It => "File troppo grandi per essere allegati a questo messaggio:",
+        Lang::Nl => "Bestanden die te groot zijn om bij dit bericht te voegen:",
     };
-    let say = |l: &Line, url: &str| match (&l.url, fr) {
-        (Some(_), true) => format!("{} ({}) : {url} (lien valable jusqu'au {day})", l.name, l.size),
-        (Some(_), false) => format!("{} ({}): {url} (link valid until {day})", l.name, l.size),
-        (None, true) => format!("{} ({}) : conservé avec la demande {tag}", l.name, l.size),
-        (None, false) => format!("{} ({}): kept with ticket {tag}", l.name, l.size),
+    let say = |l: &Line, url: &str| {
+        let (name, size) = (&l.name, &l.size);
+        match (&l.url, lang) {
+            (Some(_), Lang::Fr) => format!("{name} ({size}) : {url} (lien valable jusqu'au {day})"),
+            (Some(_), Lang::En) => format!("{name} ({size}): {url} (link valid until {day})"),
+            (Some(_), Lang::De) => format!("{name} ({size}): {url} (Link gültig bis {day})"),
+            (Some(_), Lang::Es) => format!("{name} ({size}): {url} (enlace válido hasta el {day})"),
+            (Some(_), Lang::It) => format!("{name} ({size}): {url} (link valido fino a {day})"),
+            (Some(_), Lang::Nl) => format!("{name} ({size}): {url} (link geldig tot en met {day})"),
+            (None, Lang::Fr) => format!("{name} ({size}) : conservé avec la demande {tag}"),
+            (None, Lang::En) => format!("{name} ({size}): kept with ticket {tag}"),
+            (None, Lang::De) => format!("{name} ({size}): bei der Anfrage {tag} aufbewahrt"),
+            (None, Lang::Es) => format!("{name} ({size}): conservado con la solicitud {tag}"),
+            (None, Lang::It) => format!("{name} ({size}): conservato con la richiesta {tag}"),
+            (None, Lang::Nl) => format!("{name} ({size}): bewaard bij melding {tag}"),
+        }
     };
     let mut text = text.trim_end().to_string();
     text.push_str(&format!("\n\n{title}\n"));

@@ -173,7 +173,6 @@ pub const NAMES: &[&str] = &[
     "merged",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
-const LANGS: &[Lang] = &[Lang::Fr, Lang::En];
 
 /// A rendered mail body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +198,8 @@ pub struct Templates {
     compiled: Arc<RwLock<Compiled>>,
     stamp: Vec<(PathBuf, Option<SystemTime>)>,
     names: Vec<String>,
+    /// The languages loaded and checked: those the desk answers in.
+    langs: Vec<Lang>,
 }
 
 struct Compiled {
@@ -256,9 +257,9 @@ fn key(lang: Lang, name: &str, part: &str) -> String {
 }
 
 /// Ours, then every other `<name>.subject.hbs` found, sorted.
-fn names(dir: &Path) -> Vec<String> {
+fn names(dir: &Path, langs: &[Lang]) -> Vec<String> {
     let mut extra = Vec::new();
-    for lang in LANGS {
+    for lang in langs {
         let Ok(entries) = std::fs::read_dir(dir.join(lang.as_str())) else { continue };
         for e in entries.flatten() {
             let file = e.file_name().to_string_lossy().to_string();
@@ -273,9 +274,9 @@ fn names(dir: &Path) -> Vec<String> {
     NAMES.iter().map(|s| s.to_string()).chain(extra).collect()
 }
 
-fn stamp(dir: &Path, names: &[String]) -> Vec<(PathBuf, Option<SystemTime>)> {
+fn stamp(dir: &Path, names: &[String], langs: &[Lang]) -> Vec<(PathBuf, Option<SystemTime>)> {
     let mut out = Vec::new();
-    for lang in LANGS {
+    for lang in langs {
         for name in names {
             for part in PARTS {
                 let path = dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
@@ -288,13 +289,14 @@ fn stamp(dir: &Path, names: &[String]) -> Vec<(PathBuf, Option<SystemTime>)> {
 }
 
 impl Templates {
-    /// Loads and checks every template; all problems are returned together.
-    pub fn load(dir: &Path) -> Result<Templates, Vec<TemplateProblem>> {
-        let templates = Templates::lazy(dir);
+    /// Loads and checks every template in each of `langs` (the desk's
+    /// `[tickets] languages`); all problems are returned together.
+    pub fn load(dir: &Path, langs: &[Lang]) -> Result<Templates, Vec<TemplateProblem>> {
+        let templates = Templates::lazy(dir, langs);
         let mut problems = Vec::new();
         {
             let mut compiled = templates.write();
-            for lang in LANGS {
+            for lang in &templates.langs {
                 for name in &templates.names {
                     for part in PARTS {
                         if let Err(p) = compiled.add(dir, *lang, name, part) {
@@ -318,10 +320,11 @@ impl Templates {
     /// rendered, for a process that renders a few and exits (`ingest` from
     /// an MTA). A broken one fails the render that needs it, naming its
     /// file; `load` (and `guichet check`) find them all up front.
-    pub fn lazy(dir: &Path) -> Templates {
-        let names = names(dir);
-        let stamp = stamp(dir, &names);
-        Templates { dir: dir.to_path_buf(), compiled: Arc::new(RwLock::new(Compiled::new())), stamp, names }
+    pub fn lazy(dir: &Path, langs: &[Lang]) -> Templates {
+        let names = names(dir, langs);
+        let stamp = stamp(dir, &names, langs);
+        let compiled = Arc::new(RwLock::new(Compiled::new()));
+        Templates { dir: dir.to_path_buf(), compiled, stamp, names, langs: langs.to_vec() }
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Compiled> {
@@ -331,7 +334,7 @@ impl Templates {
     /// Renders every template against the sample context, in strict mode.
     pub fn check(&self) -> Vec<TemplateProblem> {
         let mut problems = Vec::new();
-        for lang in LANGS {
+        for lang in &self.langs {
             let ctx = TemplateContext::sample(*lang).to_value();
             for name in &self.names {
                 for part in PARTS {
@@ -406,11 +409,11 @@ impl Templates {
     /// on a broken edit the current set stays and the problems are returned.
     pub fn reload_if_changed(&mut self) -> Result<bool, Vec<TemplateProblem>> {
         // Looked at every second: the directories are listed once.
-        let now = stamp(&self.dir, &names(&self.dir));
+        let now = stamp(&self.dir, &names(&self.dir, &self.langs), &self.langs);
         if now == self.stamp {
             return Ok(false);
         }
-        match Templates::load(&self.dir) {
+        match Templates::load(&self.dir, &self.langs) {
             Ok(fresh) => {
                 *self = fresh;
                 Ok(true)
@@ -432,7 +435,7 @@ mod tests {
     fn shipped_copy() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        for lang in LANGS {
+        for lang in Lang::ALL {
             std::fs::create_dir_all(dir.path().join(lang.as_str())).unwrap();
             for e in std::fs::read_dir(from.join(lang.as_str())).unwrap() {
                 let e = e.unwrap();
@@ -482,8 +485,9 @@ mod tests {
 
     #[test]
     fn every_template_starts_with_its_title_and_french_elides_de() {
-        let templates = Templates::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").as_path()).unwrap();
-        for lang in LANGS {
+        let templates =
+            Templates::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").as_path(), Lang::ALL).unwrap();
+        for lang in Lang::ALL {
             let ctx = TemplateContext::sample(*lang);
             for name in NAMES {
                 let r = templates.render(name, *lang, &ctx).unwrap();
@@ -508,18 +512,18 @@ mod tests {
     fn lazy_templates_render_like_loaded_ones_and_a_broken_one_fails_only_its_render() {
         let dir = shipped_copy();
         let ctx = TemplateContext::sample(Lang::Fr);
-        let loaded = Templates::load(dir.path()).unwrap();
-        let lazy = Templates::lazy(dir.path());
+        let loaded = Templates::load(dir.path(), Lang::ALL).unwrap();
+        let lazy = Templates::lazy(dir.path(), Lang::ALL);
         assert_eq!(lazy.render("acknowledgement", Lang::Fr, &ctx), loaded.render("acknowledgement", Lang::Fr, &ctx));
 
         let broken = dir.path().join("fr/survey.text.hbs");
         std::fs::write(&broken, "{{#if}} unclosed").unwrap();
-        let lazy = Templates::lazy(dir.path());
+        let lazy = Templates::lazy(dir.path(), Lang::ALL);
         assert!(lazy.render("acknowledgement", Lang::Fr, &ctx).is_ok());
         let err = lazy.render("survey", Lang::Fr, &ctx).unwrap_err();
         assert!(err.contains("survey.text.hbs"), "{err}");
         assert!(lazy.render("nonesuch", Lang::Fr, &ctx).unwrap_err().contains("no template `nonesuch`"));
-        let problems = Templates::load(dir.path()).err().unwrap();
+        let problems = Templates::load(dir.path(), Lang::ALL).err().unwrap();
         assert!(problems.iter().any(|p| p.file.ends_with("survey.text.hbs")), "{problems:?}");
     }
 }

@@ -126,7 +126,7 @@ fn warn(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> Re
             _ => settings.technicians.iter().collect(),
         },
     };
-    for lang in [Lang::Fr, Lang::En] {
+    for lang in Lang::ALL.iter().copied() {
         let d = details(desk, &warned, lang);
         let these: Vec<_> =
             techs.iter().copied().filter(|t| t.language.unwrap_or(settings.tickets.language) == lang).collect();
@@ -203,7 +203,7 @@ fn breach(conn: &mut Conn, desk: &Desk<'_>, ticket: &Ticket, row: &SlaTimer) -> 
     }
     told.sort_by(|a, b| a.email.cmp(&b.email));
     told.dedup_by(|a, b| a.email == b.email);
-    for lang in [Lang::Fr, Lang::En] {
+    for lang in Lang::ALL.iter().copied() {
         let mut d = details(desk, row, lang);
         d["sla"]["raised_priority_label"] = json!(raised.map(|p| priority_label(p, lang)).unwrap_or_default());
         d["sla"]["moved_to_group"] = json!(moved.clone().unwrap_or_default());

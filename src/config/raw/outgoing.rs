@@ -45,7 +45,7 @@ pub(super) fn read_per_lang(r: &mut Reader, t: &Table, path: &str, key: &str, li
             let s = if lines { s.trim_end().to_string() } else { s.clone() };
             match lang {
                 Some(l) => names.push((l, s)),
-                None => names.extend([Lang::Fr, Lang::En].map(|l| (l, s.clone()))),
+                None => names.extend(Lang::ALL.iter().map(|l| (*l, s.clone()))),
             }
         }
         other => r.problem(key, format!("expected a string, found {}", other.type_str())),

@@ -37,8 +37,10 @@ fn references_are_newest_first_without_duplicates() {
 fn the_language_comes_from_content_language_then_accept_language() {
     let both = b"From: a@example.test\r\nContent-Language: en-GB\r\nAccept-Language: fr-FR, en-US\r\n\r\nx\r\n";
     assert_eq!(InboundMail::parse(both).unwrap().language, Some(Lang::En));
-    let accept = b"From: a@example.test\r\nAccept-Language: de-DE, fr-FR\r\n\r\nx\r\n";
+    let accept = b"From: a@example.test\r\nAccept-Language: pt-BR, fr-FR\r\n\r\nx\r\n";
     assert_eq!(InboundMail::parse(accept).unwrap().language, Some(Lang::Fr));
+    let german = b"From: a@example.test\r\nContent-Language: de-DE\r\n\r\nx\r\n";
+    assert_eq!(InboundMail::parse(german).unwrap().language, Some(Lang::De));
     let none = b"From: a@example.test\r\n\r\nx\r\n";
     assert_eq!(InboundMail::parse(none).unwrap().language, None);
 }

@@ -49,8 +49,9 @@ pub fn contact(conn: &mut Conn, id: i64) -> QResult<Contact> {
     contacts::table.find(id).select(Contact::as_select()).first(conn)
 }
 
-/// The contact for this address, created on first sight. A name or
-/// language learned later fills in what was missing.
+/// The contact for this address, created on first sight. A name learned
+/// later fills in what was missing; a language given replaces the one
+/// known, so that people are answered in the language they last wrote in.
 pub fn upsert_contact(
     conn: &mut Conn,
     email: &str,
@@ -59,11 +60,11 @@ pub fn upsert_contact(
     now: NaiveDateTime,
 ) -> QResult<Contact> {
     if let Some(c) = contact_by_email(conn, email)? {
-        if (c.name.is_empty() && !name.is_empty()) || (c.language.is_none() && language.is_some()) {
+        if (c.name.is_empty() && !name.is_empty()) || (language.is_some() && c.language.as_deref() != language) {
             diesel::update(contacts::table.find(c.id))
                 .set((
                     contacts::name.eq(if c.name.is_empty() { name } else { &c.name }),
-                    contacts::language.eq(c.language.as_deref().or(language)),
+                    contacts::language.eq(language.or(c.language.as_deref())),
                 ))
                 .execute(conn)?;
             return contact(conn, c.id);

@@ -19,12 +19,11 @@ impl Ctx<'_, '_> {
         let contact = queries::contact_by_email(self.conn, &asker.email.to_lowercase())?;
         let lang = match technician {
             Some(t) => t.language.unwrap_or(settings.tickets.language),
-            None => self
-                .mail
-                .language
-                .or_else(|| crate::domain::ask::requests_language(&self.mail.subject, &self.mail.text))
-                .or_else(|| contact.as_ref().and_then(|c| c.language.as_deref()).and_then(|l| l.parse().ok()))
-                .unwrap_or(settings.tickets.language),
+            None => settings.tickets.answer_in([
+                self.mail.language,
+                crate::domain::ask::requests_language(&self.mail.subject, &self.mail.text),
+                contact.as_ref().and_then(|c| c.language.as_deref()).and_then(|l| l.parse().ok()),
+            ]),
         };
         let reader = Reader::of(settings, &asker.email, lang);
         let mut values = QueueValues { asked: question.name(), ..Default::default() };

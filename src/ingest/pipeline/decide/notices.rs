@@ -27,8 +27,9 @@ pub(crate) fn tell_too_large(
             named.map(|a| a.to_lowercase()).find(|a| ours.contains(a))
         })
         .unwrap_or_else(|| settings.desk_address().to_string());
-    let lang =
-        head.language.or_else(|| crate::domain::language::guess(&head.subject)).unwrap_or(settings.tickets.language);
+    // The body was not read: its subject is all the words there are.
+    let last = queries::contact_by_email(conn, &sender.email.to_lowercase())?.and_then(|c| c.language?.parse().ok());
+    let lang = settings.tickets.answer_in([head.language, crate::domain::language::guess(&head.subject), last]);
     let megabytes = |n: usize| format!("{:.1} MB", n as f64 / 1_000_000.0);
     let view =
         ArticleView { from_name: head.from.name.clone(), from_email: head.from.email.clone(), ..Default::default() };

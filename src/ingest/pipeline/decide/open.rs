@@ -25,16 +25,24 @@ impl Ctx<'_, '_> {
         // A call is the requester talking to a technician: answered already.
         let talked =
             opening.channel == PHONE && opening.by.as_ref().is_some_and(|t| t.email != opening.requester.email);
-        let said = m.language.or_else(|| crate::domain::language::guess(&format!("{}\n{}", m.subject, opening.text)));
+        // The language the mail declares, then the one it is written in,
+        // then the one the requester last wrote in, then the desk's: the
+        // first the desk answers in.
+        let guessed = crate::domain::language::guess(&format!("{}\n{}", m.subject, opening.text));
+        let said = m.language.or(guessed);
         let who = &opening.requester;
+        let last = queries::contact_by_email(self.conn, &who.email)?.and_then(|c| c.language?.parse().ok());
         let requester = queries::upsert_contact(self.conn, &who.email, &who.name, said.map(Lang::as_str), self.now)?;
-        let lang =
-            requester.language.as_deref().and_then(|l| l.parse().ok()).or(said).unwrap_or(settings.tickets.language);
+        let lang = settings.tickets.answer_in([m.language, guessed, last]);
         let mut subject = settings.tickets.subject_tag.clean(&m.subject);
         if subject.is_empty() {
             subject = match lang {
                 Lang::Fr => "(sans objet)".into(),
                 Lang::En => "(no subject)".into(),
+                Lang::De => "(kein Betreff)".into(),
+                Lang::Es => "(sin asunto)".into(),
+                Lang::It => "(senza oggetto)".into(),
+                Lang::Nl => "(geen onderwerp)".into(),
             };
         }
         // Every mail about the ticket goes out from the address it came in by.
