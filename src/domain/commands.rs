@@ -273,7 +273,9 @@ impl Refusal {
             Refusal::NotAnAddress { command, got } => {
                 format!("#{command} erwartet eine E-Mail-Adresse, nicht {}", q(got))
             }
-            Refusal::NotATicketNumber(got) => format!("#parent erwartet eine Ticketnummer, nicht {}", q(got)),
+            Refusal::NotATicketNumber { command, got } => {
+                format!("#{command} erwartet eine Ticketnummer, nicht {}", q(got))
+            }
             Refusal::NotAnAssignee(got) => {
                 format!("#assign erwartet me, eine Adresse oder group:NAME, nicht {}", q(got))
             }
@@ -286,6 +288,10 @@ impl Refusal {
             Refusal::OwnParent => "ein Ticket kann nicht sein eigenes übergeordnetes Ticket sein".into(),
             Refusal::NoSuchTicket(n) => format!("Ticket {n} existiert nicht"),
             Refusal::NotFollowing(email) => format!("{} folgt diesem Ticket nicht", q(email)),
+            Refusal::OnlyOpening(command) => format!("#{command} gilt nur für eine weitergeleitete E-Mail, die ein Ticket eröffnet"),
+            Refusal::OwnMerge => "ein Ticket kann nicht mit sich selbst zusammengeführt werden".into(),
+            Refusal::MergeIntoClosed(n) => format!("Ticket {n} ist geschlossen: führen Sie es mit einem offenen Ticket zusammen"),
+            Refusal::NothingToSplit => "#split gehört in eine Antwort auf die Benachrichtigung zu der Nachricht, aus der ein Ticket werden soll".into(),
         }
     }
 
@@ -319,7 +325,9 @@ impl Refusal {
             Refusal::NotAnAddress { command, got } => {
                 format!("#{command} admite una dirección de correo electrónico, no {}", q(got))
             }
-            Refusal::NotATicketNumber(got) => format!("#parent admite un número de ticket, no {}", q(got)),
+            Refusal::NotATicketNumber { command, got } => {
+                format!("#{command} admite un número de ticket, no {}", q(got))
+            }
             Refusal::NotAnAssignee(got) => {
                 format!("#assign admite me, una dirección o group:NOMBRE, no {}", q(got))
             }
@@ -332,6 +340,14 @@ impl Refusal {
             Refusal::OwnParent => "un ticket no puede ser su propio ticket padre".into(),
             Refusal::NoSuchTicket(n) => format!("el ticket {n} no existe"),
             Refusal::NotFollowing(email) => format!("{} no sigue este ticket", q(email)),
+            Refusal::OnlyOpening(command) => {
+                format!("#{command} solo se aplica a un correo reenviado que abre un ticket")
+            }
+            Refusal::OwnMerge => "un ticket no puede fusionarse consigo mismo".into(),
+            Refusal::MergeIntoClosed(n) => format!("el ticket {n} está cerrado: fusiónelo con un ticket abierto"),
+            Refusal::NothingToSplit => {
+                "#split se escribe en la respuesta a la notificación del mensaje que debe convertirse en ticket".into()
+            }
         }
     }
 
@@ -362,7 +378,9 @@ impl Refusal {
             ),
             Refusal::NotOnOrOff(got) => format!("#major si scrive da solo, oppure con on o off, non {}", q(got)),
             Refusal::NotAnAddress { command, got } => format!("#{command} accetta un indirizzo e-mail, non {}", q(got)),
-            Refusal::NotATicketNumber(got) => format!("#parent accetta un numero di ticket, non {}", q(got)),
+            Refusal::NotATicketNumber { command, got } => {
+                format!("#{command} accetta un numero di ticket, non {}", q(got))
+            }
             Refusal::NotAnAssignee(got) => format!("#assign accetta me, un indirizzo o group:NOME, non {}", q(got)),
             Refusal::NotADate(got) => {
                 format!("#plan accetta una data come 2026-12-01 o 2026-12-01 14:30, non {}", q(got))
@@ -373,6 +391,12 @@ impl Refusal {
             Refusal::OwnParent => "un ticket non può essere il proprio ticket padre".into(),
             Refusal::NoSuchTicket(n) => format!("il ticket {n} non esiste"),
             Refusal::NotFollowing(email) => format!("{} non segue questo ticket", q(email)),
+            Refusal::OnlyOpening(command) => format!("#{command} vale solo per un'e-mail inoltrata che apre un ticket"),
+            Refusal::OwnMerge => "un ticket non può essere unito a se stesso".into(),
+            Refusal::MergeIntoClosed(n) => format!("il ticket {n} è chiuso: lo unisca a un ticket aperto"),
+            Refusal::NothingToSplit => {
+                "#split va scritto in risposta alla notifica del messaggio da trasformare in ticket".into()
+            }
         }
     }
 
@@ -405,7 +429,9 @@ impl Refusal {
             ),
             Refusal::NotOnOrOff(got) => format!("#major staat alleen, of met on of off, niet {}", q(got)),
             Refusal::NotAnAddress { command, got } => format!("#{command} verwacht een e-mailadres, niet {}", q(got)),
-            Refusal::NotATicketNumber(got) => format!("#parent verwacht een ticketnummer, niet {}", q(got)),
+            Refusal::NotATicketNumber { command, got } => {
+                format!("#{command} verwacht een ticketnummer, niet {}", q(got))
+            }
             Refusal::NotAnAssignee(got) => format!("#assign verwacht me, een adres of group:NAAM, niet {}", q(got)),
             Refusal::NotADate(got) => {
                 format!("#plan verwacht een datum zoals 2026-12-01 of 2026-12-01 14:30, niet {}", q(got))
@@ -416,6 +442,14 @@ impl Refusal {
             Refusal::OwnParent => "een ticket kan niet zijn eigen bovenliggende ticket zijn".into(),
             Refusal::NoSuchTicket(n) => format!("ticket {n} bestaat niet"),
             Refusal::NotFollowing(email) => format!("{} volgt dit ticket niet", q(email)),
+            Refusal::OnlyOpening(command) => {
+                format!("#{command} geldt alleen voor een doorgestuurde e-mail die een ticket opent")
+            }
+            Refusal::OwnMerge => "een ticket kan niet met zichzelf worden samengevoegd".into(),
+            Refusal::MergeIntoClosed(n) => format!("ticket {n} is gesloten: voeg het samen met een open ticket"),
+            Refusal::NothingToSplit => {
+                "#split hoort in een antwoord op de melding van het bericht dat een eigen ticket moet worden".into()
+            }
         }
     }
 }

@@ -473,7 +473,7 @@ mod tests {
     #[test]
     fn no_template_writes_a_backslash_the_reader_would_see() {
         // Handlebars keeps a backslash before an apostrophe as it is.
-        for lang in LANGS {
+        for lang in Lang::ALL {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(lang.as_str());
             for e in std::fs::read_dir(&dir).unwrap() {
                 let path = e.unwrap().path();
