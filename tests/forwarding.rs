@@ -72,6 +72,11 @@ fn inline_forwards_of_gmail_outlook_apple_mail_and_thunderbird_open_the_senders_
     for (i, (subject, text, original_subject)) in forwards.iter().enumerate() {
         // One database a test on PostgreSQL: count from here.
         let desk = Desk::new();
+        // `rules test` decides on the forwarded mail as ingest does.
+        let eml = desk.path(&format!("forward{i}.eml"));
+        std::fs::write(&eml, mail(MARC, subject, &format!("f{i}@example.test"), "", text)).unwrap();
+        let tried: Value = serde_json::from_str(&desk.ok(&["rules", "test", "--json", eml.to_str().unwrap()])).unwrap();
+        assert_eq!(tried["requester"], ALICE, "{tried}");
         let before = told(&desk, ALICE).len();
         let t = opened(&desk, &mail(MARC, subject, &format!("f{i}@example.test"), "", text));
         assert_eq!(t["subject"], *original_subject, "{subject}");

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::domain::classify::MailKind;
 use crate::domain::rules::LanguageFrom;
-use crate::ingest::pipeline::{triage, Opening, Path};
+use crate::ingest::pipeline::{forwarded, triage, Opening, Path};
 use crate::ingest::routing::{auto_assign, route};
 use crate::mail::inbound::InboundMail;
 use crate::store::Store;
@@ -70,8 +70,14 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     let staff = triage.staff;
-    let opening = Opening::of_mail(settings, &mail, staff, triage.class.kind == MailKind::List);
-    let r = route(settings, &mailbox, &mail, &opening.requester.email);
+    // A technician's forward is decided on the mail it carries, as ingest does.
+    let forward = staff.and_then(|_| forwarded(settings, &mail));
+    let opening = match (&forward, staff) {
+        (Some(f), Some(tech)) => Opening::of_forward(&mail, f, tech),
+        _ => Opening::of_mail(settings, &mail, staff, triage.class.kind == MailKind::List),
+    };
+    let decided = forward.as_ref().map_or(&mail, |f| &f.mail);
+    let r = route(settings, &mailbox, decided, &opening.requester.email);
     // Who would get it depends on everyone's load: read it if the
     // database is there, never create or change it.
     let assignment = match (&r.assignee, &r.group) {

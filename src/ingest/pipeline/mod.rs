@@ -10,11 +10,11 @@ mod decide;
 mod triage;
 mod write;
 
-pub(crate) use decide::Opening;
+pub(crate) use decide::{forwarded, Opening};
 pub use decide::{open_by_hand, Call, PHONE};
 pub use write::retry_quarantined;
 // What one stage takes from another.
-use decide::{find_ticket, forwarded, tell_too_large, Group};
+use decide::{find_ticket, tell_too_large, Group};
 use triage::process;
 pub use triage::{triage, Path, Triage};
 use write::{intake, quarantine};
