@@ -130,6 +130,10 @@ pub fn print_outcome(name: &str, outcome: &Outcome, json: bool) {
             format!("already stored{}", ticket.map(|t| format!(" (ticket #{t})")).unwrap_or_default())
         }
         Outcome::Answered { question } => format!("question `{question}` answered, nothing opened"),
+        Outcome::Confirmed { held, ticket } => format!(
+            "confirms held mail {held}, which ran{}",
+            ticket.map(|t| format!(" (ticket #{t})")).unwrap_or_default()
+        ),
     };
     println!("{name}: {what}");
 }

@@ -44,10 +44,15 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         None => settings.mailboxes.first().map(|m| m.name.clone()).unwrap_or_default(),
     };
     // What the pipeline decides before any rule.
-    let triage = triage(&mail, settings);
+    // A reply token is not read here: it takes the desk's key.
+    let triage = triage(&mail, settings, false);
     let before = match triage.path {
         Path::NoSender => Some(format!("held in quarantine: {}", crate::mail::inbound::Unusable::NoSender)),
         Path::Person => None,
+        Path::Unconfirmed => Some(format!(
+            "held in quarantine: {}; its technician is asked to confirm it (a reply to a mail of ours proves them)",
+            triage.unproven.as_deref().unwrap_or_default()
+        )),
         Path::Ask => Some(format!(
             "a question ({}): answered by mail, opens no ticket, no rule applies",
             triage.question.as_ref().map(|q| q.name()).unwrap_or_default()

@@ -51,6 +51,7 @@ fn label(o: &Outcome) -> &'static str {
         Outcome::Quarantined { .. } => "quarantined",
         Outcome::Duplicate { .. } => "duplicates",
         Outcome::Answered { .. } => "questions answered",
+        Outcome::Confirmed { .. } => "held mails confirmed",
     }
 }
 

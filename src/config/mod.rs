@@ -212,6 +212,26 @@ pub enum Tls {
     Tls,
 }
 
+/// Why mail from a technician's address is not taken as theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unproven {
+    /// `trusted_authserv_ids` is set and our MTA did not vouch for it:
+    /// the mail is a stranger's.
+    Authentication(String),
+    /// No reply token and nothing else proves it: the mail is held until
+    /// the technician confirms it.
+    NoToken,
+}
+
+impl std::fmt::Display for Unproven {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unproven::Authentication(why) => f.write_str(why),
+            Unproven::NoToken => f.write_str("it answers no mail of ours to them (no reply token)"),
+        }
+    }
+}
+
 /// What to do with a mail that carries a ticket's reference but comes from
 /// someone who is not part of the ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +240,18 @@ pub enum StrangerPolicy {
     Internal,
     /// Open a new ticket for the sender.
     NewTicket,
+}
+
+/// What proves that mail from a technician's address is theirs, when
+/// `trusted_authserv_ids` does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TechnicianProof {
+    /// A reply token: the mail answers a notice sent to that technician
+    /// (its `Reply-To`). Without one, the mail is held and the technician
+    /// asked to confirm it. The default.
+    Token,
+    /// The `From:` address alone: anyone who writes it runs commands.
+    Address,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +279,8 @@ pub struct Tickets {
     /// when one of these servers' `Authentication-Results` shows a DKIM,
     /// SPF or DMARC pass for its domain; otherwise it is a stranger's.
     pub trusted_authserv_ids: Vec<String>,
+    /// `technician_proof`: what else proves a technician's mail.
+    pub technician_proof: TechnicianProof,
 }
 
 #[derive(Debug, Clone)]
@@ -520,21 +554,31 @@ impl Settings {
     }
 
     /// Technicians of a group, in config order.
-    /// The technician a mail comes from: its sender is one and, when
-    /// `trusted_authserv_ids` is set, our MTA's `Authentication-Results`
-    /// prove the address. `Err` says why a technician's address is not
-    /// taken as theirs.
+    /// The technician a mail comes from, when its sender is one and proven:
+    /// by a reply token of theirs (`token`), by our MTA's
+    /// `Authentication-Results` when `trusted_authserv_ids` is set, or by
+    /// the address alone when `technician_proof = "address"`. `Err` says
+    /// why a technician's address is not taken as theirs.
     pub fn technician_sender<'a>(
         &self,
         from: &str,
         auth_results: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Option<&Technician>, String> {
+        token: bool,
+    ) -> Result<Option<&Technician>, Unproven> {
         let Some(tech) = self.technician(from) else { return Ok(None) };
-        let trusted = &self.tickets.trusted_authserv_ids;
-        if trusted.is_empty() {
+        if token {
             return Ok(Some(tech));
         }
-        crate::domain::auth::sender_proven(auth_results, from, trusted).map(|_| Some(tech))
+        let trusted = &self.tickets.trusted_authserv_ids;
+        if !trusted.is_empty() {
+            return crate::domain::auth::sender_proven(auth_results, from, trusted)
+                .map(|_| Some(tech))
+                .map_err(Unproven::Authentication);
+        }
+        match self.tickets.technician_proof {
+            TechnicianProof::Address => Ok(Some(tech)),
+            TechnicianProof::Token => Err(Unproven::NoToken),
+        }
     }
 
     /// How much automatic mail `email` may get in an hour.

@@ -109,6 +109,7 @@ const TICKETS: &[&str] = &[
     "impact_words",
     "away_after_auto_reply_hours",
     "trusted_authserv_ids",
+    "technician_proof",
     "time_zone",
 ];
 const TEMPLATES: &[&str] = &["dir"];
@@ -544,6 +545,14 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
     if let Some(i) = trusted_authserv_ids.iter().position(|s| s.is_empty() || s.contains(char::is_whitespace)) {
         r.problem(format!("tickets.trusted_authserv_ids[{i}]"), "an authserv-id is one word, like mx.example.test");
     }
+    let technician_proof = match r.string(t, p, "technician_proof").as_deref().unwrap_or("token") {
+        "token" => TechnicianProof::Token,
+        "address" => TechnicianProof::Address,
+        other => {
+            r.problem("tickets.technician_proof", format!("unknown proof `{other}` (expected: token, address)"));
+            TechnicianProof::Token
+        }
+    };
     Some(Tickets {
         subject_tag: SubjectTag::new(&subject_tag),
         time_zone,
@@ -555,6 +564,7 @@ fn read_tickets(r: &mut Reader, doc: &Table) -> Option<Tickets> {
         keywords,
         away_after_auto_reply: Duration::from_secs(away_hours as u64 * 3600),
         trusted_authserv_ids,
+        technician_proof,
     })
 }
 

@@ -27,7 +27,7 @@ impl Sim<'_> {
                 headers.push(("Authentication-Results", format!("{authserv}; dkim=pass header.d={d}")));
             }
         }
-        let to = Mailbox { email: self.mailbox.address.clone(), name: String::new() };
+        let to = Mailbox { email: self.answer_address(now, &from.email, &subject, &references)?, name: String::new() };
         let raw = PersonMail {
             from,
             to,
@@ -47,6 +47,32 @@ impl Sim<'_> {
             self.summary.quarantined += 1;
         }
         Ok((outcome, message_id))
+    }
+
+    /// Where `from` writes: a technician answering a ticket's mail writes
+    /// to its `Reply-To`, with the reply token that proves them, as their
+    /// mail client does; anybody else to the desk's address.
+    fn answer_address(
+        &self,
+        now: DateTime<Utc>,
+        from: &str,
+        subject: &str,
+        references: &[String],
+    ) -> Result<String, DemoError> {
+        let desk = &self.mailbox.address;
+        let number = self.settings.tickets.subject_tag.number(subject);
+        let tokens = self.settings.tickets.technician_proof == crate::config::TechnicianProof::Token;
+        let (Some(number), Some(notice), true) = (number, references.last(), tokens) else {
+            return Ok(desk.clone());
+        };
+        if self.settings.technician(from).is_none() {
+            return Ok(desk.clone());
+        }
+        let key = crate::notify::outbox::reply_key(&mut *self.store.conn()?, now.naive_utc())
+            .map_err(|e| DemoError::Setup(e.to_string()))?;
+        let scope = number.to_string();
+        let token = crate::domain::reply_token::mint(&key, &scope, from, notice);
+        Ok(crate::domain::reply_token::address(desk, &scope, &token))
     }
 
     pub(super) fn subject_of(&mut self, id: i64, case: &Case) -> String {

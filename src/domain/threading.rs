@@ -77,6 +77,26 @@ pub fn to_note_address<'a>(recipients: impl IntoIterator<Item = &'a str>, our_ad
     recipients.into_iter().any(|addr| plus_address(addr, our_addresses).is_some_and(|(_, note)| note))
 }
 
+/// The reply tokens among `recipients`, each as (scope, token): `42`,
+/// `42-internal` or `confirm-7`, then the token. Whether one is valid is
+/// for the caller, who holds the key.
+pub fn reply_tokens<'a>(
+    recipients: impl IntoIterator<Item = &'a str>,
+    our_addresses: &[String],
+) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for addr in recipients {
+        let Some(detail) = plus_detail(addr, our_addresses) else { continue };
+        if let Some((scope, token)) = crate::domain::reply_token::split(&detail) {
+            let pair = (scope.to_string(), token.to_string());
+            if !found.contains(&pair) {
+                found.push(pair);
+            }
+        }
+    }
+    found
+}
+
 /// What follows the `+` of a plus address of ours, in lower case
 /// (`support+status@…` gives `status`).
 pub fn plus_detail(addr: &str, our_addresses: &[String]) -> Option<String> {
@@ -86,9 +106,12 @@ pub fn plus_detail(addr: &str, our_addresses: &[String]) -> Option<String> {
     our_addresses.iter().any(|a| a.eq_ignore_ascii_case(&plain)).then(|| detail.to_ascii_lowercase())
 }
 
-/// The ticket number of a plus address of ours, and whether it is the note address.
+/// The ticket number of a plus address of ours, and whether it is the
+/// note address. A reply token after the number (`support+42.token@…`)
+/// is read apart, by [`reply_tokens`].
 fn plus_address(addr: &str, our_addresses: &[String]) -> Option<(i64, bool)> {
-    let lower = plus_detail(addr, our_addresses)?;
+    let detail = plus_detail(addr, our_addresses)?;
+    let lower = crate::domain::reply_token::split(&detail).map_or(detail.as_str(), |(scope, _)| scope);
     match lower.strip_suffix(NOTE_SUFFIX) {
         Some(number) => Some((number.parse().ok()?, true)),
         None => Some((lower.parse().ok()?, false)),

@@ -40,6 +40,20 @@ pub struct TemplateContext {
     pub login: LoginValues,
     pub queue: QueueValues,
     pub merge: MergeValues,
+    pub held: HeldValues,
+}
+
+/// A mail from a technician's address held until they confirm it is theirs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HeldValues {
+    pub subject: String,
+    /// Its command lines (`#resolve`), none run yet.
+    pub commands: Vec<String>,
+    /// Its first lines.
+    pub excerpt: String,
+    /// When it says it was written (RFC 3339), if it says.
+    pub date: String,
 }
 
 /// The ticket a merged one continues as.

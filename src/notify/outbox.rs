@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 
 use super::render::{self, FileRef, HeaderFacts, Person};
 use super::templates::{TemplateContext, Templates};
-use crate::config::{Identity, Settings, Technician};
+use crate::config::{Identity, Settings, Technician, TechnicianProof};
 use crate::domain::classify::OWN_MESSAGE_ID_PREFIX;
-use crate::domain::threading;
 use crate::domain::ticket::{Lang, Status};
 use crate::domain::wording;
+use crate::domain::{reply_token, threading};
 use crate::mail::inbound::{Attachment, Mailbox};
 use crate::store::models::{NewOutbox, Ticket};
 use crate::store::{queries, Conn};
@@ -56,6 +56,9 @@ pub struct Notice {
     /// Extra template variables by section (`sla`, `pending`, `survey`,
     /// `rating`), over the empty defaults every template sees.
     pub details: Value,
+    /// What a technician's answer to mail about no ticket is about, as a
+    /// reply token's scope (`confirm-7`): set, their `Reply-To` proves them.
+    pub reply_scope: Option<String>,
 }
 
 impl Notice {
@@ -79,6 +82,7 @@ impl Notice {
             change: ChangeView::default(),
             error: None,
             details: Value::Null,
+            reply_scope: None,
         }
     }
 }
@@ -100,6 +104,8 @@ pub enum QueueError {
     Store(#[from] diesel::result::Error),
     #[error("cannot write the outbox row: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("cannot make the key of reply tokens: {0}")]
+    Key(std::io::Error),
 }
 
 /// One outbox row to write.
@@ -164,6 +170,22 @@ impl Desk<'_> {
         crate::mail::outbound::thread_index(ticket.created_at.and_utc(), guid, self.now)
     }
 
+    /// The technician a mail with these recipients gets a reply token for:
+    /// its one reader, when that is a technician and tokens prove them.
+    pub(crate) fn token_reader<'m>(&self, staff: bool, to: &'m [Mailbox], cc: &'m [Mailbox]) -> Option<&'m Mailbox> {
+        let one = match (to, cc) {
+            ([m], []) | ([], [m]) => m,
+            _ => return None,
+        };
+        (staff && self.settings.tickets.technician_proof == TechnicianProof::Token).then_some(one)
+    }
+
+    /// The key reply tokens are made with: one the desk made and keeps in
+    /// the database for every instance.
+    pub fn reply_key(&self, conn: &mut Conn) -> Result<Vec<u8>, QueueError> {
+        reply_key(conn, self.now.naive_utc())
+    }
+
     /// Renders and queues `notice` about `ticket`. Returns the outbox id (of
     /// the mail to `to`, when there is one), or `None` when no recipient is
     /// left (our own addresses are never sent to).
@@ -223,10 +245,22 @@ impl Desk<'_> {
         }
         let desk_address = identity.address().to_string();
         // An answer to an alert is for the other technicians, never the requester.
-        let reply_to = (staff && NOTE_TEMPLATES.contains(&notice.template.as_str())).then(|| Person {
-            email: threading::note_address(&desk_address, ticket.id),
-            name: notice.from_name.clone(),
-        });
+        let note = NOTE_TEMPLATES.contains(&notice.template.as_str());
+        let reply_to = match self.token_reader(staff, &to, &cc) {
+            // A technician's answer to their own notice proves who wrote it.
+            Some(tech) => {
+                let scope = if note { format!("{}-internal", ticket.id) } else { ticket.id.to_string() };
+                let token = reply_token::mint(&self.reply_key(conn)?, &scope, &tech.email, &message_id);
+                Some(Person {
+                    email: reply_token::address(&desk_address, &scope, &token),
+                    name: notice.from_name.clone(),
+                })
+            }
+            None => (staff && note).then(|| Person {
+                email: threading::note_address(&desk_address, ticket.id),
+                name: notice.from_name.clone(),
+            }),
+        };
         let headers = HeaderFacts {
             from: Person {
                 email: desk_address.clone(),
@@ -361,6 +395,17 @@ impl Desk<'_> {
         let ctx = TemplateContext::from_value(ctx).map_err(template_error)?;
         let title = self.templates.render_title(&notice.template, notice.lang, &ctx).map_err(template_error)?;
         let message_id = self.new_message_id(0, &identity);
+        let staff = to.iter().all(|m| self.settings.technician(&m.email).is_some());
+        let reply_to = match (self.token_reader(staff, &to, &[]), &notice.reply_scope) {
+            (Some(tech), Some(scope)) => {
+                let token = reply_token::mint(&self.reply_key(conn)?, scope, &tech.email, &message_id);
+                Some(Person {
+                    email: reply_token::address(from_address, scope, &token),
+                    name: notice.from_name.clone(),
+                })
+            }
+            _ => None,
+        };
         let headers = HeaderFacts {
             from: Person {
                 email: from_address.to_string(),
@@ -368,7 +413,7 @@ impl Desk<'_> {
             },
             to: to.iter().map(Person::from).collect(),
             cc: Vec::new(),
-            reply_to: None,
+            reply_to,
             reference_rows: Vec::new(),
             references: answers.map(str::to_string).into_iter().collect(),
             loop_value: identity.loop_value(),
@@ -410,12 +455,15 @@ impl Desk<'_> {
         details: &Value,
     ) -> Result<(), QueueError> {
         let settings = self.settings;
+        // With reply tokens, each technician gets a mail of their own: its
+        // Reply-To proves them alone.
+        let own = settings.tickets.technician_proof == TechnicianProof::Token;
         let mut readers: Vec<(Lang, chrono_tz::Tz, Vec<Mailbox>)> = Vec::new();
         for t in techs {
             let lang = t.language.unwrap_or(settings.tickets.language);
             let zone = settings.reader_zone(&t.email);
             let m = Mailbox { email: t.email.clone(), name: t.name.clone() };
-            match readers.iter_mut().find(|(l, z, _)| *l == lang && *z == zone) {
+            match readers.iter_mut().find(|(l, z, _)| !own && *l == lang && *z == zone) {
                 Some((_, _, to)) => to.push(m),
                 None => readers.push((lang, zone, vec![m])),
             }
@@ -585,5 +633,31 @@ pub fn merge_details(ctx: &mut Value, details: &Value) {
             }
             _ => ctx[section.as_str()] = values.clone(),
         }
+    }
+}
+
+/// The key reply tokens are made with (see [`reply_token`]): made the
+/// first time from the system's randomness, then kept in the database.
+pub fn reply_key(conn: &mut Conn, now: chrono::NaiveDateTime) -> Result<Vec<u8>, QueueError> {
+    let mut failure = None;
+    let key = queries::desk_secret(
+        conn,
+        "reply_tokens",
+        || {
+            use std::io::Read;
+            let mut bytes = [0u8; 32];
+            match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
+                Ok(()) => hex::encode(bytes),
+                Err(e) => {
+                    failure = Some(e);
+                    String::new()
+                }
+            }
+        },
+        now,
+    )?;
+    match failure {
+        Some(e) if key.is_empty() => Err(QueueError::Key(e)),
+        _ => Ok(key.into_bytes()),
     }
 }

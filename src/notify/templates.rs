@@ -54,6 +54,7 @@ pub enum TemplateName {
     Queue,
     MyTickets,
     Digest,
+    Confirm,
     Merged,
     /// A template of the admin's own.
     Custom(String),
@@ -84,6 +85,7 @@ impl TemplateName {
         TemplateName::MyTickets,
         TemplateName::Digest,
         TemplateName::Merged,
+        TemplateName::Confirm,
     ];
 
     /// The name as stored in outbox rows and written in file names.
@@ -111,6 +113,7 @@ impl TemplateName {
             TemplateName::MyTickets => "my_tickets",
             TemplateName::Digest => "digest",
             TemplateName::Merged => "merged",
+            TemplateName::Confirm => "confirm",
             TemplateName::Custom(name) => name,
         }
     }
@@ -126,6 +129,7 @@ impl TemplateName {
                 | TemplateName::Queue
                 | TemplateName::MyTickets
                 | TemplateName::Digest
+                | TemplateName::Confirm
         )
     }
 }
@@ -171,6 +175,7 @@ pub const NAMES: &[&str] = &[
     "my_tickets",
     "digest",
     "merged",
+    "confirm",
 ];
 const PARTS: &[&str] = &["subject", "text", "html"];
 

@@ -19,12 +19,16 @@ fn tech(h: &Harness, from: &str, ticket: i64, id: &str, body: &str) -> Outcome {
 
 /// The poste team, at work on Monday morning; mail to `support` goes to
 /// `poste` when `mailbox_group`.
-fn poste(extra: &str, mailbox_group: bool) -> Harness {
-    let mut text = Desk::config_text(&format!("{POSTE_TEAM}\n{extra}"), "");
+fn poste_text(extra: &str, mailbox_group: bool) -> String {
+    let text = Desk::config_text(&format!("{POSTE_TEAM}\n{extra}"), "");
     if mailbox_group {
-        text = text.replace("poll_seconds = 1\n", "poll_seconds = 1\ngroup = \"poste\"\n");
+        return text.replace("poll_seconds = 1\n", "poll_seconds = 1\ngroup = \"poste\"\n");
     }
-    let mut h = Harness::with_config(&text);
+    text
+}
+
+fn poste(extra: &str, mailbox_group: bool) -> Harness {
+    let mut h = Harness::with_config(&poste_text(extra, mailbox_group));
     h.at(MONDAY_MORNING);
     h
 }
@@ -213,6 +217,24 @@ tags = ["imprimante"]
     assert_eq!(mine(PAUL), [3]);
     let filter = TicketFilter { group: Some("poste".into()), ..Default::default() };
     assert_eq!(queries::list_tickets(&mut h.conn(), &filter).unwrap().len(), 4);
+}
+
+#[test]
+fn an_out_of_office_reply_needs_no_reply_token_to_say_a_technician_is_away() {
+    // The default proof: auto-replies answer the envelope sender, never a
+    // Reply-To, so they carry no token; their address says who is away.
+    let text = poste_text("", true).replace("technician_proof = \"address\"\n", "");
+    let mut h = Harness::with_config(&text);
+    h.at(MONDAY_MORNING);
+    let n = new_ticket(&h, "alice@example.test", "Imprimante", "o1@x.test");
+    assert_eq!(h.ticket(n).assignee.as_deref(), Some(MARC));
+    let ooo = mail(MARC, "Absence du bureau", "o2@x.test", "Auto-Submitted: auto-replied\r\n", "Absent.");
+    assert!(matches!(h.ingest(&ooo), Outcome::Automatic { kind: MailKind::AutoReply, .. }));
+    // Marc away: both go to Paul (without it, the second would be Marc's).
+    for (i, who) in ["bob", "carol"].iter().enumerate() {
+        let n = new_ticket(&h, &format!("{who}@example.test"), "Écran", &format!("o3{i}@x.test"));
+        assert_eq!(h.ticket(n).assignee.as_deref(), Some(PAUL), "ticket {n}");
+    }
 }
 
 #[test]

@@ -14,8 +14,8 @@ pub(crate) use decide::{forwarded, Opening};
 pub use decide::{open_by_hand, Call, PHONE};
 pub use write::retry_quarantined;
 // What one stage takes from another.
-use decide::{find_ticket, tell_too_large, Group};
-use triage::process;
+use decide::{ask_to_confirm, find_ticket, held_for, proof, tell_too_large, Group, Proof};
+use triage::{process, Stored};
 pub use triage::{triage, Path, Triage};
 use write::{intake, quarantine};
 
@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::routing::{auto_assign, route, Routing};
-use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician};
+use crate::config::{Mailbox as SourceMailbox, Settings, StrangerPolicy, Technician, Unproven};
 use crate::domain::classify::{classify, MailKind};
 use crate::domain::commands::{Command, Refusal};
 use crate::domain::history::{AuthorRole, Direction, EventKind, Visibility};
@@ -70,6 +70,12 @@ pub enum Outcome {
     Answered {
         question: String,
     },
+    /// A technician's reply confirming a mail held for lack of proof: that
+    /// mail ran (onto `ticket`, when it made or joined one).
+    Confirmed {
+        held: i64,
+        ticket: Option<i64>,
+    },
 }
 
 impl Outcome {
@@ -81,13 +87,16 @@ impl Outcome {
             Outcome::Quarantined { .. } => "quarantine",
             Outcome::Duplicate { .. } => "duplicate",
             Outcome::Answered { .. } => "answered",
+            Outcome::Confirmed { .. } => "confirmed",
         }
     }
 
     fn ticket(&self) -> Option<i64> {
         match self {
             Outcome::Ticket { ticket } | Outcome::Article { ticket } => Some(*ticket),
-            Outcome::Automatic { ticket, .. } | Outcome::Duplicate { ticket } => *ticket,
+            Outcome::Automatic { ticket, .. } | Outcome::Duplicate { ticket } | Outcome::Confirmed { ticket, .. } => {
+                *ticket
+            }
             Outcome::Quarantined { .. } | Outcome::Answered { .. } => None,
         }
     }
@@ -203,7 +212,9 @@ pub fn ingest_batch(
                 let taken =
                     crate::store::savepoint(conn, |conn| match intake(conn, mailbox, source_key, sha, raw, now)? {
                         Err(dup) => Ok(dup),
-                        Ok(raw_id) => process(conn, &mut group, desk, &mailbox.name, raw_id, raw, parsed.take()),
+                        Ok(raw_id) => {
+                            process(conn, &mut group, desk, Stored::new(&mailbox.name, raw_id, raw), parsed.take())
+                        }
                     });
                 if taken.is_err() {
                     // What it read may hold what the savepoint undid.

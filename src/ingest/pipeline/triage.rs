@@ -12,7 +12,8 @@ pub struct Triage<'s> {
     /// The technician who wrote it, proven as the config asks.
     pub staff: Option<&'s Technician>,
     /// Why mail from a technician's address is not taken as theirs: no
-    /// proof where proof is asked for. It is then anybody's mail.
+    /// proof where proof is asked for. It is then anybody's mail, or held
+    /// until they confirm it ([`Path::Unconfirmed`]).
     pub unproven: Option<String>,
     pub path: Path,
     /// What it asks, on [`Path::Ask`].
@@ -34,21 +35,27 @@ pub enum Path {
     /// A person's question (a technician's `#list`, a requester's "my
     /// tickets"): answered, opens nothing.
     Ask,
+    /// A person's mail from a technician's address that nothing proves
+    /// theirs (no reply token, no trusted authentication): held, and the
+    /// technician asked to confirm it.
+    Unconfirmed,
 }
 
-/// Triage of `mail`: its kind, who wrote it and the way it goes.
-pub fn triage<'s>(mail: &InboundMail, settings: &'s Settings) -> Triage<'s> {
+/// Triage of `mail`: its kind, who wrote it and the way it goes. `token`:
+/// the mail carries a valid reply token of its sender's.
+pub fn triage<'s>(mail: &InboundMail, settings: &'s Settings, token: bool) -> Triage<'s> {
     let class = classify(&mail.facts, &settings.own);
     let authentication = mail.facts.header_all("authentication-results");
-    let (staff, unproven) = match settings.technician_sender(&mail.from.email, authentication) {
-        Ok(t) => (t, None),
-        Err(why) => (None, Some(format!("from a technician's address without proof: {why}"))),
+    let (staff, unproven, confirm) = match settings.technician_sender(&mail.from.email, authentication, token) {
+        Ok(t) => (t, None, false),
+        Err(why) => (None, Some(format!("from a technician's address without proof: {why}")), why == Unproven::NoToken),
     };
     let asked = question(mail, settings, staff);
     let path = match class.kind {
         MailKind::Own => Path::Own,
         MailKind::AutoReply | MailKind::Bounce | MailKind::Feedback => Path::Automatic,
         MailKind::Human | MailKind::List if mail.from.email.is_empty() => Path::NoSender,
+        MailKind::Human if confirm && asked.is_none() => Path::Unconfirmed,
         // A list's mail is never answered.
         MailKind::Human if asked.is_some() => Path::Ask,
         MailKind::Human | MailKind::List => Path::Person,
@@ -71,17 +78,32 @@ fn question(mail: &InboundMail, settings: &Settings, staff: Option<&Technician>)
     ask::requester_question(&mail.subject, &mail.text, recipients, settings.our_addresses(), names_a_ticket)
 }
 
+/// A stored mail to decide on.
+#[derive(Clone, Copy)]
+pub(super) struct Stored<'r> {
+    pub mailbox: &'r str,
+    pub raw_id: i64,
+    pub raw: &'r [u8],
+    /// Its technician confirmed it is theirs (it was held without proof).
+    pub confirmed: bool,
+}
+
+impl<'r> Stored<'r> {
+    pub fn new(mailbox: &'r str, raw_id: i64, raw: &'r [u8]) -> Self {
+        Stored { mailbox, raw_id, raw, confirmed: false }
+    }
+}
+
 /// Decides what `raw` is and writes it. `parsed`: its decoding, when the
 /// caller has it already (see [`prepare`]).
 pub(super) fn process(
     conn: &mut Conn,
     group: &mut Group,
     desk: &Desk<'_>,
-    mailbox: &str,
-    raw_id: i64,
-    raw: &[u8],
+    stored: Stored<'_>,
     parsed: Option<Result<InboundMail, Unusable>>,
 ) -> Result<Outcome, Stop> {
+    let Stored { mailbox, raw_id, raw, confirmed } = stored;
     let now = desk.now.naive_utc();
     let limit = desk.settings.limits.max_message_bytes;
     if raw.len() > limit {
@@ -99,7 +121,8 @@ pub(super) fn process(
         Ok(m) => m,
         Err(e) => return Ok(quarantine(conn, mailbox, raw_id, None, &e.to_string(), now)?),
     };
-    let Triage { class, staff, unproven, path, question } = triage(&mail, desk.settings);
+    let proof = if confirmed { Proof { token: true, confirms: None } } else { proof(conn, desk, &mail)? };
+    let Triage { class, staff, unproven, path, question } = triage(&mail, desk.settings, proof.token);
     let record = |conn: &mut Conn, outcome: Outcome, reason: &str| -> Result<Outcome, Stop> {
         queries::insert_inbound(
             conn,
@@ -124,6 +147,21 @@ pub(super) fn process(
         }
     }
 
+    if let Some(held) = proof.confirms {
+        return confirm(conn, group, desk, &mail, held, record);
+    }
+    if path == Path::Unconfirmed {
+        // Held until the technician says it is theirs: nothing it asks is done.
+        let why = unproven.as_deref().unwrap_or_default();
+        let tech = desk.settings.technician(&mail.from.email);
+        let reason = format!("{why}; held until the technician confirms it");
+        let held = quarantine(conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?;
+        if let (Outcome::Quarantined { id, .. }, Some(tech)) = (&held, tech) {
+            let asked = ask_to_confirm(conn, desk, mailbox, &mail, tech, *id)?;
+            tracing::warn!(from = %mail.from.email, held = id, asked, "mail from a technician's address without proof: held");
+        }
+        return Ok(held);
+    }
     let found = find_ticket(conn, desk, &mail)?;
     // A technician's address with no proof (when proof is asked for) is
     // anybody's: handled as a stranger's mail, and said so.
@@ -148,7 +186,13 @@ pub(super) fn process(
     };
     // A technician's own auto-reply says they are away: no new tickets for
     // them for a while; their next mail of their own says they are back.
-    if let Some(tech) = staff {
+    // An auto-reply answers the envelope sender, never a Reply-To: without
+    // trusted authentication, its address alone says who is away.
+    let away = match (staff, class.kind, desk.settings.tickets.trusted_authserv_ids.is_empty()) {
+        (None, MailKind::AutoReply, true) => desk.settings.technician(&mail.from.email),
+        _ => staff,
+    };
+    if let Some(tech) = away {
         match class.kind {
             MailKind::AutoReply => {
                 let until = desk.now + desk.settings.tickets.away_after_auto_reply;
@@ -195,6 +239,7 @@ pub(super) fn process(
             }
         }
         Path::Ask => ctx.answer(question.as_ref().unwrap_or(&Question::Unclear(String::new())))?,
+        Path::Unconfirmed => unreachable!("held above"),
         Path::NoSender => {
             let reason = Unusable::NoSender.to_string();
             return Ok(quarantine(ctx.conn, mailbox, raw_id, Some(&mail.body_sha256), &reason, now)?);
@@ -230,4 +275,29 @@ pub(super) fn process(
         }
     };
     record(ctx.conn, outcome, &reason)
+}
+
+/// A technician's reply to a confirmation: the mail held for them runs as
+/// theirs, and the reply itself is recorded as that confirmation.
+fn confirm(
+    conn: &mut Conn,
+    group: &mut Group,
+    desk: &Desk<'_>,
+    mail: &InboundMail,
+    held: i64,
+    record: impl Fn(&mut Conn, Outcome, &str) -> Result<Outcome, Stop>,
+) -> Result<Outcome, Stop> {
+    let Some((entry, raw)) = held_for(conn, held, &mail.from.email)? else {
+        tracing::info!(from = %mail.from.email, held, "confirmation of a mail no longer held: nothing to do");
+        return record(conn, Outcome::Confirmed { held, ticket: None }, "confirmation: nothing held any more");
+    };
+    queries::delete_inbound_for_raw(conn, entry.raw_message_id)?;
+    let stored = Stored { mailbox: &entry.mailbox, raw_id: entry.raw_message_id, raw: &raw, confirmed: true };
+    let outcome = process(conn, group, desk, stored, None)?;
+    if !matches!(outcome, Outcome::Quarantined { .. }) {
+        queries::release_quarantine(conn, held, desk.now.naive_utc())?;
+    }
+    tracing::info!(from = %mail.from.email, held, outcome = outcome.label(), "held mail confirmed by its technician");
+    let reason = format!("confirmed held mail {held}: {}", outcome.label());
+    record(conn, Outcome::Confirmed { held, ticket: outcome.ticket() }, &reason)
 }

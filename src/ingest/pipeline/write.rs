@@ -54,7 +54,8 @@ pub fn retry_quarantined(store: &Store, desk: &Desk<'_>, id: i64) -> Result<Opti
         }
         let raw = queries::raw_content(conn, entry.raw_message_id)?;
         queries::delete_inbound_for_raw(conn, entry.raw_message_id)?;
-        let outcome = process(conn, &mut Group::default(), desk, &entry.mailbox, entry.raw_message_id, &raw, None)?;
+        let stored = Stored::new(&entry.mailbox, entry.raw_message_id, &raw);
+        let outcome = process(conn, &mut Group::default(), desk, stored, None)?;
         match &outcome {
             Outcome::Quarantined { .. } => {}
             _ => queries::release_quarantine(conn, id, now)?,

@@ -275,6 +275,12 @@ impl TemplateContext {
                     "Printen lukt niet meer op de 2e verdieping",
                 ]),
             },
+            held: HeldValues {
+                subject: format!("Re: [Guichet #42] {}", pick(printer)),
+                commands: vec!["#resolve".into()],
+                excerpt: "#resolve".into(),
+                date: "2026-03-11T09:12:00+00:00".into(),
+            },
         }
     }
 }

@@ -76,6 +76,7 @@ impl Ctx<'_, '_> {
                 },
                 error: None,
                 details: serde_json::Value::Null,
+                reply_scope: None,
             };
             self.desk.queue(self.conn, &current, notice)?;
         } else if !internal && !trimmed.is_empty() {
@@ -90,6 +91,7 @@ impl Ctx<'_, '_> {
                 change: ChangeView::default(),
                 error: None,
                 details: serde_json::Value::Null,
+                reply_scope: None,
             };
             self.desk.queue(self.conn, &current, notice)?;
         }

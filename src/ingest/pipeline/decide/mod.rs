@@ -6,6 +6,7 @@
 
 mod ask;
 mod commands;
+mod confirm;
 mod forward;
 mod group;
 mod incident;
@@ -14,6 +15,7 @@ mod notices;
 mod open;
 mod reply;
 
+pub(crate) use confirm::{ask_to_confirm, held_for, proof, Proof};
 pub(crate) use forward::forwarded;
 pub(crate) use group::Group;
 pub(crate) use notices::tell_too_large;
