@@ -244,7 +244,7 @@ fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) -> bool
     let new_templates = if fresh.templates_dir == env.settings.templates_dir && same_languages {
         None
     } else {
-        match Templates::load(&fresh.templates_dir, &fresh.tickets.languages) {
+        match Templates::load(fresh.templates_dir.as_deref(), &fresh.tickets.languages) {
             Ok(t) => Some(t),
             Err(problems) => {
                 for p in problems {

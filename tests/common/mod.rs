@@ -81,7 +81,6 @@ impl Desk {
     }
 
     pub fn config_text(extra: &str, tickets: &str) -> String {
-        let templates = manifest_dir().join("templates");
         format!(
             r#"
 [database]
@@ -106,9 +105,6 @@ reopen_days = 14
 language = "fr"
 {tickets}
 
-[templates]
-dir = "{templates}"
-
 [[technician]]
 email = "{MARC}"
 name = "Marc Dupont"
@@ -124,9 +120,14 @@ language = "en"
 digest = "off"
 {extra}
 "#,
-            templates = templates.display(),
             database = database_keys()
         )
+    }
+
+    /// A `[templates]` table naming `dir` as the override directory, to
+    /// append to a config (the default desk has none: the built-ins).
+    pub fn templates_table(dir: &std::path::Path) -> String {
+        format!("\n[templates]\ndir = \"{}\"\n", dir.display())
     }
 
     pub fn with_config(text: &str) -> Desk {
