@@ -327,3 +327,55 @@ fn the_sqlite_database_is_created_private_and_an_existing_one_keeps_its_mode() {
     other.ok(&["migrate"]);
     assert_eq!(mode(&db), 0o640, "an existing file keeps the mode its admin gave it");
 }
+
+/// Waits for a log line holding every one of `words`.
+fn wait_for_all(lines: &std::sync::mpsc::Receiver<String>, words: &[&str]) {
+    while let Ok(line) = lines.recv_timeout(std::time::Duration::from_secs(30)) {
+        if words.iter().all(|w| line.contains(w)) {
+            return;
+        }
+    }
+    panic!("no log line with {words:?}");
+}
+
+/// The mail `run` sent (the file transport's .eml files) to `to`.
+fn sent_to(desk: &Desk, to: &str) -> guichet::mail::inbound::InboundMail {
+    files_in(&desk.path("outbox"))
+        .iter()
+        .map(|f| guichet::mail::inbound::InboundMail::parse(&std::fs::read(f).unwrap()).unwrap())
+        .find(|m| m.to.iter().any(|t| t.email == to))
+        .unwrap_or_else(|| panic!("nothing sent to {to}"))
+}
+
+/// `run` starts on the built-ins; a config reload (SIGHUP) that names an
+/// override directory puts it in use, and a file added there later is
+/// picked up without a restart.
+#[test]
+fn run_takes_an_override_directory_on_sighup_and_a_file_added_to_it_later() {
+    let desk = Desk::new();
+    let (mut child, rx) = start_run(&desk);
+    let dir = desk.path("overrides");
+    std::fs::create_dir_all(dir.join("fr")).unwrap();
+    std::fs::write(dir.join("fr/acknowledgement.subject.hbs"), "Reçu par le guichet : {{ticket.subject}}").unwrap();
+    let config = std::fs::read_to_string(&desk.config).unwrap();
+    write_atomic(&desk.config, &format!("{config}{}", Desk::templates_table(&dir)));
+    let _ = std::process::Command::new("kill").args(["-HUP", &child.id().to_string()]).status();
+    wait_for(&rx, "config reloaded");
+    desk.deliver("4000.a.host", &mail("alice@example.test", "Imprimante", "h1@example.test", "", "En panne."));
+    wait_for_all(&rx, &["mail sent", "acknowledgement"]);
+
+    // Written as editors and deploy tools do: a temporary file, renamed.
+    write_atomic(&dir.join("fr/acknowledgement.text.hbs"), "{{title}}\n\nNous revenons vers vous.\n");
+    wait_for(&rx, "templates reloaded");
+    desk.deliver("4001.b.host", &mail("carol@example.test", "Écran", "h2@example.test", "", "Écran noir."));
+    wait_for_all(&rx, &["mail sent", "acknowledgement"]);
+    let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
+    assert!(child.wait().unwrap().success());
+
+    let first = sent_to(&desk, "alice@example.test");
+    assert_eq!(first.text.lines().next().unwrap(), "Reçu par le guichet : Imprimante");
+    assert!(!first.text.contains("Nous revenons vers vous."), "the text part was still built in");
+    let second = sent_to(&desk, "carol@example.test");
+    assert_eq!(second.text.lines().next().unwrap(), "Reçu par le guichet : Écran");
+    assert!(second.text.contains("Nous revenons vers vous."), "{}", second.text);
+}

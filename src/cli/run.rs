@@ -114,12 +114,14 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
         };
         let mut watchers = Watchers::default();
         watchers.reconcile(&env.settings, &live_rx, &store, &env.clock, &wake);
+        // Before the line below: a SIGHUP or SIGTERM sent once it is out
+        // must reach these handlers, not end the process.
+        let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
         // Logged after the stamps are taken: an edit made once this line is
         // out is always seen.
         tracing::info!(mailboxes = env.settings.mailboxes.len(), "running");
         let mut polling = Polling::default();
-        let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
-        let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
         loop {
             // Technicians, mailboxes, limits and templates change without a
             // restart; a broken edit keeps the running config.
