@@ -56,10 +56,7 @@ fn copy_templates(desk: &Desk) -> std::path::PathBuf {
 fn desk_with_own_templates(extra: &str) -> (Desk, std::path::PathBuf) {
     let probe = Desk::new();
     let templates = copy_templates(&probe);
-    let text = Desk::config_text(extra, "").replace(
-        &format!("dir = \"{}\"", manifest_dir().join("templates").display()),
-        &format!("dir = \"{}\"", templates.display()),
-    );
+    let text = Desk::config_text(&format!("{extra}{}", Desk::templates_table(&templates)), "");
     std::fs::write(&probe.config, text).unwrap();
     (probe, templates)
 }
@@ -83,10 +80,7 @@ fn check_names_the_template_file_and_the_missing_variable() {
 
 #[test]
 fn check_names_the_templates_key_when_the_directory_is_missing() {
-    let desk = Desk::with_config(
-        &Desk::config_text("", "")
-            .replace(&format!("dir = \"{}\"", manifest_dir().join("templates").display()), "dir = \"no/such/dir\""),
-    );
+    let desk = Desk::with_config(&Desk::config_text("\n[templates]\ndir = \"no/such/dir\"\n", ""));
     let out = desk.run(&["check"]);
     assert_eq!(out.status.code(), Some(78));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -375,11 +369,7 @@ fn ingest_renders_with_the_templates_it_needs_while_another_is_broken() {
         }
     }
     std::fs::write(templates.path().join("fr/survey.text.hbs"), "{{#if}} unclosed").unwrap();
-    let text = Desk::config_text("", "").replace(
-        &format!("dir = \"{}\"", manifest_dir().join("templates").display()),
-        &format!("dir = \"{}\"", templates.path().display()),
-    );
-    let desk = Desk::with_config(&text);
+    let desk = Desk::with_config(&Desk::config_text(&Desk::templates_table(templates.path()), ""));
     let out = desk.ingest(&mail("alice@example.test", "Imprimante", "lazy-1@example.test", "", "Elle ne marche plus."));
     assert_eq!(out["outcome"], "ticket", "{out}");
     assert_eq!(desk.queued("acknowledgement").len(), 1);

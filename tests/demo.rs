@@ -20,8 +20,7 @@ fn fresh_desk() -> Desk {
     let text = shipped
         .replace("url = \"sqlite://../var/guichet.db\"", &database_keys())
         .replace("\"../examples/mail\"", "\"maildir\"")
-        .replace("\"../var/outbox\"", "\"outbox\"")
-        .replace("\"../templates\"", &format!("\"{}\"", manifest_dir().join("templates").display()));
+        .replace("\"../var/outbox\"", "\"outbox\"");
     assert!(!text.contains("\"../"), "every path of the shipped config is replaced");
     Desk::with_config(&text)
 }

@@ -87,7 +87,7 @@ async fn a_retried_mail_is_the_bytes_its_first_attempt_would_have_sent() {
     desk.ingest(&with_file("a1@example.test"));
     let settings = guichet::config::Settings::load(&desk.config).unwrap();
     let store = guichet::store::Store::connect(&settings.database).unwrap();
-    let templates = Templates::load(&settings.templates_dir, &settings.tickets.languages).unwrap();
+    let templates = Templates::load(settings.templates_dir.as_deref(), &settings.tickets.languages).unwrap();
     let rows = queries::list_outbox(&mut store.conn().unwrap()).unwrap();
     let before: Vec<Vec<u8>> =
         rows.iter().map(|r| render_row(&mut store.conn().unwrap(), &settings, &templates, r).unwrap().bytes).collect();
@@ -141,8 +141,7 @@ fn a_template_gone_at_send_time_holds_its_row_with_the_reason_until_it_is_back()
         }
     }
     let rule = "\n[[rule]]\nname = \"vip\"\n[rule.when]\nfrom = \"ceo@example.test\"\n[rule.then]\ntemplate = \"acknowledgement_vip\"\n";
-    let text = Desk::config_text(rule, "")
-        .replace(&manifest_dir().join("templates").display().to_string(), &templates.path().display().to_string());
+    let text = Desk::config_text(&format!("{rule}{}", Desk::templates_table(templates.path())), "");
     let mut desk = Desk::with_config(&text);
     desk.now = Some("2026-12-01T09:00:00Z".to_string());
     let out = desk.ingest(&mail("ceo@example.test", "Imprimante", "a1@example.test", "", "Bonjour"));

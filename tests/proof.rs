@@ -142,6 +142,10 @@ fn trusting_the_address_is_a_choice_the_config_says() {
     assert_eq!(got["outcome"], "article", "{got}");
     assert_eq!(status(&desk), "resolved");
     assert!(desk.queued("confirm").is_empty());
+    let said = desk.ok(&["check"]);
+    assert!(said.contains("warning: `tickets.technician_proof`"), "{said}");
+    let safe = default_desk().ok(&["check"]);
+    assert!(!safe.contains("technician_proof"), "the default is not weak: {safe}");
 }
 
 #[test]

@@ -34,7 +34,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<ExitCode, Failure> {
     let temp = |f: Failure| Failure { code: exit::TEMPFAIL, ..f };
     let env = Env::load(config).map_err(temp)?;
     // Compiled as they are needed: a process per mail renders two or three.
-    let templates = Templates::lazy(&env.settings.templates_dir, &env.settings.tickets.languages);
+    let templates = Templates::lazy(env.settings.templates_dir.as_deref(), &env.settings.tickets.languages);
     let store = env.store().map_err(temp)?;
     let settings = &env.settings;
     let mailbox = match &args.mailbox {

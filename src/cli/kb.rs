@@ -226,7 +226,8 @@ fn in_editor(id: i64, text: &str) -> Result<String, Failure> {
 
 fn tempfile_named(id: i64) -> std::io::Result<(PathBuf, std::fs::File)> {
     let path = std::env::temp_dir().join(format!("guichet-kb-{id}-{}.md", std::process::id()));
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+    // In the shared temporary directory: the draft is for this user's eyes.
+    let file = crate::store::private_options().write(true).create_new(true).open(&path)?;
     Ok((path, file))
 }
 

@@ -134,7 +134,7 @@ impl Env {
     }
 
     fn templates(&self) -> Result<Templates, Failure> {
-        Templates::load(&self.settings.templates_dir, &self.settings.tickets.languages).map_err(|problems| {
+        Templates::load(self.settings.templates_dir.as_deref(), &self.settings.tickets.languages).map_err(|problems| {
             let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
             Failure::new(exit::CONFIG, anyhow::anyhow!("templates have problems:\n{}", list.join("\n")))
         })
@@ -178,7 +178,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Migrate(args) => migrate::run(Env::load(config)?, args),
         Command::Quarantine(cmd) => quarantine::run(Env::load(config)?, cmd),
         Command::Kb(cmd) => kb::run(Env::load(config)?, cmd),
-        Command::Template(cmd) => template::run(Env::load(config)?, cmd),
+        Command::Template(cmd) => template::run(config, cmd),
         Command::Outbox(cmd) => outbox::run(Env::load(config)?, cmd),
         Command::Rules(cmd) => rules::run(Env::load(config)?, cmd),
         Command::Status(args) => status::run(Env::load(config)?, args),

@@ -31,8 +31,10 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     // Each template read when a row needs it: a broken or missing one
     // shows as that row's error, not as a refusal to list anything.
-    let templates =
-        crate::notify::templates::Templates::lazy(&env.settings.templates_dir, &env.settings.tickets.languages);
+    let templates = crate::notify::templates::Templates::lazy(
+        env.settings.templates_dir.as_deref(),
+        &env.settings.tickets.languages,
+    );
     let mut conn = store.conn()?;
     let json = match cmd {
         Command::List { json } => json,

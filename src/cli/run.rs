@@ -115,12 +115,14 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
         };
         let mut watchers = Watchers::default();
         watchers.reconcile(&env.settings, &live_rx, &store, &env.clock, &wake);
+        // Before the line below: a SIGHUP or SIGTERM sent once it is out
+        // must reach these handlers, not end the process.
+        let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
         // Logged after the stamps are taken: an edit made once this line is
         // out is always seen.
         tracing::info!(mailboxes = env.settings.mailboxes.len(), "running");
         let mut polling = Polling::default();
-        let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
-        let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
         loop {
             // Technicians, mailboxes, limits and templates change without a
             // restart; a broken edit keeps the running config.
@@ -245,7 +247,7 @@ fn reload(env: &mut Env, templates: &mut Templates, sender: &mut Sender) -> bool
     let new_templates = if fresh.templates_dir == env.settings.templates_dir && same_languages {
         None
     } else {
-        match Templates::load(&fresh.templates_dir, &fresh.tickets.languages) {
+        match Templates::load(fresh.templates_dir.as_deref(), &fresh.tickets.languages) {
             Ok(t) => Some(t),
             Err(problems) => {
                 for p in problems {

@@ -1,12 +1,13 @@
-//! `guichet template preview`
+//! `guichet template preview` and `guichet template export`
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::domain::history::Visibility;
 use crate::domain::ticket::Lang;
 use crate::mail::inbound::Mailbox;
 use crate::notify::outbox::{with_title, ArticleView, ChangeView, Desk, Notice};
-use crate::notify::templates::{TemplateContext, TemplateName};
+use crate::notify::templates::{builtin_files, TemplateContext, TemplateName, PARTS};
 use crate::store::queries;
 
 use super::{exit, Env, Failure};
@@ -27,10 +28,63 @@ pub enum Command {
         #[arg(long)]
         lang: Option<String>,
     },
+    /// Write the built-in templates to DIR/<lang>/<name>.<part>.hbs, for an
+    /// admin to start overrides from: keep the files you change, set
+    /// `[templates] dir = "DIR"`, and `guichet check`. Needs no config.
+    Export {
+        /// Where to write them (created if missing)
+        dir: PathBuf,
+        /// Only this language: fr, en, de, es, it or nl [default: all]
+        #[arg(long)]
+        lang: Option<String>,
+        /// Overwrite files that already exist
+        #[arg(long)]
+        force: bool,
+    },
 }
 
-pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
-    let Command::Preview { name, ticket, lang } = cmd;
+pub fn run(config: Option<PathBuf>, cmd: Command) -> Result<ExitCode, Failure> {
+    match cmd {
+        Command::Export { dir, lang, force } => export(&dir, lang, force),
+        Command::Preview { name, ticket, lang } => preview(Env::load(config)?, name, ticket, lang),
+    }
+}
+
+/// Writes the built-in set. Nothing is written when a file is there already
+/// (unless `force`): an admin's edits are never replaced by surprise.
+fn export(dir: &Path, lang: Option<String>, force: bool) -> Result<ExitCode, Failure> {
+    let lang: Option<Lang> = lang.map(|l| l.parse()).transpose().map_err(|e| Failure::new(2, e))?;
+    let files: Vec<(PathBuf, &str)> = builtin_files()
+        .iter()
+        .filter(|(l, ..)| lang.is_none_or(|want| want.as_str() == *l))
+        .map(|(l, name, part, source)| (dir.join(l).join(format!("{name}.{part}.hbs")), *source))
+        .collect();
+    if !force {
+        let there: Vec<String> =
+            files.iter().filter(|(p, _)| p.exists()).map(|(p, _)| format!("  {}", p.display())).collect();
+        if !there.is_empty() {
+            return Err(Failure::new(
+                exit::FAILURE,
+                anyhow::anyhow!(
+                    "{} file(s) already exist, nothing written (give --force to overwrite them):\n{}",
+                    there.len(),
+                    there.join("\n")
+                ),
+            ));
+        }
+    }
+    for (path, source) in &files {
+        path.parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, source))
+            .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("cannot write {}: {e}", path.display())))?;
+        println!("wrote {}", path.display());
+    }
+    println!("{} built-in template files written to {}", files.len(), dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn preview(env: Env, name: String, ticket: Option<i64>, lang: Option<String>) -> Result<ExitCode, Failure> {
     let lang: Option<Lang> = lang.map(|l| l.parse()).transpose().map_err(|e| Failure::new(2, e))?;
     let templates = env.templates()?;
     if !templates.has(&name) {
@@ -88,6 +142,11 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
     } else {
         (r.title, r.text, r.html)
     };
+    // Which file each part comes from: built in, or the override.
+    for part in PARTS {
+        let origin = templates.origin(lang, template, part).map_or_else(|| "missing".to_string(), |o| o.to_string());
+        println!("Source {part}: {origin}");
+    }
     println!("Subject: {}\n\n--- text ---\n{}\n--- html ---\n{}", subject, text, html);
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 
 pub mod oauth2;
 mod raw;
+pub mod warnings;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +19,7 @@ use crate::domain::urgency::Keywords;
 
 pub use oauth2::{Auth, OAuth2};
 pub use raw::Problem;
+pub use warnings::{warnings, Warning};
 
 /// The default location, relative to the working directory.
 pub const DEFAULT_PATH: &str = "config/guichet.toml";
@@ -31,7 +33,8 @@ pub struct Settings {
     pub mailboxes: Vec<Mailbox>,
     pub outgoing: Outgoing,
     pub tickets: Tickets,
-    pub templates_dir: PathBuf,
+    /// `[templates] dir`: overrides of the built-in templates, if any.
+    pub templates_dir: Option<PathBuf>,
     pub technicians: Vec<Technician>,
     /// Requesters known by address or domain: a group name for rules, and
     /// the VIP flag.

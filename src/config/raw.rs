@@ -350,8 +350,12 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
         if let Some(t) = t {
             r.known_keys(t, "templates", TEMPLATES);
         }
-        let dir = t.and_then(|t| r.string(t, "templates", "dir")).unwrap_or_else(|| "../templates".into());
-        r.path(&dir)
+        // Every template is built in; the directory holds overrides only.
+        let dir = t.and_then(|t| r.string(t, "templates", "dir")).map(|d| r.path(&d));
+        if let Some(d) = dir.as_ref().filter(|d| !d.is_dir()) {
+            r.problem("templates.dir", format!("{} is not a directory", d.display()));
+        }
+        dir
     };
     let languages = tickets.as_ref().map_or(Lang::ALL, |t| t.languages.as_slice());
     let technicians = read_technicians(&mut r, &doc, languages);

@@ -13,8 +13,13 @@
 //! Text parts are wrapped at 72 columns after rendering
 //! ([`crate::domain::wording::wrap`]): templates write a paragraph on one
 //! line, and a long name or subject never leaves a ragged paragraph.
-//! A changed template directory is reloaded by [`Templates::reload_if_changed`];
-//! a broken edit keeps the last good set.
+//!
+//! Every template is built into the binary (`build.rs` compiles
+//! `templates/` in): a desk needs no file on disk. `[templates] dir` holds
+//! overrides only: `<dir>/<lang>/<name>.<part>.hbs` replaces that one part,
+//! the rest stay built-in; a file there that is no template is a problem
+//! naming it. A changed override directory is reloaded by
+//! [`Templates::reload_if_changed`]; a broken edit keeps the last good set.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -28,9 +33,9 @@ pub use super::context::TemplateContext;
 use crate::domain::ticket::Lang;
 
 /// The templates guichet sends, by name (`templates/<lang>/<name>.*.hbs`).
-/// Admins may add their own beside them (a rule's `template` names one):
-/// those are [`TemplateName::Custom`]. Each needs all parts in every
-/// language.
+/// Admins may add their own in the override directory (a rule's `template`
+/// names one): those are [`TemplateName::Custom`]. Each needs all parts in
+/// every language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TemplateName {
     Acknowledgement,
@@ -177,7 +182,23 @@ pub const NAMES: &[&str] = &[
     "merged",
     "confirm",
 ];
-const PARTS: &[&str] = &["subject", "text", "html"];
+/// The parts of a template, in the order they are rendered.
+pub const PARTS: &[&str] = &["subject", "text", "html"];
+
+mod table {
+    include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
+}
+
+/// Every built-in template file: `(lang, name, part, source)`, sorted by
+/// language, then file name.
+pub fn builtin_files() -> &'static [(&'static str, &'static str, &'static str, &'static str)] {
+    table::BUILTIN
+}
+
+/// The built-in source of `lang/name.part`, if there is one.
+pub fn builtin(lang: Lang, name: &str, part: &str) -> Option<&'static str> {
+    table::BUILTIN.iter().find(|(l, n, p, _)| *l == lang.as_str() && *n == name && *p == part).map(|row| row.3)
+}
 
 /// A rendered mail body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,13 +216,148 @@ pub struct TemplateProblem {
     pub message: String,
 }
 
+/// Where one part of a template is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into the binary.
+    BuiltIn,
+    /// A file of the override directory.
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::BuiltIn => f.write_str("built-in"),
+            Origin::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// A file of the override directory: one part of one template in one
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    pub lang: Lang,
+    pub name: String,
+    pub part: &'static str,
+    pub path: PathBuf,
+}
+
+impl Override {
+    /// Whether it replaces a built-in part (else it is a template of the
+    /// admin's own).
+    pub fn replaces_builtin(&self) -> bool {
+        builtin(self.lang, &self.name, self.part).is_some()
+    }
+}
+
+/// What the override directory holds, listed once.
+#[derive(Debug, Clone, Default)]
+struct Scan {
+    files: Vec<Override>,
+    /// Entries that are no template file, each a problem naming it.
+    strays: Vec<TemplateProblem>,
+    /// Every entry seen with its modification time: a change reloads.
+    stamp: Vec<(PathBuf, Option<SystemTime>)>,
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Sorted entries of `dir`, editor leftovers left out: hidden files (swap
+/// files, `.gitkeep`) and backups ending in `~`.
+fn entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
+    let leftover = |e: &std::fs::DirEntry| {
+        let name = e.file_name().to_string_lossy().to_string();
+        name.starts_with('.') || name.ends_with('~')
+    };
+    let mut out: Vec<_> = std::fs::read_dir(dir)?.flatten().filter(|e| !leftover(e)).collect();
+    out.sort_by_key(|e| e.file_name());
+    Ok(out)
+}
+
+/// `<name>.<part>.hbs`, the part one of [`PARTS`].
+fn parse_file_name(file: &str) -> Option<(&str, &'static str)> {
+    let (name, part) = file.strip_suffix(".hbs")?.rsplit_once('.')?;
+    let part = PARTS.iter().find(|p| **p == part)?;
+    let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    ok.then_some((name, *part))
+}
+
+fn scan(dir: &Path) -> Scan {
+    let mut scan = Scan::default();
+    let stray = |path: &Path, message: String| TemplateProblem { file: path.display().to_string(), message };
+    let langs = || Lang::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ");
+    let top = match entries(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            scan.strays.push(stray(dir, format!("cannot read the templates directory: {e}")));
+            return scan;
+        }
+    };
+    for entry in top {
+        let path = entry.path();
+        scan.stamp.push((path.clone(), mtime(&path)));
+        let folder = entry.file_name().to_string_lossy().to_string();
+        let lang = folder.parse::<Lang>().ok().filter(|_| path.is_dir());
+        let Some(lang) = lang else {
+            scan.strays.push(stray(&path, format!("not a language folder: the directory holds only {}", langs())));
+            continue;
+        };
+        let files = match entries(&path) {
+            Ok(f) => f,
+            Err(e) => {
+                scan.strays.push(stray(&path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        for file in files {
+            let path = file.path();
+            scan.stamp.push((path.clone(), mtime(&path)));
+            let file_name = file.file_name().to_string_lossy().to_string();
+            match parse_file_name(&file_name).filter(|_| path.is_file()) {
+                Some((name, part)) => scan.files.push(Override { lang, name: name.to_string(), part, path }),
+                None => scan.strays.push(stray(
+                    &path,
+                    "not a template file: a template part is named <name>.subject.hbs, <name>.text.hbs or \
+                     <name>.html.hbs"
+                        .to_string(),
+                )),
+            }
+        }
+    }
+    scan
+}
+
+/// The built-in name closest to `name` (a typo), if one is close.
+fn did_you_mean(name: &str) -> Option<&'static str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    NAMES.iter().map(|n| (distance(name, n), *n)).filter(|(d, _)| *d <= 3).min().map(|(_, n)| n)
+}
+
 #[derive(Clone)]
 pub struct Templates {
-    dir: PathBuf,
+    /// `[templates] dir`: the overrides, if any.
+    dir: Option<PathBuf>,
     /// Compiled so far: all of them after [`Templates::load`], those
     /// rendered so far after [`Templates::lazy`]. Clones share it.
     compiled: Arc<RwLock<Compiled>>,
-    stamp: Vec<(PathBuf, Option<SystemTime>)>,
+    scan: Scan,
     names: Vec<String>,
     /// The languages loaded and checked: those the desk answers in.
     langs: Vec<Lang>,
@@ -244,12 +400,8 @@ impl Compiled {
         }
     }
 
-    /// Reads and compiles one file, registered under `lang/name.part`.
-    fn add(&mut self, dir: &Path, lang: Lang, name: &str, part: &str) -> Result<(), TemplateProblem> {
-        let path = dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
-        let file = path.display().to_string();
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| TemplateProblem { file: file.clone(), message: format!("cannot read: {e}") })?;
+    /// Compiles one part, registered under `lang/name.part`.
+    fn add(&mut self, lang: Lang, name: &str, part: &str, source: &str, file: String) -> Result<(), TemplateProblem> {
         let registry = if part == "html" { &mut self.html } else { &mut self.plain };
         registry
             .register_template_string(&key(lang, name, part), source)
@@ -261,54 +413,28 @@ fn key(lang: Lang, name: &str, part: &str) -> String {
     format!("{lang}/{name}.{part}")
 }
 
-/// Ours, then every other `<name>.subject.hbs` found, sorted.
-fn names(dir: &Path, langs: &[Lang]) -> Vec<String> {
-    let mut extra = Vec::new();
-    for lang in langs {
-        let Ok(entries) = std::fs::read_dir(dir.join(lang.as_str())) else { continue };
-        for e in entries.flatten() {
-            let file = e.file_name().to_string_lossy().to_string();
-            if let Some(name) = file.strip_suffix(".subject.hbs") {
-                if !NAMES.contains(&name) && !extra.iter().any(|x| x == name) {
-                    extra.push(name.to_string());
-                }
-            }
-        }
-    }
+/// Ours, then every other name the override directory has a file for, sorted.
+fn names(scan: &Scan) -> Vec<String> {
+    let mut extra: Vec<String> =
+        scan.files.iter().map(|f| f.name.clone()).filter(|n| !NAMES.contains(&n.as_str())).collect();
     extra.sort();
+    extra.dedup();
     NAMES.iter().map(|s| s.to_string()).chain(extra).collect()
-}
-
-fn stamp(dir: &Path, names: &[String], langs: &[Lang]) -> Vec<(PathBuf, Option<SystemTime>)> {
-    let mut out = Vec::new();
-    for lang in langs {
-        for name in names {
-            for part in PARTS {
-                let path = dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
-                let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-                out.push((path, mtime));
-            }
-        }
-    }
-    out
 }
 
 impl Templates {
     /// Loads and checks every template in each of `langs` (the desk's
-    /// `[tickets] languages`); all problems are returned together.
-    pub fn load(dir: &Path, langs: &[Lang]) -> Result<Templates, Vec<TemplateProblem>> {
+    /// `[tickets] languages`), the built-in ones with the overrides of
+    /// `dir`; all problems are returned together: files of `dir` that are
+    /// no template, templates of the admin's own missing a part, and every
+    /// part that does not compile or render the sample context.
+    pub fn load(dir: Option<&Path>, langs: &[Lang]) -> Result<Templates, Vec<TemplateProblem>> {
         let templates = Templates::lazy(dir, langs);
-        let mut problems = Vec::new();
-        {
-            let mut compiled = templates.write();
-            for lang in &templates.langs {
-                for name in &templates.names {
-                    for part in PARTS {
-                        if let Err(p) = compiled.add(dir, *lang, name, part) {
-                            problems.push(p);
-                        }
-                    }
-                }
+        let mut problems = templates.scan.strays.clone();
+        problems.extend(templates.incomplete());
+        for (lang, name, part) in templates.parts() {
+            if let Err(p) = templates.compile(lang, &name, part) {
+                problems.push(p);
             }
         }
         if problems.is_empty() {
@@ -321,33 +447,128 @@ impl Templates {
         }
     }
 
-    /// The templates of `dir`, each read and compiled the first time it is
-    /// rendered, for a process that renders a few and exits (`ingest` from
-    /// an MTA). A broken one fails the render that needs it, naming its
-    /// file; `load` (and `guichet check`) find them all up front.
-    pub fn lazy(dir: &Path, langs: &[Lang]) -> Templates {
-        let names = names(dir, langs);
-        let stamp = stamp(dir, &names, langs);
+    /// The templates, each part compiled the first time it is rendered,
+    /// for a process that renders a few and exits (`ingest` from an MTA).
+    /// A broken override fails the render that needs it, naming its file;
+    /// `load` (and `guichet check`) find them all up front.
+    pub fn lazy(dir: Option<&Path>, langs: &[Lang]) -> Templates {
+        let scan = dir.map(scan).unwrap_or_default();
+        let names = names(&scan);
         let compiled = Arc::new(RwLock::new(Compiled::new()));
-        Templates { dir: dir.to_path_buf(), compiled, stamp, names, langs: langs.to_vec() }
+        Templates { dir: dir.map(Path::to_path_buf), compiled, scan, names, langs: langs.to_vec() }
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Compiled> {
         self.compiled.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// What `load` compiles and `check` renders: every part of every
+    /// template in the desk's languages, and each override in another
+    /// language (never sent, but an error in it is still found).
+    fn parts(&self) -> Vec<(Lang, String, &'static str)> {
+        let mut out = Vec::new();
+        for lang in &self.langs {
+            for name in &self.names {
+                for part in PARTS {
+                    out.push((*lang, name.clone(), *part));
+                }
+            }
+        }
+        for f in self.scan.files.iter().filter(|f| !self.langs.contains(&f.lang)) {
+            out.push((f.lang, f.name.clone(), f.part));
+        }
+        out
+    }
+
+    /// A template of the admin's own needs every part in every language
+    /// the desk answers in: each of its files is a problem until it has.
+    fn incomplete(&self) -> Vec<TemplateProblem> {
+        let mut problems = Vec::new();
+        for name in self.names.iter().filter(|n| !NAMES.contains(&n.as_str())) {
+            let mut missing = Vec::new();
+            for lang in &self.langs {
+                for part in PARTS {
+                    if self.origin(*lang, name, part).is_none() {
+                        missing.push(format!("{lang}/{name}.{part}.hbs"));
+                    }
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let hint = did_you_mean(name).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+            for f in self.scan.files.iter().filter(|f| &f.name == name) {
+                problems.push(TemplateProblem {
+                    file: f.path.display().to_string(),
+                    message: format!(
+                        "`{name}` is no built-in template{hint}; a template of your own needs its subject, text and \
+                         html parts in every language the desk answers in (missing: {})",
+                        missing.join(", ")
+                    ),
+                });
+            }
+        }
+        problems
+    }
+
+    /// Where `lang/name.part` is read from: the override, else built in.
+    pub fn origin(&self, lang: Lang, name: &str, part: &str) -> Option<Origin> {
+        if let Some(f) = self.scan.files.iter().find(|f| f.lang == lang && f.name == name && f.part == part) {
+            return Some(Origin::File(f.path.clone()));
+        }
+        builtin(lang, name, part).map(|_| Origin::BuiltIn)
+    }
+
+    /// The files of the override directory, sorted by path.
+    pub fn overrides(&self) -> &[Override] {
+        &self.scan.files
+    }
+
+    /// The override directory, when one is set.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// How a problem names a part: its file, or `built-in <lang>/<file>`.
+    fn file_label(&self, lang: Lang, name: &str, part: &str) -> String {
+        match self.origin(lang, name, part) {
+            Some(Origin::File(path)) => path.display().to_string(),
+            _ => format!("built-in {lang}/{name}.{part}.hbs"),
+        }
+    }
+
+    fn compile(&self, lang: Lang, name: &str, part: &str) -> Result<(), TemplateProblem> {
+        let file = self.file_label(lang, name, part);
+        let source = match self.origin(lang, name, part) {
+            Some(Origin::File(path)) => std::fs::read_to_string(&path)
+                .map_err(|e| TemplateProblem { file: file.clone(), message: format!("cannot read: {e}") })?,
+            Some(Origin::BuiltIn) => builtin(lang, name, part).unwrap_or_default().to_string(),
+            None => return Err(TemplateProblem { file, message: self.unknown(name) }),
+        };
+        self.write().add(lang, name, part, &source, file)
+    }
+
+    fn unknown(&self, name: &str) -> String {
+        match &self.dir {
+            Some(dir) => format!("no template `{name}`: not built in, nor in {}", dir.display()),
+            None => format!("no template `{name}`: not built in, and no `[templates] dir` is set"),
+        }
+    }
+
     /// Renders every template against the sample context, in strict mode.
     pub fn check(&self) -> Vec<TemplateProblem> {
         let mut problems = Vec::new();
-        for lang in &self.langs {
-            let ctx = TemplateContext::sample(*lang).to_value();
-            for name in &self.names {
-                for part in PARTS {
-                    if let Err(e) = self.render_part(*lang, name, part, &ctx) {
-                        let file = self.dir.join(lang.as_str()).join(format!("{name}.{part}.hbs"));
-                        problems.push(TemplateProblem { file: file.display().to_string(), message: e });
-                    }
+        let mut samples: Vec<(Lang, Value)> = Vec::new();
+        for (lang, name, part) in self.parts() {
+            let ctx = match samples.iter().find(|(l, _)| *l == lang) {
+                Some((_, ctx)) => ctx,
+                None => {
+                    samples.push((lang, TemplateContext::sample(lang).to_value()));
+                    &samples[samples.len() - 1].1
                 }
+            };
+            if let Err(e) = self.render_part(lang, &name, part, ctx) {
+                problems.push(TemplateProblem { file: self.file_label(lang, &name, part), message: e });
             }
         }
         problems
@@ -358,9 +579,9 @@ impl Templates {
         let ready = self.compiled.read().unwrap_or_else(PoisonError::into_inner).registry(part).has_template(&id);
         if !ready {
             if !self.has(name) {
-                return Err(format!("no template `{name}` in {}", self.dir.display()));
+                return Err(self.unknown(name));
             }
-            self.write().add(&self.dir, lang, name, part).map_err(|p| p.to_string())?;
+            self.compile(lang, name, part).map_err(|p| p.to_string())?;
         }
         let compiled = self.compiled.read().unwrap_or_else(PoisonError::into_inner);
         compiled.registry(part).render(&id, ctx).map_err(|e| {
@@ -410,22 +631,25 @@ impl Templates {
         })
     }
 
-    /// Reloads when a file changed. `Ok(true)` when a new set is in use;
-    /// on a broken edit the current set stays and the problems are returned.
+    /// Reloads when a file of the override directory changed, appeared or
+    /// went. `Ok(true)` when a new set is in use; on a broken edit the
+    /// current set stays and the problems are returned.
     pub fn reload_if_changed(&mut self) -> Result<bool, Vec<TemplateProblem>> {
+        let Some(dir) = self.dir.clone() else { return Ok(false) };
         // Looked at every second: the directories are listed once.
-        let now = stamp(&self.dir, &names(&self.dir, &self.langs), &self.langs);
-        if now == self.stamp {
+        let now = scan(&dir);
+        if now.stamp == self.scan.stamp && now.strays == self.scan.strays {
             return Ok(false);
         }
-        match Templates::load(&self.dir, &self.langs) {
+        match Templates::load(Some(&dir), &self.langs) {
             Ok(fresh) => {
                 *self = fresh;
                 Ok(true)
             }
             Err(problems) => {
                 // Do not retry the same broken files on every tick.
-                self.stamp = now;
+                self.scan.stamp = now.stamp;
+                self.scan.strays = now.strays;
                 Err(problems)
             }
         }
@@ -490,8 +714,7 @@ mod tests {
 
     #[test]
     fn every_template_starts_with_its_title_and_french_elides_de() {
-        let templates =
-            Templates::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").as_path(), Lang::ALL).unwrap();
+        let templates = Templates::load(None, Lang::ALL).unwrap();
         for lang in Lang::ALL {
             let ctx = TemplateContext::sample(*lang);
             for name in NAMES {
@@ -514,21 +737,44 @@ mod tests {
     }
 
     #[test]
+    fn the_builtin_table_holds_every_part_of_every_template_in_every_language() {
+        assert_eq!(builtin_files().len(), Lang::ALL.len() * NAMES.len() * PARTS.len());
+        for lang in Lang::ALL {
+            for name in NAMES {
+                for part in PARTS {
+                    assert!(builtin(*lang, name, part).is_some(), "{lang}/{name}.{part}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_typo_in_an_override_name_is_told_with_the_name_it_is_close_to() {
+        assert_eq!(did_you_mean("acknowledgment"), Some("acknowledgement"));
+        assert_eq!(did_you_mean("sla_warn"), Some("sla_warning"));
+        assert_eq!(did_you_mean("vip_welcome"), None);
+        assert_eq!(parse_file_name("reply.text.hbs"), Some(("reply", "text")));
+        assert_eq!(parse_file_name("reply.txt.hbs"), None);
+        assert_eq!(parse_file_name("reply.text"), None);
+        assert_eq!(parse_file_name(".text.hbs"), None);
+    }
+
+    #[test]
     fn lazy_templates_render_like_loaded_ones_and_a_broken_one_fails_only_its_render() {
         let dir = shipped_copy();
         let ctx = TemplateContext::sample(Lang::Fr);
-        let loaded = Templates::load(dir.path(), Lang::ALL).unwrap();
-        let lazy = Templates::lazy(dir.path(), Lang::ALL);
+        let loaded = Templates::load(Some(dir.path()), Lang::ALL).unwrap();
+        let lazy = Templates::lazy(Some(dir.path()), Lang::ALL);
         assert_eq!(lazy.render("acknowledgement", Lang::Fr, &ctx), loaded.render("acknowledgement", Lang::Fr, &ctx));
 
         let broken = dir.path().join("fr/survey.text.hbs");
         std::fs::write(&broken, "{{#if}} unclosed").unwrap();
-        let lazy = Templates::lazy(dir.path(), Lang::ALL);
+        let lazy = Templates::lazy(Some(dir.path()), Lang::ALL);
         assert!(lazy.render("acknowledgement", Lang::Fr, &ctx).is_ok());
         let err = lazy.render("survey", Lang::Fr, &ctx).unwrap_err();
         assert!(err.contains("survey.text.hbs"), "{err}");
         assert!(lazy.render("nonesuch", Lang::Fr, &ctx).unwrap_err().contains("no template `nonesuch`"));
-        let problems = Templates::load(dir.path(), Lang::ALL).err().unwrap();
+        let problems = Templates::load(Some(dir.path()), Lang::ALL).err().unwrap();
         assert!(problems.iter().any(|p| p.file.ends_with("survey.text.hbs")), "{problems:?}");
     }
 }

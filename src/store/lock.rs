@@ -4,7 +4,7 @@
 //! on PostgreSQL a session advisory lock on a connection of its own, on
 //! SQLite an advisory file lock beside the database file.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -41,7 +41,7 @@ impl Store {
                     ".{}.lock",
                     crate::mail::inbound::sha256_hex(mailbox.as_bytes()).get(..16).unwrap_or("")
                 ));
-                let file = OpenOptions::new()
+                let file = super::private_options()
                     .create(true)
                     .truncate(false)
                     .write(true)

@@ -169,6 +169,27 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Options that create a file readable and writable by this user only
+/// (mode 0600): what the desk keeps is people's mail. A file that exists
+/// keeps its mode.
+pub(crate) fn private_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates the SQLite database file private (0600) when it is not there
+/// yet; SQLite gives its `-wal` and `-shm` files the database's mode. An
+/// existing database keeps the mode its admin gave it.
+fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    match private_options().write(true).create_new(true).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Open(format!("cannot create {}: {e}", path.display()))),
+    }
+}
+
 /// A pool of connections to the store.
 #[derive(Clone)]
 pub struct Store {
@@ -201,6 +222,7 @@ impl Store {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", dir.display())))?;
                 }
+                create_private(path)?;
                 (4, 1, *busy_timeout + Duration::from_secs(5))
             }
             // No connection is opened ahead of need: the pool opens them on
@@ -251,7 +273,7 @@ impl Store {
                 let mut name = path.as_os_str().to_owned();
                 name.push(".migrate.lock");
                 let file =
-                    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&name).map_err(|e| {
+                    private_options().create(true).truncate(false).write(true).open(&name).map_err(|e| {
                         StoreError::Migration(format!("{}: {e}", std::path::Path::new(&name).display()))
                     })?;
                 file.lock().map_err(|e| StoreError::Migration(e.to_string()))?;

@@ -53,7 +53,7 @@ impl Harness {
         let settings = Settings::load(&path).unwrap_or_else(|e| panic!("test config: {e}"));
         let store = Store::open(&settings.database).expect("open store");
         // As `guichet ingest` has them: each compiled when first rendered.
-        let templates = Templates::lazy(&settings.templates_dir, &settings.tickets.languages);
+        let templates = Templates::lazy(settings.templates_dir.as_deref(), &settings.tickets.languages);
         Harness { dir, settings, templates, store, now: None, sent_commands: Default::default() }
     }
 

@@ -81,7 +81,6 @@ impl Desk {
     }
 
     pub fn config_text(extra: &str, tickets: &str) -> String {
-        let templates = manifest_dir().join("templates");
         format!(
             r#"
 [database]
@@ -108,9 +107,6 @@ language = "fr"
 technician_proof = "address"
 {tickets}
 
-[templates]
-dir = "{templates}"
-
 [[technician]]
 email = "{MARC}"
 name = "Marc Dupont"
@@ -126,9 +122,14 @@ language = "en"
 digest = "off"
 {extra}
 "#,
-            templates = templates.display(),
             database = database_keys()
         )
+    }
+
+    /// A `[templates]` table naming `dir` as the override directory, to
+    /// append to a config (the default desk has none: the built-ins).
+    pub fn templates_table(dir: &std::path::Path) -> String {
+        format!("\n[templates]\ndir = \"{}\"\n", dir.display())
     }
 
     pub fn with_config(text: &str) -> Desk {

@@ -129,9 +129,8 @@ fn templates_with_vip() -> tempfile::TempDir {
 #[test]
 fn a_rule_holds_mail_in_quarantine_silences_the_answer_or_picks_its_template() {
     let templates = templates_with_vip();
-    let h = Harness::with_config(
-        &Desk::config_text(
-            r#"
+    let h = Harness::with_config(&Desk::config_text(
+        &(r#"
 [[rule]]
 name = "spam"
 [rule.when]
@@ -152,11 +151,11 @@ name = "vip"
 from = "ceo@example.test"
 [rule.then]
 template = "acknowledgement_vip"
-"#,
-            "",
-        )
-        .replace(&manifest_dir().join("templates").display().to_string(), &templates.path().display().to_string()),
-    );
+"#
+        .to_string()
+            + &Desk::templates_table(templates.path())),
+        "",
+    ));
     let out = h.ingest(&mail("spammer@example.test", "Gagnez", "q1@x.test", "X-Spam-Flag: YES\r\n", "..."));
     let Outcome::Quarantined { reason, .. } = out else { panic!("{out:?}") };
     assert_eq!(reason, "held by rule `spam`: marked as spam");
