@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod backup;
 mod check;
 mod demo;
 mod hash_password;
@@ -12,6 +13,7 @@ mod migrate;
 mod outbox;
 mod quarantine;
 mod report;
+mod restore;
 mod rules;
 mod run;
 mod serve;
@@ -72,6 +74,8 @@ pub enum Command {
     /// The audit log: what admins did to the desk.
     #[command(subcommand)]
     Audit(audit::Command),
+    Backup(backup::Args),
+    Restore(restore::Args),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -192,6 +196,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::HashPassword(args) => hash_password::run(args),
         Command::Auth(cmd) => auth::run(Env::load(config)?, cmd),
         Command::Audit(cmd) => audit::run(Env::load(config)?, cmd),
+        Command::Backup(args) => backup::run(Env::load(config)?, args),
+        Command::Restore(args) => restore::run(Env::load(config)?, args),
     }
 }
 
