@@ -215,9 +215,10 @@ fn a_backup_taken_while_another_process_writes_is_whole() {
     let desk = Desk::new();
     desk.ingest(&mail(ALICE, "Premier", "first@example.test", "", "Bonjour"));
     let stop = desk.path("stop");
-    let child = writer(&desk, &stop);
+    let mut child = writer(&desk, &stop);
     // Until the writer has written something of its own.
     while desk.tickets().len() < 3 {
+        assert!(child.try_wait().unwrap().is_none(), "the writer stopped before writing");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let files: Vec<_> = (1..=3).map(|i| desk.path(&format!("live-{i}.backup"))).collect();

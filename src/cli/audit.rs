@@ -1,5 +1,6 @@
 //! `guichet audit list`: what admins did to the desk, newest first.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use chrono::NaiveDateTime;
@@ -50,6 +51,7 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             let store = env.store()?;
             let mut conn = store.conn()?;
             let rows = audit::list(&mut conn, &AuditFilter { since, action, limit: None })?;
+            let mut o = std::io::stdout().lock();
             if json {
                 let v: Vec<_> = rows
                     .iter()
@@ -60,15 +62,16 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                let _ = writeln!(o, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
-                println!(
-                    "{:<20}  {:<24}  {:<20}  {:<8}  {:<16}  DETAIL",
+                let _ = writeln!(
+                    o,
+                    "{:<20}  {:<24}  {:<24}  {:<8}  {:<16}  DETAIL",
                     "AT", "ACTOR", "ACTION", "OUTCOME", "SUBJECT"
                 );
                 for r in rows {
-                    println!(
-                        "{:<20}  {:<24}  {:<20}  {:<8}  {:<16}  {}",
+                    let line = format!(
+                        "{:<20}  {:<24}  {:<24}  {:<8}  {:<16}  {}",
                         time(r.at),
                         r.actor,
                         r.action,
@@ -76,6 +79,10 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                         r.subject,
                         r.detail
                     );
+                    // A reader that stopped early (`| head`) is not a failure.
+                    if writeln!(o, "{line}").is_err() {
+                        break;
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -37,7 +37,8 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         Backend::Sqlite => "SQLite copy",
         Backend::Postgres => "pg_dump custom format",
     };
-    let subject = args.file.display().to_string();
+    // The full path: a relative one says little in the log later.
+    let subject = std::fs::canonicalize(&args.file).unwrap_or_else(|_| args.file.clone()).display().to_string();
     let detail = format!("{kind}, {size} bytes: {held}");
     let now = env.clock.now().naive_utc();
     // A database not migrated yet has no audit table: the backup stands,

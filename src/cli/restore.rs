@@ -23,7 +23,8 @@ pub struct Args {
 pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     let db = &env.settings.database;
     let now = env.clock.now().naive_utc();
-    let subject = args.file.display().to_string();
+    // The full path: a relative one says little in the log later.
+    let subject = std::fs::canonicalize(&args.file).unwrap_or_else(|_| args.file.clone()).display().to_string();
     let held = match backup::restore(db, &args.file) {
         Ok(h) => h,
         Err(e @ BackupError::NotEmpty { .. }) => {

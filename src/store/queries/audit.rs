@@ -103,14 +103,22 @@ pub fn list(conn: &mut Conn, filter: &AuditFilter) -> QResult<Vec<AuditRow>> {
 }
 
 /// The actor for the command line: `cli:<unix user>` (`$USER`, else
-/// `$LOGNAME`, else the user id of the process).
+/// `$LOGNAME`, else the name `/etc/passwd` gives the process's user id,
+/// else that id).
 pub fn cli_actor() -> String {
-    let user =
-        ["USER", "LOGNAME"].iter().filter_map(|v| std::env::var(v).ok()).find(|u| !u.trim().is_empty()).unwrap_or_else(
-            || {
-                use std::os::unix::fs::MetadataExt;
-                std::fs::metadata("/proc/self").map(|m| format!("uid {}", m.uid())).unwrap_or_else(|_| "unknown".into())
-            },
-        );
-    format!("cli:{user}")
+    let named = ["USER", "LOGNAME"].iter().filter_map(|v| std::env::var(v).ok()).find(|u| !u.trim().is_empty());
+    format!("cli:{}", named.unwrap_or_else(unix_user))
+}
+
+fn unix_user() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else { return "unknown".into() };
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let uid = uid.to_string();
+    passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[2] == uid)
+        .map(|f| f[0].to_string())
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
