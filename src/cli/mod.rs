@@ -1,7 +1,9 @@
 //! The subcommands, one file each. Raw arguments (clap) are turned into
 //! settings here; failures carry the exit code they mean.
 
+mod audit;
 mod auth;
+mod backup;
 mod check;
 mod demo;
 mod hash_password;
@@ -11,6 +13,7 @@ mod migrate;
 mod outbox;
 mod quarantine;
 mod report;
+mod restore;
 mod rules;
 mod run;
 mod serve;
@@ -68,6 +71,11 @@ pub enum Command {
     HashPassword(hash_password::Args),
     #[command(subcommand)]
     Auth(auth::Command),
+    /// The audit log: what admins did to the desk.
+    #[command(subcommand)]
+    Audit(audit::Command),
+    Backup(backup::Args),
+    Restore(restore::Args),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -187,6 +195,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Report(args) => report::run(Env::load(config)?, args),
         Command::HashPassword(args) => hash_password::run(args),
         Command::Auth(cmd) => auth::run(Env::load(config)?, cmd),
+        Command::Audit(cmd) => audit::run(Env::load(config)?, cmd),
+        Command::Backup(args) => backup::run(Env::load(config)?, args),
+        Command::Restore(args) => restore::run(Env::load(config)?, args),
     }
 }
 

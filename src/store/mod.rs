@@ -4,6 +4,7 @@
 //! needs beside them. Migrations, one set per backend, are embedded and
 //! applied on open.
 
+pub mod backup;
 pub mod behind;
 pub mod incidents;
 pub mod kb;
@@ -257,7 +258,7 @@ impl Store {
     /// Applies pending migrations; returns their names.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn()?;
-        let set = match self.backend() {
+        let set = || match self.backend() {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
         };
@@ -281,7 +282,12 @@ impl Store {
             }
             Database::Postgres { .. } => None,
         };
-        let applied = conn.run_pending_migrations(set).map(|m| m.iter().map(|m| m.to_string()).collect());
+        // Named as their directories are (`2026-12-06-100000_audit`), so an
+        // admin can tell what an upgrade did.
+        let applied = conn.pending_migrations(set()).and_then(|pending| {
+            let names: Vec<String> = pending.iter().map(|m| m.name().to_string()).collect();
+            conn.run_pending_migrations(set()).map(|_| names)
+        });
         if let AnyConnection::Postgres(c) = &mut *conn {
             let _ = c.batch_execute("SELECT pg_advisory_unlock(7317065)");
         }

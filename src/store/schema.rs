@@ -346,6 +346,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        detail -> Text,
+        outcome -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     tickets,
@@ -372,4 +384,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     kb_suggestions,
     ticket_terms,
     digests,
+    audit_log,
 );
