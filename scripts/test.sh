@@ -29,5 +29,5 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test (SQLite, real mail servers)"
 cargo test --locked "$@"
 echo "== cargo test (the store's tests again, on PostgreSQL)"
-GUICHET_TEST_BACKEND=postgres cargo test --locked --test oauth2 --test pipeline --test corpus_ingest --test cli --test examples --test itil --test sla --test survey_web --test hijack --test flow --test reading --test senders --test charsets --test bounces --test loops --test knowledge --test report --test metrics --test demo --test dashboard --test inline_images --test large_attachments --test large_attachments_relay --test identity --test outbox_rows --test outgoing --test workday --test forwarding --test privacy "$@"
+GUICHET_TEST_BACKEND=postgres cargo test --locked --test oauth2 --test pipeline --test corpus_ingest --test cli --test examples --test itil --test sla --test survey_web --test hijack --test flow --test reading --test senders --test charsets --test bounces --test loops --test knowledge --test report --test metrics --test demo --test dashboard --test inline_images --test large_attachments --test large_attachments_relay --test identity --test outbox_rows --test outgoing --test workday --test forwarding --test audit --test privacy "$@"
 scripts/fuzz.sh 30

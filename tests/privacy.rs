@@ -70,6 +70,12 @@ fn story(desk: &mut Desk) -> (i64, i64) {
     (n, as_i64(&bob["ticket"]))
 }
 
+/// The audit log's rows with this action.
+fn audited(desk: &Desk, action: &str) -> Vec<Value> {
+    let rows: Vec<Value> = serde_json::from_str(&desk.ok(&["audit", "list", "--json"])).unwrap();
+    rows.into_iter().filter(|r| r["action"] == action).collect()
+}
+
 fn report(desk: &Desk) -> Value {
     serde_json::from_str(&desk.ok(&["report", "--since", "2026-11-01", "--until", "2026-12-31", "--json"])).unwrap()
 }
@@ -244,6 +250,10 @@ fn an_export_holds_what_was_written_and_sent_and_no_internal_note() {
     let again = desk.run(&["contact", "export", ALICE, "--out", out.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    let exports = audited(&desk, "contact.export");
+    assert_eq!(exports.len(), 2, "two exports written: {exports:?}");
+    assert!(exports[0]["actor"].as_str().unwrap().starts_with("cli:"));
+    assert!(exports[0]["subject"].as_str().unwrap().starts_with("contact:"));
 }
 
 #[test]
@@ -277,6 +287,10 @@ fn erasure_leaves_no_trace_of_the_person_and_the_kpis_do_not_move() {
 
     let said = desk.ok(&["contact", "erase", ALICE, "--yes"]);
     assert!(said.contains("erased: now erased-"), "{said}");
+    let erased = audited(&desk, "contact.erase");
+    assert_eq!(erased.len(), 1);
+    assert_eq!(erased[0]["outcome"], "ok");
+    assert!(erased[0]["actor"].as_str().unwrap().starts_with("cli:"));
 
     for needle in [ALICE, ALICE_NAME, "facture-alice", "mon imprimante du 3e"] {
         assert_eq!(columns_holding(&desk, needle), Vec::<String>::new(), "`{needle}` is still stored");
@@ -303,6 +317,9 @@ fn a_technician_is_not_erased() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("technician"), "{err}");
+    let refused = audited(&desk, "contact.erase");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["outcome"], "refused");
     assert!(!columns_holding(&desk, MARC).is_empty());
 }
 
@@ -431,6 +448,9 @@ fn the_sweeper_deletes_old_closed_tickets_in_delete_mode() {
     let status: Value = serde_json::from_str(&desk.ok(&["status", "--json"])).unwrap();
     assert_eq!(status["retention"]["deleted"], 1, "{}", status["retention"]);
     assert_eq!(status["retention"]["quarantine"], 1);
+    let deleted = audited(&desk, "retention.delete");
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["subject"], format!("ticket:{old}"));
 }
 
 #[test]

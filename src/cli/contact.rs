@@ -11,6 +11,7 @@ use crate::domain::history::Visibility;
 use crate::mail::inbound::InboundMail;
 use crate::notify::render::{render_row, RenderError};
 use crate::store::models::Contact;
+use crate::store::queries::audit::{cli_actor as actor, record, record_outcome, AuditEntry, Outcome};
 use crate::store::schema::*;
 use crate::store::{privacy, queries, retention, Conn};
 
@@ -37,12 +38,6 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-}
-
-/// Who did it, for the log: `cli:<user>`.
-pub(crate) fn actor() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
 }
 
 pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
@@ -189,8 +184,12 @@ fn export(env: Env, address: &str, out: Option<PathBuf>) -> Result<ExitCode, Fai
     write_export(&out, &files)?;
 
     let now = env.clock.now().naive_utc();
+    let subject = format!("contact:{}", contact.id);
+    let detail = format!("{} ticket(s), {} file(s)", ticket_ids.len(), files.len());
     store.write(|c| -> Result<(), crate::store::StoreError> {
-        Ok(retention::log_action(c, "exported", &format!("contact {} by {}", contact.id, actor()), now)?)
+        retention::log_action(c, "exported", &subject, now)?;
+        let entry = AuditEntry { actor: &actor(), action: "contact.export", subject: &subject, detail: &detail };
+        Ok(record(c, &entry, now)?)
     })?;
     println!(
         "exported {} ticket(s), {} mail(s) sent, {} file(s) to {}",
@@ -265,6 +264,16 @@ fn tar_entry(tar: &mut Vec<u8>, name: &str, bytes: &[u8]) {
 fn erase(env: Env, address: &str, yes: bool) -> Result<ExitCode, Failure> {
     let store = env.store()?;
     if env.settings.technician(&address.to_lowercase()).is_some() {
+        let now = env.clock.now().naive_utc();
+        let entry = AuditEntry {
+            actor: &actor(),
+            action: "contact.erase",
+            subject: "technician",
+            detail: "refused: a technician's address",
+        };
+        store.write(|c| -> Result<(), crate::store::StoreError> {
+            Ok(record_outcome(c, &entry, Outcome::Refused, now)?)
+        })?;
         return Err(Failure::new(
             exit::FAILURE,
             anyhow::anyhow!(
@@ -304,12 +313,10 @@ fn erase(env: Env, address: &str, yes: bool) -> Result<ExitCode, Failure> {
     let actor = actor();
     let done = store.write(|conn| -> Result<privacy::Erased, crate::store::StoreError> {
         let done = privacy::erase(conn, &contact, &actor, now)?;
-        retention::log_action(
-            conn,
-            "erased",
-            &format!("contact {} as {} by {actor}", contact.id, done.pseudonym),
-            now,
-        )?;
+        let subject = format!("contact:{}", contact.id);
+        retention::log_action(conn, "erased", &subject, now)?;
+        let detail = format!("now {} on {} ticket(s)", done.pseudonym, done.tickets.len());
+        record(conn, &AuditEntry { actor: &actor, action: "contact.erase", subject: &subject, detail: &detail }, now)?;
         Ok(done)
     })?;
     println!(

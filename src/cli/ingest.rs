@@ -117,7 +117,12 @@ pub fn print_outcome(name: &str, outcome: &Outcome, json: bool) {
         println!("{v}");
         return;
     }
-    let what = match outcome {
+    println!("{name}: {}", outcome_text(outcome));
+}
+
+/// What became of a mail, in words.
+pub fn outcome_text(outcome: &Outcome) -> String {
+    match outcome {
         Outcome::Ticket { ticket } => format!("new ticket #{ticket}"),
         Outcome::Article { ticket } => format!("added to ticket #{ticket}"),
         Outcome::Automatic { kind, ticket } => format!(
@@ -130,6 +135,5 @@ pub fn print_outcome(name: &str, outcome: &Outcome, json: bool) {
             format!("already stored{}", ticket.map(|t| format!(" (ticket #{t})")).unwrap_or_default())
         }
         Outcome::Answered { question } => format!("question `{question}` answered, nothing opened"),
-    };
-    println!("{name}: {what}");
+    }
 }

@@ -11,6 +11,7 @@ use crate::domain::ticket::Lang;
 use crate::kb::{save, suggest, Text};
 use crate::store::kb;
 use crate::store::models::KbArticle;
+use crate::store::queries::audit::{self, AuditEntry};
 
 use super::{exit, time, Env, Failure};
 
@@ -139,8 +140,18 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
             }
         }
         Command::Publish { id } | Command::Unpublish { id } => {
-            let status = if matches!(cmd, Command::Publish { .. }) { "published" } else { "draft" };
-            if !kb::set_status(&mut conn, id, status, now)? {
+            let (status, action) = if matches!(cmd, Command::Publish { .. }) {
+                ("published", "kb.publish")
+            } else {
+                ("draft", "kb.unpublish")
+            };
+            let found = crate::store::transaction(&mut conn, |conn| -> Result<bool, Failure> {
+                let Some(a) = kb::article(conn, id)? else { return Ok(false) };
+                kb::set_status(conn, id, status, now)?;
+                audited(conn, action, id, &a.title, now)?;
+                Ok(true)
+            })?;
+            if !found {
                 return Err(missing(id));
             }
             println!("article {id}: {status}");
@@ -167,7 +178,10 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                 tags: &w.tags,
                 status: w.status.as_deref().unwrap_or(&a.status),
             };
-            save(&mut conn, Some(id), &text, a.source_ticket_id, a.source_file.as_deref(), now)?;
+            crate::store::transaction(&mut conn, |conn| -> Result<(), Failure> {
+                save(conn, Some(id), &text, a.source_ticket_id, a.source_file.as_deref(), now)?;
+                audited(conn, "kb.edit", id, &format!("{} ({})", w.title, text.status), now)
+            })?;
             println!("article {id}: saved ({})", text.status);
         }
         Command::Import { dir, draft } => return import(&mut conn, &env, &dir, draft, now),
@@ -198,6 +212,19 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records a change to article `id` made from the command line.
+fn audited(
+    conn: &mut crate::store::Conn,
+    action: &str,
+    id: i64,
+    detail: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(), Failure> {
+    let subject = format!("kb:{id}");
+    let entry = AuditEntry { actor: &audit::cli_actor(), action, subject: &subject, detail };
+    Ok(audit::record(conn, &entry, now)?)
 }
 
 /// Opens `text` in the user's editor and returns what they saved.
@@ -266,7 +293,11 @@ fn import(
             status,
         };
         let known = kb::by_source_file(conn, &name)?;
-        let id = save(conn, known.as_ref().map(|a| a.id), &text, None, Some(&name), now)?;
+        let id = crate::store::transaction(conn, |conn| -> Result<i64, Failure> {
+            let id = save(conn, known.as_ref().map(|a| a.id), &text, None, Some(&name), now)?;
+            audited(conn, "kb.import", id, &format!("{name}: {} ({status})", w.title), now)?;
+            Ok(id)
+        })?;
         if known.is_some() {
             updated += 1;
         } else {

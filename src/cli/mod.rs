@@ -1,6 +1,7 @@
 //! The subcommands, one file each. Raw arguments (clap) are turned into
 //! settings here; failures carry the exit code they mean.
 
+mod audit;
 mod auth;
 mod check;
 mod contact;
@@ -75,6 +76,9 @@ pub enum Command {
     HashPassword(hash_password::Args),
     #[command(subcommand)]
     Auth(auth::Command),
+    /// The audit log: what admins did to the desk.
+    #[command(subcommand)]
+    Audit(audit::Command),
 }
 
 /// Exit codes (sysexits.h where one fits).
@@ -196,6 +200,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Retention(args) => retention::run(Env::load(config)?, args),
         Command::HashPassword(args) => hash_password::run(args),
         Command::Auth(cmd) => auth::run(Env::load(config)?, cmd),
+        Command::Audit(cmd) => audit::run(Env::load(config)?, cmd),
     }
 }
 

@@ -4,10 +4,12 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::ingest::retry_quarantined;
+use crate::ingest::{retry_quarantined, IngestError, Outcome};
 use crate::notify::outbox::Desk;
 use crate::store::queries;
+use crate::store::queries::audit::{self, AuditEntry};
 
+use super::ingest::outcome_text;
 use super::{exit, time, Env, Failure};
 
 #[derive(Debug, clap::Subcommand)]
@@ -67,6 +69,20 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
                 return Err(Failure::new(exit::FAILURE, anyhow::anyhow!("there is no quarantine entry {id}")));
             };
             let raw = queries::raw_content(&mut conn, entry.raw_message_id)?;
+            // Recorded before the bytes leave: an export the log does not
+            // show must not happen.
+            let subject = format!("quarantine:{id}");
+            let detail = format!("{} bytes from mailbox {}", raw.len(), entry.mailbox);
+            let now = env.clock.now().naive_utc();
+            store.write(|conn| -> Result<(), Failure> {
+                let entry = AuditEntry {
+                    actor: &audit::cli_actor(),
+                    action: "quarantine.export",
+                    subject: &subject,
+                    detail: &detail,
+                };
+                Ok(audit::record(conn, &entry, now)?)
+            })?;
             std::io::Write::write_all(&mut std::io::stdout().lock(), &raw)
                 .map_err(|e| Failure::new(exit::FAILURE, anyhow::anyhow!("writing to stdout: {e}")))?;
             Ok(ExitCode::SUCCESS)
@@ -74,7 +90,28 @@ pub fn run(env: Env, cmd: Command) -> Result<ExitCode, Failure> {
         Command::Retry { id } => {
             let templates = env.templates()?;
             let desk = Desk { settings: &env.settings, templates: &templates, now: env.clock.now() };
-            match retry_quarantined(&store, &desk, id).map_err(|e| {
+            let retried = retry_quarantined(&store, &desk, id);
+            let now = env.clock.now().naive_utc();
+            let subject = format!("quarantine:{id}");
+            let (outcome, detail) = match &retried {
+                Ok(Some(o @ Outcome::Quarantined { .. })) => (audit::Outcome::Failed, outcome_text(o)),
+                Ok(Some(o)) => (audit::Outcome::Ok, outcome_text(o)),
+                Err(IngestError::AlreadyReleased(_)) => (audit::Outcome::Refused, "already released".to_string()),
+                // Nothing to record: no such entry, or the store failed.
+                Ok(None) | Err(_) => (audit::Outcome::Ok, String::new()),
+            };
+            if !detail.is_empty() {
+                store.write(|conn| -> Result<(), Failure> {
+                    let entry = AuditEntry {
+                        actor: &audit::cli_actor(),
+                        action: "quarantine.retry",
+                        subject: &subject,
+                        detail: &detail,
+                    };
+                    Ok(audit::record_outcome(conn, &entry, outcome, now)?)
+                })?;
+            }
+            match retried.map_err(|e| {
                 let code = if e.is_transient() { exit::TEMPFAIL } else { exit::FAILURE };
                 Failure::new(code, e)
             })? {

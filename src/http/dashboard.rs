@@ -147,7 +147,12 @@ pub async fn login_page(
 }
 
 /// Checks the password off the runtime threads (PBKDF2 is slow on purpose).
-pub async fn login_post(State(web): State<Web>, headers: HeaderMap, Form(c): Form<Credentials>) -> Response {
+pub async fn login_post(
+    State(web): State<Web>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(c): Form<Credentials>,
+) -> Response {
     let lang = lang_of(c.lang.as_deref(), &headers, &web);
     let settings = web.live.borrow().settings.clone();
     let login = c.login.trim().to_string();
@@ -173,6 +178,7 @@ pub async fn login_post(State(web): State<Web>, headers: HeaderMap, Form(c): For
     })
     .await
     .unwrap_or(false);
+    audit_sign_in(&web, &login, peer, ok).await;
     if !ok {
         tracing::warn!("dashboard login refused");
         let why = tr(lang, "Identifiant ou mot de passe incorrect.", "Wrong login or password.");
@@ -189,6 +195,32 @@ pub async fn login_post(State(web): State<Web>, headers: HeaderMap, Form(c): For
         secure(&settings)
     );
     see_other(&format!("/dashboard?lang={}", lang.as_str()), Some(cookie))
+}
+
+/// Records a sign-in or a failed one in the audit log: the login as typed
+/// (cut short, control characters dropped) and the client's address,
+/// never the password.
+async fn audit_sign_in(web: &Web, login: &str, peer: SocketAddr, ok: bool) {
+    use crate::store::queries::audit::{self, AuditEntry, Outcome};
+    let login: String = login.chars().filter(|c| !c.is_control()).take(100).collect();
+    let w = web.clone();
+    let done = tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
+        let actor = format!("dashboard:{login}");
+        let (action, outcome) =
+            if ok { ("dashboard.sign_in", Outcome::Ok) } else { ("dashboard.sign_in_failed", Outcome::Failed) };
+        let detail = format!("from {}", peer.ip().to_canonical());
+        let entry = AuditEntry { actor: &actor, action, subject: "dashboard", detail: &detail };
+        let now = w.clock.now().naive_utc();
+        w.store.write(|conn| -> Result<(), crate::store::StoreError> {
+            Ok(audit::record_outcome(conn, &entry, outcome, now)?)
+        })
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "cannot record a dashboard sign-in in the audit log"),
+        Err(e) => tracing::error!(error = %e, "audit task failed"),
+    }
 }
 
 pub async fn logout(State(web): State<Web>) -> Response {

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::NewEvent;
+use super::queries::audit::AuditEntry;
 use super::schema::*;
 use super::{privacy, queries, Conn, Store, StoreError};
 use crate::config::{ClosedTickets, Retention};
@@ -237,7 +238,12 @@ pub fn run_batch(
                     }
                     ClosedTickets::Delete => {
                         let articles = delete_ticket(conn, id, now)?;
-                        log(conn, "deleted", Some(id), 1, &format!("closed {closed}, {articles} article(s)"), now)?;
+                        let detail = format!("closed {closed}, {articles} article(s)");
+                        log(conn, "deleted", Some(id), 1, &detail, now)?;
+                        let subject = format!("ticket:{id}");
+                        let entry =
+                            AuditEntry { actor: ACTOR, action: "retention.delete", subject: &subject, detail: &detail };
+                        queries::audit::record(conn, &entry, now)?;
                     }
                 }
                 Ok(true)

@@ -359,6 +359,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        detail -> Text,
+        outcome -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     tickets,
@@ -386,4 +398,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_terms,
     digests,
     retention_log,
+    audit_log,
 );

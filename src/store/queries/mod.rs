@@ -3,6 +3,7 @@
 //! concern.
 
 mod articles;
+pub mod audit;
 mod contacts;
 mod history;
 mod itil;

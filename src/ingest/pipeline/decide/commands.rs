@@ -5,6 +5,7 @@
 use super::*;
 use crate::domain::changes::{Changes, Current, Effect, Known, State};
 use crate::notify::render::text_of;
+use crate::store::queries::audit::AuditEntry;
 
 impl Ctx<'_, '_> {
     /// A technician wrote on a ticket: apply their commands, keep the mail
@@ -155,6 +156,9 @@ impl Ctx<'_, '_> {
         let solution = marked.as_deref().unwrap_or(solution);
         if let Some(id) = crate::kb::draft_from_ticket(self.conn, ticket, solution, self.now)? {
             self.event(ticket.id, actor, EventKind::KbDrafted, None, Some(&id.to_string()), None)?;
+            let (subject, detail) = (format!("kb:{id}"), format!("draft from ticket #{}", ticket.id));
+            let entry = AuditEntry { actor, action: "kb.draft", subject: &subject, detail: &detail };
+            queries::audit::record(self.conn, &entry, self.now)?;
         }
         Ok(())
     }
