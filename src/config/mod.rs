@@ -372,7 +372,7 @@ pub struct Retention {
     pub closed_tickets: Option<(u32, ClosedTickets)>,
     /// Quarantine entries older than this many days are removed.
     pub quarantine_days: Option<u32>,
-    /// Rows (or tickets) of each kind handled in one sweep.
+    /// Rows of each kind handled in one sweep (a tenth of that in tickets).
     pub batch: u32,
 }
 

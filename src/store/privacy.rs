@@ -434,14 +434,15 @@ pub fn people_of_ticket(conn: &mut Conn, ticket: i64, technicians: &[String]) ->
 /// Anonymises one closed ticket in the caller's transaction: its people
 /// become their pseudonyms on this ticket only, what they wrote on it is
 /// replaced by `note` and its raw mail deleted; the ITIL record and the
-/// history stay, so the KPIs hold. Returns how many people were replaced.
+/// history stay, so the KPIs hold. Returns how many people were replaced
+/// and how many raw mails emptied.
 pub fn anonymise_ticket(
     conn: &mut Conn,
     ticket: i64,
     technicians: &[String],
     note: &str,
     now: NaiveDateTime,
-) -> QResult<usize> {
+) -> QResult<(usize, usize)> {
     let people = people_of_ticket(conn, ticket, technicians)?;
     for c in &people {
         let person = Person::new(c.id, &c.email, &c.name);
@@ -485,7 +486,7 @@ pub fn anonymise_ticket(
         .select(articles::raw_message_id.assume_not_null())
         .load(conn)?;
     raw.extend(inbound::table.filter(inbound::ticket_id.eq(ticket)).select(inbound::raw_message_id).load::<i64>(conn)?);
-    purge_raw(conn, &raw, now)?;
+    let purged = purge_raw(conn, &raw, now)?;
     let sent: Vec<i64> = outbox::table
         .filter(outbox::ticket_id.eq(ticket))
         .filter(outbox::state.ne("pending"))
@@ -493,5 +494,5 @@ pub fn anonymise_ticket(
         .load(conn)?;
     clear_outbox_bytes(conn, &sent)?;
     diesel::update(tickets::table.find(ticket)).set(tickets::anonymised_at.eq(now)).execute(conn)?;
-    Ok(people.len())
+    Ok((people.len(), purged))
 }

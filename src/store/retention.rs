@@ -175,13 +175,14 @@ fn event(conn: &mut Conn, ticket: i64, kind: EventKind, value: &str, now: NaiveD
     )
 }
 
-/// One batch of each kind of work: at most `batch` raw mails, `batch`
-/// quarantine entries and `batch` tickets (each ticket in a transaction
-/// of its own).
+/// One batch of each kind of work: at most `batch` raw mails and `batch`
+/// quarantine entries (a transaction each), and `tickets` tickets (each in
+/// a transaction of its own: a ticket costs far more than a row).
 pub fn run_batch(
     store: &Store,
     cut: &Cutoffs,
     batch: i64,
+    tickets: i64,
     technicians: &[String],
     now: NaiveDateTime,
 ) -> Result<Counts, StoreError> {
@@ -223,32 +224,39 @@ pub fn run_batch(
     if let Some((before, what)) = cut.closed_tickets {
         let ids = {
             let mut conn = store.conn()?;
-            tickets_due(&mut conn, before, what, batch)?
+            tickets_due(&mut conn, before, what, tickets)?
         };
         for id in ids {
-            let did = store.write(|conn| -> Result<bool, StoreError> {
+            let did = store.write(|conn| -> Result<Option<usize>, StoreError> {
                 // Another instance may be on it: skip, it is done there.
-                let Some(ticket) = queries::lock_ticket(conn, id)? else { return Ok(false) };
+                let Some(ticket) = queries::lock_ticket(conn, id)? else { return Ok(None) };
                 let closed = ticket.closed_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
-                match what {
+                let purged = match what {
                     ClosedTickets::Anonymise => {
-                        let people = privacy::anonymise_ticket(conn, id, technicians, ANONYMISED_NOTE, now)?;
+                        let (people, purged) = privacy::anonymise_ticket(conn, id, technicians, ANONYMISED_NOTE, now)?;
                         event(conn, id, EventKind::Anonymised, &people.to_string(), now)?;
                         log(conn, "anonymised", Some(id), 1, &format!("closed {closed}"), now)?;
+                        purged
                     }
                     ClosedTickets::Delete => {
-                        let articles = delete_ticket(conn, id, now)?;
+                        let (articles, purged) = delete_ticket(conn, id, now)?;
                         let detail = format!("closed {closed}, {articles} article(s)");
                         log(conn, "deleted", Some(id), 1, &detail, now)?;
                         let subject = format!("ticket:{id}");
                         let entry =
                             AuditEntry { actor: ACTOR, action: "retention.delete", subject: &subject, detail: &detail };
                         queries::audit::record(conn, &entry, now)?;
+                        purged
                     }
+                };
+                // Raw mail that went with the ticket counts as raw mail too.
+                if purged > 0 {
+                    log(conn, "raw_mail", Some(id), purged, "", now)?;
                 }
-                Ok(true)
+                Ok(Some(purged))
             })?;
-            if did {
+            if let Some(purged) = did {
+                done.raw_mail += purged;
                 match what {
                     ClosedTickets::Anonymise => done.anonymised.push(id),
                     ClosedTickets::Delete => done.deleted.push(id),
@@ -269,7 +277,7 @@ pub fn run_all(
 ) -> Result<Counts, StoreError> {
     let mut total = Counts::default();
     loop {
-        let done = run_batch(store, cut, batch, technicians, now)?;
+        let done = run_batch(store, cut, batch, batch, technicians, now)?;
         if done.is_empty() {
             return Ok(total);
         }
@@ -279,8 +287,9 @@ pub fn run_all(
 
 /// Deletes a ticket and everything that is only its: articles, files no
 /// other article uses, history, timers, survey, outgoing mail, raw mail
-/// bytes. Tickets pointing at it forget it. Returns how many articles went.
-pub fn delete_ticket(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<usize> {
+/// bytes. Tickets pointing at it forget it. Returns how many articles went
+/// and how many raw mails were emptied.
+pub fn delete_ticket(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<(usize, usize)> {
     super::behind::flush(conn)?;
     let articles: Vec<(i64, Option<i64>)> = articles::table
         .filter(articles::ticket_id.eq(id))
@@ -305,7 +314,7 @@ pub fn delete_ticket(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<us
     diesel::update(inbound::table.filter(inbound::ticket_id.eq(id)))
         .set(inbound::ticket_id.eq(None::<i64>))
         .execute(conn)?;
-    privacy::purge_raw(conn, &raw, now)?;
+    let purged = privacy::purge_raw(conn, &raw, now)?;
     diesel::delete(articles::table.filter(articles::ticket_id.eq(id))).execute(conn)?;
     diesel::update(kb_articles::table.filter(kb_articles::source_ticket_id.eq(id)))
         .set(kb_articles::source_ticket_id.eq(None::<i64>))
@@ -320,5 +329,5 @@ pub fn delete_ticket(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QResult<us
         .set(tickets::merged_into.eq(None::<i64>))
         .execute(conn)?;
     diesel::delete(tickets::table.find(id)).execute(conn)?;
-    Ok(article_ids.len())
+    Ok((article_ids.len(), purged))
 }
