@@ -274,6 +274,11 @@ fn an_unknown_or_malformed_address_is_refused_with_what_is_wrong() {
 fn erasure_leaves_no_trace_of_the_person_and_the_kpis_do_not_move() {
     let mut desk = Desk::new();
     let (n, bob_ticket) = story(&mut desk);
+    at(&mut desk, "2026-12-02T08:00:00Z");
+    let second = desk.ingest(&from_alice("Badge perdu", "alice-4@example.test", "", "Mon badge est perdu."));
+    let unsent = desk.queued("acknowledgement");
+    let unsent = unsent.iter().find(|m| m["ticket"] == second["ticket"]).expect("an acknowledgement waits");
+    assert_eq!(unsent["state"], "pending");
     at(&mut desk, "2026-12-02T09:00:00Z");
     let before = report(&desk);
     assert!(!columns_holding(&desk, ALICE).is_empty(), "the test sees her before");
@@ -292,7 +297,10 @@ fn erasure_leaves_no_trace_of_the_person_and_the_kpis_do_not_move() {
     assert_eq!(erased[0]["outcome"], "ok");
     assert!(erased[0]["actor"].as_str().unwrap().starts_with("cli:"));
 
-    for needle in [ALICE, ALICE_NAME, "facture-alice", "mon imprimante du 3e"] {
+    let cancelled = desk.outbox().into_iter().find(|m| m["id"] == unsent["id"]).unwrap();
+    assert_eq!(cancelled["state"], "cancelled", "mail not yet sent to her is not sent");
+    assert!(said.contains("1 unsent mail(s) cancelled"), "{said}");
+    for needle in [ALICE, ALICE_NAME, "facture-alice", "mon imprimante du 3e", "Mon badge est perdu"] {
         assert_eq!(columns_holding(&desk, needle), Vec::<String>::new(), "`{needle}` is still stored");
     }
     assert_eq!(report(&desk), before, "KPIs are the same");

@@ -320,8 +320,8 @@ fn erase(env: Env, address: &str, yes: bool) -> Result<ExitCode, Failure> {
         Ok(done)
     })?;
     println!(
-        "erased: now {} on {} ticket(s); {} article(s) replaced, {} raw mail(s) deleted, {} quarantine entrie(s) \
-         removed, {} unsent mail(s) cancelled",
+        "erased: now {} on {} ticket(s); {} article(s) replaced, {} raw mail(s) deleted, {} held mail(s) taken out of quarantine, \
+         {} unsent mail(s) cancelled",
         done.pseudonym,
         done.tickets.len(),
         done.articles_blanked,
