@@ -56,7 +56,8 @@ fn story(desk: &mut Desk) -> (i64, i64) {
     at(desk, "2026-11-30T10:00:00Z");
     desk.ingest(&from_alice(&tag, "alice-2@example.test", "", "Toujours en panne après redémarrage."));
     at(desk, "2026-11-30T11:00:00Z");
-    desk.ingest(&mail(MARC, &tag, "marc-3@example.test", "", "#resolve\nToner changé."));
+    let solution = "#resolve\n#kb\nToner changé, Alice Martin a confirmé que tout marche.";
+    desk.ingest(&mail(MARC, &tag, "marc-3@example.test", "", solution));
     at(desk, "2026-11-30T13:00:00Z");
     desk.ok(&["run", "--once"]);
     let survey = desk.queued("survey").into_iter().find(|m| m["ticket"] == n).expect("a survey was sent");
@@ -282,6 +283,9 @@ fn erasure_leaves_no_trace_of_the_person_and_the_kpis_do_not_move() {
     at(&mut desk, "2026-12-02T09:00:00Z");
     let before = report(&desk);
     assert!(!columns_holding(&desk, ALICE).is_empty(), "the test sees her before");
+    // A knowledge-base draft was made from her ticket (and is searched below).
+    let drafts = columns_holding(&desk, "toner changé");
+    assert!(drafts.iter().any(|c| c.starts_with("kb_articles.")), "a knowledge-base draft: {drafts:?}");
 
     // Without --yes, off a terminal: refused, nothing changed.
     let untouched = dump(&desk);
@@ -300,9 +304,13 @@ fn erasure_leaves_no_trace_of_the_person_and_the_kpis_do_not_move() {
     let cancelled = desk.outbox().into_iter().find(|m| m["id"] == unsent["id"]).unwrap();
     assert_eq!(cancelled["state"], "cancelled", "mail not yet sent to her is not sent");
     assert!(said.contains("1 unsent mail(s) cancelled"), "{said}");
-    for needle in [ALICE, ALICE_NAME, "facture-alice", "mon imprimante du 3e", "Mon badge est perdu"] {
+    for needle in [ALICE, ALICE_NAME, "facture-alice", "Mon badge est perdu"] {
         assert_eq!(columns_holding(&desk, needle), Vec::<String>::new(), "`{needle}` is still stored");
     }
+    // Her words are gone from her articles and mail; the knowledge-base
+    // draft keeps the problem as it was drafted (without who she is).
+    let words = columns_holding(&desk, "mon imprimante du 3e");
+    assert!(words.iter().all(|c| c.starts_with("kb_articles.")), "{words:?}");
     assert_eq!(report(&desk), before, "KPIs are the same");
     let t = desk.ticket(n);
     let requester = t["requester"].to_string();
