@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod backup;
 mod check;
+mod contact;
 mod demo;
 mod hash_password;
 mod ingest;
@@ -14,6 +15,7 @@ mod outbox;
 mod quarantine;
 mod report;
 mod restore;
+mod retention;
 mod rules;
 mod run;
 mod serve;
@@ -68,6 +70,11 @@ pub enum Command {
     Serve(serve::Args),
     Demo(demo::Args),
     Report(report::Args),
+    /// The rights of the people who write to the desk: export what the
+    /// desk holds about a person, or erase them.
+    #[command(subcommand)]
+    Contact(contact::Command),
+    Retention(retention::Args),
     HashPassword(hash_password::Args),
     #[command(subcommand)]
     Auth(auth::Command),
@@ -193,6 +200,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve(args) => serve::run(Env::load(config)?, args),
         Command::Demo(args) => demo::run(Env::load(config)?, args),
         Command::Report(args) => report::run(Env::load(config)?, args),
+        Command::Contact(cmd) => contact::run(Env::load(config)?, cmd),
+        Command::Retention(args) => retention::run(Env::load(config)?, args),
         Command::HashPassword(args) => hash_password::run(args),
         Command::Auth(cmd) => auth::run(Env::load(config)?, cmd),
         Command::Audit(cmd) => audit::run(Env::load(config)?, cmd),

@@ -76,6 +76,9 @@ pub fn run(mut env: Env, args: Args) -> Result<ExitCode, Failure> {
                 w.warned, w.breached, w.reminded, w.closed, w.surveys
             );
             println!("digests: {} queued", w.digests);
+            if w.retention > 0 {
+                println!("retention: {} removed or anonymised", w.retention);
+            }
             println!("outbox: {} sent, {} to retry, {} failed", pass.sent.sent, pass.sent.retrying, pass.sent.failed);
             for f in pass.faults.iter().chain(&pass.relay_down) {
                 eprintln!("guichet: {f}");

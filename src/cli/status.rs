@@ -134,6 +134,7 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
         "quarantine_held": queries::quarantine_held(&mut conn)?,
         "sla_timers": counts(queries::timers_by_state(&mut conn)?),
         "surveys": counts(queries::surveys_by_state(&mut conn)?),
+        "retention": counts(crate::store::retention::totals(&mut conn)?),
         "mailboxes": mailboxes,
     });
     if args.json {
@@ -172,6 +173,7 @@ pub fn run(env: Env, args: Args) -> Result<ExitCode, Failure> {
     println!("quarantine: {} held", v["quarantine_held"]);
     println!("SLA timers: {}", line(&v["sla_timers"]));
     println!("surveys:    {}", line(&v["surveys"]));
+    println!("retention:  {}", line(&v["retention"]));
     for m in v["mailboxes"].as_array().into_iter().flatten() {
         let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
         println!("mailbox {} <{}>: {} ({})", s("name"), s("address"), s("source"), health_line(m, "last good poll"));

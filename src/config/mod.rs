@@ -47,6 +47,8 @@ pub struct Settings {
     /// `[[sla]]`, in order: the first that fits a ticket applies.
     pub sla: Vec<SlaPolicy>,
     pub pending: Pending,
+    /// `[retention]`: how long raw mail, quarantine and closed tickets are kept.
+    pub retention: Retention,
     pub survey: Survey,
     pub knowledge: Knowledge,
     pub major_incident: MajorIncident,
@@ -396,6 +398,35 @@ pub struct Pending {
     pub remind_after: Option<chrono::Duration>,
     /// Then close the ticket `unresolved` after this long.
     pub close_after: Option<chrono::Duration>,
+}
+
+/// `[retention]`; every part off (`None`) unless set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    /// Raw mail bytes older than this many days are deleted.
+    pub raw_mail_days: Option<u32>,
+    /// Tickets closed more than this many months ago, and what becomes of them.
+    pub closed_tickets: Option<(u32, ClosedTickets)>,
+    /// Quarantine entries older than this many days are removed.
+    pub quarantine_days: Option<u32>,
+    /// Rows of each kind handled in one sweep (a tenth of that in tickets).
+    pub batch: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { raw_mail_days: None, closed_tickets: None, quarantine_days: None, batch: 200 }
+    }
+}
+
+/// What retention does to an old closed ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClosedTickets {
+    /// Its people replaced by pseudonyms; the ITIL record and history kept.
+    Anonymise,
+    /// The ticket and all that is only its removed.
+    Delete,
 }
 
 /// `[major_incident]`: many similar tickets in a short time raise one.

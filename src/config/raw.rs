@@ -13,6 +13,7 @@ use super::*;
 mod dkim;
 mod oauth2;
 mod outgoing;
+mod retention;
 mod routing;
 mod service;
 mod sources;
@@ -54,6 +55,7 @@ const TOP: &[&str] = &[
     "http",
     "report",
     "admin",
+    "retention",
 ];
 const DATABASE: &[&str] = &["url", "busy_timeout_ms", "pool_size", "password_env", "password_file"];
 const MAILBOX: &[&str] = &[
@@ -376,6 +378,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
     let report = service::read_report(&mut r, &doc, &calendars);
     let admins = service::read_admins(&mut r, &doc);
     let pending = service::read_pending(&mut r, &doc);
+    let retention = retention::read_retention(&mut r, &doc);
     let survey = service::read_survey(&mut r, &doc);
     let knowledge = service::read_knowledge(&mut r, &doc);
     let major_incident = service::read_major_incident(&mut r, &doc);
@@ -449,6 +452,7 @@ pub(super) fn validate(text: &str, base: &Path) -> Result<Settings, Vec<Problem>
                 groups: group_leads,
                 sla,
                 pending,
+                retention,
                 survey,
                 knowledge,
                 major_incident,

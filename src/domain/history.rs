@@ -124,6 +124,14 @@ pub enum EventKind {
     SatisfactionComment,
     /// A low rating: the problem came back.
     SurveyProblemBack,
+
+    // Privacy and retention.
+    /// A person asked to be erased: their address became the new value.
+    ContactErased,
+    /// The retention policy replaced the ticket's people by pseudonyms.
+    Anonymised,
+    /// The retention policy deleted raw mail of the ticket (new value: how many).
+    RawMailDeleted,
 }
 
 named_enum!(EventKind, "event kind", {
@@ -187,6 +195,9 @@ named_enum!(EventKind, "event kind", {
     Satisfaction => "satisfaction",
     SatisfactionComment => "satisfaction_comment",
     SurveyProblemBack => "survey_problem_back",
+    ContactErased => "contact_erased",
+    Anonymised => "anonymised",
+    RawMailDeleted => "raw_mail_deleted",
 });
 
 impl EventKind {
@@ -279,7 +290,7 @@ mod tests {
             event_recovered event_repeated delivery_failed delivery_delayed mail_not_sent \
             automatic_mail_suppressed kb_requested kb_solution kb_drafted kb_suggested sla sla_started sla_met \
             sla_breached sla_policy sla_warning survey_scheduled survey_sent satisfaction satisfaction_comment \
-            survey_problem_back";
+            survey_problem_back contact_erased anonymised raw_mail_deleted";
         let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(names, stored.split_whitespace().collect::<Vec<_>>());
         let articles: Vec<&str> = Direction::ALL

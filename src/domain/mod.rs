@@ -20,6 +20,7 @@ pub mod knowledge;
 pub mod language;
 pub mod login;
 pub mod oauth2;
+pub mod privacy;
 pub mod reply_token;
 pub mod rules;
 pub mod sla;

@@ -25,6 +25,9 @@ pub struct SweepReport {
     pub closed: usize,
     pub surveys: usize,
     pub digests: usize,
+    /// Raw mails, quarantine entries and tickets `[retention]` removed or
+    /// anonymised.
+    pub retention: usize,
 }
 
 impl SweepReport {
@@ -48,7 +51,26 @@ pub fn sweep(store: &Store, desk: &Desk<'_>) -> Result<SweepReport, SlaError> {
         store.write(|conn| -> Result<(), SlaError> { sweep_ticket(conn, desk, id, &mut report) })?;
     }
     report.digests = super::digest::send_due(store, desk)?;
+    report.retention = retention(store, desk)?;
     Ok(report)
+}
+
+/// One batch of `[retention]` (at most `batch` rows of each kind, a tenth
+/// of that in tickets), so
+/// that no sweep holds a long transaction; the rest goes at the next.
+fn retention(store: &Store, desk: &Desk<'_>) -> Result<usize, SlaError> {
+    use crate::store::retention::{run_batch, Cutoffs};
+    let policy = &desk.settings.retention;
+    let cut = Cutoffs::of(policy, desk.now);
+    if cut.is_off() {
+        return Ok(0);
+    }
+    let technicians: Vec<String> = desk.settings.technicians.iter().map(|t| t.email.clone()).collect();
+    // A ticket costs about as much as a hundred rows: a tenth of the batch
+    // of tickets keeps a pass short (`guichet retention` takes full ones).
+    let batch = i64::from(policy.batch);
+    let done = run_batch(store, &cut, batch, (batch / 10).max(1), &technicians, desk.now.naive_utc())?;
+    Ok(done.raw_mail + done.quarantine + done.anonymised.len() + done.deleted.len())
 }
 
 fn sweep_ticket(conn: &mut Conn, desk: &Desk<'_>, id: i64, report: &mut SweepReport) -> Result<(), SlaError> {

@@ -11,8 +11,10 @@ pub mod kb;
 pub mod lock;
 pub mod metrics;
 pub mod models;
+pub mod privacy;
 pub mod queries;
 pub mod report;
+pub mod retention;
 pub mod schema;
 pub mod trace;
 

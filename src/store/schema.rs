@@ -49,6 +49,7 @@ diesel::table! {
         reminded_at -> Nullable<Timestamp>,
         desk_address -> Text,
         merged_into -> Nullable<BigInt>,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -73,6 +74,7 @@ diesel::table! {
         size -> BigInt,
         content -> Binary,
         received_at -> Timestamp,
+        purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -347,6 +349,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    retention_log (id) {
+        id -> BigInt,
+        action -> Text,
+        ticket_id -> Nullable<BigInt>,
+        count -> BigInt,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         at -> Timestamp,
@@ -384,5 +397,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     kb_suggestions,
     ticket_terms,
     digests,
+    retention_log,
     audit_log,
 );
