@@ -10,7 +10,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = guichet::cli::Cli::parse();
-    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(
+    // Colours for a terminal only: the journal and log files get plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(colour).with_env_filter(
         tracing_subscriber::EnvFilter::try_from_env("GUICHET_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
     );

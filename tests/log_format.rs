@@ -82,6 +82,9 @@ fn logs_stay_readable_text_by_default() {
     let line = text.lines().find(|l| l.contains("mail stored")).unwrap_or_else(|| panic!("no log line in {text}"));
     assert!(line.contains("INFO"), "{line}");
     assert!(serde_json::from_str::<Value>(line).is_err(), "a JSON line by default: {line}");
+    // Not a terminal (a pipe, the journal): no colour escapes in the text.
+    assert!(!text.contains('\u{1b}'), "escape codes in logs written to a pipe: {text:?}");
+    assert!(line.contains("outcome=\"new tickets\""), "{line}");
 }
 
 #[test]

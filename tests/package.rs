@@ -2,7 +2,9 @@
 //! systemd unit, and a whole life on this machine: installed, the unit's
 //! own command run as the `guichet` user against the test Dovecot and
 //! Postfix, then purged. Installing needs root and dpkg; without them that
-//! test says why and does nothing.
+//! test says why and does nothing. It is meant for test machines: it
+//! purges any guichet package installed and removes /etc/guichet first,
+//! so that a run that failed half-way leaves nothing in the next one's way.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
