@@ -10,13 +10,18 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = guichet::cli::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GUICHET_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // Colours for a terminal only: the journal and log files get plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(colour).with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_env("GUICHET_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    );
+    match cli.log_format {
+        guichet::cli::LogFormat::Text => logs.init(),
+        // Whole objects on one line each, flushed per event: a shipper
+        // reading the journal or a pipe never sees half a record.
+        guichet::cli::LogFormat::Json => logs.json().with_current_span(false).init(),
+    }
     // A panic inside the MIME parser is caught and the mail quarantined
     // with the reason: one log line, not a trace that reads like a crash.
     let report = std::panic::take_hook();
@@ -28,10 +33,17 @@ fn main() -> ExitCode {
             report(info);
         }
     }));
+    let format = cli.log_format;
     let code = match guichet::cli::run(cli) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("guichet: {:#}", failure.error);
+            match format {
+                guichet::cli::LogFormat::Text => eprintln!("guichet: {:#}", failure.error),
+                // A shipper reads stderr as JSON lines: the last word too.
+                guichet::cli::LogFormat::Json => {
+                    tracing::error!(exit_code = failure.code, "{:#}", failure.error)
+                }
+            }
             ExitCode::from(failure.code)
         }
     };

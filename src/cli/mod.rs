@@ -42,8 +42,22 @@ pub struct Cli {
     /// Config file [default: config/guichet.toml]
     #[arg(long, global = true, env = "GUICHET_CONFIG")]
     pub config: Option<PathBuf>,
+    /// How log lines on stderr are written: `text` for people, `json` (one
+    /// object per line) for log shippers
+    #[arg(long, global = true, env = "GUICHET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The shape of the log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event (the default).
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `fields`
+    /// (the message and the event's fields) and the open `spans`.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
