@@ -68,7 +68,7 @@ impl Sim<'_> {
         if self.settings.technician(from).is_none() {
             return Ok(desk.clone());
         }
-        let key = crate::notify::outbox::reply_key(&mut *self.store.conn()?, now.naive_utc())
+        let key = crate::notify::outbox::reply_key(&mut *self.store.conn()?, self.settings, now.naive_utc())
             .map_err(|e| DemoError::Setup(e.to_string()))?;
         let scope = number.to_string();
         let token = crate::domain::reply_token::mint(&key, &scope, from, notice);

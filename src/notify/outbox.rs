@@ -183,7 +183,7 @@ impl Desk<'_> {
     /// The key reply tokens are made with: one the desk made and keeps in
     /// the database for every instance.
     pub fn reply_key(&self, conn: &mut Conn) -> Result<Vec<u8>, QueueError> {
-        reply_key(conn, self.now.naive_utc())
+        reply_key(conn, self.settings, self.now.naive_utc())
     }
 
     /// Renders and queues `notice` about `ticket`. Returns the outbox id (of
@@ -638,26 +638,24 @@ pub fn merge_details(ctx: &mut Value, details: &Value) {
 
 /// The key reply tokens are made with (see [`reply_token`]): made the
 /// first time from the system's randomness, then kept in the database.
-pub fn reply_key(conn: &mut Conn, now: chrono::NaiveDateTime) -> Result<Vec<u8>, QueueError> {
-    let mut failure = None;
-    let key = queries::desk_secret(
-        conn,
-        "reply_tokens",
-        || {
-            use std::io::Read;
-            let mut bytes = [0u8; 32];
-            match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
-                Ok(()) => hex::encode(bytes),
-                Err(e) => {
-                    failure = Some(e);
-                    String::new()
-                }
-            }
-        },
-        now,
-    )?;
-    match failure {
-        Some(e) if key.is_empty() => Err(QueueError::Key(e)),
-        _ => Ok(key.into_bytes()),
+/// Read once per process and database: it never changes once made.
+pub fn reply_key(conn: &mut Conn, settings: &Settings, now: chrono::NaiveDateTime) -> Result<Vec<u8>, QueueError> {
+    /// Each database's key, by its displayed URL.
+    type Keys = std::sync::Mutex<Vec<(String, Vec<u8>)>>;
+    static KEYS: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+    let database = settings.database.display();
+    let keys = KEYS.get_or_init(Default::default);
+    let known =
+        |keys: &Keys| keys.lock().ok().and_then(|k| k.iter().find(|(d, _)| *d == database).map(|(_, key)| key.clone()));
+    if let Some(key) = known(keys) {
+        return Ok(key);
     }
+    let key = queries::random_desk_secret(conn, "reply_tokens", now).map_err(|e| match e {
+        queries::KeyError::Store(e) => QueueError::Store(e),
+        queries::KeyError::Random(e) => QueueError::Key(e),
+    })?;
+    if let Ok(mut k) = keys.lock() {
+        k.push((database, key.clone()));
+    }
+    Ok(key)
 }

@@ -2,8 +2,6 @@
 //! resolved, sent by the sweeper if it still is, answered by a reply or a
 //! signed link.
 
-use std::io::Read;
-
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -70,26 +68,10 @@ pub fn link_key(conn: &mut Conn, settings: &Settings, now: DateTime<Utc>) -> Res
     if let Some(secret) = settings.http.as_ref().and_then(|h| h.secret.clone()) {
         return Ok(secret.into_bytes());
     }
-    let mut failure = None;
-    let key = queries::desk_secret(
-        conn,
-        "survey_links",
-        || {
-            let mut bytes = [0u8; 32];
-            match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
-                Ok(()) => hex::encode(bytes),
-                Err(e) => {
-                    failure = Some(e);
-                    String::new()
-                }
-            }
-        },
-        now.naive_utc(),
-    )?;
-    match failure {
-        Some(e) if key.is_empty() => Err(SlaError::LinkKey(e)),
-        _ => Ok(key.into_bytes()),
-    }
+    queries::random_desk_secret(conn, "survey_links", now.naive_utc()).map_err(|e| match e {
+        queries::KeyError::Store(e) => e.into(),
+        queries::KeyError::Random(e) => SlaError::LinkKey(e),
+    })
 }
 
 /// Sends the ticket's survey if it is due and the ticket still resolved.
