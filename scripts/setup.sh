@@ -24,6 +24,10 @@ pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 # The tests verify our DKIM signatures with an independent verifier.
 # (Debian's python3: a python3 earlier on PATH may not see its packages.)
 /usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || missing+=(python3-dkim)
+# The package test grades the service unit with systemd-analyze (no
+# running systemd needed) and runs it as its user with setpriv.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
     sudo=""
