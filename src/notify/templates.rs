@@ -23,7 +23,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::SystemTime;
 
 use handlebars::Handlebars;
 use serde_json::Value;
@@ -31,6 +30,10 @@ use serde_json::Value;
 pub use super::context::TemplateContext;
 
 use crate::domain::ticket::Lang;
+
+mod overrides;
+use overrides::{did_you_mean, scan, Scan};
+pub use overrides::{Origin, Override};
 
 /// The templates guichet sends, by name (`templates/<lang>/<name>.*.hbs`).
 /// Admins may add their own in the override directory (a rule's `template`
@@ -214,140 +217,6 @@ pub struct Rendered {
 pub struct TemplateProblem {
     pub file: String,
     pub message: String,
-}
-
-/// Where one part of a template is read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    /// Compiled into the binary.
-    BuiltIn,
-    /// A file of the override directory.
-    File(PathBuf),
-}
-
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Origin::BuiltIn => f.write_str("built-in"),
-            Origin::File(path) => write!(f, "{}", path.display()),
-        }
-    }
-}
-
-/// A file of the override directory: one part of one template in one
-/// language.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Override {
-    pub lang: Lang,
-    pub name: String,
-    pub part: &'static str,
-    pub path: PathBuf,
-}
-
-impl Override {
-    /// Whether it replaces a built-in part (else it is a template of the
-    /// admin's own).
-    pub fn replaces_builtin(&self) -> bool {
-        builtin(self.lang, &self.name, self.part).is_some()
-    }
-}
-
-/// What the override directory holds, listed once.
-#[derive(Debug, Clone, Default)]
-struct Scan {
-    files: Vec<Override>,
-    /// Entries that are no template file, each a problem naming it.
-    strays: Vec<TemplateProblem>,
-    /// Every entry seen with its modification time: a change reloads.
-    stamp: Vec<(PathBuf, Option<SystemTime>)>,
-}
-
-fn mtime(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// Sorted entries of `dir`, editor leftovers left out: hidden files (swap
-/// files, `.gitkeep`) and backups ending in `~`.
-fn entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
-    let leftover = |e: &std::fs::DirEntry| {
-        let name = e.file_name().to_string_lossy().to_string();
-        name.starts_with('.') || name.ends_with('~')
-    };
-    let mut out: Vec<_> = std::fs::read_dir(dir)?.flatten().filter(|e| !leftover(e)).collect();
-    out.sort_by_key(|e| e.file_name());
-    Ok(out)
-}
-
-/// `<name>.<part>.hbs`, the part one of [`PARTS`].
-fn parse_file_name(file: &str) -> Option<(&str, &'static str)> {
-    let (name, part) = file.strip_suffix(".hbs")?.rsplit_once('.')?;
-    let part = PARTS.iter().find(|p| **p == part)?;
-    let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    ok.then_some((name, *part))
-}
-
-fn scan(dir: &Path) -> Scan {
-    let mut scan = Scan::default();
-    let stray = |path: &Path, message: String| TemplateProblem { file: path.display().to_string(), message };
-    let langs = || Lang::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ");
-    let top = match entries(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            scan.strays.push(stray(dir, format!("cannot read the templates directory: {e}")));
-            return scan;
-        }
-    };
-    for entry in top {
-        let path = entry.path();
-        scan.stamp.push((path.clone(), mtime(&path)));
-        let folder = entry.file_name().to_string_lossy().to_string();
-        let lang = folder.parse::<Lang>().ok().filter(|_| path.is_dir());
-        let Some(lang) = lang else {
-            scan.strays.push(stray(&path, format!("not a language folder: the directory holds only {}", langs())));
-            continue;
-        };
-        let files = match entries(&path) {
-            Ok(f) => f,
-            Err(e) => {
-                scan.strays.push(stray(&path, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        for file in files {
-            let path = file.path();
-            scan.stamp.push((path.clone(), mtime(&path)));
-            let file_name = file.file_name().to_string_lossy().to_string();
-            match parse_file_name(&file_name).filter(|_| path.is_file()) {
-                Some((name, part)) => scan.files.push(Override { lang, name: name.to_string(), part, path }),
-                None => scan.strays.push(stray(
-                    &path,
-                    "not a template file: a template part is named <name>.subject.hbs, <name>.text.hbs or \
-                     <name>.html.hbs"
-                        .to_string(),
-                )),
-            }
-        }
-    }
-    scan
-}
-
-/// The built-in name closest to `name` (a typo), if one is close.
-fn did_you_mean(name: &str) -> Option<&'static str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    }
-    NAMES.iter().map(|n| (distance(name, n), *n)).filter(|(d, _)| *d <= 3).min().map(|(_, n)| n)
 }
 
 #[derive(Clone)]
@@ -657,124 +526,4 @@ impl Templates {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The shipped templates, copied so that one can be broken.
-    fn shipped_copy() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        for lang in Lang::ALL {
-            std::fs::create_dir_all(dir.path().join(lang.as_str())).unwrap();
-            for e in std::fs::read_dir(from.join(lang.as_str())).unwrap() {
-                let e = e.unwrap();
-                std::fs::copy(e.path(), dir.path().join(lang.as_str()).join(e.file_name())).unwrap();
-            }
-        }
-        dir
-    }
-
-    /// The text a reader sees in a template: without `{{…}}` expressions
-    /// and, in HTML, without tags.
-    fn prose(source: &str, html: bool) -> String {
-        let pattern = if html { r"(?s)\{\{.*?\}\}|<[^>]*>" } else { r"(?s)\{\{.*?\}\}" };
-        regex::Regex::new(pattern).unwrap().replace_all(source, "\u{1}").into_owned()
-    }
-
-    #[test]
-    fn french_templates_put_a_no_break_space_before_high_punctuation_and_inside_guillemets() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/fr");
-        let mut problems = Vec::new();
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let path = e.unwrap().path();
-            let file = path.file_name().unwrap().to_string_lossy().to_string();
-            let text = prose(&std::fs::read_to_string(&path).unwrap(), file.ends_with(".html.hbs"));
-            for (n, line) in text.lines().enumerate() {
-                let bad = [" :", " ;", " ?", " !", "« ", " »", "\""].iter().find(|p| line.contains(*p));
-                if let Some(bad) = bad {
-                    problems.push(format!("{file}:{}: `{bad}` in {line}", n + 1));
-                }
-            }
-        }
-        assert!(problems.is_empty(), "{}", problems.join("\n"));
-    }
-
-    #[test]
-    fn no_template_writes_a_backslash_the_reader_would_see() {
-        // Handlebars keeps a backslash before an apostrophe as it is.
-        for lang in Lang::ALL {
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(lang.as_str());
-            for e in std::fs::read_dir(&dir).unwrap() {
-                let path = e.unwrap().path();
-                let source = std::fs::read_to_string(&path).unwrap();
-                assert!(!source.contains("\\'"), "{}: a stray backslash", path.display());
-            }
-        }
-    }
-
-    #[test]
-    fn every_template_starts_with_its_title_and_french_elides_de() {
-        let templates = Templates::load(None, Lang::ALL).unwrap();
-        for lang in Lang::ALL {
-            let ctx = TemplateContext::sample(*lang);
-            for name in NAMES {
-                let r = templates.render(name, *lang, &ctx).unwrap();
-                // What is sent: a body without its title gets it.
-                let (text, html) = crate::notify::outbox::with_title(r.text.clone(), r.html.clone(), &r.title);
-                assert_eq!(crate::notify::outbox::first_paragraph(&text), r.title, "{lang}/{name}");
-                assert!(html.contains(&handlebars::html_escape(&r.title)), "{lang}/{name}");
-                if *name != "stranger_alert" {
-                    assert_eq!((text, html), (r.text, r.html), "{lang}/{name} opens with {{{{title}}}} itself");
-                }
-            }
-        }
-        let mut ctx = TemplateContext::sample(Lang::Fr);
-        ctx.article.from_name = "Émile Roux".into();
-        ctx.article.is_new_ticket = false;
-        assert_eq!(templates.render("new_article", Lang::Fr, &ctx).unwrap().title, "Nouveau message d'Émile Roux");
-        ctx.article.from_name = "Marc Dupont".into();
-        assert_eq!(templates.render("new_article", Lang::Fr, &ctx).unwrap().title, "Nouveau message de Marc Dupont");
-    }
-
-    #[test]
-    fn the_builtin_table_holds_every_part_of_every_template_in_every_language() {
-        assert_eq!(builtin_files().len(), Lang::ALL.len() * NAMES.len() * PARTS.len());
-        for lang in Lang::ALL {
-            for name in NAMES {
-                for part in PARTS {
-                    assert!(builtin(*lang, name, part).is_some(), "{lang}/{name}.{part}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_typo_in_an_override_name_is_told_with_the_name_it_is_close_to() {
-        assert_eq!(did_you_mean("acknowledgment"), Some("acknowledgement"));
-        assert_eq!(did_you_mean("sla_warn"), Some("sla_warning"));
-        assert_eq!(did_you_mean("vip_welcome"), None);
-        assert_eq!(parse_file_name("reply.text.hbs"), Some(("reply", "text")));
-        assert_eq!(parse_file_name("reply.txt.hbs"), None);
-        assert_eq!(parse_file_name("reply.text"), None);
-        assert_eq!(parse_file_name(".text.hbs"), None);
-    }
-
-    #[test]
-    fn lazy_templates_render_like_loaded_ones_and_a_broken_one_fails_only_its_render() {
-        let dir = shipped_copy();
-        let ctx = TemplateContext::sample(Lang::Fr);
-        let loaded = Templates::load(Some(dir.path()), Lang::ALL).unwrap();
-        let lazy = Templates::lazy(Some(dir.path()), Lang::ALL);
-        assert_eq!(lazy.render("acknowledgement", Lang::Fr, &ctx), loaded.render("acknowledgement", Lang::Fr, &ctx));
-
-        let broken = dir.path().join("fr/survey.text.hbs");
-        std::fs::write(&broken, "{{#if}} unclosed").unwrap();
-        let lazy = Templates::lazy(Some(dir.path()), Lang::ALL);
-        assert!(lazy.render("acknowledgement", Lang::Fr, &ctx).is_ok());
-        let err = lazy.render("survey", Lang::Fr, &ctx).unwrap_err();
-        assert!(err.contains("survey.text.hbs"), "{err}");
-        assert!(lazy.render("nonesuch", Lang::Fr, &ctx).unwrap_err().contains("no template `nonesuch`"));
-        let problems = Templates::load(Some(dir.path()), Lang::ALL).err().unwrap();
-        assert!(problems.iter().any(|p| p.file.ends_with("survey.text.hbs")), "{problems:?}");
-    }
-}
+mod tests;
