@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::web::{free_port, send, serve};
 use common::*;
 use serde_json::Value;
@@ -131,16 +128,7 @@ fn quarantine_exports_and_retries_are_recorded_with_how_they_went() {
 }
 
 fn hash(password: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guichet"))
-        .args(["hash-password", "--iterations", "1000"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    common::web::password_hash(password, 1000)
 }
 
 #[test]

@@ -8,9 +8,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::browser::Browser;
 use common::web::{free_port, send, serve, Reply};
 use common::*;
@@ -22,20 +19,7 @@ const PASSWORD: &str = "une phrase de passe assez longue";
 
 /// A password hash from `guichet hash-password` (few iterations: a test).
 fn hash(password: &str) -> String {
-    hash_with(password, 1000)
-}
-
-fn hash_with(password: &str, iterations: u32) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guichet"))
-        .args(["hash-password", "--iterations", &iterations.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    web::password_hash(password, 1000)
 }
 
 fn desk(port: u16, http_extra: &str) -> Desk {
@@ -192,7 +176,7 @@ fn a_flood_of_sign_in_attempts_is_turned_away_instead_of_taking_every_core() {
     // A costly hash (about a second a check in a debug build).
     let desk = Desk::with(&format!(
         "[[admin]]\nlogin = \"claire\"\npassword_hash = \"{}\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
-        hash_with(PASSWORD, 200_000)
+        web::password_hash(PASSWORD, 200_000)
     ));
     let _server = serve(&desk, port);
     let attempts: Vec<_> = (0..6)

@@ -8,6 +8,20 @@ use std::time::{Duration, Instant};
 
 use super::Desk;
 
+/// A password hash for `[http] users`, as `guichet hash-password` makes it.
+pub fn password_hash(password: &str, iterations: u32) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(["hash-password", "--iterations", &iterations.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn guichet");
+    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("write the password");
+    let out = child.wait_with_output().expect("wait guichet");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address").port()
 }
